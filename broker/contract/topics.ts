@@ -1,0 +1,57 @@
+/**
+ * The topic tree, written once. Board, broker and host build and parse topics only through
+ * these functions, so the layout documented in docs/mqtt.md is the layout on the wire.
+ *
+ *   deskbox/<desk>/boards/<board>/status      retained availability (last will sets offline)
+ *   deskbox/<desk>/boards/<board>/telemetry   retained latest sample: power, energy, load
+ *   deskbox/<desk>/boards/<board>/events      boot phases and other happenings
+ *   deskbox/<desk>/boards/<board>/cmd         requests to the board  {v, id, op, args}
+ *   deskbox/<desk>/boards/<board>/reply       the board's answers     {v, id, ok, ...}
+ */
+export const ROOT = 'deskbox';
+
+export const BOARD_CHANNELS = ['status', 'telemetry', 'events', 'cmd', 'reply'] as const;
+export type BoardChannel = (typeof BOARD_CHANNELS)[number];
+
+/** Desk and board ids are single topic levels: no wildcards, separators or control bytes. */
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+export function isValidId(id: string): boolean {
+  return ID.test(id);
+}
+
+export function assertId(kind: 'desk' | 'board', id: string): void {
+  if (!isValidId(id)) throw new Error(`invalid ${kind} id "${id}": use 1-63 of A-Z a-z 0-9 _ . - (starting alphanumeric)`);
+}
+
+export function boardTopic(desk: string, board: string, channel: BoardChannel): string {
+  return `${ROOT}/${desk}/boards/${board}/${channel}`;
+}
+
+/** The subtree a board owns; its credentials reach nothing outside it. */
+export function boardPrefix(desk: string, board: string): string {
+  return `${ROOT}/${desk}/boards/${board}`;
+}
+
+/** Filter for one channel of every board of a desk (`+` for any desk). */
+export function allBoardsFilter(desk: string, channel: BoardChannel): string {
+  return `${ROOT}/${desk}/boards/+/${channel}`;
+}
+
+export interface ParsedBoardTopic {
+  desk: string;
+  board: string;
+  channel: BoardChannel;
+}
+
+export function parseBoardTopic(topic: string): ParsedBoardTopic | undefined {
+  const parts = topic.split('/');
+  if (parts.length !== 5 || parts[0] !== ROOT || parts[2] !== 'boards') return undefined;
+  const [, desk, , board, channel] = parts as [string, string, string, string, string];
+  if (!isValidId(desk) || !isValidId(board)) return undefined;
+  if (!(BOARD_CHANNELS as readonly string[]).includes(channel)) return undefined;
+  return { desk, board, channel: channel as BoardChannel };
+}
+
+/** Broker statistics, in the `$SYS` convention, readable by the host and monitor roles. */
+export const SYS_PREFIX = '$SYS/deskbox';
