@@ -1,0 +1,177 @@
+/**
+ * The board agent: connects to the desk broker with a last will, announces itself with a
+ * retained status, samples power into energy, publishes telemetry, answers commands and
+ * drives the status LED. One instance per board and no shared state, so a process can host
+ * many simulated boards.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import { boardTopic, type BoardChannel } from '../broker/contract/topics.ts';
+import { decode, encode, type BoardPayloads } from '../broker/contract/messages.ts';
+import { PAYLOAD_VERSION, type BootPhase, type OnlineStatus } from '../broker/contract/payloads.ts';
+import type { BoardConfig } from './config.ts';
+import type { Clock } from './runtime/clock.ts';
+import type { Logger } from './runtime/log.ts';
+import type { Scheduler } from './runtime/scheduler.ts';
+import type { BoardHardware } from './hardware.ts';
+import { createTelemetrySampler, type TelemetrySampler } from './telemetry/sampler.ts';
+import { errorReply, handleCommand, salvageId } from './commands.ts';
+import { createLed, type Led } from './led.ts';
+import { attachConsole, type BoardConsole } from './console.ts';
+
+export interface AgentDeps {
+  config: BoardConfig;
+  password: string;
+  version: string;
+  /** When the board got power (from the boot ROM or the desk) and when this agent began. */
+  boot: { powerOnAt?: number; agentStartAt: number };
+  openHardware(): Promise<BoardHardware>;
+  clock: Clock;
+  scheduler: Scheduler;
+  logger: Logger;
+}
+
+export interface Agent {
+  /** Resolves when the board is ready: hardware open, broker connected, first sample taken. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createAgent(deps: AgentDeps): Agent {
+  const { config, clock, logger, scheduler } = deps;
+  const topic = (channel: BoardChannel) => boardTopic(config.desk, config.board, channel);
+  const phases: BootPhase[] = [];
+  let client: MqttClient | undefined;
+  let hw: BoardHardware | undefined;
+  let sampler: TelemetrySampler | undefined;
+  let led: Led | undefined;
+  let boardConsole: BoardConsole | undefined;
+  let seq = 0;
+  const bootedAt = deps.boot.powerOnAt ?? deps.boot.agentStartAt;
+
+  const publish = <K extends BoardChannel>(channel: K, value: BoardPayloads[K], retain = false) => {
+    client?.publish(topic(channel), encode(channel, value), { qos: 1, retain }, (err) => {
+      if (err) logger.warn('publish failed', { channel, error: err.message });
+    });
+  };
+
+  const phase = (name: BootPhase['phase'], at = clock.now()) => {
+    phases.push({ phase: name, at });
+    boardConsole?.say(`deskbox: ${name} at ${new Date(at).toISOString()}`);
+    publish('events', { v: PAYLOAD_VERSION, board: config.board, at, type: 'boot-phase', phase: name });
+  };
+
+  const status = (): OnlineStatus => ({
+    v: PAYLOAD_VERSION,
+    state: 'online',
+    board: config.board,
+    version: deps.version,
+    bootedAt,
+    uptimeS: Math.max(0, (clock.now() - bootedAt) / 1000),
+    keepaliveS: config.keepaliveS,
+    phases: [...phases],
+    ...(hw ? { hardware: hw.describe() } : {}),
+  });
+
+  const publishTelemetry = () => {
+    if (!sampler?.last) return;
+    const { watts, volts, amps } = sampler.last;
+    publish('telemetry', {
+      v: PAYLOAD_VERSION,
+      board: config.board,
+      at: clock.now(),
+      seq: seq++,
+      uptimeS: (clock.now() - bootedAt) / 1000,
+      powerW: watts,
+      volts,
+      amps,
+      energyJ: sampler.energyJ,
+      ...sampler.load(),
+      guests: { running: 0, failed: 0 },
+    }, true);
+  };
+
+  const onCommand = async (payload: Buffer) => {
+    const decoded = decode('cmd', payload);
+    if (!decoded.ok) {
+      logger.warn('malformed command dropped', { topic: topic('cmd'), reason: decoded.reason });
+      publish('events', { v: PAYLOAD_VERSION, board: config.board, at: clock.now(), type: 'payload-rejected', topic: topic('cmd'), reason: decoded.reason });
+      publish('reply', errorReply(salvageId(payload), 'bad-request', decoded.reason));
+      return;
+    }
+    publish('reply', await handleCommand(decoded.value, {
+      info: () => ({ ...status(), telemetryPeriodS: config.telemetryPeriodS, pid: process.pid }),
+      setLed: async (mode) => { if (!led) throw new Error('hardware not ready'); await led.setMode(mode); },
+      now: () => clock.now(),
+    }));
+  };
+
+  const connect = () => new Promise<void>((resolve) => {
+    const offline: BoardPayloads['status'] = { v: PAYLOAD_VERSION, state: 'offline', board: config.board, reason: 'lastwill' };
+    client = mqtt.connect(config.broker.url, {
+      clientId: `deskbox-${config.desk}-${config.board}`,
+      username: config.broker.username,
+      password: deps.password,
+      protocolVersion: 4,
+      // A persistent session keeps commands sent while the board was briefly away.
+      clean: false,
+      keepalive: config.keepaliveS,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      will: { topic: topic('status'), payload: Buffer.from(encode('status', offline)), qos: 1, retain: true },
+    });
+    client.on('connect', () => {
+      if (!phases.some((p) => p.phase === 'broker-connected')) phase('broker-connected');
+      client!.subscribe(topic('cmd'), { qos: 1 });
+      publish('status', status(), true);
+      logger.info('connected', { broker: config.broker.url });
+      resolve();
+    });
+    client.on('message', (t, payload) => {
+      if (t === topic('cmd')) void onCommand(payload);
+    });
+    client.on('error', (err) => logger.warn('mqtt error', { error: err.message }));
+    client.on('offline', () => logger.warn('broker unreachable, retrying'));
+  });
+
+  const openHardware = async () => {
+    hw = await deps.openHardware();
+    sampler = createTelemetrySampler(hw.power, clock);
+    led = createLed(hw.gpio);
+    await led.setMode('heartbeat');
+    if (hw.console) {
+      boardConsole = attachConsole(hw.console, {
+        help: () => 'commands: status, version, help',
+        version: () => deps.version,
+        status: () => JSON.stringify(status()),
+      }, (err) => logger.warn('console write failed', { error: err.message }));
+      boardConsole.say(`deskbox agent ${deps.version} on ${config.board} (desk ${config.desk})`);
+    }
+    await sampler.sample();
+  };
+
+  return {
+    async start() {
+      if (deps.boot.powerOnAt !== undefined) phases.push({ phase: 'power-on', at: deps.boot.powerOnAt });
+      phases.push({ phase: 'agent-start', at: deps.boot.agentStartAt });
+      // Connect first: being seen online fast matters more than the hardware being open.
+      await Promise.all([connect(), openHardware()]);
+      scheduler.every('sample', config.samplePeriodS, async () => { await sampler!.sample(); });
+      scheduler.every('telemetry', config.telemetryPeriodS, publishTelemetry);
+      scheduler.every('heartbeat', 1, () => led!.tick());
+      phase('ready');
+      publish('status', status(), true);
+      publishTelemetry();
+    },
+    async stop() {
+      scheduler.stopAll();
+      if (client) {
+        publish('status', { v: PAYLOAD_VERSION, state: 'offline', board: config.board, reason: 'shutdown', at: clock.now() }, true);
+        await client.endAsync();
+      }
+      boardConsole?.close();
+      await led?.setMode('off').catch(() => undefined);
+      await hw?.close();
+      logger.info('stopped');
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * What a board does with a command: a function from request to reply. Every request gets a
+ * reply; failures become error replies with a code the caller can act on.
+ */
+import type { Command, ErrorCode, Reply } from '../broker/contract/payloads.ts';
+import { PAYLOAD_VERSION } from '../broker/contract/payloads.ts';
+
+export type LedMode = 'heartbeat' | 'on' | 'off';
+
+export interface CommandContext {
+  info(): Record<string, unknown>;
+  setLed(mode: LedMode): Promise<void>;
+  now(): number;
+}
+
+export function errorReply(id: string | null, code: ErrorCode, message: string): Reply {
+  return { v: PAYLOAD_VERSION, id, ok: false, error: { code, message } };
+}
+
+function okReply(id: string, result: unknown): Reply {
+  return { v: PAYLOAD_VERSION, id, ok: true, result };
+}
+
+const LED_MODES: readonly LedMode[] = ['heartbeat', 'on', 'off'];
+
+export async function handleCommand(cmd: Command, ctx: CommandContext): Promise<Reply> {
+  try {
+    switch (cmd.op) {
+      case 'ping':
+        return okReply(cmd.id, { pong: true, at: ctx.now() });
+      case 'info':
+        return okReply(cmd.id, ctx.info());
+      case 'led': {
+        const mode = cmd.args?.mode;
+        if (typeof mode !== 'string' || !LED_MODES.includes(mode as LedMode)) {
+          return errorReply(cmd.id, 'bad-args', `led needs args.mode, one of ${LED_MODES.join(', ')}`);
+        }
+        await ctx.setLed(mode as LedMode);
+        return okReply(cmd.id, { mode });
+      }
+      default:
+        return errorReply(cmd.id, 'unknown-op', `unknown op "${cmd.op}"`);
+    }
+  } catch (err) {
+    return errorReply(cmd.id, 'failed', `${cmd.op} failed: ${(err as Error).message}`);
+  }
+}
+
+/** Best effort to find the id of a request that failed validation, so its sender hears back. */
+export function salvageId(payload: Buffer): string | null {
+  try {
+    const json: unknown = JSON.parse(payload.toString());
+    if (json && typeof json === 'object' && 'id' in json && typeof json.id === 'string') return json.id.slice(0, 128);
+  } catch {
+    // Not JSON at all: the reply goes out with a null id.
+  }
+  return null;
+}

@@ -1,0 +1,52 @@
+/**
+ * Board process entry: `board.mjs --config <file> [--config <file> ...]`. One config is one
+ * board; a simulated desk packs several boards into one process this way.
+ */
+import { parseArgs } from 'node:util';
+import { createAgent, type Agent } from './agent.ts';
+import { loadBoardConfig, readPassword } from './config.ts';
+import { openBoardHardware } from './hardware.ts';
+import { systemClock } from './runtime/clock.ts';
+import { stderrLogger } from './runtime/log.ts';
+import { createScheduler } from './runtime/scheduler.ts';
+import { AGENT_VERSION } from './version.ts';
+
+const agentStartAt = Date.now();
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { config: { type: 'string', multiple: true } } });
+  const files = values.config ?? [];
+  if (files.length === 0) throw new Error('usage: board.mjs --config <board.json> [--config ...]');
+  const powerOnAt = Number(process.env.DESKBOX_POWER_ON_AT) || undefined;
+  const clock = systemClock();
+  const agents: Agent[] = [];
+  for (const file of files) {
+    const config = await loadBoardConfig(file);
+    const logger = stderrLogger(`board:${config.board}`);
+    agents.push(createAgent({
+      config,
+      password: await readPassword(config.broker.passwordFile),
+      version: AGENT_VERSION,
+      boot: { powerOnAt, agentStartAt },
+      openHardware: () => openBoardHardware(config.hardware),
+      clock,
+      scheduler: createScheduler({ clock, logger: logger.child('schedule') }),
+      logger,
+    }));
+  }
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.allSettled(agents.map((a) => a.stop()));
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  await Promise.all(agents.map((a) => a.start()));
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`deskbox board: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+/**
+ * Payload schemas, version 1. Every JSON payload carries `v`; a reader refuses a version it
+ * does not know instead of guessing. The schemas are the single source of both the TypeScript
+ * types and the runtime validation done at every edge (board, broker, host).
+ */
+import * as v from 'valibot';
+
+export const PAYLOAD_VERSION = 1;
+
+const version = v.literal(PAYLOAD_VERSION);
+const epochMs = v.pipe(v.number(), v.integer(), v.minValue(0));
+const finite = v.pipe(v.number(), v.finite());
+const nonNegative = v.pipe(v.number(), v.finite(), v.minValue(0));
+
+export const BOOT_PHASES = ['power-on', 'agent-start', 'broker-connected', 'ready'] as const;
+export const BootPhaseSchema = v.object({ phase: v.picklist(BOOT_PHASES), at: epochMs });
+export type BootPhase = v.InferOutput<typeof BootPhaseSchema>;
+
+export const HardwareSchema = v.object({
+  power: v.string(),
+  gpio: v.string(),
+  console: v.string(),
+});
+
+export const OnlineStatusSchema = v.object({
+  v: version,
+  state: v.literal('online'),
+  board: v.string(),
+  version: v.string(),
+  bootedAt: epochMs,
+  uptimeS: nonNegative,
+  keepaliveS: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  phases: v.array(BootPhaseSchema),
+  hardware: v.optional(HardwareSchema),
+});
+
+/** The last will: written at connect time, so it can only say who and why. */
+export const OfflineStatusSchema = v.object({
+  v: version,
+  state: v.literal('offline'),
+  board: v.string(),
+  reason: v.picklist(['lastwill', 'shutdown']),
+  at: v.optional(epochMs),
+});
+
+export const StatusSchema = v.variant('state', [OnlineStatusSchema, OfflineStatusSchema]);
+export type Status = v.InferOutput<typeof StatusSchema>;
+export type OnlineStatus = v.InferOutput<typeof OnlineStatusSchema>;
+
+export const TelemetrySchema = v.object({
+  v: version,
+  board: v.string(),
+  at: epochMs,
+  seq: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  uptimeS: nonNegative,
+  powerW: nonNegative,
+  volts: finite,
+  amps: finite,
+  energyJ: nonNegative,
+  cpu: nonNegative,
+  memBytes: nonNegative,
+  guests: v.object({ running: nonNegative, failed: nonNegative }),
+});
+export type Telemetry = v.InferOutput<typeof TelemetrySchema>;
+
+export const EventSchema = v.variant('type', [
+  v.object({ v: version, board: v.string(), at: epochMs, type: v.literal('boot-phase'), phase: v.picklist(BOOT_PHASES) }),
+  v.object({ v: version, board: v.string(), at: epochMs, type: v.literal('payload-rejected'), topic: v.string(), reason: v.string() }),
+]);
+export type BoardEvent = v.InferOutput<typeof EventSchema>;
+
+export const COMMAND_OPS = ['ping', 'info', 'led'] as const;
+export type CommandOp = (typeof COMMAND_OPS)[number];
+
+/** `op` is a plain string here so an unknown op still parses and gets an error reply. */
+export const CommandSchema = v.object({
+  v: version,
+  id: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+  op: v.string(),
+  args: v.optional(v.record(v.string(), v.unknown())),
+});
+export type Command = v.InferOutput<typeof CommandSchema>;
+
+export const ERROR_CODES = ['bad-request', 'unknown-op', 'bad-args', 'failed', 'busy'] as const;
+
+export const ReplySchema = v.variant('ok', [
+  v.object({ v: version, id: v.nullable(v.string()), ok: v.literal(true), result: v.unknown() }),
+  v.object({
+    v: version,
+    id: v.nullable(v.string()),
+    ok: v.literal(false),
+    error: v.object({ code: v.picklist(ERROR_CODES), message: v.string() }),
+  }),
+]);
+export type Reply = v.InferOutput<typeof ReplySchema>;
+export type ErrorCode = (typeof ERROR_CODES)[number];

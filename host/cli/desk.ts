@@ -1,0 +1,95 @@
+/** `deskbox desk up|down|status|power`: the simulated desk's lifecycle. */
+import type { Command } from 'commander';
+import { deskDown, deskUp } from '../desk/up.ts';
+import { deskLayout } from '../desk/layout.ts';
+import { controlRequest } from '../desk/control.ts';
+import { runSupervisor } from '../desk/supervisor.ts';
+import { agentBundlePath } from '../desk/paths.ts';
+import { stderrLogger } from '../../board/runtime/log.ts';
+import { stateOption } from './options.ts';
+import { action, printJson } from './run.ts';
+import type { GroupState } from '../desk/board-processes.ts';
+
+const int = (name: string, min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${value}"`);
+  return n;
+};
+
+export function registerDesk(program: Command): void {
+  const desk = program.command('desk').description('start, stop and inspect a simulated desk on this machine');
+
+  stateOption(desk.command('up'))
+    .description('start a simulated desk: broker, boards with simulated hardware, and wait until all are online')
+    .option('--boards <n>', 'number of boards', int('--boards', 1), 8)
+    .option('--desk <id>', 'desk id (the second topic level)', 'desk1')
+    .option('--boards-per-process <k>', 'boards hosted by one agent process', int('--boards-per-process', 1), 1)
+    .option('--port <port>', 'broker TCP port on 127.0.0.1 (0: any free port)', int('--port', 0), 0)
+    .option('--ws-port <port>', 'broker WebSocket port (0: any free port)', int('--ws-port', 0), 0)
+    .option('--keepalive <s>', 'MQTT keepalive of the boards, seconds', int('--keepalive', 1), 10)
+    .option('--telemetry-period <s>', 'seconds between telemetry messages', int('--telemetry-period', 1), 2)
+    .option('--restart-delay <s>', 'seconds before a crashed agent restarts (0: never)', int('--restart-delay', 0), 2)
+    .option('--timeout <s>', 'give up if boards are not all online by then', int('--timeout', 1), 60)
+    .option('--json', 'print the result as JSON')
+    .action(action(async (o) => {
+      const tty = process.stderr.isTTY && !o.json;
+      const result = await deskUp({
+        state: o.state, desk: o.desk, boards: o.boards, boardsPerProcess: o.boardsPerProcess, host: '127.0.0.1',
+        port: o.port, wsPort: o.wsPort, keepaliveS: o.keepalive, telemetryPeriodS: o.telemetryPeriod,
+        restartDelayS: o.restartDelay, timeoutS: o.timeout,
+        onProgress: tty ? (n: number, total: number) => process.stderr.write(`\rboards online: ${n}/${total}`) : undefined,
+      });
+      if (tty) process.stderr.write('\n');
+      if (o.json) return printJson(result);
+      const { port, hostname } = new URL(result.broker.url);
+      process.stdout.write([
+        `desk ${result.desk} is up: ${result.online}/${result.boards} boards online in ${(result.msToAllOnline / 1000).toFixed(2)} s`,
+        `  broker     ${result.broker.url}${result.broker.ws ? `  (WebSocket ${result.broker.ws})` : ''}`,
+        `  watch      mosquitto_sub -h ${hostname} -p ${port} -u ${result.monitor.user} -P '${result.monitor.password}' -t 'deskbox/#' -v`,
+        `  boards     deskbox boards   |   deskbox monitor`,
+        `  state      ${result.state}  (credentials/, logs/, boards/<id>/console.log)`,
+        `  stop       deskbox desk down`,
+        '',
+      ].join('\n'));
+    }));
+
+  stateOption(desk.command('down'))
+    .description('stop the simulated desk and everything it started')
+    .option('--timeout <s>', 'seconds to wait before killing it', int('--timeout', 1), 20)
+    .option('--json', 'print the result as JSON')
+    .action(action(async (o) => {
+      const down = await deskDown(o.state, o.timeout);
+      if (o.json) return printJson({ ok: true, stopped: down ?? null });
+      process.stdout.write(down ? `desk stopped (supervisor pid ${down.pid}${down.forced ? ', killed after timeout' : ''})\n` : `no desk running in ${deskLayout(o.state).root}\n`);
+    }));
+
+  stateOption(desk.command('status'))
+    .description('show the desk supervisor and each board process')
+    .option('--json', 'print JSON')
+    .action(action(async (o) => {
+      const status = await controlRequest<{ desk: string; pid: number; broker: { url: string }; groups: GroupState[] }>(deskLayout(o.state).controlSocket, 'GET', '/status');
+      if (o.json) return printJson(status);
+      process.stdout.write(`desk ${status.desk}: supervisor pid ${status.pid}, broker ${status.broker.url}\n`);
+      for (const g of status.groups) {
+        process.stdout.write(`  ${g.name.padEnd(12)} power ${g.power.padEnd(3)}  pid ${String(g.pid ?? '-').padEnd(8)} restarts ${g.restarts}${g.lastExit ? `  last exit: ${g.lastExit}` : ''}\n`);
+      }
+    }));
+
+  stateOption(desk.command('power'))
+    .description('switch a simulated board\'s power (boards sharing a process switch together)')
+    .argument('<board>', 'board id, e.g. b03')
+    .argument('<action>', 'on | off | cycle')
+    .option('--json', 'print JSON')
+    .action(action(async (board: string, act: string, o) => {
+      const state = await controlRequest<GroupState>(deskLayout(o.state).controlSocket, 'POST', '/power', { board, action: act });
+      if (o.json) return printJson(state);
+      process.stdout.write(`${state.boards.join(', ')}: power ${state.power}${state.pid ? ` (pid ${state.pid})` : ''}\n`);
+    }));
+
+  stateOption(desk.command('supervise', { hidden: true }))
+    .description('run the desk supervisor in the foreground (desk up starts it in the background)')
+    .option('--agent <file>', 'board agent bundle to run')
+    .action(action(async (o) => {
+      await runSupervisor({ stateDir: o.state, agentBundle: o.agent ?? agentBundlePath(), logger: stderrLogger('desk') });
+    }));
+}

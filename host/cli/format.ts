@@ -1,0 +1,32 @@
+/** Human formatting of board rows, shared by `boards` and `monitor`. */
+import Table from 'cli-table3';
+import type { BoardRow } from '../client/board-view.ts';
+
+const fixed = (n: number | undefined, digits: number) => (n === undefined ? '-' : n.toFixed(digits));
+
+export function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined) return '-';
+  const s = Math.floor(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+export function boardTable(rows: BoardRow[]): string {
+  const table = new Table({
+    head: ['board', 'state', 'power W', 'energy J', 'uptime', 'cpu %', 'version'],
+    style: { head: [], border: [] },
+    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'left'],
+  });
+  for (const r of rows) {
+    table.push([r.board, r.state, fixed(r.powerW, 3), fixed(r.energyJ, 1), formatDuration(r.uptimeS), r.cpu === undefined ? '-' : (r.cpu * 100).toFixed(1), r.version ?? '-']);
+  }
+  return table.toString();
+}
+
+export function deskTotals(rows: BoardRow[]): string {
+  const online = rows.filter((r) => r.state === 'online').length;
+  const power = rows.reduce((s, r) => s + (r.powerW ?? 0), 0);
+  const energy = rows.reduce((s, r) => s + (r.energyJ ?? 0), 0);
+  return `${online}/${rows.length} online, ${power.toFixed(2)} W, ${energy.toFixed(1)} J`;
+}

@@ -1,0 +1,19 @@
+/** The `deskbox` command line: one file per subcommand, registered here. */
+import { Command } from 'commander';
+import { registerDesk } from './desk.ts';
+import { registerBoards } from './boards.ts';
+import { registerMonitor } from './monitor.ts';
+import { registerBroker } from './broker.ts';
+import { AGENT_VERSION } from '../../board/version.ts';
+
+const program = new Command('deskbox')
+  .description('a cluster on your desk: simulated or real boards, their broker, and the tools to watch them')
+  .version(AGENT_VERSION)
+  .showHelpAfterError('(add --help for usage)');
+
+registerDesk(program);
+registerBoards(program);
+registerMonitor(program);
+registerBroker(program);
+
+await program.parseAsync();

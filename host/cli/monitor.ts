@@ -1,0 +1,41 @@
+/** `deskbox monitor`: the boards table, redrawn live as status and telemetry arrive. */
+import type { Command } from 'commander';
+import { allBoardsFilter } from '../../broker/contract/topics.ts';
+import { resolveAccess } from '../client/access.ts';
+import { createBoardView } from '../client/board-view.ts';
+import { connectToDesk } from '../client/connect.ts';
+import { accessOptions, type AccessOptions } from './options.ts';
+import { action } from './run.ts';
+import { boardTable, deskTotals } from './format.ts';
+
+export function registerMonitor(program: Command): void {
+  accessOptions(program.command('monitor'))
+    .description('watch the desk\'s boards live (Ctrl-C to quit)')
+    .option('--interval <ms>', 'redraw at most this often', '500')
+    .option('--count <n>', 'stop after this many redraws (for scripts)')
+    .action(action(async (opts: AccessOptions & { interval: string; count?: string }) => {
+      const access = await resolveAccess(opts, 'monitor');
+      const client = await connectToDesk(access, 'monitor');
+      const view = createBoardView(access.desk);
+      let dirty = true;
+      let draws = 0;
+      const limit = opts.count ? Number(opts.count) : Infinity;
+      client.on('message', (t, p) => { if (view.apply(t, p)) dirty = true; });
+      await client.subscribeAsync([allBoardsFilter(access.desk, 'status'), allBoardsFilter(access.desk, 'telemetry')], { qos: 1 });
+      await new Promise<void>((resolve) => {
+        const draw = () => {
+          if (!dirty) return;
+          dirty = false;
+          const rows = view.rows(access.boards);
+          const clear = process.stdout.isTTY ? '\x1b[H\x1b[2J' : '';
+          process.stdout.write(`${clear}deskbox monitor - ${access.desk} at ${access.url} - ${new Date().toLocaleTimeString()}\n${boardTable(rows)}\n${deskTotals(rows)}\n`);
+          if (++draws >= limit) stop();
+        };
+        const timer = setInterval(draw, Number(opts.interval));
+        const stop = () => { clearInterval(timer); resolve(); };
+        process.once('SIGINT', stop);
+        client.on('close', stop);
+      });
+      await client.endAsync();
+    }));
+}

@@ -1,0 +1,18 @@
+/** Options shared by every subcommand that talks to a desk. */
+import type { Command } from 'commander';
+import { DEFAULT_STATE_DIR } from '../desk/layout.ts';
+import type { AccessOptions } from '../client/access.ts';
+
+export function stateOption(cmd: Command): Command {
+  return cmd.option('--state <dir>', 'the simulated desk\'s state folder', process.env.DESKBOX_STATE ?? DEFAULT_STATE_DIR);
+}
+
+export function accessOptions(cmd: Command): Command {
+  return stateOption(cmd)
+    .option('--broker <url>', 'a real desk\'s broker (mqtt://host:port) instead of a simulated desk')
+    .option('--desk <id>', 'desk id on that broker', 'desk1')
+    .option('--user <name>', 'broker user (default: the role the command needs)')
+    .option('--password-file <file>', 'file holding that user\'s password (or set DESKBOX_PASSWORD)');
+}
+
+export type { AccessOptions };

@@ -1,0 +1,26 @@
+/**
+ * How every subcommand ends: data on stdout, one clear error line on stderr (or a JSON error
+ * with --json) and a non-zero exit code on failure.
+ */
+export interface OutputOptions {
+  json?: boolean;
+}
+
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
+  return async (...args: A): Promise<void> => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      const opts = args.find((a): a is OutputOptions => typeof a === 'object' && a !== null && 'json' in a);
+      const message = (err as Error).message ?? String(err);
+      if (opts?.json) process.stdout.write(JSON.stringify({ ok: false, error: message }) + '\n');
+      else process.stderr.write(`deskbox: ${message}\n`);
+      if (process.env.DESKBOX_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}

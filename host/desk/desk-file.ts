@@ -1,0 +1,65 @@
+/**
+ * desk.json (what the desk is: written by `desk up`) and run.json (where it runs: written by
+ * the supervisor once its broker listens, removed when it stops).
+ */
+import * as v from 'valibot';
+import { isValidId } from '../../broker/contract/topics.ts';
+import { describeIssues } from '../../broker/contract/messages.ts';
+import type { DeskLayout } from './layout.ts';
+import { readJsonIfExists, writeJsonAtomic } from './files.ts';
+
+const id = v.pipe(v.string(), v.check(isValidId, 'not a valid id'));
+const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
+
+export const DeskFileSchema = v.object({
+  v: v.literal(1),
+  desk: id,
+  boards: v.pipe(v.array(id), v.minLength(1)),
+  boardsPerProcess: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  keepaliveS: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  telemetryPeriodS: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  restartDelayS: v.pipe(v.number(), v.minValue(0)),
+  broker: v.object({ host: v.string(), port, wsPort: v.nullable(port) }),
+});
+export type DeskFile = v.InferOutput<typeof DeskFileSchema>;
+
+export interface RunFile {
+  v: 1;
+  pid: number;
+  startedAt: number;
+  host: string;
+  tcpPort: number;
+  wsPort: number | null;
+}
+
+export class DeskStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeskStateError';
+  }
+}
+
+export async function readDeskFile(layout: DeskLayout): Promise<DeskFile> {
+  const json = await readJsonIfExists<unknown>(layout.deskFile);
+  if (json === undefined) throw new DeskStateError(`no desk in ${layout.root} (deskbox desk up creates one)`);
+  const parsed = v.safeParse(DeskFileSchema, json);
+  if (!parsed.success) throw new DeskStateError(`${layout.deskFile}: ${describeIssues(parsed.issues)}`);
+  return parsed.output;
+}
+
+export const writeDeskFile = (layout: DeskLayout, desk: DeskFile) => writeJsonAtomic(layout.deskFile, desk);
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The run file of a supervisor that is still alive; a stale one (crashed desk) reads as none. */
+export async function readLiveRunFile(layout: DeskLayout): Promise<RunFile | undefined> {
+  const run = await readJsonIfExists<RunFile>(layout.runFile);
+  return run && isAlive(run.pid) ? run : undefined;
+}

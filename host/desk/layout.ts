@@ -1,0 +1,72 @@
+/**
+ * Where a simulated desk keeps its state. One folder holds everything a desk needs to be
+ * restarted, inspected or torn down, so several desks can live side by side.
+ */
+import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+
+export interface DeskLayout {
+  root: string;
+  deskFile: string;
+  runFile: string;
+  supervisorLog: string;
+  controlSocket: string;
+  usersFile: string;
+  brokerStore: string;
+  logsDir: string;
+  credential(role: 'host' | 'monitor'): string;
+  board(id: string): BoardLayout;
+}
+
+export interface BoardLayout {
+  dir: string;
+  configFile: string;
+  passwordFile: string;
+  hwmonDir: string;
+  gpioDir: string;
+  consoleDir: string;
+  consoleLog: string;
+}
+
+/** Unix socket paths are limited to ~107 bytes; deep state folders put theirs in tmp. */
+function socketPath(root: string): string {
+  const direct = join(root, 'control.sock');
+  if (Buffer.byteLength(direct) < 100) return direct;
+  return join(tmpdir(), `deskbox-${createHash('sha256').update(root).digest('hex').slice(0, 16)}.sock`);
+}
+
+export function deskLayout(stateDir: string): DeskLayout {
+  const root = resolve(stateDir);
+  return {
+    root,
+    deskFile: join(root, 'desk.json'),
+    runFile: join(root, 'run.json'),
+    supervisorLog: join(root, 'supervisor.log'),
+    controlSocket: socketPath(root),
+    usersFile: join(root, 'broker', 'users.json'),
+    brokerStore: join(root, 'broker', 'store.db'),
+    logsDir: join(root, 'logs'),
+    credential: (role) => join(root, 'credentials', `${role}.password`),
+    board(id) {
+      const dir = join(root, 'boards', id);
+      return {
+        dir,
+        configFile: join(dir, 'board.json'),
+        passwordFile: join(dir, 'password'),
+        hwmonDir: join(dir, 'hw', 'hwmon'),
+        gpioDir: join(dir, 'hw', 'gpio'),
+        consoleDir: join(dir, 'console'),
+        consoleLog: join(dir, 'console.log'),
+      };
+    },
+  };
+}
+
+export const DEFAULT_STATE_DIR = '.desk';
+
+/** Board ids sort and read well at any desk size: b01..b08, b001..b490. */
+export function boardIds(count: number): string[] {
+  const width = Math.max(2, String(count).length);
+  return Array.from({ length: count }, (_, i) => `b${String(i + 1).padStart(width, '0')}`);
+}

@@ -1,0 +1,46 @@
+/**
+ * Feeds each simulated board's power sensor once a second: the power model turns the CPU
+ * used by the board's process into watts, written as hwmon files the agent reads back.
+ * Boards sharing a process share its CPU evenly; a board without power reads 0 W.
+ */
+import type { BoardProcesses } from './board-processes.ts';
+import type { SimBoard } from './sim-board.ts';
+import { createCpuSampler, modelPower } from './power-model.ts';
+import type { Logger } from '../../board/runtime/log.ts';
+
+const OFF = { watts: 0, volts: 0, amps: 0 };
+
+export function startPowerLoop(procs: BoardProcesses, boards: Map<string, SimBoard>, logger: Logger, periodMs = 1000) {
+  const samplers = new Map<number, ReturnType<typeof createCpuSampler>>();
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const live = new Set<number>();
+      await Promise.all(procs.groups().map(async (g) => {
+        let reading = OFF;
+        if (g.pid !== undefined) {
+          live.add(g.pid);
+          let sampler = samplers.get(g.pid);
+          if (!sampler) samplers.set(g.pid, (sampler = createCpuSampler(g.pid)));
+          const cpu = await sampler.sample().catch(() => 0);
+          reading = modelPower({ cpuFraction: cpu / g.boards.length });
+        }
+        await Promise.all(g.boards.map((b) => boards.get(b)?.hwmon.write(reading)));
+      }));
+      for (const pid of samplers.keys()) if (!live.has(pid)) samplers.delete(pid);
+    } catch (err) {
+      logger.warn('power model update failed', { error: (err as Error).message });
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), periodMs);
+  void tick();
+  return {
+    /** Brings the sensor files up to date now, e.g. right after a power switch changed. */
+    refresh: tick,
+    stop: () => clearInterval(timer),
+  };
+}

@@ -1,0 +1,81 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../board/hal/atomic-file.ts';
+import type { PowerReading } from '../../board/hal/power/binding.ts';
+
+export interface PowerModelInput {
+  /** Host CPU share of the board's process since the last sample; may exceed 1 on many cores. */
+  cpuFraction: number;
+  /** Whole board idle (Overo-class COM with its carrier): ~1 W. */
+  idleWatts?: number;
+  /** Extra watts at full load of the board's single core. */
+  loadWatts?: number;
+  /** How many times faster a host core is than the board's 720 MHz Cortex-A8. */
+  slowdown?: number;
+  volts?: number;
+}
+
+/**
+ * What the simulated board would draw: host CPU time scaled by the speed gap is the load the
+ * real single-core board would carry, capped at 100% because it cannot do more.
+ */
+export function modelPower(input: PowerModelInput): PowerReading {
+  const { cpuFraction, idleWatts = 1.0, loadWatts = 1.2, slowdown = 10, volts = 5.0 } = input;
+  const cpu = Number.isFinite(cpuFraction) && cpuFraction > 0 ? cpuFraction : 0;
+  const load = Math.min(1, cpu * slowdown);
+  const watts = idleWatts + load * loadWatts;
+  return { watts, volts, amps: watts / volts };
+}
+
+/**
+ * Writes a reading as the ina2xx hwmon driver presents it, so the board agent reads the
+ * simulated desk through the very code path it uses on hardware.
+ */
+export function createHwmonWriter(dir: string, name = 'ina219'): { write(r: PowerReading): Promise<void>; dir: string } {
+  let ready: Promise<void> | undefined;
+  const int = (v: number) => `${Math.round(v)}\n`;
+  return {
+    dir,
+    async write(r) {
+      ready ??= mkdir(dir, { recursive: true }).then(() => writeFileAtomic(join(dir, 'name'), `${name}\n`));
+      await ready.catch((e) => { ready = undefined; throw e; });
+      await Promise.all([
+        writeFileAtomic(join(dir, 'power1_input'), int(r.watts * 1e6)),
+        writeFileAtomic(join(dir, 'in1_input'), int(r.volts * 1e3)),
+        writeFileAtomic(join(dir, 'curr1_input'), int(r.amps * 1e3)),
+      ]);
+    },
+  };
+}
+
+/**
+ * Linux reports process times in clock ticks of USER_HZ, which is 100 on every architecture
+ * the desk runs on (x86-64, arm, arm64); Node cannot ask sysconf(_SC_CLK_TCK).
+ */
+const TICKS_PER_SECOND = 100;
+
+/** CPU share of one process between calls, from /proc/<pid>/stat. The first call returns 0. */
+export function createCpuSampler(pid: number, monotonicMs: () => number = () => performance.now()): { sample(): Promise<number> } {
+  let prev: { ticks: number; at: number } | undefined;
+  return {
+    async sample() {
+      const path = `/proc/${pid}/stat`;
+      let stat: string;
+      try {
+        stat = await readFile(path, 'utf8');
+      } catch (e) {
+        throw new Error(`cpu sampler: cannot read ${path} (process gone?): ${(e as Error).message}`, { cause: e });
+      }
+      // The command name (field 2) is in parentheses and may itself hold spaces or ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 14 (utime) and 15 (stime), counted from the state field (3).
+      const ticks = Number(fields[14 - 3]) + Number(fields[15 - 3]);
+      if (!Number.isFinite(ticks)) throw new Error(`cpu sampler: unexpected format in ${path}`);
+      const at = monotonicMs();
+      const last = prev;
+      prev = { ticks, at };
+      if (!last || at <= last.at) return 0;
+      return (ticks - last.ticks) / TICKS_PER_SECOND / ((at - last.at) / 1000);
+    },
+  };
+}

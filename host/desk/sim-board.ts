@@ -1,0 +1,52 @@
+/**
+ * The hardware around one simulated board: its hwmon sensor files, GPIO line files, and a
+ * serial console on a real pty pair whose host end the desk captures into console.log.
+ * The board's own config points its real bindings at these.
+ */
+import { mkdir, open } from 'node:fs/promises';
+import type { DeskFile } from './desk-file.ts';
+import type { DeskLayout } from './layout.ts';
+import { writeJsonAtomic } from './files.ts';
+import { openPtyPair } from './pty-pair.ts';
+import { createHwmonWriter } from './power-model.ts';
+import { serialportBinding } from '../../board/hal/serial/serialport.ts';
+import type { BoardConfig } from '../../board/config.ts';
+import type { Logger } from '../../board/runtime/log.ts';
+
+export interface SimBoard {
+  id: string;
+  hwmon: ReturnType<typeof createHwmonWriter>;
+  close(): Promise<void>;
+}
+
+export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: string, brokerUrl: string, logger: Logger): Promise<SimBoard> {
+  const paths = layout.board(id);
+  await Promise.all([mkdir(paths.hwmonDir, { recursive: true }), mkdir(paths.gpioDir, { recursive: true }), mkdir(paths.consoleDir, { recursive: true })]);
+  const hwmon = createHwmonWriter(paths.hwmonDir, 'ina219');
+  await hwmon.write({ watts: 0, volts: 0, amps: 0 });
+  const pty = await openPtyPair(paths.consoleDir, 'tty');
+  const log = await open(paths.consoleLog, 'a');
+  const hostEnd = await serialportBinding().open(pty.hostPath, { baudRate: 115200 });
+  // Console output is kept whole, from the first byte, so early boot output is never lost.
+  hostEnd.onData((chunk) => { log.write(chunk).catch((err: Error) => logger.warn('console log write failed', { board: id, error: err.message })); });
+  const config: BoardConfig = {
+    v: 1,
+    desk: desk.desk,
+    board: id,
+    broker: { url: brokerUrl, username: id, passwordFile: paths.passwordFile },
+    keepaliveS: desk.keepaliveS,
+    telemetryPeriodS: desk.telemetryPeriodS,
+    samplePeriodS: 1,
+    hardware: { power: paths.hwmonDir, gpio: `sim:${paths.gpioDir}`, gpioLines: {}, console: pty.boardPath, consoleBaud: 115200 },
+  };
+  await writeJsonAtomic(paths.configFile, config);
+  return {
+    id,
+    hwmon,
+    async close() {
+      await hostEnd.close().catch(() => undefined);
+      await pty.close();
+      await log.close();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * The simulated desk's long-running process: the desk broker, each board's hardware (power
+ * sensor files, GPIO files, a pty console) and the board processes, plus a control socket.
+ * It runs until told to stop, then takes everything it started down with it.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import type { Logger } from '../../board/runtime/log.ts';
+import { deskLayout } from './layout.ts';
+import { readDeskFile, type RunFile } from './desk-file.ts';
+import { writeJsonAtomic } from './files.ts';
+import { startDeskBroker } from './desk-broker.ts';
+import { prepareSimBoard, type SimBoard } from './sim-board.ts';
+import { createBoardProcesses, groupBoards, type PowerAction } from './board-processes.ts';
+import { startPowerLoop } from './power-loop.ts';
+import { ControlError, startControlServer } from './control.ts';
+
+export interface SupervisorOptions {
+  stateDir: string;
+  agentBundle: string;
+  logger: Logger;
+}
+
+const POWER_ACTIONS: readonly string[] = ['on', 'off', 'cycle'];
+
+export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
+  const { logger } = opts;
+  const layout = deskLayout(opts.stateDir);
+  const desk = await readDeskFile(layout);
+  await mkdir(layout.logsDir, { recursive: true });
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        logger.warn('cleanup step failed', { error: (err as Error).message });
+      }
+    }
+  };
+
+  try {
+    const broker = await startDeskBroker(layout, desk, logger.child('broker'));
+    cleanups.push(() => broker.close());
+    const url = `mqtt://${desk.broker.host}:${broker.tcpPort}`;
+
+    const boards = new Map<string, SimBoard>();
+    cleanups.push(() => Promise.all([...boards.values()].map((b) => b.close())).then(() => undefined));
+    for (const id of desk.boards) boards.set(id, await prepareSimBoard(layout, desk, id, url, logger.child(id)));
+
+    const procs = createBoardProcesses(groupBoards(desk.boards, desk.boardsPerProcess, (b) => layout.board(b).configFile), {
+      agentBundle: opts.agentBundle,
+      logsDir: layout.logsDir,
+      restartDelayS: desk.restartDelayS,
+      logger: logger.child('boards'),
+    });
+    cleanups.push(() => procs.stopAll());
+    procs.powerOnAll();
+    const power = startPowerLoop(procs, boards, logger.child('power'));
+    cleanups.push(() => power.stop());
+
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const control = await startControlServer(layout.controlSocket, {
+      status: () => ({ desk: desk.desk, pid: process.pid, broker: { url, wsPort: broker.wsPort }, groups: procs.groups() }),
+      async power(board, action) {
+        if (!POWER_ACTIONS.includes(action)) throw new ControlError(`power action must be one of ${POWER_ACTIONS.join(', ')}`);
+        const state = await procs.power(board, action as PowerAction);
+        await power.refresh();
+        return state;
+      },
+      shutdown: () => stop(),
+    });
+    cleanups.push(() => new Promise<void>((resolve) => control.close(() => resolve())));
+    cleanups.push(() => rm(layout.controlSocket, { force: true }));
+
+    const run: RunFile = { v: 1, pid: process.pid, startedAt: Date.now(), host: desk.broker.host, tcpPort: broker.tcpPort, wsPort: broker.wsPort };
+    await writeJsonAtomic(layout.runFile, run);
+    cleanups.push(() => rm(layout.runFile, { force: true }));
+    logger.info('desk up', { desk: desk.desk, boards: desk.boards.length, broker: url });
+
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    await stopped;
+    logger.info('desk going down');
+  } finally {
+    await cleanup();
+    logger.info('desk down');
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Bringing a simulated desk up and down from the CLI: provision the state folder, start the
+ * supervisor in the background, and wait until every board is online over MQTT.
+ */
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { allBoardsFilter } from '../../broker/contract/topics.ts';
+import { deskLayout, type DeskLayout } from './layout.ts';
+import { DeskStateError, isAlive, readLiveRunFile, type RunFile } from './desk-file.ts';
+import { provisionDesk, type ProvisionOptions } from './provision.ts';
+import { resolveAccess } from '../client/access.ts';
+import { connectToDesk } from '../client/connect.ts';
+import { createBoardView } from '../client/board-view.ts';
+import { waitFor } from './wait.ts';
+
+export interface UpResult {
+  desk: string;
+  boards: number;
+  online: number;
+  msToAllOnline: number;
+  state: string;
+  pid: number;
+  broker: { url: string; ws: string | null };
+  monitor: { user: string; password: string };
+}
+
+/** Starts the supervisor as its own session so it outlives the CLI; stdio goes to its log. */
+function spawnSupervisor(layout: DeskLayout): number {
+  const log = openSync(layout.supervisorLog, 'a');
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, 'desk', 'supervise', '--state', layout.root], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  child.unref();
+  return child.pid!;
+}
+
+async function tail(file: string, lines = 5): Promise<string> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.trim().split('\n').slice(-lines).join('\n');
+}
+
+export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS: number; onProgress?: (online: number, total: number) => void }): Promise<UpResult> {
+  const layout = deskLayout(opts.state);
+  const running = await readLiveRunFile(layout);
+  if (running) throw new DeskStateError(`a desk is already up in ${layout.root} (pid ${running.pid}); run deskbox desk down first`);
+  await mkdir(layout.root, { recursive: true });
+  const desk = await provisionDesk(layout, opts);
+  const t0 = performance.now();
+  const pid = spawnSupervisor(layout);
+  const deadline = Date.now() + opts.timeoutS * 1000;
+
+  let run: RunFile | undefined;
+  await waitFor(async () => {
+    if (!isAlive(pid)) throw new DeskStateError(`the desk supervisor exited during start-up:\n${await tail(layout.supervisorLog)}`);
+    run = await readLiveRunFile(layout);
+    return run?.pid === pid;
+  }, deadline, 'the desk supervisor to start its broker');
+
+  const access = await resolveAccess({ state: opts.state }, 'monitor');
+  const client = await connectToDesk(access, 'desk-up');
+  try {
+    const view = createBoardView(desk.desk);
+    const online = () => view.rows(desk.boards).filter((r) => r.state === 'online').length;
+    client.on('message', (t, p) => { if (view.apply(t, p)) opts.onProgress?.(online(), desk.boards.length); });
+    await client.subscribeAsync(allBoardsFilter(desk.desk, 'status'), { qos: 1 });
+    await waitFor(async () => online() === desk.boards.length, deadline, `all ${desk.boards.length} boards to come online`).catch(async (err: Error) => {
+      throw new DeskStateError(`${err.message} (${online()} online; see ${layout.logsDir})`);
+    });
+    return {
+      desk: desk.desk,
+      boards: desk.boards.length,
+      online: online(),
+      msToAllOnline: Math.round(performance.now() - t0),
+      state: layout.root,
+      pid,
+      broker: { url: access.url, ws: access.wsUrl ?? null },
+      monitor: { user: access.username, password: access.password },
+    };
+  } finally {
+    await client.endAsync();
+  }
+}
+
+export async function deskDown(state: string, timeoutS: number): Promise<{ pid: number; forced: boolean } | undefined> {
+  const layout = deskLayout(state);
+  const run = await readLiveRunFile(layout);
+  if (!run) return undefined;
+  process.kill(run.pid, 'SIGTERM');
+  try {
+    await waitFor(async () => !isAlive(run.pid), Date.now() + timeoutS * 1000, `the desk supervisor (pid ${run.pid}) to stop`);
+    return { pid: run.pid, forced: false };
+  } catch {
+    // The supervisor leads its own process group: killing the group takes its boards and
+    // console relays with it, so nothing is left running.
+    process.kill(-run.pid, 'SIGKILL');
+    return { pid: run.pid, forced: true };
+  }
+}

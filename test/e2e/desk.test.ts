@@ -1,0 +1,120 @@
+/**
+ * End to end, as a user would: `deskbox desk up` from the built CLI, real broker, real agent
+ * processes, real ptys; watched with a real MQTT client; one agent killed with SIGKILL.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtemp, readFile, rm, access } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { allBoardsFilter, boardTopic } from '../../broker/contract/topics.ts';
+import { decode } from '../../broker/contract/messages.ts';
+import type { Status, Telemetry } from '../../broker/contract/payloads.ts';
+import { createRequester } from '../../host/client/request.ts';
+import { isAlive } from '../../host/desk/desk-file.ts';
+import { waitFor } from '../../host/desk/wait.ts';
+import { deskbox, processesMentioning } from './cli.ts';
+
+const KEEPALIVE = 4;
+const BOARDS = 8;
+let state = '';
+let supervisorPid = 0;
+
+test.before(async () => {
+  state = await mkdtemp(join(tmpdir(), 'deskbox-e2e-'));
+});
+
+test.after(async () => {
+  if (supervisorPid && isAlive(supervisorPid)) {
+    await deskbox(['desk', 'down', '--state', state]).catch(() => process.kill(-supervisorPid, 'SIGKILL'));
+  }
+  await rm(state, { recursive: true, force: true });
+});
+
+test('desk up, watch, kill a board, see its last will, power it back, desk down', async () => {
+  const up = JSON.parse((await deskbox(['desk', 'up', '--boards', String(BOARDS), '--state', state, '--keepalive', String(KEEPALIVE), '--restart-delay', '0', '--json'])).stdout);
+  supervisorPid = up.pid;
+  assert.is(up.online, BOARDS);
+  assert.ok(up.msToAllOnline < 30_000);
+  assert.match(up.broker.url, /^mqtt:\/\/127\.0\.0\.1:\d+$/);
+  assert.is(up.monitor.password, (await readFile(join(state, 'credentials', 'monitor.password'), 'utf8')).trim());
+
+  // Watch as an outside client would, with the printed monitor credentials.
+  const watcher = await mqtt.connectAsync(up.broker.url, { username: 'monitor', password: up.monitor.password, protocolVersion: 4, reconnectPeriod: 0 });
+  const statuses = new Map<string, Status>();
+  const telemetry = new Map<string, Telemetry[]>();
+  watcher.on('message', (topic, payload) => {
+    const board = topic.split('/')[3]!;
+    if (topic.endsWith('/status')) {
+      const d = decode('status', payload);
+      if (d.ok) statuses.set(board, d.value);
+    } else if (topic.endsWith('/telemetry')) {
+      const d = decode('telemetry', payload);
+      if (d.ok) telemetry.set(board, [...(telemetry.get(board) ?? []), d.value]);
+    }
+  });
+  await watcher.subscribeAsync([allBoardsFilter(up.desk, 'status'), allBoardsFilter(up.desk, 'telemetry')]);
+  try {
+    await waitFor(() => statuses.size === BOARDS && [...statuses.values()].every((s) => s.state === 'online' && s.phases.some((p) => p.phase === 'ready')), Date.now() + 10_000, 'retained statuses');
+    for (const s of statuses.values()) {
+      if (s.state !== 'online') throw new Error('unreachable');
+      assert.is(s.version, JSON.parse(await readFile('package.json', 'utf8')).version);
+      assert.equal(s.phases.map((p) => p.phase), ['power-on', 'agent-start', 'broker-connected', 'ready']);
+      assert.ok(s.phases.every((p, i) => i === 0 || p.at >= s.phases[i - 1]!.at), 'phases in time order');
+      assert.is(s.keepaliveS, KEEPALIVE);
+    }
+    // Energy grows between samples and power sits near an Overo-class idle draw.
+    await waitFor(() => [...telemetry.values()].filter((t) => t.length >= 2).length === BOARDS, Date.now() + 15_000, 'two telemetry samples from every board');
+    for (const [board, samples] of telemetry) {
+      const [a, b] = samples.slice(-2) as [Telemetry, Telemetry];
+      assert.ok(b.energyJ > a.energyJ, `${board} energy grows`);
+      assert.ok(b.powerW > 0.9 && b.powerW < 2.5, `${board} power ${b.powerW} W`);
+    }
+
+    const boards = JSON.parse((await deskbox(['boards', '--state', state, '--json'])).stdout);
+    assert.is(boards.boards.length, BOARDS);
+    assert.ok(boards.boards.every((r: { state: string; powerW?: number }) => r.state === 'online' && (r.powerW ?? 0) > 0));
+
+    // Request/reply as the host role: every request is answered, malformed ones included.
+    const host = await mqtt.connectAsync(up.broker.url, { username: 'host', password: (await readFile(join(state, 'credentials', 'host.password'), 'utf8')).trim(), protocolVersion: 4, reconnectPeriod: 0 });
+    try {
+      const request = createRequester(host, up.desk);
+      const pong = await request('b02', 'ping');
+      assert.ok(pong.ok);
+      const unknown = await request('b02', 'self-destruct');
+      assert.ok(!unknown.ok && unknown.error.code === 'unknown-op');
+      const replies: string[] = [];
+      host.on('message', (t, p) => { if (t === boardTopic(up.desk, 'b02', 'reply')) replies.push(p.toString()); });
+      await host.publishAsync(boardTopic(up.desk, 'b02', 'cmd'), '{"v":1,"id":"broken-1","op":');
+      await waitFor(() => replies.some((r) => r.includes('"bad-request"')), Date.now() + 5000, 'an error reply to a malformed command');
+      assert.ok((await request('b02', 'ping')).ok, 'the board is still up after a malformed command');
+    } finally {
+      await host.endAsync();
+    }
+
+    // SIGKILL one agent: the broker publishes its last will within 1.5x keepalive.
+    const status = JSON.parse((await deskbox(['desk', 'status', '--state', state, '--json'])).stdout);
+    const victim = status.groups.find((g: { name: string }) => g.name === 'b03');
+    const killedAt = Date.now();
+    process.kill(victim.pid, 'SIGKILL');
+    await waitFor(() => statuses.get('b03')?.state === 'offline', killedAt + 1.5 * KEEPALIVE * 1000, 'b03 offline by last will');
+    const will = statuses.get('b03');
+    assert.ok(will?.state === 'offline' && will.reason === 'lastwill');
+    assert.ok([...statuses.entries()].filter(([b]) => b !== 'b03').every(([, s]) => s.state === 'online'), 'other boards unaffected');
+
+    await deskbox(['desk', 'power', 'b03', 'on', '--state', state]);
+    await waitFor(() => statuses.get('b03')?.state === 'online', Date.now() + 10_000, 'b03 online again');
+  } finally {
+    await watcher.endAsync();
+  }
+
+  const pids = (JSON.parse((await deskbox(['desk', 'status', '--state', state, '--json'])).stdout).groups as { pid?: number }[]).map((g) => g.pid!);
+  await deskbox(['desk', 'down', '--state', state]);
+  assert.not.ok(isAlive(supervisorPid), 'supervisor gone');
+  assert.ok(pids.every((p) => !isAlive(p)), 'every agent process gone');
+  assert.equal(await processesMentioning(state), [], 'no socat or agent left for this desk');
+  await access(join(state, 'run.json')).then(() => assert.unreachable('run.json removed'), () => undefined);
+});
+
+test.run();
