@@ -1,0 +1,101 @@
+/**
+ * aedes' access hooks, backed by the user store and the pure rules in policy.ts. Each
+ * connection's principal is kept here (keyed by aedes' client object) rather than on it.
+ */
+import type { AedesOptions, AuthenticateError, Client } from 'aedes';
+import type { Logger } from '../board/runtime/log.ts';
+import { authorizeOrphanWill, authorizePublish, authorizeSubscribe, type Decision, type Principal } from './policy.ts';
+import type { UserStore } from './users.ts';
+
+export type AccessHooks = Required<
+  Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'>
+>;
+
+export interface AccessHooksOptions {
+  users: UserStore;
+  logger: Logger;
+  /** Told of every subscription the policy let through (for the broker's statistics). */
+  onSubscribed?: (client: Client, filter: string) => void;
+}
+
+// aedes' CONNACK return codes (MQTT 3.1.1 table 3.1).
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+const NOT_AUTHENTICATED: Decision = { allow: false, reason: 'not authenticated' };
+
+function refusal(returnCode: number, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+export function createAccessHooks({ users, logger, onSubscribed }: AccessHooksOptions): AccessHooks {
+  const principals = new WeakMap<Client, Principal>();
+  const willTopics = new WeakMap<Client, string>();
+
+  return {
+    // The will arrives with CONNECT but aedes only authorizes it when it fires; note it here so
+    // authenticate can refuse a will its owner could not publish (a stored will may later be
+    // published by a restarted broker with no client to check against).
+    preConnect(client, packet, callback) {
+      if (packet.will) willTopics.set(client, packet.will.topic);
+      callback(null, true);
+    },
+
+    authenticate(client, username, password, callback) {
+      users.authenticate(username, password).then(
+        (principal) => {
+          const refuse = (returnCode: number, reason: string) => {
+            logger.warn('connect refused', { clientId: client.id, username, reason });
+            callback(refusal(returnCode, reason), false);
+          };
+          if (!principal) return refuse(BAD_USERNAME_OR_PASSWORD, 'bad username or password');
+          const willTopic = willTopics.get(client);
+          willTopics.delete(client);
+          if (willTopic !== undefined) {
+            const will = authorizePublish(principal, willTopic);
+            if (!will.allow) return refuse(NOT_AUTHORIZED, `last will on "${willTopic}": ${will.reason}`);
+          }
+          principals.set(client, principal);
+          callback(null, true);
+        },
+        (err: unknown) => {
+          logger.error('authentication failed', { clientId: client.id, username, error: String(err) });
+          callback(refusal(NOT_AUTHORIZED, 'authentication failed'), false);
+        },
+      );
+    },
+
+    authorizePublish(client, packet, callback) {
+      // aedes passes no client when it republishes a will stored by an earlier broker run.
+      const principal = client ? principals.get(client) : undefined;
+      const decision = !client
+        ? authorizeOrphanWill(packet.topic)
+        : principal ? authorizePublish(principal, packet.topic) : NOT_AUTHENTICATED;
+      if (decision.allow) return callback(null);
+      logger.warn('publish denied', {
+        clientId: client?.id ?? null,
+        username: principal?.username ?? null,
+        topic: packet.topic,
+        reason: decision.reason,
+      });
+      callback(new Error(`publish to "${packet.topic}" denied: ${decision.reason}`));
+    },
+
+    authorizeSubscribe(client, sub, callback) {
+      const principal = principals.get(client);
+      const decision = principal ? authorizeSubscribe(principal, sub.topic) : NOT_AUTHENTICATED;
+      if (decision.allow) {
+        onSubscribed?.(client, sub.topic);
+        return callback(null, sub);
+      }
+      logger.warn('subscribe denied', {
+        clientId: client.id,
+        username: principal?.username ?? null,
+        filter: sub.topic,
+        reason: decision.reason,
+      });
+      // A null subscription answers SUBACK 0x80 and keeps the connection, as MQTT 3.1.1 intends.
+      callback(null, null);
+    },
+  };
+}

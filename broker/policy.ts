@@ -1,0 +1,103 @@
+/**
+ * Who may publish and subscribe where. Pure functions over topic strings, so every
+ * role x topic rule is unit-tested without a broker; broker/hooks.ts adapts them to aedes.
+ *
+ * | role    | publish                                              | subscribe                              |
+ * |---------|------------------------------------------------------|----------------------------------------|
+ * | board   | its own .../<board>/{status,telemetry,events,reply}  | filters inside deskbox/<desk>/boards/<board> |
+ * | host    | anything under deskbox/                              | anything under deskbox/, $SYS/...      |
+ * | monitor | nothing                                              | anything under deskbox/, $SYS/...      |
+ *
+ * Nobody publishes to `$`-topics: those belong to the broker.
+ */
+import { ROOT, boardPrefix, parseBoardTopic, type BoardChannel } from './contract/topics.ts';
+
+export type Principal =
+  | { readonly role: 'board'; readonly username: string; readonly desk: string; readonly board: string }
+  | { readonly role: 'host'; readonly username: string }
+  | { readonly role: 'monitor'; readonly username: string };
+
+export type Role = Principal['role'];
+export const ROLES: readonly Role[] = ['board', 'host', 'monitor'];
+
+export type Decision = { readonly allow: true } | { readonly allow: false; readonly reason: string };
+
+const ALLOW: Decision = { allow: true };
+const deny = (reason: string): Decision => ({ allow: false, reason });
+
+const SYS_ROOT = '$SYS';
+const BOARD_PUBLISHES: readonly BoardChannel[] = ['status', 'telemetry', 'events', 'reply'];
+
+export function authorizePublish(principal: Principal, topic: string): Decision {
+  const broken = topicProblem(topic) ?? reservedProblem(topic);
+  if (broken) return deny(broken);
+  switch (principal.role) {
+    case 'monitor':
+      return deny('the monitor role publishes nothing');
+    case 'host':
+      return underRoot(topic.split('/')) ? ALLOW : deny(`host publishes only under ${ROOT}/`);
+    case 'board': {
+      const parsed = parseBoardTopic(topic);
+      const own = parsed !== undefined && parsed.desk === principal.desk && parsed.board === principal.board;
+      return own && BOARD_PUBLISHES.includes(parsed.channel)
+        ? ALLOW
+        : deny(`board publishes only ${boardPrefix(principal.desk, principal.board)}/{${BOARD_PUBLISHES.join(',')}}`);
+    }
+  }
+}
+
+export function authorizeSubscribe(principal: Principal, filter: string): Decision {
+  const broken = filterProblem(filter);
+  if (broken) return deny(broken);
+  const levels = filter.split('/');
+  switch (principal.role) {
+    case 'board': {
+      // Ids cannot be `+` or `#`, so equal literal leading levels mean the filter stays inside.
+      const own = boardPrefix(principal.desk, principal.board).split('/');
+      return own.every((level, i) => levels[i] === level)
+        ? ALLOW
+        : deny(`board subscribes only inside ${own.join('/')}/`);
+    }
+    case 'host':
+    case 'monitor':
+      return underRoot(levels) || levels[0] === SYS_ROOT
+        ? ALLOW
+        : deny(`${principal.role} subscribes only under ${ROOT}/ and ${SYS_ROOT}/`);
+  }
+}
+
+/**
+ * A stored last will whose client is gone (published after a broker restart). Its owner's
+ * rights were checked against it at CONNECT (see hooks.ts), so only the tree-wide rules remain.
+ */
+export function authorizeOrphanWill(topic: string): Decision {
+  const broken = topicProblem(topic) ?? reservedProblem(topic);
+  if (broken) return deny(broken);
+  return underRoot(topic.split('/')) ? ALLOW : deny(`stored wills are published only under ${ROOT}/`);
+}
+
+function underRoot(levels: readonly string[]): boolean {
+  return levels[0] === ROOT && levels.length >= 2;
+}
+
+function topicProblem(topic: string): string | undefined {
+  if (topic === '') return 'empty topic';
+  if (topic.includes('\u0000')) return 'NUL character in topic';
+  if (/[+#]/.test(topic)) return 'wildcards are not allowed in a published topic';
+  return undefined;
+}
+
+function reservedProblem(topic: string): string | undefined {
+  return topic.startsWith('$') ? '$-topics are reserved to the broker' : undefined;
+}
+
+function filterProblem(filter: string): string | undefined {
+  if (filter === '') return 'empty filter';
+  if (filter.includes('\u0000')) return 'NUL character in filter';
+  const levels = filter.split('/');
+  for (const [i, level] of levels.entries()) {
+    if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) return '"#" must be a whole, last level';
+    if (level.includes('+') && level !== '+') return '"+" must be a whole level';
+  }
+  return undefined;
+}

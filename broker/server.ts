@@ -1,0 +1,166 @@
+/**
+ * The desk broker: aedes behind a TCP listener and a WebSocket listener (`/mqtt`, for
+ * browsers), with the users/policy hooks and `$SYS` statistics wired in.
+ */
+import type { EventEmitter } from 'node:events';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Aedes } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { systemClock, type Clock } from '../board/runtime/clock.ts';
+import type { Logger } from '../board/runtime/log.ts';
+import { createAccessHooks } from './hooks.ts';
+import { BrokerStats, retainedCounter, startStatsPublisher } from './stats.ts';
+import type { UserStore } from './users.ts';
+
+export interface DeskBrokerOptions {
+  /** Interface for both listeners. Default 127.0.0.1. */
+  host?: string;
+  /** TCP port; 0 picks a free one. Default 0. */
+  port?: number;
+  /** WebSocket port; 0 picks a free one, null runs no WebSocket listener. Default 0. */
+  wsPort?: number | null;
+  users: UserStore;
+  /** An aedes persistence (e.g. from openSqlitePersistence); the caller keeps ownership. Default: in memory. */
+  persistence?: unknown;
+  logger: Logger;
+  statsIntervalMs?: number;
+  clock?: Clock;
+}
+
+export interface DeskBroker {
+  readonly tcpPort: number;
+  readonly wsPort: number | null;
+  readonly broker: Aedes;
+  /** Stops the listeners, disconnects every client and closes aedes. Idempotent. */
+  close(): Promise<void>;
+}
+
+export class BrokerListenError extends Error {
+  override readonly name = 'BrokerListenError';
+  constructor(readonly listener: 'tcp' | 'ws', readonly host: string, readonly port: number, cause: unknown) {
+    super(`${listener} listener cannot listen on ${host}:${port}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+export const WS_PATH = '/mqtt';
+
+// aedes-persistence sets module.exports to its factory, but its typings declare
+// `exports.default`, so TypeScript mistypes an ESM default import; require() it as documented.
+const memoryPersistence = createRequire(import.meta.url)('aedes-persistence') as () => unknown;
+
+export async function createDeskBroker(opts: DeskBrokerOptions): Promise<DeskBroker> {
+  const { users, logger, host = '127.0.0.1', port = 0, wsPort = 0, statsIntervalMs = 10_000 } = opts;
+  const clock = opts.clock ?? systemClock();
+  const persistence = opts.persistence ?? memoryPersistence();
+  const stats = new BrokerStats(clock);
+  const hooks = createAccessHooks({ users, logger, onSubscribed: (client, filter) => stats.subscribed(client, filter) });
+
+  const broker = await Aedes.createBroker({
+    ...hooks,
+    persistence,
+    // Flood cure. With concurrency N > 0, mqemitter queues messages beyond N in flight, and
+    // its `released` callback starts the next queued message synchronously. A message nobody
+    // listens to (or whose listeners answer at once, like a `#` subscription shown a $SYS
+    // topic) completes inside that call, so draining a backlog of them recurses once per
+    // message: released -> _do -> fastparallel -> released ... until RangeError. A flood
+    // builds that backlog behind a slow subscriber; when the subscriber leaves (or only some
+    // topics have one) the drain overflows the stack. With 0 mqemitter keeps no queue, so there
+    // is nothing to drain. Memory stays bounded anyway: aedes reads a client's next batch of
+    // packets only when the previous batch is delivered, so a slow subscriber throttles the
+    // publishers through TCP; and a frozen one stalls only the publishers that feed it instead
+    // of all N slots (aedes' drainTimeout then disconnects it).
+    concurrency: 0,
+    authorizeForward: (_client, packet) => {
+      stats.countSent();
+      return packet;
+    },
+  });
+  broker.on('publish', (_packet, client) => {
+    if (client) stats.countReceived();
+  });
+  broker.on('unsubscribe', (filters, client) => stats.unsubscribed(client, filters));
+  broker.on('clientError', (client, err) => logger.debug('client error', { clientId: client.id, error: err.message }));
+  broker.on('connectionError', (_client, err) => logger.debug('connection error', { error: err.message }));
+  // aedes emits 'error' for persistence failures; unheard, EventEmitter would throw it.
+  (broker as EventEmitter).on('error', (err: Error) => logger.error('broker error', { error: err.message }));
+
+  const sockets = new Set<Socket>();
+  const tcp = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    broker.handle(socket);
+  });
+  const http = createHttpServer((_req, res) => {
+    res.writeHead(426, { 'content-type': 'text/plain' }).end(`MQTT over WebSocket at ${WS_PATH}\n`);
+  });
+  const wss = new WebSocketServer({ server: http, path: WS_PATH });
+  // ws re-emits the HTTP server's errors here; listen() reports those, the rest are per-socket.
+  wss.on('error', (err) => logger.debug('websocket server error', { error: err.message }));
+  wss.on('connection', (ws, req) => broker.handle(createWebSocketStream(ws), req));
+
+  const stopBroker = () => new Promise<void>((resolve) => broker.close(() => resolve()));
+  // Stop accepting, let aedes close its clients (publishing their wills), then cut what is
+  // left: connections that never sent CONNECT are not aedes clients yet.
+  const shutdown = async () => {
+    const closed = Promise.all([stopAccepting(tcp), stopAccepting(http)]);
+    wss.close();
+    await stopBroker();
+    sockets.forEach((s) => s.destroy());
+    wss.clients.forEach((ws) => ws.terminate());
+    http.closeAllConnections();
+    await closed;
+  };
+
+  let boundWs: number | null = null;
+  try {
+    await listen(tcp, 'tcp', host, port);
+    if (wsPort !== null) boundWs = await listen(http, 'ws', host, wsPort);
+  } catch (err) {
+    await shutdown();
+    throw err;
+  }
+
+  const publisher = startStatsPublisher({
+    broker,
+    stats,
+    countRetained: retainedCounter(persistence),
+    clock,
+    intervalMs: statsIntervalMs,
+    logger,
+  });
+  const tcpPort = (tcp.address() as AddressInfo).port;
+  logger.info('broker listening', { host, tcpPort, wsPort: boundWs });
+
+  let closing: Promise<void> | undefined;
+  return {
+    tcpPort,
+    wsPort: boundWs,
+    broker,
+    close() {
+      closing ??= (async () => {
+        publisher.stop();
+        await shutdown();
+        logger.info('broker closed');
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server | HttpServer, listener: 'tcp' | 'ws', host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(new BrokerListenError(listener, host, port, err));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function stopAccepting(server: Server | HttpServer): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise((resolve) => server.close(() => resolve()));
+}

@@ -1,0 +1,225 @@
+/**
+ * The broker's credentials file: `{ "v": 1, "users": [UserEntry, ...] }`, mode 0600.
+ * Passwords are stored as scrypt hashes with their own salt and cost parameters, so the
+ * cost can be raised for new entries without invalidating old ones.
+ */
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { isValidId } from './contract/topics.ts';
+import { ROLES, type Principal } from './policy.ts';
+
+export interface ScryptParams {
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+  readonly keylen: number;
+}
+
+export interface PasswordHash extends ScryptParams {
+  readonly scheme: 'scrypt';
+  /** base64 */
+  readonly salt: string;
+  /** base64 */
+  readonly hash: string;
+}
+
+export type UserEntry = Principal & { readonly password: PasswordHash };
+
+/** ~50 ms per check on the build machine: cheap for a connect, costly for a guesser. */
+export const DEFAULT_SCRYPT: ScryptParams = { N: 16384, r: 8, p: 1, keylen: 32 };
+
+/** Bounds on stored parameters, so a hand-edited file cannot ask for gigabytes per check. */
+const LIMITS = { N: [1024, 1 << 17], r: [1, 16], p: [1, 4], keylen: [16, 64] } as const;
+const SALT_BYTES = 16;
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+export class UsersFileError extends Error {
+  override readonly name = 'UsersFileError';
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+    /** Index of the offending entry in `users`, when one is to blame. */
+    readonly entry?: number,
+    options?: ErrorOptions,
+  ) {
+    super(`${path}: ${entry === undefined ? '' : `users[${entry}]: `}${problem}`, options);
+  }
+}
+
+export class InvalidUserError extends Error {
+  override readonly name = 'InvalidUserError';
+  constructor(readonly username: unknown, readonly problem: string) {
+    super(`invalid user entry: ${problem}`);
+  }
+}
+
+function derive(password: Uint8Array, salt: Uint8Array, params: ScryptParams): Promise<Buffer> {
+  // Node refuses a derivation needing more than maxmem; 128*N*r is what scrypt needs.
+  const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r };
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, params.keylen, options, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+const bytes = (password: string | Uint8Array): Uint8Array =>
+  typeof password === 'string' ? Buffer.from(password, 'utf8') : password;
+
+export async function hashPassword(password: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<PasswordHash> {
+  const salt = randomBytes(SALT_BYTES);
+  const key = await derive(bytes(password), salt, params);
+  return { scheme: 'scrypt', ...params, salt: salt.toString('base64'), hash: key.toString('base64') };
+}
+
+export async function verifyPassword(stored: PasswordHash, password: string | Uint8Array): Promise<boolean> {
+  const expected = Buffer.from(stored.hash, 'base64');
+  const key = await derive(bytes(password), Buffer.from(stored.salt, 'base64'), stored);
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+/** A ready-to-store entry for a principal and a new password. */
+export async function newUser(principal: Principal, password: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<UserEntry> {
+  return { ...principal, password: await hashPassword(password, params) };
+}
+
+function principalOf(entry: UserEntry): Principal {
+  return entry.role === 'board'
+    ? { role: 'board', username: entry.username, desk: entry.desk, board: entry.board }
+    : { role: entry.role, username: entry.username };
+}
+
+export class UserStore {
+  readonly #users = new Map<string, UserEntry>();
+
+  constructor(entries: Iterable<UserEntry> = []) {
+    for (const entry of entries) this.put(entry);
+  }
+
+  /** Adds the user, or replaces the entry with the same username (keeping its place). */
+  put(entry: UserEntry): void {
+    const problem = entryProblem(entry);
+    if (problem) throw new InvalidUserError(entry.username, problem);
+    this.#users.set(entry.username, entry);
+  }
+
+  get(username: string): UserEntry | undefined {
+    return this.#users.get(username);
+  }
+
+  list(): UserEntry[] {
+    return [...this.#users.values()];
+  }
+
+  /** The principal for valid credentials, else undefined. Unknown users cost a derivation too. */
+  async authenticate(username: string | undefined, password: string | Uint8Array | undefined): Promise<Principal | undefined> {
+    const entry = username === undefined ? undefined : this.#users.get(username);
+    if (!entry || password === undefined) {
+      await derive(bytes(password ?? ''), randomBytes(SALT_BYTES), DEFAULT_SCRYPT);
+      return undefined;
+    }
+    return (await verifyPassword(entry.password, password)) ? principalOf(entry) : undefined;
+  }
+}
+
+export async function loadUsers(path: string): Promise<UserStore> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsersFileError(path, `cannot read: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  return new UserStore(parseUsersFile(path, text));
+}
+
+/** Write temp -> fsync -> rename -> fsync dir: a crash leaves the old file or the new one. */
+export async function saveUsers(path: string, store: UserStore): Promise<void> {
+  const text = JSON.stringify({ v: 1, users: store.list() }, null, 2) + '\n';
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const file = await open(tmp, 'wx', 0o600);
+  try {
+    await file.writeFile(text, 'utf8');
+    await file.sync();
+  } catch (err) {
+    await file.close();
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await file.close();
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  const dirHandle = await open(dir, 'r');
+  try {
+    await dirHandle.sync();
+  } finally {
+    await dirHandle.close();
+  }
+}
+
+function parseUsersFile(path: string, text: string): UserEntry[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new UsersFileError(path, `not JSON: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  if (!isObject(doc)) throw new UsersFileError(path, 'expected an object {"v":1,"users":[...]}');
+  if (doc.v !== 1) throw new UsersFileError(path, `unsupported version ${JSON.stringify(doc.v)} (expected 1)`);
+  if (!Array.isArray(doc.users)) throw new UsersFileError(path, '"users" must be an array');
+  const seen = new Set<string>();
+  return doc.users.map((raw: unknown, i: number) => {
+    const problem = entryProblem(raw);
+    if (problem) throw new UsersFileError(path, problem, i);
+    const entry = raw as UserEntry;
+    if (seen.has(entry.username)) throw new UsersFileError(path, `duplicate username "${entry.username}"`, i);
+    seen.add(entry.username);
+    return entry;
+  });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function entryProblem(raw: unknown): string | undefined {
+  if (!isObject(raw)) return 'expected an object';
+  const { username, role } = raw;
+  if (typeof username !== 'string' || !USERNAME.test(username)) {
+    return 'username must be 1-64 of A-Z a-z 0-9 _ . @ - (starting alphanumeric)';
+  }
+  if (!ROLES.includes(role as Principal['role'])) return `"${username}": role must be one of ${ROLES.join(', ')}`;
+  const allowed = role === 'board' ? ['username', 'role', 'password', 'desk', 'board'] : ['username', 'role', 'password'];
+  const extra = Object.keys(raw).filter((k) => !allowed.includes(k));
+  if (extra.length) return `"${username}": unexpected field(s) ${extra.join(', ')} for role ${String(role)}`;
+  if (role === 'board') {
+    for (const key of ['desk', 'board'] as const) {
+      const id = raw[key];
+      if (typeof id !== 'string' || !isValidId(id)) return `"${username}": ${key} must be a desk/board id (1-63 of A-Z a-z 0-9 _ . -)`;
+    }
+  }
+  const pw = passwordProblem(raw.password);
+  return pw && `"${username}": password ${pw}`;
+}
+
+function passwordProblem(raw: unknown): string | undefined {
+  if (!isObject(raw)) return 'must be an object {scheme, N, r, p, keylen, salt, hash}';
+  if (raw.scheme !== 'scrypt') return `scheme must be "scrypt", not ${JSON.stringify(raw.scheme)}`;
+  for (const key of ['N', 'r', 'p', 'keylen'] as const) {
+    const [min, max] = LIMITS[key];
+    const v = raw[key];
+    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) return `${key} must be an integer in ${min}..${max}`;
+  }
+  const n = raw.N as number;
+  if ((n & (n - 1)) !== 0) return 'N must be a power of two';
+  for (const key of ['salt', 'hash'] as const) {
+    if (typeof raw[key] !== 'string' || !BASE64.test(raw[key] as string)) return `${key} must be base64`;
+  }
+  if (Buffer.from(raw.salt as string, 'base64').length < SALT_BYTES) return `salt must be at least ${SALT_BYTES} bytes`;
+  if (Buffer.from(raw.hash as string, 'base64').length !== raw.keylen) return 'hash length does not match keylen';
+  return undefined;
+}

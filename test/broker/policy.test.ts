@@ -1,0 +1,117 @@
+/**
+ * Every role x topic case of the pure policy, as tables: one row per topic or filter, one
+ * expected outcome per role. Board principal: board b01 on desk d1.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  authorizeOrphanWill,
+  authorizePublish,
+  authorizeSubscribe,
+  type Decision,
+  type Principal,
+} from '../../broker/policy.ts';
+
+const board: Principal = { role: 'board', username: 'b01', desk: 'd1', board: 'b01' };
+const host: Principal = { role: 'host', username: 'host' };
+const monitor: Principal = { role: 'monitor', username: 'monitor' };
+
+type Row = [topic: string, board: boolean, host: boolean, monitor: boolean, why: string];
+
+const publishTable: Row[] = [
+  ['deskbox/d1/boards/b01/status', true, true, false, 'own status'],
+  ['deskbox/d1/boards/b01/telemetry', true, true, false, 'own telemetry'],
+  ['deskbox/d1/boards/b01/events', true, true, false, 'own events'],
+  ['deskbox/d1/boards/b01/reply', true, true, false, 'own reply'],
+  ['deskbox/d1/boards/b01/cmd', false, true, false, 'commands go to a board, not from it'],
+  ['deskbox/d1/boards/b01/other', false, true, false, 'not a board channel'],
+  ['deskbox/d1/boards/b01/status/x', false, true, false, 'below a channel'],
+  ['deskbox/d1/boards/b01', false, true, false, 'the board node itself'],
+  ['deskbox/d1/boards/b02/status', false, true, false, "another board's status"],
+  ['deskbox/d1/boards/b02/telemetry', false, true, false, "another board's telemetry"],
+  ['deskbox/d1/boards/b02/reply', false, true, false, "another board's reply"],
+  ['deskbox/d2/boards/b01/status', false, true, false, 'same board id on another desk'],
+  ['deskbox/d1/host/progress', false, true, false, 'desk-level host topic'],
+  ['deskbox/x', false, true, false, 'anything under deskbox/'],
+  ['deskbox', false, false, false, 'the root itself is not under it'],
+  ['other/d1/boards/b01/status', false, false, false, 'outside the tree'],
+  ['$SYS/deskbox/broker/stats', false, false, false, "the broker's statistics"],
+  ['$SYS/x', false, false, false, '$SYS'],
+  ['$share/g/deskbox/d1/x', false, false, false, 'any $-topic'],
+  ['deskbox/d1/boards/+/status', false, false, false, 'wildcard + in a publish'],
+  ['deskbox/d1/boards/b01/#', false, false, false, 'wildcard # in a publish'],
+  ['deskbox/#', false, false, false, 'wildcard # in a host publish'],
+  ['#', false, false, false, 'bare #'],
+  ['', false, false, false, 'empty topic'],
+  ['deskbox/d1/\u0000', false, false, false, 'NUL in topic'],
+];
+
+const subscribeTable: Row[] = [
+  ['deskbox/d1/boards/b01/cmd', true, true, true, 'own cmd'],
+  ['deskbox/d1/boards/b01/#', true, true, true, 'own subtree'],
+  ['deskbox/d1/boards/b01/+', true, true, true, 'own channels'],
+  ['deskbox/d1/boards/b01', true, true, true, 'own node'],
+  ['deskbox/d1/boards/b01/status', true, true, true, 'own status'],
+  ['deskbox/d1/boards/b02/cmd', false, true, true, "another board's cmd"],
+  ['deskbox/d1/boards/+/cmd', false, true, true, "every board's cmd"],
+  ['deskbox/d1/boards/#', false, true, true, 'all boards of the desk'],
+  ['deskbox/d1/boards', false, true, true, 'the boards node'],
+  ['deskbox/d1/+/b01/cmd', false, true, true, '+ above the board level'],
+  ['deskbox/+/boards/b01/cmd', false, true, true, 'any desk'],
+  ['deskbox/d2/boards/b01/cmd', false, true, true, 'same board id on another desk'],
+  ['deskbox/#', false, true, true, 'whole tree'],
+  ['deskbox/+', false, true, true, 'one level under deskbox'],
+  ['deskbox', false, false, false, 'the root itself is not under it'],
+  ['#', false, false, false, 'everything'],
+  ['+/d1/boards/b01/cmd', false, false, false, '+ at the root can match outside the tree'],
+  ['other/#', false, false, false, 'outside the tree'],
+  ['$SYS/#', false, true, true, 'broker statistics'],
+  ['$SYS/deskbox/broker/stats', false, true, true, 'one statistic'],
+  ['$share/g/deskbox/#', false, false, false, 'shared subscriptions are not offered'],
+  ['deskbox/d1/boards/b01#', false, false, false, '# inside a level'],
+  ['deskbox/d1/boards/b01/#/x', false, false, false, '# not last'],
+  ['deskbox/d1/boards/b01/a+', false, false, false, '+ inside a level'],
+  ['', false, false, false, 'empty filter'],
+  ['deskbox/d1/boards/b01/\u0000', false, false, false, 'NUL in filter'],
+];
+
+function check(kind: string, decide: (p: Principal, t: string) => Decision, rows: Row[]): void {
+  for (const [topic, ...rest] of rows) {
+    const why = rest[3];
+    const expected: [Principal, boolean][] = [[board, rest[0]], [host, rest[1]], [monitor, rest[2]]];
+    for (const [principal, allow] of expected) {
+      const decision = decide(principal, topic);
+      assert.is(decision.allow, allow, `${kind} ${principal.role} ${JSON.stringify(topic)} (${why})`);
+      if (!decision.allow) assert.ok(decision.reason.length > 0, `a denial says why: ${JSON.stringify(topic)}`);
+    }
+  }
+}
+
+test('publish: every role x topic', () => check('publish', authorizePublish, publishTable));
+
+test('subscribe: every role x filter', () => check('subscribe', authorizeSubscribe, subscribeTable));
+
+test('a denial names the rule that was broken', () => {
+  const d = authorizePublish(board, 'deskbox/d1/boards/b02/status');
+  assert.is(d.allow, false);
+  if (!d.allow) assert.match(d.reason, 'deskbox/d1/boards/b01/{status,telemetry,events,reply}');
+  const m = authorizePublish(monitor, 'deskbox/d1/x');
+  if (!m.allow) assert.match(m.reason, 'publishes nothing');
+  const s = authorizeSubscribe(board, 'deskbox/d1/boards/+/cmd');
+  if (!s.allow) assert.match(s.reason, 'inside deskbox/d1/boards/b01/');
+});
+
+test('stored wills whose client is gone: tree-wide rules only', () => {
+  const table: [string, boolean][] = [
+    ['deskbox/d1/boards/b01/status', true],
+    ['deskbox/d1/boards/b02/status', true],
+    ['deskbox', false],
+    ['other/x', false],
+    ['$SYS/deskbox/broker/stats', false],
+    ['deskbox/+/x', false],
+    ['', false],
+  ];
+  for (const [topic, allow] of table) assert.is(authorizeOrphanWill(topic).allow, allow, topic);
+});
+
+test.run();

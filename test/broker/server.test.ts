@@ -1,0 +1,204 @@
+/**
+ * The desk broker end to end: a real broker on 127.0.0.1 (free ports) and real mqtt.js
+ * clients speaking MQTT 3.1.1 over TCP and WebSocket.
+ */
+import { connect as connectTcp } from 'node:net';
+import { suite, test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { MqttClient } from 'mqtt';
+import { memoryLogger, type LogRecord } from '../../board/runtime/log.ts';
+import { boardTopic } from '../../broker/contract/topics.ts';
+import { BrokerListenError, createDeskBroker, type DeskBroker } from '../../broker/server.ts';
+import { STATS_TOPICS, type StatsSnapshot } from '../../broker/stats.ts';
+import { Clients, DESK, collect, testUsers, waitFor } from './support.ts';
+
+interface Ctx {
+  desk: DeskBroker;
+  logs: LogRecord[];
+  clients: Clients;
+  tcp: string;
+}
+
+const broker = suite<Ctx>('desk broker');
+
+broker.before(async (ctx) => {
+  const logger = memoryLogger('broker');
+  ctx.logs = logger.records;
+  ctx.desk = await createDeskBroker({ users: await testUsers(), logger, statsIntervalMs: 50 });
+  ctx.tcp = `mqtt://127.0.0.1:${ctx.desk.tcpPort}`;
+  ctx.clients = new Clients();
+});
+
+broker.after.each(async (ctx) => {
+  await ctx.clients.endAll();
+});
+
+broker.after(async (ctx) => {
+  await ctx.clients?.endAll();
+  await ctx.desk?.close();
+});
+
+const closed = (c: MqttClient) => () => !c.connected;
+
+/**
+ * "Never arrives" without sleeping: once the host sees a marker published after the
+ * refused message, anything the broker had let through would have arrived before it.
+ */
+async function markerSeen(host: MqttClient, got: { topic: string }[]): Promise<void> {
+  const marker = `deskbox/${DESK}/host/marker-${Math.random()}`;
+  await host.publishAsync(marker, 'm', { qos: 1 });
+  await waitFor('marker', () => got.some((m) => m.topic === marker));
+}
+
+broker('connections: bad password and unknown users are refused, good ones accepted', async ({ clients, tcp, logs }) => {
+  const bad = await clients.connect(tcp, undefined, { username: 'host', password: 'wrong-pw' }).then(
+    () => undefined,
+    (e: { code?: number }) => e,
+  );
+  assert.is(bad?.code, 4, 'CONNACK 4: bad user name or password');
+  const nobody = await clients.connect(tcp, undefined, { username: 'ghost', password: 'x' }).catch((e: { code?: number }) => e);
+  assert.is((nobody as { code?: number }).code, 4);
+  const anonymous = await clients.connect(tcp, undefined).catch((e: { code?: number }) => e);
+  assert.is((anonymous as { code?: number }).code, 4);
+  assert.ok((await clients.connect(tcp, 'host')).connected);
+
+  const refusals = logs.filter((r) => r.msg === 'connect refused');
+  assert.ok(refusals.some((r) => r.fields?.username === 'host'));
+  assert.not.match(JSON.stringify(logs), 'wrong-pw', 'passwords never reach the log');
+});
+
+broker('a board publishing to another board is disconnected and its message never arrives', async ({ clients, tcp, logs }) => {
+  const host = await clients.connect(tcp, 'host');
+  const got = collect(host);
+  await host.subscribeAsync('deskbox/#');
+  const b01 = await clients.connect(tcp, 'b01');
+  await b01.publishAsync(boardTopic(DESK, 'b01', 'telemetry'), 'own', { qos: 1 });
+  b01.publish(boardTopic(DESK, 'b02', 'telemetry'), 'forged', { qos: 0 });
+  await waitFor('b01 disconnected', closed(b01));
+  await markerSeen(host, got);
+
+  assert.ok(got.some((m) => m.payload === 'own'), 'own telemetry went through');
+  assert.not.ok(got.some((m) => m.payload === 'forged'), 'forged telemetry never arrived');
+  const denial = logs.find((r) => r.msg === 'publish denied' && r.fields?.topic === boardTopic(DESK, 'b02', 'telemetry'));
+  assert.ok(denial, 'the denial is logged');
+  assert.is(denial!.fields?.username, 'b01');
+  assert.type(denial!.fields?.clientId, 'string');
+  assert.type(denial!.fields?.reason, 'string');
+});
+
+broker('a board subscribes inside its own subtree only, and a denial keeps it connected', async ({ clients, tcp }) => {
+  const b01 = await clients.connect(tcp, 'b01');
+  for (const filter of [`deskbox/${DESK}/boards/+/cmd`, 'deskbox/#', '#', '$SYS/#', boardTopic(DESK, 'b02', 'cmd')]) {
+    const err = await b01.subscribeAsync(filter).then(() => undefined, (e: { packet?: { granted?: number[] } }) => e);
+    assert.equal(err?.packet?.granted, [128], `SUBACK 0x80 for ${filter}`);
+  }
+  assert.ok(b01.connected);
+  const grants = await b01.subscribeAsync([boardTopic(DESK, 'b01', 'cmd'), `deskbox/${DESK}/boards/b01/#`]);
+  assert.equal(grants.map((g) => g.qos), [0, 0]);
+});
+
+broker('the host commands a board; the monitor cannot publish at all', async ({ clients, tcp }) => {
+  const b01 = await clients.connect(tcp, 'b01');
+  const boardGot = collect(b01);
+  await b01.subscribeAsync(boardTopic(DESK, 'b01', 'cmd'), { qos: 1 });
+  const host = await clients.connect(tcp, 'host');
+  const hostGot = collect(host);
+  await host.subscribeAsync('deskbox/#');
+  await host.publishAsync(boardTopic(DESK, 'b01', 'cmd'), '{"v":1,"id":"1","op":"ping"}', { qos: 1 });
+  await waitFor('command delivered', () => boardGot.some((m) => m.payload.includes('"ping"')));
+
+  const monitor = await clients.connect(tcp, 'monitor');
+  monitor.publish(boardTopic(DESK, 'b01', 'cmd'), 'from-monitor', { qos: 0 });
+  await waitFor('monitor disconnected', closed(monitor));
+  await markerSeen(host, hostGot);
+  assert.not.ok(hostGot.some((m) => m.payload === 'from-monitor'));
+  assert.not.ok(boardGot.some((m) => m.payload === 'from-monitor'));
+});
+
+broker('a WebSocket client connects at /mqtt and subscribes', async ({ clients, tcp, desk }) => {
+  assert.type(desk.wsPort, 'number');
+  const ws = await clients.connect(`ws://127.0.0.1:${desk.wsPort}/mqtt`, 'monitor');
+  const got = collect(ws);
+  await ws.subscribeAsync(`deskbox/${DESK}/boards/+/telemetry`);
+  const b02 = await clients.connect(tcp, 'b02');
+  await b02.publishAsync(boardTopic(DESK, 'b02', 'telemetry'), 'over-ws', { qos: 1 });
+  await waitFor('message over WebSocket', () => got.some((m) => m.payload === 'over-ws'));
+
+  const elsewhere = await clients.connect(`ws://127.0.0.1:${desk.wsPort}/other`, 'monitor').catch((e: Error) => e);
+  assert.instance(elsewhere, Error, 'only /mqtt upgrades');
+});
+
+broker('$SYS statistics reach the host and the monitor', async ({ clients, tcp }) => {
+  for (const user of ['host', 'monitor'] as const) {
+    const c = await clients.connect(tcp, user);
+    const got = collect(c);
+    await c.subscribeAsync('$SYS/deskbox/broker/#');
+    const topics = Object.values(STATS_TOPICS);
+    await waitFor(`${user}: every stats topic`, () => topics.every((t) => got.some((m) => m.topic === t)));
+    const json = got.find((m) => m.topic === STATS_TOPICS.stats)!;
+    const snap = JSON.parse(json.payload) as StatsSnapshot;
+    assert.is(snap.v, 1);
+    assert.ok(snap.clients >= 1, 'counts this client');
+    assert.ok(snap.subscriptions >= 1, 'counts this subscription');
+    assert.type(snap.retained, 'number');
+    assert.type(snap.received.perSec, 'number');
+    assert.type(snap.sent.total, 'number');
+    for (const t of topics.filter((t) => t !== STATS_TOPICS.stats)) {
+      const value = got.find((m) => m.topic === t)!.payload;
+      assert.ok(Number.isFinite(Number(value)), `${t} is a plain number: ${value}`);
+    }
+    assert.ok(got.every((m) => !m.retain), 'stats are not retained');
+  }
+});
+
+broker("a board's last will is published, retained, when its socket dies", async ({ clients, tcp }) => {
+  const status = boardTopic(DESK, 'b02', 'status');
+  const offline = '{"v":1,"state":"offline","board":"b02","reason":"lastwill"}';
+  const b02 = await clients.connect(tcp, 'b02', { will: { topic: status, payload: Buffer.from(offline), qos: 1, retain: true } });
+  const watcher = await clients.connect(tcp, 'monitor');
+  const live = collect(watcher);
+  await watcher.subscribeAsync(status);
+  b02.stream.destroy();
+  await waitFor('will delivered live', () => live.some((m) => m.payload === offline));
+
+  const late = await clients.connect(tcp, 'host');
+  const replay = collect(late);
+  await late.subscribeAsync(status);
+  await waitFor('will replayed to a new subscriber', () => replay.length > 0);
+  assert.equal(replay[0], { topic: status, payload: offline, retain: true });
+});
+
+broker('a last will its owner could not publish is refused at CONNECT', async ({ clients, tcp, logs }) => {
+  const will = { topic: boardTopic(DESK, 'b02', 'status'), payload: Buffer.from('forged'), qos: 0 as const, retain: true };
+  const err = await clients.connect(tcp, 'b01', { will }).catch((e: { code?: number }) => e);
+  assert.is((err as { code?: number }).code, 5, 'CONNACK 5: not authorized');
+  assert.ok(logs.some((r) => r.msg === 'connect refused' && String(r.fields?.reason).includes('last will')));
+});
+
+broker.run();
+
+test('a taken port is a BrokerListenError, and nothing is left running', async () => {
+  const logger = memoryLogger('broker');
+  const first = await createDeskBroker({ users: await testUsers(), logger, wsPort: null });
+  try {
+    const err = await createDeskBroker({ users: await testUsers(), logger, port: first.tcpPort }).catch((e: unknown) => e);
+    assert.instance(err, BrokerListenError);
+    assert.is((err as BrokerListenError).listener, 'tcp');
+    assert.is((err as BrokerListenError).port, first.tcpPort);
+  } finally {
+    await first.close();
+  }
+});
+
+test('close() cuts connections that never sent CONNECT, and is idempotent', async () => {
+  const desk = await createDeskBroker({ users: await testUsers(), logger: memoryLogger('broker') });
+  const silent = connectTcp(desk.tcpPort, '127.0.0.1');
+  const ended = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+  await new Promise<void>((resolve) => silent.once('connect', () => resolve()));
+  const started = Date.now();
+  await Promise.all([desk.close(), desk.close()]);
+  await ended;
+  assert.ok(Date.now() - started < 2000, 'did not wait for the 30 s CONNECT timeout');
+});
+
+test.run();

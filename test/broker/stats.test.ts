@@ -1,0 +1,54 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Client } from 'aedes';
+import { manualClock } from '../../board/runtime/clock.ts';
+import { BrokerStats, retainedCounter } from '../../broker/stats.ts';
+
+const fakeClient = () => ({ closed: false }) as unknown as Client & { closed: boolean };
+
+test('rates are per second over the interval since the previous snapshot', () => {
+  const clock = manualClock();
+  const stats = new BrokerStats(clock);
+  for (let i = 0; i < 50; i++) stats.countReceived();
+  for (let i = 0; i < 120; i++) stats.countSent();
+  clock.advance(10_000);
+  const first = stats.snapshot(3, 7);
+  assert.equal(
+    { ...first, at: 0 },
+    {
+      v: 1, at: 0, uptimeS: 10, clients: 3, subscriptions: 0, retained: 7,
+      received: { total: 50, perSec: 5 }, sent: { total: 120, perSec: 12 },
+    },
+  );
+  assert.is(first.at, clock.now());
+  stats.countReceived();
+  clock.advance(2_000);
+  const second = stats.snapshot(3, null);
+  assert.equal(second.received, { total: 51, perSec: 0.5 });
+  assert.equal(second.sent, { total: 120, perSec: 0 });
+  assert.is(second.uptimeS, 12);
+});
+
+test('subscriptions: distinct filters of clients that are still open', () => {
+  const stats = new BrokerStats(manualClock());
+  const a = fakeClient();
+  const b = fakeClient();
+  stats.subscribed(a, 'deskbox/#');
+  stats.subscribed(a, 'deskbox/#');
+  stats.subscribed(a, '$SYS/#');
+  stats.subscribed(b, 'deskbox/d1/boards/b01/cmd');
+  assert.is(stats.snapshot(2, null).subscriptions, 3);
+  stats.unsubscribed(a, ['$SYS/#', 'never-subscribed']);
+  assert.is(stats.snapshot(2, null).subscriptions, 2);
+  b.closed = true;
+  assert.is(stats.snapshot(1, null).subscriptions, 1);
+});
+
+test('retained messages are counted when the persistence can stream them', async () => {
+  const persistence = { createRetainedStream: async function* () { yield 1; yield 2; } };
+  assert.is(await retainedCounter(persistence)!(), 2);
+  assert.is(retainedCounter({}), undefined);
+  assert.is(retainedCounter(undefined), undefined);
+});
+
+test.run();

@@ -1,0 +1,115 @@
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  InvalidUserError,
+  UserStore,
+  UsersFileError,
+  hashPassword,
+  loadUsers,
+  newUser,
+  saveUsers,
+  verifyPassword,
+} from '../../broker/users.ts';
+import { CHEAP_SCRYPT } from './support.ts';
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'deskbox-users-'));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('hash and verify: right password passes, wrong fails, salts differ', async () => {
+  const a = await hashPassword('s3cret', CHEAP_SCRYPT);
+  const b = await hashPassword('s3cret', CHEAP_SCRYPT);
+  assert.is.not(a.salt, b.salt);
+  assert.is(a.N, CHEAP_SCRYPT.N);
+  assert.ok(await verifyPassword(a, 's3cret'));
+  assert.ok(await verifyPassword(a, Buffer.from('s3cret')));
+  assert.not.ok(await verifyPassword(a, 's3cret '));
+});
+
+test('authenticate returns the principal without the hash', async () => {
+  const store = new UserStore([await newUser({ role: 'board', username: 'b01', desk: 'd1', board: 'b01' }, 'pw', CHEAP_SCRYPT)]);
+  assert.equal(await store.authenticate('b01', Buffer.from('pw')), { role: 'board', username: 'b01', desk: 'd1', board: 'b01' });
+  assert.is(await store.authenticate('b01', 'nope'), undefined);
+  assert.is(await store.authenticate('b01', undefined), undefined);
+  assert.is(await store.authenticate('ghost', 'pw'), undefined);
+  assert.is(await store.authenticate(undefined, undefined), undefined);
+});
+
+test('put adds or replaces in place and refuses invalid entries', async () => {
+  const store = new UserStore();
+  store.put(await newUser({ role: 'host', username: 'host' }, 'one', CHEAP_SCRYPT));
+  store.put(await newUser({ role: 'monitor', username: 'mon' }, 'two', CHEAP_SCRYPT));
+  store.put(await newUser({ role: 'host', username: 'host' }, 'three', CHEAP_SCRYPT));
+  assert.equal(store.list().map((u) => u.username), ['host', 'mon']);
+  assert.ok(await store.authenticate('host', 'three'));
+  assert.not.ok(await store.authenticate('host', 'one'));
+  const bad = await newUser({ role: 'board', username: 'b9', desk: 'd1', board: 'b/9' }, 'x', CHEAP_SCRYPT);
+  assert.throws(() => store.put(bad), (e: unknown) => e instanceof InvalidUserError && /board must be/.test(e.message));
+});
+
+test('save writes mode 0600 atomically and loads back', () =>
+  withDir(async (dir) => {
+    const path = join(dir, 'users.json');
+    const store = new UserStore([
+      await newUser({ role: 'host', username: 'host' }, 'hpw', CHEAP_SCRYPT),
+      await newUser({ role: 'board', username: 'b01', desk: 'd1', board: 'b01' }, 'bpw', CHEAP_SCRYPT),
+    ]);
+    await saveUsers(path, store);
+    await saveUsers(path, store);
+    assert.is((await stat(path)).mode & 0o777, 0o600);
+    assert.equal(await readdir(dir), ['users.json'], 'no temp file left behind');
+    const text = await readFile(path, 'utf8');
+    assert.not.match(text, 'hpw');
+    assert.is(JSON.parse(text).v, 1);
+    const loaded = await loadUsers(path);
+    assert.equal(loaded.list(), store.list());
+    assert.ok(await loaded.authenticate('b01', 'bpw'));
+  }));
+
+test('malformed files: which entry, what is wrong', () =>
+  withDir(async (dir) => {
+    const good = await newUser({ role: 'host', username: 'host' }, 'pw', CHEAP_SCRYPT);
+    const cases: [content: string, entry: number | undefined, problem: RegExp][] = [
+      ['{', undefined, /not JSON/],
+      ['[]', undefined, /expected an object/],
+      ['{"v":2,"users":[]}', undefined, /unsupported version 2/],
+      ['{"v":1}', undefined, /"users" must be an array/],
+      [JSON.stringify({ v: 1, users: [good, 7] }), 1, /expected an object/],
+      [JSON.stringify({ v: 1, users: [{ ...good, role: 'admin' }] }), 0, /"host": role must be one of board, host, monitor/],
+      [JSON.stringify({ v: 1, users: [{ ...good, username: '' }] }), 0, /username must be/],
+      [JSON.stringify({ v: 1, users: [good, good] }), 1, /duplicate username "host"/],
+      [JSON.stringify({ v: 1, users: [{ ...good, role: 'board' }] }), 0, /desk must be a desk\/board id/],
+      [JSON.stringify({ v: 1, users: [{ ...good, role: 'board', desk: 'd1', board: '+' }] }), 0, /board must be/],
+      [JSON.stringify({ v: 1, users: [{ ...good, desk: 'd1' }] }), 0, /unexpected field\(s\) desk for role host/],
+      [JSON.stringify({ v: 1, users: [{ ...good, password: 'plain' }] }), 0, /password must be an object/],
+      [JSON.stringify({ v: 1, users: [{ ...good, password: { ...good.password, scheme: 'md5' } }] }), 0, /scheme must be "scrypt"/],
+      [JSON.stringify({ v: 1, users: [{ ...good, password: { ...good.password, N: 3000 } }] }), 0, /N must be a power of two/],
+      [JSON.stringify({ v: 1, users: [{ ...good, password: { ...good.password, N: 1 << 24 } }] }), 0, /N must be an integer in/],
+      [JSON.stringify({ v: 1, users: [{ ...good, password: { ...good.password, salt: '!!' } }] }), 0, /salt must be base64/],
+      [JSON.stringify({ v: 1, users: [{ ...good, password: { ...good.password, keylen: 16 } }] }), 0, /hash length does not match keylen/],
+    ];
+    const path = join(dir, 'users.json');
+    for (const [content, entry, problem] of cases) {
+      await writeFile(path, content);
+      const err = await loadUsers(path).then(() => undefined, (e: unknown) => e);
+      assert.instance(err, UsersFileError, content);
+      const e = err as UsersFileError;
+      assert.is(e.path, path);
+      assert.is(e.entry, entry, content);
+      assert.match(e.message, problem);
+      assert.not.match(e.message, good.password.hash, 'hashes stay out of messages');
+    }
+    const missing = await loadUsers(join(dir, 'none.json')).then(() => undefined, (e: unknown) => e);
+    assert.instance(missing, UsersFileError);
+    assert.match((missing as Error).message, /cannot read/);
+  }));
+
+test.run();
