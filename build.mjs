@@ -1,6 +1,6 @@
 // Bundles the board agent and the host CLI into one file each. Native modules stay external:
 // they ship prebuilt per platform inside their packages and are loaded only where used.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
@@ -18,18 +18,24 @@ const common = {
   define: { DESKBOX_VERSION: JSON.stringify(version) },
 };
 
-await Promise.all([
+const [board] = await Promise.all([
   build({
     ...common,
     entryPoints: ['board/main.ts'],
     outfile: 'dist/board.mjs',
     minify: true,
+    metafile: true,
     external: ['serialport', 'onoff'],
+    alias: Object.fromEntries(['ws', 'socks', 'worker-timers'].map((m) => [m, './board/bundle/absent-module.ts'])),
   }),
   build({
     ...common,
     entryPoints: ['host/cli/main.ts'],
     outfile: 'dist/deskbox.mjs',
+    banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
     external: ['serialport', 'onoff', 'better-sqlite3', 'aedes', 'aedes-persistence', 'ws', 'bufferutil', 'utf-8-validate'],
   }),
 ]);
+
+// What went into the board bundle, so a test can hold it to "nothing from host/, no dev deps".
+writeFileSync('dist/board.meta.json', JSON.stringify(board.metafile));

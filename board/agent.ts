@@ -18,6 +18,8 @@ import { errorReply, handleCommand, salvageId } from './commands.ts';
 import { createLed, type Led } from './led.ts';
 import { attachConsole, type BoardConsole } from './console.ts';
 
+const HARDWARE_GRACE_MS = 2000;
+
 export interface AgentDeps {
   config: BoardConfig;
   password: string;
@@ -153,10 +155,19 @@ export function createAgent(deps: AgentDeps): Agent {
     async start() {
       if (deps.boot.powerOnAt !== undefined) phases.push({ phase: 'power-on', at: deps.boot.powerOnAt });
       phases.push({ phase: 'agent-start', at: deps.boot.agentStartAt });
-      // Connect first: being seen online fast matters more than the hardware being open.
-      await Promise.all([connect(), openHardware()]);
+      // Native bindings block the event loop while they load (~100 ms for serialport), so the
+      // hardware opens once the board is seen online, or after a grace period without a broker.
+      const connected = connect();
+      await Promise.race([connected, new Promise<void>((r) => clock.setTimeout(r, HARDWARE_GRACE_MS))]);
+      await openHardware();
+      await connected;
       scheduler.every('sample', config.samplePeriodS, async () => { await sampler!.sample(); });
-      scheduler.every('telemetry', config.telemetryPeriodS, publishTelemetry);
+      // Telemetry takes its own reading so the energy it reports is never a tick behind,
+      // whichever of the two jobs the same second runs first.
+      scheduler.every('telemetry', config.telemetryPeriodS, async () => {
+        await sampler!.sample();
+        publishTelemetry();
+      });
       scheduler.every('heartbeat', 1, () => led!.tick());
       phase('ready');
       publish('status', status(), true);

@@ -15,7 +15,7 @@ export const BoardConfigSchema = v.object({
   desk: id,
   board: id,
   broker: v.object({
-    url: v.pipe(v.string(), v.regex(/^(mqtts?|wss?|tcp):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL')),
+    url: v.pipe(v.string(), v.regex(/^mqtts?:\/\//, 'must be an mqtt:// or mqtts:// URL')),
     username: v.string(),
     /** Read from a file so the password never appears in argv or a process listing. */
     passwordFile: v.string(),

@@ -68,7 +68,7 @@ test('desk up, watch, kill a board, see its last will, power it back, desk down'
     await waitFor(() => [...telemetry.values()].filter((t) => t.length >= 2).length === BOARDS, Date.now() + 15_000, 'two telemetry samples from every board');
     for (const [board, samples] of telemetry) {
       const [a, b] = samples.slice(-2) as [Telemetry, Telemetry];
-      assert.ok(b.energyJ > a.energyJ, `${board} energy grows`);
+      assert.ok(b.energyJ > a.energyJ, `${board} energy grows: ${JSON.stringify(samples)}`);
       assert.ok(b.powerW > 0.9 && b.powerW < 2.5, `${board} power ${b.powerW} W`);
     }
 

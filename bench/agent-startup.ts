@@ -1,0 +1,123 @@
+/**
+ * Board agent start-up and idle memory, beside two baselines measured in the same run:
+ *   bare     `node` idling (the floor of any Node process)
+ *   mqtt     a bundled script that only loads mqtt.js, connects and publishes a retained online
+ *   agent    the real board bundle with simulated hardware and a real pty console
+ * Time = process spawn -> retained `online` seen by a subscriber on the same broker.
+ * Memory = Anonymous and Rss from /proc/PID/smaps_rollup after the process has idled.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import mqtt from 'mqtt';
+import { createDeskBroker } from '../broker/server.ts';
+import { newUser, UserStore } from '../broker/users.ts';
+import { openSqlitePersistence } from '../broker/persistence/sqlite.ts';
+import { boardTopic } from '../broker/contract/topics.ts';
+import { createLogger } from '../board/runtime/log.ts';
+import type { BoardConfig } from '../board/config.ts';
+import { createHwmonWriter, modelPower } from '../host/desk/power-model.ts';
+import { openPtyPair } from '../host/desk/pty-pair.ts';
+import { median, printRows, spread, type Row } from './lib/stats.ts';
+import { procMemory, type ProcMemory } from './lib/proc-memory.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+const IDLE_MS = 3000;
+const DESK = 'bench';
+
+const quiet = createLogger('bench', () => undefined);
+const work = await mkdtemp(join(tmpdir(), 'deskbox-bench-'));
+const pw = 'bench-password';
+const users = new UserStore(await Promise.all([
+  newUser({ role: 'host', username: 'host' }, pw),
+  newUser({ role: 'board', username: 'b00', desk: DESK, board: 'b00' }, pw),
+  newUser({ role: 'board', username: 'b01', desk: DESK, board: 'b01' }, pw),
+]));
+const persistence = await openSqlitePersistence({ path: join(work, 'store.db') });
+const broker = await createDeskBroker({ users, persistence, logger: quiet, wsPort: null });
+const url = `mqtt://127.0.0.1:${broker.tcpPort}`;
+
+// The baseline is bundled exactly like the agent (esbuild, ESM, minified).
+const baseline = join(work, 'mqtt-online.mjs');
+await build({
+  entryPoints: [new URL('./fixtures/mqtt-online.ts', import.meta.url).pathname],
+  outfile: baseline, bundle: true, platform: 'node', target: 'node20', format: 'esm', minify: true,
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  logLevel: 'warning',
+});
+
+// One simulated board's hardware, as the desk provides it.
+const hw = join(work, 'b01');
+await mkdir(join(hw, 'gpio'), { recursive: true });
+const hwmon = createHwmonWriter(join(hw, 'hwmon'));
+await hwmon.write(modelPower({ cpuFraction: 0 }));
+const pty = await openPtyPair(hw, 'tty');
+await writeFile(join(hw, 'password'), pw);
+const config: BoardConfig = {
+  v: 1, desk: DESK, board: 'b01', broker: { url, username: 'b01', passwordFile: join(hw, 'password') },
+  keepaliveS: 10, telemetryPeriodS: 2, samplePeriodS: 1,
+  hardware: { power: join(hw, 'hwmon'), gpio: `sim:${join(hw, 'gpio')}`, gpioLines: {}, console: pty.boardPath, consoleBaud: 115200 },
+};
+await writeFile(join(hw, 'board.json'), JSON.stringify(config));
+
+const watcher = await mqtt.connectAsync(url, { username: 'host', password: pw, protocolVersion: 4 });
+await watcher.subscribeAsync(`deskbox/${DESK}/boards/+/status`, { qos: 1 });
+
+function onlineSeen(topic: string): Promise<number> {
+  return new Promise((resolve) => {
+    const on = (t: string, p: Buffer) => {
+      if (t === topic && p.toString().includes('"online"')) {
+        watcher.off('message', on);
+        resolve(performance.now());
+      }
+    };
+    watcher.on('message', on);
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function measure(args: string[], env: Record<string, string>, topic?: string): Promise<{ ms?: number; mem: ProcMemory }> {
+  if (topic) await watcher.publishAsync(topic, '', { qos: 1, retain: true });
+  const seen = topic ? onlineSeen(topic) : undefined;
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const ms = seen ? (await seen) - t0 : undefined;
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  const mem = await procMemory(child.pid!);
+  await stop(child);
+  return { ms, mem };
+}
+
+const results = { bare: [] as { mem: ProcMemory }[], mqtt: [] as { ms?: number; mem: ProcMemory }[], agent: [] as { ms?: number; mem: ProcMemory }[] };
+for (let i = 0; i < RUNS; i++) {
+  results.bare.push(await measure(['-e', 'setInterval(() => {}, 1e9)'], {}));
+  results.mqtt.push(await measure([baseline], { BENCH_URL: url, BENCH_USER: 'b00', BENCH_PASSWORD: pw, BENCH_TOPIC: boardTopic(DESK, 'b00', 'status') }, boardTopic(DESK, 'b00', 'status')));
+  results.agent.push(await measure([new URL('../dist/board.mjs', import.meta.url).pathname, '--config', join(hw, 'board.json')], {}, boardTopic(DESK, 'b01', 'status')));
+}
+
+const rows = (name: string, rs: { ms?: number; mem: ProcMemory }[]): Row[] => [
+  ...(rs[0]?.ms !== undefined ? [{ what: `${name}: start -> retained online`, median: median(rs.map((r) => r.ms!)), unit: 'ms', range: spread(rs.map((r) => r.ms!)) }] : []),
+  { what: `${name}: Anonymous`, median: median(rs.map((r) => r.mem.anonymousMB)), unit: 'MB', range: spread(rs.map((r) => r.mem.anonymousMB)) },
+  { what: `${name}: Rss`, median: median(rs.map((r) => r.mem.rssMB)), unit: 'MB', range: spread(rs.map((r) => r.mem.rssMB)) },
+];
+printRows(`agent start-up and idle memory, ${RUNS} runs each, medians (Node ${process.version}, ${process.arch})`, [
+  ...rows('bare node', results.bare),
+  ...rows('mqtt.js only', results.mqtt),
+  ...rows('board agent', results.agent),
+]);
+const ratio = median(results.agent.map((r) => r.ms!)) / median(results.mqtt.map((r) => r.ms!));
+process.stdout.write(`  agent / mqtt.js-only time to online: ${ratio.toFixed(2)}x (target <= 1.3x)\n`);
+process.stdout.write(`  agent Anonymous: ${median(results.agent.map((r) => r.mem.anonymousMB)).toFixed(1)} MB (target <= 32 MB)\n`);
+
+await watcher.endAsync();
+await broker.close();
+await pty.close();
+await rm(work, { recursive: true, force: true });

@@ -1,0 +1,79 @@
+import { HalError } from '../errors.ts';
+import { validBaudRate, type SerialBinding, type SerialLink } from './binding.ts';
+import { DataFanout } from './fanout.ts';
+import { keepPollInterest } from './poller-fix.ts';
+
+/**
+ * Real serial ports through node-serialport. The native module is imported on first open, so
+ * code that only ever uses the simulated binding never loads it.
+ */
+export function serialportBinding(): SerialBinding {
+  return {
+    description: 'serialport (native)',
+    async open(path, opts) {
+      if (!validBaudRate(opts?.baudRate)) throw new HalError('serial', 'open', path, `invalid baud rate ${String(opts?.baudRate)}`);
+      let SerialPort: typeof import('serialport').SerialPort;
+      try {
+        ({ SerialPort } = await import('serialport'));
+      } catch (e) {
+        throw new HalError('serial', 'load', 'serialport', e);
+      }
+      let port: InstanceType<typeof SerialPort>;
+      try {
+        port = new SerialPort({ path, baudRate: opts.baudRate, autoOpen: false });
+        await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+      } catch (e) {
+        throw new HalError('serial', 'open', path, e);
+      }
+      keepPollInterest(port.port);
+
+      const fanout = new DataFanout();
+      // Errors also arrive as events (e.g. the device vanishing); without a listener they would
+      // crash the process. Keep the latest so the next write can report it.
+      let lastError: Error | undefined;
+      let closed = false;
+      port.on('error', (e: Error) => { lastError = e; });
+      port.on('data', (chunk: Buffer) => fanout.push(chunk));
+      // A disconnect (device unplugged, pty peer gone) closes the port with the reason.
+      port.on('close', (err?: Error) => {
+        closed = true;
+        if (err) lastError ??= err;
+      });
+
+      const link: SerialLink = {
+        path,
+        async write(data) {
+          // `destroyed` comes before the 'close' event when the device disconnects.
+          if (closed || port.destroyed) {
+            throw new HalError('serial', 'write', path, lastError ? `port is closed (${lastError.message})` : 'port is closed');
+          }
+          try {
+            await new Promise<void>((resolve, reject) => {
+              // The write callback means the binding took the bytes; drain() then waits for
+              // tcdrain(). drain() alone would not wait for writes still queued in the stream.
+              port.write(data, (err) => {
+                if (err) reject(err);
+                else port.drain((e) => (e ? reject(e) : resolve()));
+              });
+            });
+          } catch (e) {
+            throw new HalError('serial', 'write', path, e);
+          }
+        },
+        onData: (cb) => fanout.subscribe(cb),
+        async close() {
+          const wasOpen = !closed && port.isOpen;
+          closed = true;
+          fanout.clear();
+          if (!wasOpen) return;
+          try {
+            await new Promise<void>((resolve, reject) => port.close((err) => (err ? reject(err) : resolve())));
+          } catch (e) {
+            throw new HalError('serial', 'close', path, e);
+          }
+        },
+      };
+      return link;
+    },
+  };
+}

@@ -1,0 +1,173 @@
+import { createTask, validateDetailed, type ScheduledTask } from 'node-cron';
+import type { Clock, TimerHandle } from './clock.ts';
+import type { Logger } from './log.ts';
+
+export interface ScheduledJob {
+  stop(): void;
+}
+
+export interface Scheduler {
+  /** Every `periodSeconds`; aligned to the wall clock (:00, :05...) when it divides 60. */
+  every(name: string, periodSeconds: number, fn: () => void | Promise<void>): ScheduledJob;
+  /** node-cron syntax, 5 fields or 6 with seconds first. */
+  cron(name: string, expression: string, fn: () => void | Promise<void>): ScheduledJob;
+  stopAll(): void;
+}
+
+export interface SchedulerDeps {
+  clock: Clock;
+  logger: Logger;
+  /** IANA zone for cron fields (default: the process's local zone, as cron does). */
+  timezone?: string;
+}
+
+/** Timers may fire a hair early on some platforms; within this, the tick counts as on time. */
+const EARLY_TOLERANCE_MS = 50;
+/**
+ * Gaps up to this many seconds are checked for missed runs; a longer one is a clock step (a
+ * board without RTC booting in 1970 until NTP), where matching every second would stall it.
+ */
+const MISSED_SCAN_LIMIT = 120;
+
+/**
+ * node-cron parses and matches expressions; time itself comes from the injected Clock, so tests
+ * drive schedules with a manual clock and the board runs on the system one. node-cron's own
+ * runner is never started: its timers read the real time and cannot be driven by hand.
+ */
+export function createScheduler(deps: SchedulerDeps): Scheduler {
+  const { clock, logger, timezone } = deps;
+  const jobs = new Set<Job>();
+
+  const add = (name: string, fn: () => void | Promise<void>, start: (job: Job) => void): ScheduledJob => {
+    const job = new Job(name, fn, clock, logger);
+    jobs.add(job);
+    job.onStop = () => jobs.delete(job);
+    start(job);
+    return { stop: () => job.stop() };
+  };
+
+  const cron = (name: string, expression: string, fn: () => void | Promise<void>): ScheduledJob => {
+    const check = validateDetailed(expression);
+    if (!check.valid) {
+      const why = check.errors.map((e) => e.message).join('; ');
+      throw new Error(`schedule "${name}": invalid cron expression "${expression}": ${why}`);
+    }
+    // createTask gives the matcher without starting node-cron's clock; the task sits in
+    // node-cron's global registry until destroyed, so the job destroys it when it stops.
+    const task = createTask(expression, () => undefined, { name: `deskbox:${name}`, timezone });
+    return add(name, fn, (job) => job.startCron(task));
+  };
+
+  return {
+    cron,
+    every(name, periodSeconds, fn) {
+      if (!(Number.isFinite(periodSeconds) && periodSeconds > 0)) {
+        throw new Error(`schedule "${name}": period must be a positive number of seconds, got ${periodSeconds}`);
+      }
+      if (Number.isInteger(periodSeconds) && 60 % periodSeconds === 0) return cron(name, `*/${periodSeconds} * * * * *`, fn);
+      return add(name, fn, (job) => job.startPeriod(periodSeconds * 1000));
+    },
+    stopAll() {
+      for (const job of [...jobs]) job.stop();
+    },
+  };
+}
+
+class Job {
+  private timer: TimerHandle | undefined;
+  private task: ScheduledTask | undefined;
+  private running = false;
+  private stopped = false;
+  private overlapWarned = false;
+  onStop: () => void = () => undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly fn: () => void | Promise<void>,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  startCron(task: ScheduledTask): void {
+    this.task = task;
+    let last = Math.floor(this.clock.now() / 1000);
+    const tick = () => {
+      const second = Math.floor((this.clock.now() + EARLY_TOLERANCE_MS) / 1000);
+      // Same second twice (an early timer) must not run twice; a wall clock stepped back
+      // (NTP on a board without RTC) restarts counting rather than pausing until it catches up.
+      if (second !== last) {
+        if (second > last + 1) this.reportMissed(task, last + 1, second);
+        last = second;
+        if (task.match(new Date(second * 1000))) this.run();
+      }
+      this.arm(tick, (second + 1) * 1000 - this.clock.now());
+    };
+    this.arm(tick, (last + 1) * 1000 - this.clock.now());
+  }
+
+  startPeriod(periodMs: number): void {
+    // Due times are computed from the start, so timer lateness does not accumulate as drift.
+    const start = this.clock.monotonic();
+    let n = 1;
+    const tick = () => {
+      this.run();
+      const now = this.clock.monotonic();
+      const behind = Math.floor((now - start) / periodMs);
+      if (behind >= n + 1) this.logger.warn('schedule fell behind, skipping runs', { job: this.name, skipped: behind - n });
+      n = Math.max(n + 1, behind + 1);
+      this.arm(tick, start + n * periodMs - now);
+    };
+    this.arm(tick, periodMs);
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    void this.task?.destroy();
+    this.onStop();
+  }
+
+  private arm(fn: () => void, ms: number): void {
+    if (this.stopped) return;
+    this.timer = this.clock.setTimeout(fn, Math.max(0, ms));
+  }
+
+  private run(): void {
+    if (this.running) {
+      if (!this.overlapWarned) this.logger.warn('previous run still in progress, skipping', { job: this.name });
+      this.overlapWarned = true;
+      return;
+    }
+    this.running = true;
+    this.overlapWarned = false;
+    let result: void | Promise<void>;
+    try {
+      result = this.fn();
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    if (result && typeof result.then === 'function') {
+      result.then(() => { this.running = false; }, (e: unknown) => this.fail(e));
+    } else {
+      this.running = false;
+    }
+  }
+
+  private fail(err: unknown): void {
+    this.running = false;
+    this.logger.error('scheduled job failed', { job: this.name, error: err instanceof Error ? err.message : String(err) });
+  }
+
+  private reportMissed(task: ScheduledTask, from: number, to: number): void {
+    if (to - from > MISSED_SCAN_LIMIT) {
+      this.logger.warn('wall clock jumped forward, runs in between skipped', { job: this.name, seconds: to - from });
+      return;
+    }
+    let missed = 0;
+    for (let s = from; s < to; s++) if (task.match(new Date(s * 1000))) missed++;
+    if (missed) this.logger.warn('missed scheduled runs (clock jumped or process stalled)', { job: this.name, missed });
+  }
+}

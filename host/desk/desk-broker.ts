@@ -1,0 +1,17 @@
+/** The simulated desk's broker: its users file and an SQLite store in the state folder. */
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from '../../board/runtime/log.ts';
+import { createDeskBroker, type DeskBroker } from '../../broker/server.ts';
+import { loadUsers } from '../../broker/users.ts';
+import { openSqlitePersistence } from '../../broker/persistence/sqlite.ts';
+import type { DeskFile } from './desk-file.ts';
+import type { DeskLayout } from './layout.ts';
+
+export async function startDeskBroker(layout: DeskLayout, desk: DeskFile, logger: Logger): Promise<DeskBroker> {
+  const users = await loadUsers(layout.usersFile);
+  await mkdir(dirname(layout.brokerStore), { recursive: true });
+  const persistence = await openSqlitePersistence({ path: layout.brokerStore });
+  const broker = await createDeskBroker({ host: desk.broker.host, port: desk.broker.port, wsPort: desk.broker.wsPort, users, persistence, logger });
+  return broker;
+}

@@ -1,0 +1,70 @@
+/**
+ * Creates or refreshes a simulated desk's state folder: desk.json, one broker user per board
+ * plus `host` and `monitor`, each with a random password in a 0600 file. Existing passwords
+ * are kept, so clients that know them keep working across `desk up`s.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, rm, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { assertId } from '../../broker/contract/topics.ts';
+import type { Principal } from '../../broker/policy.ts';
+import { loadUsers, newUser, saveUsers, UserStore } from '../../broker/users.ts';
+import { boardIds, type DeskLayout } from './layout.ts';
+import { writeDeskFile, readDeskFile, type DeskFile } from './desk-file.ts';
+import { writeFileAtomic } from './files.ts';
+import { existsSync } from 'node:fs';
+
+export interface ProvisionOptions {
+  desk: string;
+  boards: number;
+  boardsPerProcess: number;
+  host: string;
+  port: number;
+  wsPort: number | null;
+  keepaliveS: number;
+  telemetryPeriodS: number;
+  restartDelayS: number;
+}
+
+async function readSecret(file: string): Promise<string | undefined> {
+  return (await readFile(file, 'utf8').catch(() => undefined))?.trim() || undefined;
+}
+
+/** Makes sure `principal` has a user whose password is in `file`; hashes only what is new. */
+async function ensureUser(store: UserStore, principal: Principal, file: string): Promise<void> {
+  const known = await readSecret(file);
+  if (known && store.get(principal.username)?.role === principal.role) return;
+  const password = known ?? randomBytes(18).toString('base64url');
+  await mkdir(dirname(file), { recursive: true });
+  if (!known) await writeFileAtomic(file, password + '\n', 0o600);
+  store.put(await newUser(principal, password));
+}
+
+export async function provisionDesk(layout: DeskLayout, opts: ProvisionOptions): Promise<DeskFile> {
+  assertId('desk', opts.desk);
+  const boards = boardIds(opts.boards);
+  const previous = existsSync(layout.deskFile) ? await readDeskFile(layout) : undefined;
+  const store = existsSync(layout.usersFile) ? await loadUsers(layout.usersFile) : new UserStore();
+
+  await ensureUser(store, { role: 'host', username: 'host' }, layout.credential('host'));
+  await ensureUser(store, { role: 'monitor', username: 'monitor' }, layout.credential('monitor'));
+  const gone = (previous?.boards ?? []).filter((b) => !boards.includes(b) || previous?.desk !== opts.desk);
+  for (const b of gone) await rm(layout.board(b).dir, { recursive: true, force: true });
+  const keep = new UserStore(store.list().filter((u) => u.role !== 'board' || (boards.includes(u.username) && u.desk === opts.desk)));
+  await Promise.all(boards.map((b) => ensureUser(keep, { role: 'board', username: b, desk: opts.desk, board: b }, layout.board(b).passwordFile)));
+  await mkdir(dirname(layout.usersFile), { recursive: true });
+  await saveUsers(layout.usersFile, keep);
+
+  const desk: DeskFile = {
+    v: 1,
+    desk: opts.desk,
+    boards,
+    boardsPerProcess: opts.boardsPerProcess,
+    keepaliveS: opts.keepaliveS,
+    telemetryPeriodS: opts.telemetryPeriodS,
+    restartDelayS: opts.restartDelayS,
+    broker: { host: opts.host, port: opts.port, wsPort: opts.wsPort },
+  };
+  await writeDeskFile(layout, desk);
+  return desk;
+}
