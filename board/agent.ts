@@ -5,7 +5,7 @@
  * many simulated boards.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { boardTopic, type BoardChannel } from '../broker/contract/topics.ts';
+import { boardClientId, boardTopic, type BoardChannel } from '../broker/contract/topics.ts';
 import { decode, encode, type BoardPayloads } from '../broker/contract/messages.ts';
 import { PAYLOAD_VERSION, type BootPhase, type OnlineStatus } from '../broker/contract/payloads.ts';
 import type { BoardConfig } from './config.ts';
@@ -110,7 +110,7 @@ export function createAgent(deps: AgentDeps): Agent {
   const connect = () => new Promise<void>((resolve) => {
     const offline: BoardPayloads['status'] = { v: PAYLOAD_VERSION, state: 'offline', board: config.board, reason: 'lastwill' };
     client = mqtt.connect(config.broker.url, {
-      clientId: `deskbox-${config.desk}-${config.board}`,
+      clientId: boardClientId(config.desk, config.board),
       username: config.broker.username,
       password: deps.password,
       protocolVersion: 4,

@@ -4,7 +4,9 @@
  */
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
 import type { Logger } from '../board/runtime/log.ts';
-import { authorizeOrphanWill, authorizePublish, authorizeSubscribe, type Decision, type Principal } from './policy.ts';
+import { authorizeClientId, authorizeOrphanWill, authorizePublish, authorizeSubscribe, type Decision, type Principal } from './policy.ts';
+import { boardClientId } from './contract/topics.ts';
+import { MAX_PAYLOAD_BYTES } from './contract/messages.ts';
 import type { UserStore } from './users.ts';
 
 export type AccessHooks = Required<
@@ -49,6 +51,8 @@ export function createAccessHooks({ users, logger, onSubscribed }: AccessHooksOp
             callback(refusal(returnCode, reason), false);
           };
           if (!principal) return refuse(BAD_USERNAME_OR_PASSWORD, 'bad username or password');
+          const id = authorizeClientId(principal, client.id, users.list().find((u) => u.role === 'board' && boardClientId(u.desk, u.board) === client.id));
+          if (!id.allow) return refuse(NOT_AUTHORIZED, id.reason);
           const willTopic = willTopics.get(client);
           willTopics.delete(client);
           if (willTopic !== undefined) {
@@ -68,9 +72,11 @@ export function createAccessHooks({ users, logger, onSubscribed }: AccessHooksOp
     authorizePublish(client, packet, callback) {
       // aedes passes no client when it republishes a will stored by an earlier broker run.
       const principal = client ? principals.get(client) : undefined;
-      const decision = !client
-        ? authorizeOrphanWill(packet.topic)
-        : principal ? authorizePublish(principal, packet.topic) : NOT_AUTHENTICATED;
+      const decision = packet.payload.length > MAX_PAYLOAD_BYTES
+        ? { allow: false as const, reason: `payload of ${packet.payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}` }
+        : !client
+          ? authorizeOrphanWill(packet.topic)
+          : principal ? authorizePublish(principal, packet.topic) : NOT_AUTHENTICATED;
       if (decision.allow) return callback(null);
       logger.warn('publish denied', {
         clientId: client?.id ?? null,

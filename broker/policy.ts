@@ -10,7 +10,7 @@
  *
  * Nobody publishes to `$`-topics: those belong to the broker.
  */
-import { ROOT, boardPrefix, parseBoardTopic, type BoardChannel } from './contract/topics.ts';
+import { ROOT, boardClientId, boardPrefix, parseBoardTopic, type BoardChannel } from './contract/topics.ts';
 
 export type Principal =
   | { readonly role: 'board'; readonly username: string; readonly desk: string; readonly board: string }
@@ -64,6 +64,18 @@ export function authorizeSubscribe(principal: Principal, filter: string): Decisi
         ? ALLOW
         : deny(`${principal.role} subscribes only under ${ROOT}/ and ${SYS_ROOT}/`);
   }
+}
+
+/**
+ * Board client ids are reserved: a board connects with its own, and nobody else may use one
+ * that belongs to a board (`owner`, looked up by the caller among the known board users).
+ */
+export function authorizeClientId(principal: Principal, clientId: string, owner: Principal | undefined): Decision {
+  if (principal.role === 'board') {
+    const own = boardClientId(principal.desk, principal.board);
+    return clientId === own ? ALLOW : deny(`board ${principal.username} must connect with client id "${own}"`);
+  }
+  return owner ? deny(`client id "${clientId}" belongs to board ${owner.username}`) : ALLOW;
 }
 
 /**

@@ -53,5 +53,13 @@ export function parseBoardTopic(topic: string): ParsedBoardTopic | undefined {
   return { desk, board, channel: channel as BoardChannel };
 }
 
+/**
+ * The MQTT client id a board connects with. It is reserved to that board's user: the broker
+ * refuses it to anyone else, so nobody can take over a board's session and its queued commands.
+ */
+export function boardClientId(desk: string, board: string): string {
+  return `${ROOT}-${desk}-${board}`;
+}
+
 /** Broker statistics, in the `$SYS` convention, readable by the host and monitor roles. */
 export const SYS_PREFIX = '$SYS/deskbox';

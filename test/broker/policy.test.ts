@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
+  authorizeClientId,
   authorizeOrphanWill,
   authorizePublish,
   authorizeSubscribe,
@@ -112,6 +113,20 @@ test('stored wills whose client is gone: tree-wide rules only', () => {
     ['', false],
   ];
   for (const [topic, allow] of table) assert.is(authorizeOrphanWill(topic).allow, allow, topic);
+});
+
+test('board client ids are reserved to their board', () => {
+  const other: Principal = { role: 'board', username: 'b02', desk: 'd1', board: 'b02' };
+  const table: [string, Principal, string, Principal | undefined, boolean][] = [
+    ['board with its own id', board, 'deskbox-d1-b01', board, true],
+    ['board with another board\'s id', board, 'deskbox-d1-b02', other, false],
+    ['board with a free-form id', board, 'my-client', undefined, false],
+    ['host with a board\'s id', host, 'deskbox-d1-b01', board, false],
+    ['monitor with a board\'s id', monitor, 'deskbox-d1-b01', board, false],
+    ['host with its own id', host, 'deskbox-boards-1a2b', undefined, true],
+    ['monitor with its own id', monitor, 'dashboard-7', undefined, true],
+  ];
+  for (const [what, principal, clientId, owner, allow] of table) assert.is(authorizeClientId(principal, clientId, owner).allow, allow, what);
 });
 
 test.run();

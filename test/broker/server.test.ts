@@ -177,6 +177,27 @@ broker('a last will its owner could not publish is refused at CONNECT', async ({
 
 broker.run();
 
+broker('board client ids are reserved: no takeover of a board session', async ({ clients, tcp, logs }) => {
+  const thief = await clients.connect(tcp, 'host', { clientId: 'deskbox-d1-b01' }).catch((e: { code?: number }) => e);
+  assert.is((thief as { code?: number }).code, 5, 'CONNACK 5: not authorized');
+  const wrongId = await clients.connect(tcp, 'b01', { clientId: 'not-my-id' }).catch((e: { code?: number }) => e);
+  assert.is((wrongId as { code?: number }).code, 5);
+  assert.ok(logs.some((r) => r.msg === 'connect refused' && String(r.fields?.reason).includes('belongs to board b01')));
+  const owner = await clients.connect(tcp, 'b01');
+  assert.ok(owner.connected);
+});
+
+broker('a payload over 64 KiB is refused and never delivered', async ({ clients, tcp }) => {
+  const host = await clients.connect(tcp, 'host');
+  const got = collect(host);
+  await host.subscribeAsync(`deskbox/${DESK}/#`, { qos: 1 });
+  const b01 = await clients.connect(tcp, 'b01');
+  b01.publish(boardTopic(DESK, 'b01', 'events'), Buffer.alloc(65 * 1024, 0x20), { qos: 0 });
+  await waitFor('the oversized publisher to be cut off', closed(b01));
+  await markerSeen(host, got);
+  assert.not.ok(got.some((m) => m.topic === boardTopic(DESK, 'b01', 'events')));
+});
+
 test('a taken port is a BrokerListenError, and nothing is left running', async () => {
   const logger = memoryLogger('broker');
   const first = await createDeskBroker({ users: await testUsers(), logger, wsPort: null });

@@ -4,6 +4,7 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Principal } from '../../broker/policy.ts';
+import { boardClientId } from '../../broker/contract/topics.ts';
 import { UserStore, newUser, type ScryptParams } from '../../broker/users.ts';
 
 /** The cheapest parameters users.ts accepts: tests check behaviour, not cost. */
@@ -45,6 +46,8 @@ export class Clients {
       reconnectPeriod: 0,
       connectTimeout: 5000,
       ...(user && { username: user, password: PASSWORDS[user] }),
+      // Board users must connect with their own reserved client id.
+      ...(user?.startsWith('b') && { clientId: boardClientId(DESK, user) }),
       ...options,
     });
     this.#open.push(client);

@@ -1,0 +1,146 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFile } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serialContract } from './serial.contract.ts';
+import { simSerialBinding } from '../../board/hal/serial/sim.ts';
+import { serialportBinding } from '../../board/hal/serial/serialport.ts';
+import { openPtyPair } from '../../host/desk/pty-pair.ts';
+import { HalError } from '../../board/hal/errors.ts';
+
+serialContract('sim', async () => {
+  const binding = simSerialBinding();
+  binding.createPair('/sim/host', '/sim/board');
+  return { binding, ends: ['/sim/host', '/sim/board'], missing: '/sim/nothing', cleanup: async () => undefined };
+});
+
+/** Every socat this file started, to prove none outlives its test. */
+const socats: number[] = [];
+// Should a failure crash this file before a cleanup ran, still take every socat with it.
+process.once('exit', () => {
+  for (const pid of socats) if (alive(pid)) process.kill(pid, 'SIGKILL');
+});
+
+serialContract('serialport on a real pty pair', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'deskbox-pty-'));
+  const pair = await openPtyPair(dir, 'b01');
+  socats.push(pair.pid);
+  return {
+    binding: serialportBinding(),
+    ends: [pair.hostPath, pair.boardPath],
+    missing: join(dir, 'nothing.board'),
+    async cleanup() {
+      await pair.close();
+      assert.not.ok(alive(pair.pid), `socat ${pair.pid} still running after close`);
+      for (const p of [pair.hostPath, pair.boardPath]) assert.not.ok(await exists(p), `${p} left behind`);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+test('pty pair: an unclosed pair does not keep its caller alive', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'deskbox-pty-'));
+  const script = `
+    import { openPtyPair } from ${JSON.stringify(new URL('../../host/desk/pty-pair.ts', import.meta.url).href)};
+    const pair = await openPtyPair(${JSON.stringify(dir)}, 'leak');
+    process.stdout.write('pid=' + pair.pid + '\\n');`;
+  let pid = 0;
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 10000 },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+    });
+    pid = Number(/pid=(\d+)/.exec(out)?.[1] ?? 0);
+    assert.ok(pid > 0, `child printed ${JSON.stringify(out)}`);
+    socats.push(pid);
+    assert.ok(alive(pid), 'the pair outlives its caller (it was never closed)');
+  } finally {
+    if (pid && alive(pid)) process.kill(pid, 'SIGTERM');
+    await waitFor(() => !pid || !alive(pid), 3000, `orphaned socat ${pid} did not exit`);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('pty pair: links in use, bad names and a missed deadline are clear errors that leave nothing behind', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'deskbox-pty-'));
+  try {
+    const pair = await openPtyPair(dir, 'x');
+    socats.push(pair.pid);
+    const busy = await openPtyPair(dir, 'x').then(() => undefined, (err: Error) => err);
+    assert.match(busy?.message ?? '', /in use by another pair/);
+    await pair.close();
+    await pair.close();
+
+    const bad = await openPtyPair(dir, 'y,bogus').then(() => undefined, (err: Error) => err);
+    assert.match(bad?.message ?? '', /invalid name "y,bogus"/);
+
+    // A socat that never gets ready, found first on PATH.
+    const bin = join(dir, 'bin');
+    await mkdir(bin);
+    await writeFile(join(bin, 'socat'), `#!/bin/sh\necho $$ > ${dir}/fake.pid\nexec sleep 30\n`, { mode: 0o755 });
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    let late: Error | undefined;
+    try {
+      late = await openPtyPair(dir, 'z', { timeoutMs: 1000 }).then(() => undefined, (err: Error) => err);
+    } finally {
+      process.env.PATH = path;
+    }
+    assert.match(late?.message ?? '', /pty pair z: timed out after 1000 ms/);
+    const fake = Number(await readFile(join(dir, 'fake.pid'), 'utf8'));
+    assert.ok(fake > 0);
+    assert.not.ok(alive(fake), 'the stuck process was killed');
+    assert.equal((await readdir(dir)).sort(), ['bin', 'fake.pid'], 'no links left');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('serialport: the far end vanishing turns writes into HalErrors, nothing crashes', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'deskbox-pty-'));
+  try {
+    const pair = await openPtyPair(dir, 'gone');
+    socats.push(pair.pid);
+    const board = await serialportBinding().open(pair.boardPath, { baudRate: 115200 });
+    await pair.close();
+    for (let i = 0; i < 3; i++) {
+      const e = await board.write('x').then(() => undefined, (err: unknown) => err);
+      assert.instance(e, HalError);
+      assert.is((e as HalError).path, pair.boardPath);
+      assert.match((e as HalError).message, /EIO|closed/, (e as HalError).message);
+    }
+    await board.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('every socat started here is gone', () => {
+  assert.ok(socats.length > 0);
+  assert.equal(socats.filter(alive), []);
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  return lstat(p).then(() => true, () => false);
+}
+
+async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(what);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test.run();
