@@ -147,6 +147,7 @@ export function createAgent(deps: AgentDeps): Agent {
         status: () => JSON.stringify(status()),
       }, (err) => logger.warn('console write failed', { error: err.message }));
       boardConsole.say(`deskbox agent ${deps.version} on ${config.board} (desk ${config.desk})`);
+      for (const p of phases) boardConsole.say(`deskbox: ${p.phase} at ${new Date(p.at).toISOString()}`);
     }
     await sampler.sample();
   };

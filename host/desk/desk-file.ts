@@ -58,8 +58,11 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** The run file as written, whether or not its supervisor still lives. */
+export const readRunFile = (layout: DeskLayout) => readJsonIfExists<RunFile>(layout.runFile);
+
 /** The run file of a supervisor that is still alive; a stale one (crashed desk) reads as none. */
 export async function readLiveRunFile(layout: DeskLayout): Promise<RunFile | undefined> {
-  const run = await readJsonIfExists<RunFile>(layout.runFile);
+  const run = await readRunFile(layout);
   return run && isAlive(run.pid) ? run : undefined;
 }

@@ -1,22 +1,9 @@
-/** State on disk is written write -> fsync -> rename, so a crash never leaves half a file. */
-import { open, rename, mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-
-export async function writeFileAtomic(file: string, data: string | Buffer, mode = 0o644): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fh = await open(tmp, 'w', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, file);
-}
+/** The desk's state files: JSON, written durably (write -> fsync -> rename). */
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
 
 export async function writeJsonAtomic(file: string, value: unknown, mode?: number): Promise<void> {
-  await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', mode);
+  await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', { durable: true, mode });
 }
 
 export async function readJsonIfExists<T>(file: string): Promise<T | undefined> {

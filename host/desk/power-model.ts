@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../board/hal/atomic-file.ts';
+import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
 import type { PowerReading } from '../../board/hal/power/binding.ts';
 
 export interface PowerModelInput {

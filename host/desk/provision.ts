@@ -11,7 +11,7 @@ import type { Principal } from '../../broker/policy.ts';
 import { loadUsers, newUser, saveUsers, UserStore } from '../../broker/users.ts';
 import { boardIds, type DeskLayout } from './layout.ts';
 import { writeDeskFile, readDeskFile, type DeskFile } from './desk-file.ts';
-import { writeFileAtomic } from './files.ts';
+import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
 import { existsSync } from 'node:fs';
 
 export interface ProvisionOptions {
@@ -36,7 +36,7 @@ async function ensureUser(store: UserStore, principal: Principal, file: string):
   if (known && store.get(principal.username)?.role === principal.role) return;
   const password = known ?? randomBytes(18).toString('base64url');
   await mkdir(dirname(file), { recursive: true });
-  if (!known) await writeFileAtomic(file, password + '\n', 0o600);
+  if (!known) await writeFileAtomic(file, password + '\n', { durable: true, mode: 0o600 });
   store.put(await newUser(principal, password));
 }
 

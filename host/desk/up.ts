@@ -4,10 +4,10 @@
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { allBoardsFilter } from '../../broker/contract/topics.ts';
 import { deskLayout, type DeskLayout } from './layout.ts';
-import { DeskStateError, isAlive, readLiveRunFile, type RunFile } from './desk-file.ts';
+import { DeskStateError, isAlive, readLiveRunFile, readRunFile, type RunFile } from './desk-file.ts';
 import { provisionDesk, type ProvisionOptions } from './provision.ts';
 import { resolveAccess } from '../client/access.ts';
 import { connectToDesk } from '../client/connect.ts';
@@ -42,10 +42,27 @@ async function tail(file: string, lines = 5): Promise<string> {
   return text.trim().split('\n').slice(-lines).join('\n');
 }
 
+/**
+ * A supervisor that died without cleaning up leaves its boards and console relays running in
+ * its process group (it leads one: it was started detached). Take them down before reusing
+ * the folder, or their ptys and broker sessions get in the way.
+ */
+async function reapCrashedDesk(layout: DeskLayout): Promise<void> {
+  const stale = await readRunFile(layout);
+  if (!stale || isAlive(stale.pid)) return;
+  try {
+    process.kill(-stale.pid, 'SIGKILL');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+  await rm(layout.runFile, { force: true });
+}
+
 export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS: number; onProgress?: (online: number, total: number) => void }): Promise<UpResult> {
   const layout = deskLayout(opts.state);
   const running = await readLiveRunFile(layout);
   if (running) throw new DeskStateError(`a desk is already up in ${layout.root} (pid ${running.pid}); run deskbox desk down first`);
+  await reapCrashedDesk(layout);
   await mkdir(layout.root, { recursive: true });
   const desk = await provisionDesk(layout, opts);
   const t0 = performance.now();

@@ -5,6 +5,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Principal } from '../../broker/policy.ts';
 import { boardClientId } from '../../broker/contract/topics.ts';
+import { waitFor as waitUntil } from '../../host/desk/wait.ts';
 import { UserStore, newUser, type ScryptParams } from '../../broker/users.ts';
 
 /** The cheapest parameters users.ts accepts: tests check behaviour, not cost. */
@@ -27,12 +28,8 @@ export async function testUsers(): Promise<UserStore> {
 }
 
 /** Polls `cond` until it holds; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+export function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  return waitUntil(cond, Date.now() + timeoutMs, what, 5);
 }
 
 /** mqtt.js clients opened by a test, ended together however the test finished. */

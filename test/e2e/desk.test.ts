@@ -117,4 +117,31 @@ test('desk up, watch, kill a board, see its last will, power it back, desk down'
   await access(join(state, 'run.json')).then(() => assert.unreachable('run.json removed'), () => undefined);
 });
 
+test('several boards per process; power cycling a group; consoles captured', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'deskbox-e2e-k-'));
+  let pid = 0;
+  try {
+    const up = JSON.parse((await deskbox(['desk', 'up', '--boards', '6', '--boards-per-process', '3', '--state', dir, '--json'])).stdout);
+    pid = up.pid;
+    assert.is(up.online, 6);
+    const status = JSON.parse((await deskbox(['desk', 'status', '--state', dir, '--json'])).stdout);
+    assert.equal(status.groups.map((g: { boards: string[] }) => g.boards), [['b01', 'b02', 'b03'], ['b04', 'b05', 'b06']]);
+
+    const cycled = JSON.parse((await deskbox(['desk', 'power', 'b02', 'cycle', '--state', dir, '--json'])).stdout);
+    assert.equal(cycled.boards, ['b01', 'b02', 'b03']);
+    assert.is.not(cycled.pid, status.groups[0].pid);
+    const boardsAfter = async () => JSON.parse((await deskbox(['boards', '--state', dir, '--json'])).stdout).boards as { board: string; state: string; uptimeS?: number }[];
+    await waitFor(async () => (await boardsAfter()).every((b) => b.state === 'online'), Date.now() + 15_000, 'all boards online after the power cycle');
+
+    // The console captured the agent's boot output through the real pty pair.
+    const console = await readFile(join(dir, 'boards', 'b05', 'console.log'), 'utf8');
+    assert.match(console, 'deskbox agent');
+    assert.match(console, /ready at \d{4}-/);
+  } finally {
+    await deskbox(['desk', 'down', '--state', dir]).catch(() => pid && process.kill(-pid, 'SIGKILL'));
+    assert.equal(await processesMentioning(dir), []);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test.run();

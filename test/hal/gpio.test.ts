@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gpioContract } from './gpio.contract.ts';
 import { fileGpio } from '../../board/hal/gpio/sim.ts';
 import { onoffGpio } from '../../board/hal/gpio/onoff.ts';
-import { writeFileAtomic } from '../../board/hal/atomic-file.ts';
+import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
 import { HalError } from '../../board/hal/errors.ts';
 
 gpioContract('file (sim)', async () => {

@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic-file.ts';
+import { writeFileAtomic } from '../../runtime/atomic-file.ts';
 import { HalError } from '../errors.ts';
 import { isLevel, type GpioBinding, type GpioLine, type Level } from './binding.ts';
 
