@@ -7,49 +7,24 @@
  * Memory = Anonymous and Rss from /proc/PID/smaps_rollup after the process has idled.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import mqtt from 'mqtt';
-import { createDeskBroker } from '../broker/server.ts';
-import { newUser, UserStore } from '../broker/users.ts';
-import { openSqlitePersistence } from '../broker/persistence/sqlite.ts';
-import { boardTopic } from '../broker/contract/topics.ts';
-import { createLogger } from '../board/runtime/log.ts';
+import { boardClientId, boardTopic } from '../broker/contract/topics.ts';
 import type { BoardConfig } from '../board/config.ts';
 import { createHwmonWriter, modelPower } from '../host/desk/power-model.ts';
 import { openPtyPair } from '../host/desk/pty-pair.ts';
 import { median, printRows, spread, type Row } from './lib/stats.ts';
 import { procMemory, type ProcMemory } from './lib/proc-memory.ts';
+import { BENCH_DESK as DESK, BENCH_PASSWORD as pw, startBenchDesk } from './lib/bench-desk.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const IDLE_MS = 3000;
-const DESK = 'bench';
 
-const quiet = createLogger('bench', () => undefined);
-const work = await mkdtemp(join(tmpdir(), 'deskbox-bench-'));
-const pw = 'bench-password';
-const users = new UserStore(await Promise.all([
-  newUser({ role: 'host', username: 'host' }, pw),
-  newUser({ role: 'board', username: 'b00', desk: DESK, board: 'b00' }, pw),
-  newUser({ role: 'board', username: 'b01', desk: DESK, board: 'b01' }, pw),
-]));
-const persistence = await openSqlitePersistence({ path: join(work, 'store.db') });
-const broker = await createDeskBroker({ users, persistence, logger: quiet, wsPort: null });
-const url = `mqtt://127.0.0.1:${broker.tcpPort}`;
-
-// The baseline is bundled exactly like the agent (esbuild, ESM, minified).
-const baseline = join(work, 'mqtt-online.mjs');
-await build({
-  entryPoints: [new URL('./fixtures/mqtt-online.ts', import.meta.url).pathname],
-  outfile: baseline, bundle: true, platform: 'node', target: 'node20', format: 'esm', minify: true,
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  logLevel: 'warning',
-});
+const desk = await startBenchDesk(['b00', 'b01']);
+const { url, watcher, baseline, onlineSeen } = desk;
 
 // One simulated board's hardware, as the desk provides it.
-const hw = join(work, 'b01');
+const hw = join(desk.work, 'b01');
 await mkdir(join(hw, 'gpio'), { recursive: true });
 const hwmon = createHwmonWriter(join(hw, 'hwmon'));
 await hwmon.write(modelPower({ cpuFraction: 0 }));
@@ -61,21 +36,6 @@ const config: BoardConfig = {
   hardware: { power: join(hw, 'hwmon'), gpio: `sim:${join(hw, 'gpio')}`, gpioLines: {}, console: pty.boardPath, consoleBaud: 115200 },
 };
 await writeFile(join(hw, 'board.json'), JSON.stringify(config));
-
-const watcher = await mqtt.connectAsync(url, { username: 'host', password: pw, protocolVersion: 4 });
-await watcher.subscribeAsync(`deskbox/${DESK}/boards/+/status`, { qos: 1 });
-
-function onlineSeen(topic: string): Promise<number> {
-  return new Promise((resolve) => {
-    const on = (t: string, p: Buffer) => {
-      if (t === topic && p.toString().includes('"online"')) {
-        watcher.off('message', on);
-        resolve(performance.now());
-      }
-    };
-    watcher.on('message', on);
-  });
-}
 
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
@@ -99,7 +59,7 @@ async function measure(args: string[], env: Record<string, string>, topic?: stri
 const results = { bare: [] as { mem: ProcMemory }[], mqtt: [] as { ms?: number; mem: ProcMemory }[], agent: [] as { ms?: number; mem: ProcMemory }[] };
 for (let i = 0; i < RUNS; i++) {
   results.bare.push(await measure(['-e', 'setInterval(() => {}, 1e9)'], {}));
-  results.mqtt.push(await measure([baseline], { BENCH_URL: url, BENCH_USER: 'b00', BENCH_PASSWORD: pw, BENCH_TOPIC: boardTopic(DESK, 'b00', 'status') }, boardTopic(DESK, 'b00', 'status')));
+  results.mqtt.push(await measure([baseline], { BENCH_URL: url, BENCH_USER: 'b00', BENCH_CLIENT_ID: boardClientId(DESK, 'b00'), BENCH_PASSWORD: pw, BENCH_TOPIC: boardTopic(DESK, 'b00', 'status') }, boardTopic(DESK, 'b00', 'status')));
   results.agent.push(await measure([new URL('../dist/board.mjs', import.meta.url).pathname, '--config', join(hw, 'board.json')], {}, boardTopic(DESK, 'b01', 'status')));
 }
 
@@ -117,7 +77,5 @@ const ratio = median(results.agent.map((r) => r.ms!)) / median(results.mqtt.map(
 process.stdout.write(`  agent / mqtt.js-only time to online: ${ratio.toFixed(2)}x (target <= 1.3x)\n`);
 process.stdout.write(`  agent Anonymous: ${median(results.agent.map((r) => r.mem.anonymousMB)).toFixed(1)} MB (target <= 32 MB)\n`);
 
-await watcher.endAsync();
-await broker.close();
 await pty.close();
-await rm(work, { recursive: true, force: true });
+await desk.close();

@@ -37,6 +37,7 @@ export function registerBroker(program: Command): void {
         process.once('SIGTERM', resolve);
       });
       await server.close();
+      await persistence.destroy();
     }));
 
   broker.command('user')

@@ -13,5 +13,14 @@ export async function startDeskBroker(layout: DeskLayout, desk: DeskFile, logger
   await mkdir(dirname(layout.brokerStore), { recursive: true });
   const persistence = await openSqlitePersistence({ path: layout.brokerStore });
   const broker = await createDeskBroker({ host: desk.broker.host, port: desk.broker.port, wsPort: desk.broker.wsPort, users, persistence, logger });
-  return broker;
+  return {
+    tcpPort: broker.tcpPort,
+    wsPort: broker.wsPort,
+    broker: broker.broker,
+    // aedes does not close its persistence; the store is flushed and closed after the broker.
+    async close() {
+      await broker.close();
+      await persistence.destroy();
+    },
+  };
 }

@@ -9,7 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { memoryLogger, type LogRecord } from '../../board/runtime/log.ts';
 import { boardTopic } from '../../broker/contract/topics.ts';
 import { BrokerListenError, createDeskBroker, type DeskBroker } from '../../broker/server.ts';
-import { STATS_TOPICS, type StatsSnapshot } from '../../broker/stats.ts';
+import { STATS_TOPICS, type StatsSnapshot } from '../../broker/contract/stats.ts';
 import { Clients, DESK, collect, testUsers, waitFor } from './support.ts';
 
 interface Ctx {

@@ -1,0 +1,42 @@
+/**
+ * Broker statistics in the `$SYS` convention (for docs/mqtt.md):
+ *
+ *   $SYS/deskbox/broker/stats                     JSON, all figures below in one message:
+ *       {"v":1,"at":<ms epoch>,"uptimeS":<s>,"clients":<n>,"subscriptions":<n>,"retained":<n|null>,
+ *        "received":{"total":<n>,"perSec":<x>},"sent":{"total":<n>,"perSec":<x>}}
+ *   $SYS/deskbox/broker/uptime                    seconds since the broker started (integer)
+ *   $SYS/deskbox/broker/clients/connected         connected, authenticated clients
+ *   $SYS/deskbox/broker/subscriptions/count       subscriptions of connected clients
+ *   $SYS/deskbox/broker/retained/count            retained messages (absent if the store cannot list them)
+ *   $SYS/deskbox/broker/messages/received/persec  PUBLISHes from clients, mean over the last interval
+ *   $SYS/deskbox/broker/messages/sent/persec      PUBLISHes to clients (every subscriber counts), same
+ *
+ * The single-value topics carry a plain decimal number, as mosquitto's `$SYS/broker/...` do,
+ * so `mosquitto_sub -t '$SYS/deskbox/broker/#' -v` reads well. Everything is published every
+ * interval (10 s by default), QoS 0, not retained: figures are never stale, and a new
+ * subscriber waits at most one interval. Readable by the host and monitor roles only.
+ */
+import { SYS_PREFIX } from './topics.ts';
+
+const BROKER_SYS = `${SYS_PREFIX}/broker`;
+
+export const STATS_TOPICS = {
+  stats: `${BROKER_SYS}/stats`,
+  uptime: `${BROKER_SYS}/uptime`,
+  clients: `${BROKER_SYS}/clients/connected`,
+  subscriptions: `${BROKER_SYS}/subscriptions/count`,
+  retained: `${BROKER_SYS}/retained/count`,
+  receivedPerSec: `${BROKER_SYS}/messages/received/persec`,
+  sentPerSec: `${BROKER_SYS}/messages/sent/persec`,
+} as const;
+
+export interface StatsSnapshot {
+  v: 1;
+  at: number;
+  uptimeS: number;
+  clients: number;
+  subscriptions: number;
+  retained: number | null;
+  received: { total: number; perSec: number };
+  sent: { total: number; perSec: number };
+}

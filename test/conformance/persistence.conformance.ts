@@ -1,0 +1,43 @@
+/**
+ * Runs the aedes ecosystem's own persistence conformance suite, unchanged, against the SQLite
+ * persistence: once in memory and once on WAL files, since pragmas and file I/O differ.
+ *   node --import tsx --test test/conformance/persistence.conformance.ts
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { type SqlitePersistence, openSqlitePersistence } from '../../broker/persistence/sqlite.ts';
+
+interface AbstractSuiteOptions {
+  test: typeof it;
+  persistence: () => Promise<SqlitePersistence>;
+  /** The instance speaks the promise interface aedes 1.x uses: setup(broker) is awaited. */
+  testAsync: true;
+}
+
+// The suite ships as an untyped CommonJS module.
+const abstractPersistence = createRequire(import.meta.url)('aedes-persistence/abstract') as (
+  opts: AbstractSuiteOptions,
+) => void;
+
+describe('sqlite persistence in memory', () => {
+  abstractPersistence({
+    test: it,
+    persistence: () => openSqlitePersistence({ path: ':memory:' }),
+    testAsync: true,
+  });
+});
+
+describe('sqlite persistence on a WAL file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deskbox-conformance-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  abstractPersistence({
+    test: it,
+    // A fresh file per case: the suite expects every instance to start empty.
+    persistence: () => openSqlitePersistence({ path: join(dir, `${randomUUID()}.db`) }),
+    testAsync: true,
+  });
+});
