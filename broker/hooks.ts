@@ -10,7 +10,7 @@ import { MAX_PAYLOAD_BYTES } from './contract/messages.ts';
 import type { UserStore } from './users.ts';
 
 export type AccessHooks = Required<
-  Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe'>
+  Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>
 >;
 
 export interface AccessHooksOptions {
@@ -102,6 +102,16 @@ export function createAccessHooks({ users, logger, onSubscribed }: AccessHooksOp
       });
       // A null subscription answers SUBACK 0x80 and keeps the connection, as MQTT 3.1.1 intends.
       callback(null, null);
+    },
+
+    // aedes stores every filter of a SUBSCRIBE packet for a persistent session once any one
+    // of them is allowed, refused ones included, and replays them on reconnect. So each
+    // delivery is checked again: a client only receives what it may subscribe to.
+    authorizeForward(client, packet) {
+      const principal = principals.get(client);
+      if (principal && authorizeSubscribe(principal, packet.topic).allow) return packet;
+      logger.warn('delivery refused', { clientId: client.id, username: principal?.username ?? null, topic: packet.topic });
+      return null;
     },
   };
 }

@@ -72,9 +72,10 @@ export async function createDeskBroker(opts: DeskBrokerOptions): Promise<DeskBro
     // publishers through TCP; and a frozen one stalls only the publishers that feed it instead
     // of all N slots (aedes' drainTimeout then disconnects it).
     concurrency: 0,
-    authorizeForward: (_client, packet) => {
-      stats.countSent();
-      return packet;
+    authorizeForward: (client, packet) => {
+      const allowed = hooks.authorizeForward(client, packet);
+      if (allowed) stats.countSent();
+      return allowed;
     },
   });
   broker.on('publish', (_packet, client) => {

@@ -5,9 +5,9 @@
 import { connect as connectTcp } from 'node:net';
 import { suite, test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { MqttClient } from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import { memoryLogger, type LogRecord } from '../../board/runtime/log.ts';
-import { boardTopic } from '../../broker/contract/topics.ts';
+import { boardClientId, boardTopic } from '../../broker/contract/topics.ts';
 import { BrokerListenError, createDeskBroker, type DeskBroker } from '../../broker/server.ts';
 import { STATS_TOPICS, type StatsSnapshot } from '../../broker/contract/stats.ts';
 import { Clients, DESK, collect, testUsers, waitFor } from './support.ts';
@@ -175,8 +175,6 @@ broker('a last will its owner could not publish is refused at CONNECT', async ({
   assert.ok(logs.some((r) => r.msg === 'connect refused' && String(r.fields?.reason).includes('last will')));
 });
 
-broker.run();
-
 broker('board client ids are reserved: no takeover of a board session', async ({ clients, tcp, logs }) => {
   const thief = await clients.connect(tcp, 'host', { clientId: 'deskbox-d1-b01' }).catch((e: { code?: number }) => e);
   assert.is((thief as { code?: number }).code, 5, 'CONNACK 5: not authorized');
@@ -185,6 +183,29 @@ broker('board client ids are reserved: no takeover of a board session', async ({
   assert.ok(logs.some((r) => r.msg === 'connect refused' && String(r.fields?.reason).includes('belongs to board b01')));
   const owner = await clients.connect(tcp, 'b01');
   assert.ok(owner.connected);
+});
+
+broker('a refused filter in a mixed SUBSCRIBE never delivers, not even to a resumed session', async ({ clients, tcp }) => {
+  const host = await clients.connect(tcp, 'host');
+  const session = { clean: false };
+  const b01 = await clients.connect(tcp, 'b01', session);
+  // mqtt.js rejects a SUBACK holding a refusal; the packet still says what was granted.
+  const suback = await b01.subscribeAsync([boardTopic(DESK, 'b01', 'cmd'), boardTopic(DESK, 'b02', 'cmd')], { qos: 1 })
+    .then(() => undefined, (e: { packet?: { granted: number[] } }) => e.packet);
+  assert.equal(suback?.granted, [1, 128]);
+  await b01.endAsync();
+  await host.publishAsync(boardTopic(DESK, 'b02', 'cmd'), 'for b02 only', { qos: 1 });
+  await host.publishAsync(boardTopic(DESK, 'b01', 'cmd'), 'for b01', { qos: 1 });
+  // Listen before CONNACK: a resumed session's queue is sent right after it.
+  const got: string[] = [];
+  const back = mqtt.connect(tcp, { protocolVersion: 4, reconnectPeriod: 0, clientId: boardClientId(DESK, 'b01'), username: 'b01', password: 'b01-pw', clean: false });
+  back.on('message', (topic) => got.push(topic));
+  try {
+    await waitFor('b01 own command', () => got.includes(boardTopic(DESK, 'b01', 'cmd')));
+    assert.not.ok(got.includes(boardTopic(DESK, 'b02', 'cmd')), 'another board\'s command leaked');
+  } finally {
+    await back.endAsync(true);
+  }
 });
 
 broker('a payload over 64 KiB is refused and never delivered', async ({ clients, tcp }) => {
@@ -197,6 +218,8 @@ broker('a payload over 64 KiB is refused and never delivered', async ({ clients,
   await markerSeen(host, got);
   assert.not.ok(got.some((m) => m.topic === boardTopic(DESK, 'b01', 'events')));
 });
+
+broker.run();
 
 test('a taken port is a BrokerListenError, and nothing is left running', async () => {
   const logger = memoryLogger('broker');
