@@ -25,7 +25,7 @@ const [board] = await Promise.all([
     outfile: 'dist/board.mjs',
     minify: true,
     metafile: true,
-    external: ['serialport', 'onoff'],
+    external: ['serialport', '@serialport/*', 'onoff'],
     alias: Object.fromEntries(['ws', 'socks', 'worker-timers'].map((m) => [m, './board/bundle/absent-module.ts'])),
   }),
   build({
@@ -33,7 +33,7 @@ const [board] = await Promise.all([
     entryPoints: ['host/cli/main.ts'],
     outfile: 'dist/deskbox.mjs',
     banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
-    external: ['serialport', 'onoff', 'better-sqlite3', 'aedes', 'aedes-persistence', 'ws', 'bufferutil', 'utf-8-validate'],
+    external: ['serialport', '@serialport/*', 'onoff', 'better-sqlite3', 'aedes', 'aedes-persistence', 'ws', 'bufferutil', 'utf-8-validate'],
   }),
 ]);
 

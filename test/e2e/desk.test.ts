@@ -14,7 +14,7 @@ import type { Status, Telemetry } from '../../broker/contract/payloads.ts';
 import { createRequester } from '../../host/client/request.ts';
 import { isAlive } from '../../host/desk/desk-file.ts';
 import { waitFor } from '../../host/desk/wait.ts';
-import { deskbox, processesMentioning } from './cli.ts';
+import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
 
 const KEEPALIVE = 4;
 const BOARDS = 8;
@@ -32,7 +32,7 @@ test.after(async () => {
   await rm(state, { recursive: true, force: true });
 });
 
-test('desk up, watch, kill a board, see its last will, power it back, desk down', async () => {
+test('desk up, watch, kill a board, see its last will, power it back, desk down', () => withDeskLogs(state, async () => {
   const up = JSON.parse((await deskbox(['desk', 'up', '--boards', String(BOARDS), '--state', state, '--keepalive', String(KEEPALIVE), '--restart-delay', '0', '--json'])).stdout);
   supervisorPid = up.pid;
   assert.is(up.online, BOARDS);
@@ -115,7 +115,7 @@ test('desk up, watch, kill a board, see its last will, power it back, desk down'
   assert.ok(pids.every((p) => !isAlive(p)), 'every agent process gone');
   assert.equal(await processesMentioning(state), [], 'no socat or agent left for this desk');
   await access(join(state, 'run.json')).then(() => assert.unreachable('run.json removed'), () => undefined);
-});
+}));
 
 test('several boards per process; power cycling a group; consoles captured', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'deskbox-e2e-k-'));
