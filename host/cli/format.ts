@@ -16,6 +16,8 @@ export function boardTable(rows: BoardRow[]): string {
   const table = new Table({
     head: ['board', 'state', 'power W', 'energy J', 'uptime', 'cpu %', 'version'],
     style: { head: [], border: [] },
+    // No rule between rows: a desk of 490 boards should read as a list, not a grid.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'left'],
   });
   for (const r of rows) {
