@@ -1,13 +1,13 @@
 /** `deskbox desk up|down|status|power`: the simulated desk's lifecycle. */
 import type { Command } from 'commander';
 import { deskDown, deskUp } from '../desk/up.ts';
-import { deskLayout } from '../desk/layout.ts';
+import { DEFAULT_STATE_DIR, deskLayout } from '../desk/layout.ts';
 import { controlRequest } from '../desk/control.ts';
 import { runSupervisor } from '../desk/supervisor.ts';
 import { agentBundlePath } from '../desk/paths.ts';
 import { stderrLogger } from '../../board/runtime/log.ts';
 import { stateOption } from './options.ts';
-import { action, printJson } from './run.ts';
+import { action, invokedAs, printJson } from './run.ts';
 import type { GroupState } from '../desk/board-processes.ts';
 
 const int = (name: string, min: number) => (value: string) => {
@@ -42,13 +42,15 @@ export function registerDesk(program: Command): void {
       if (tty) process.stderr.write('\n');
       if (o.json) return printJson(result);
       const { port, hostname } = new URL(result.broker.url);
+      const me = invokedAs();
+      const at = o.state === (process.env.DESKBOX_STATE ?? DEFAULT_STATE_DIR) ? '' : ` --state ${o.state}`;
       process.stdout.write([
         `desk ${result.desk} is up: ${result.online}/${result.boards} boards online in ${(result.msToAllOnline / 1000).toFixed(2)} s`,
         `  broker     ${result.broker.url}${result.broker.ws ? `  (WebSocket ${result.broker.ws})` : ''}`,
         `  watch      mosquitto_sub -h ${hostname} -p ${port} -u ${result.monitor.user} -P '${result.monitor.password}' -t 'deskbox/#' -v`,
-        `  boards     deskbox boards   |   deskbox monitor`,
+        `  boards     ${me} boards${at}   |   ${me} monitor${at}`,
         `  state      ${result.state}  (credentials/, logs/, boards/<id>/console.log)`,
-        `  stop       deskbox desk down`,
+        `  stop       ${me} desk down${at}`,
         '',
       ].join('\n'));
     }));

@@ -1,3 +1,5 @@
+import { basename, relative } from 'node:path';
+
 /**
  * How every subcommand ends: data on stdout, one clear error line on stderr (or a JSON error
  * with --json) and a non-zero exit code on failure.
@@ -23,4 +25,11 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
 
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** How the user ran us, for hints they can paste: `deskbox` when linked, else `node <path>`. */
+export function invokedAs(argv1 = process.argv[1] ?? 'deskbox'): string {
+  if (basename(argv1) === 'deskbox') return 'deskbox';
+  const rel = relative(process.cwd(), argv1);
+  return `node ${rel.startsWith('..') ? argv1 : rel}`;
 }
