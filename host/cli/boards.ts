@@ -17,7 +17,7 @@ export function registerBoards(program: Command): void {
       const client = await connectToDesk(access, 'boards');
       try {
         const view = createBoardView(access.desk);
-        client.on('message', (t, p) => view.apply(t, p));
+        client.on('message', (t, p, packet) => view.apply(t, p, packet.retain));
         await client.subscribeAsync([allBoardsFilter(access.desk, 'status'), allBoardsFilter(access.desk, 'telemetry')], { qos: 1 });
         const all = () => access.boards.length > 0 && access.boards.every((b) => view.has(b));
         await settle(client, { quietMs: 300, deadlineMs: 3000, until: all });

@@ -62,7 +62,7 @@ export function registerDesk(program: Command): void {
     .action(action(async (o) => {
       const down = await deskDown(o.state, o.timeout);
       if (o.json) return printJson({ ok: true, stopped: down ?? null });
-      process.stdout.write(down ? `desk stopped (supervisor pid ${down.pid}${down.forced ? ', killed after timeout' : ''})\n` : `no desk running in ${deskLayout(o.state).root}\n`);
+      process.stdout.write(down ? `desk stopped (supervisor pid ${down.pid}${down.forced ? '; its leftover processes were killed' : ''})\n` : `no desk running in ${deskLayout(o.state).root}\n`);
     }));
 
   stateOption(desk.command('status'))

@@ -20,7 +20,7 @@ export function registerMonitor(program: Command): void {
       let dirty = true;
       let draws = 0;
       const limit = opts.count ? Number(opts.count) : Infinity;
-      client.on('message', (t, p) => { if (view.apply(t, p)) dirty = true; });
+      client.on('message', (t, p, packet) => { if (view.apply(t, p, packet.retain)) dirty = true; });
       await client.subscribeAsync([allBoardsFilter(access.desk, 'status'), allBoardsFilter(access.desk, 'telemetry')], { qos: 1 });
       await new Promise<void>((resolve) => {
         const draw = () => {

@@ -26,13 +26,21 @@ export function createBoardView(desk: string) {
   const status = new Map<string, Status>();
   const telemetry = new Map<string, Telemetry>();
   const rejected: Rejected[] = [];
+  const live = new Set<string>();
 
   return {
     rejected,
-    /** Folds one message in; returns whether it changed the picture. */
-    apply(topic: string, payload: Buffer): boolean {
+    /**
+     * Folds one message in; returns whether it changed the picture. `retained` is the packet's
+     * retain flag: the broker reads retained copies from its store while live messages keep
+     * flowing, so a retained copy can arrive after a newer live message on the same topic and
+     * must not overwrite it.
+     */
+    apply(topic: string, payload: Buffer, retained = false): boolean {
       const t = parseBoardTopic(topic);
       if (!t || t.desk !== desk || (t.channel !== 'status' && t.channel !== 'telemetry')) return false;
+      if (retained && live.has(topic)) return false;
+      if (!retained) live.add(topic);
       if (payload.length === 0) {
         // An empty retained message clears the board from the broker.
         return status.delete(t.board) || telemetry.delete(t.board);

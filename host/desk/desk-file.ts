@@ -2,6 +2,7 @@
  * desk.json (what the desk is: written by `desk up`) and run.json (where it runs: written by
  * the supervisor once its broker listens, removed when it stops).
  */
+import { readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { isValidId } from '../../broker/contract/topics.ts';
 import { describeIssues } from '../../broker/contract/messages.ts';
@@ -49,12 +50,19 @@ export async function readDeskFile(layout: DeskLayout): Promise<DeskFile> {
 
 export const writeDeskFile = (layout: DeskLayout, desk: DeskFile) => writeJsonAtomic(layout.deskFile, desk);
 
+/** Whether a process runs; a zombie (dead, not yet reaped by a parent) counts as gone. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // The state letter follows the parenthesised command name, which may itself hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 

@@ -81,7 +81,7 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
   try {
     const view = createBoardView(desk.desk);
     const online = () => view.rows(desk.boards).filter((r) => r.state === 'online').length;
-    client.on('message', (t, p) => { if (view.apply(t, p)) opts.onProgress?.(online(), desk.boards.length); });
+    client.on('message', (t, p, packet) => { if (view.apply(t, p, packet.retain)) opts.onProgress?.(online(), desk.boards.length); });
     await client.subscribeAsync(allBoardsFilter(desk.desk, 'status'), { qos: 1 });
     await waitFor(async () => online() === desk.boards.length, deadline, `all ${desk.boards.length} boards to come online`).catch(async (err: Error) => {
       throw new DeskStateError(`${err.message} (${online()} online; see ${layout.logsDir})`);
@@ -103,8 +103,12 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
 
 export async function deskDown(state: string, timeoutS: number): Promise<{ pid: number; forced: boolean } | undefined> {
   const layout = deskLayout(state);
-  const run = await readLiveRunFile(layout);
+  const run = await readRunFile(layout);
   if (!run) return undefined;
+  if (!isAlive(run.pid)) {
+    await reapCrashedDesk(layout);
+    return { pid: run.pid, forced: true };
+  }
   process.kill(run.pid, 'SIGTERM');
   try {
     await waitFor(async () => !isAlive(run.pid), Date.now() + timeoutS * 1000, `the desk supervisor (pid ${run.pid}) to stop`);

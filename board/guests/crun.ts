@@ -1,0 +1,138 @@
+/**
+ * GuestRuntime on crun. Each board keeps its own crun state root and bundles under its
+ * stateDir, so list() sees only this board's guests, including those an earlier (killed)
+ * agent started: the state root and each bundle's pid file outlive the agent process.
+ */
+import { createHash } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../runtime/atomic-file.ts';
+import { readCgroupLayout } from './cgroup-layout.ts';
+import { openCgroupView } from './cgroup-view.ts';
+import { createCrunCli } from './crun-cli.ts';
+import { ociConfig } from './oci-bundle.ts';
+import { GuestRuntimeError, type GuestRuntime, type RunningGuest, type RuntimeDeps } from './types.ts';
+
+export interface CrunRuntimeDeps extends RuntimeDeps {
+  crunPath?: string;
+  /** crun processes at once; the kernel serialises most of a start, so a few are enough. */
+  maxConcurrent?: number;
+}
+
+/** Ids name folders and cgroups: nothing that could climb out of them. */
+const VALID_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+/** After SIGKILL a guest is gone within milliseconds; this only bounds a wedged kernel. */
+const KILL_WAIT_MS = 2000;
+
+export async function createCrunRuntime(deps: CrunRuntimeDeps): Promise<GuestRuntime> {
+  const log = deps.logger.child('crun');
+  const root = join(deps.stateDir, 'crun');
+  const bundles = join(deps.stateDir, 'bundles');
+  await mkdir(root, { recursive: true });
+  await mkdir(bundles, { recursive: true });
+  const view = await openCgroupView(await readCgroupLayout(), log);
+  const crun = createCrunCli({ crunPath: deps.crunPath ?? 'crun', root, view, maxConcurrent: deps.maxConcurrent ?? 2 });
+  // Boards share the host's cgroup tree: name guest cgroups after this board's state dir too.
+  const cgroupPrefix = `/deskbox/${createHash('sha256').update(deps.stateDir).digest('hex').slice(0, 8)}-`;
+
+  const fail = (op: string, id: string | undefined, detail: string) => new GuestRuntimeError('crun', op, id, detail);
+  const bundleOf = (op: string, id: string) => {
+    if (!VALID_ID.test(id)) throw fail(op, id, 'invalid guest id');
+    return join(bundles, id);
+  };
+  const known = (id: string) => stat(join(root, id)).then(() => true, () => false);
+  const forget = async (id: string) => {
+    const r = await crun.exec(['delete', '--force', id]);
+    if (r.code !== 0) throw fail('delete', id, r.stderr.trim() || `crun exit ${r.code}`);
+  };
+
+  return {
+    name: 'crun',
+
+    async start(spec) {
+      const bundle = bundleOf('start', spec.id);
+      const rootfs = deps.rootfsOf(spec.image);
+      if (rootfs === undefined) throw fail('start', spec.id, `unknown image "${spec.image}"`);
+      if (await known(spec.id)) throw fail('start', spec.id, 'already exists (stop it first)');
+      const config = ociConfig(spec, { rootfs, readyPath: deps.readyPath, cgroupsPath: cgroupPrefix + spec.id });
+      await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(config));
+      // crun's own errors go to this file: its stderr is the guest's, and must not be our pipe.
+      const logFile = join(bundle, 'crun.log');
+      const global = [`--log=file:${logFile}`, ...(spec.profile.cgroups === 'board' ? ['--cgroup-manager=disabled'] : [])];
+      const run = await crun.exec(['run', '--detach', `--bundle=${bundle}`, `--pid-file=${join(bundle, 'pid')}`, spec.id],
+        { global, detached: true });
+      if (run.code !== 0) {
+        const detail = (await readFile(logFile, 'utf8').catch(() => '')).trim() || run.stderr.trim() || `crun exit ${run.code}`;
+        if (await known(spec.id)) await forget(spec.id);
+        await rm(bundle, { recursive: true, force: true });
+        throw fail('start', spec.id, detail);
+      }
+      const pid = await readPid(bundle);
+      log.debug('started', { id: spec.id, pid, profile: spec.profile.name });
+      return { id: spec.id, pid, state: 'running' };
+    },
+
+    async stop(id, graceMs) {
+      const bundle = bundleOf('stop', id);
+      if (await known(id)) {
+        const pid = await readPid(bundle);
+        await crun.exec(['kill', id, 'TERM']);
+        if (pid === undefined || !(await exitsWithin(pid, graceMs))) {
+          await crun.exec(['kill', id, 'KILL']);
+          if (pid !== undefined && !(await exitsWithin(pid, KILL_WAIT_MS))) log.warn('guest survived SIGKILL', { id, pid });
+        }
+        await forget(id);
+      }
+      await rm(bundle, { recursive: true, force: true });
+      log.debug('stopped', { id });
+    },
+
+    async list() {
+      const r = await crun.exec(['list', '--format=json']);
+      if (r.code !== 0) throw fail('list', undefined, r.stderr.trim() || `crun exit ${r.code}`);
+      return parseList(r.stdout);
+    },
+
+    alive: (guest) => guest.pid !== undefined && running(guest.pid),
+
+    close: () => view.close(),
+  };
+}
+
+function parseList(json: string): RunningGuest[] {
+  const entries = JSON.parse(json) as Array<{ id: string; pid: number; status: string }>;
+  return entries.map(({ id, pid, status }) => {
+    const running = status === 'running' || status === 'paused';
+    return running && pid > 0 ? { id, pid, state: 'running' } : { id, state: 'stopped' };
+  });
+}
+
+async function readPid(bundle: string): Promise<number | undefined> {
+  const text = await readFile(join(bundle, 'pid'), 'utf8').catch(() => '');
+  const pid = Number.parseInt(text, 10);
+  return pid > 0 ? pid : undefined;
+}
+
+/**
+ * One cheap syscall (alive() runs for every guest every second) that also fails for a zombie:
+ * a guest's init is reparented to the host's init, which may reap late or never (this
+ * build machine's never does), and `kill(pid, 0)` succeeds on a zombie.
+ */
+function running(pid: number): boolean {
+  try {
+    readlinkSync(`/proc/${pid}/root`);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EACCES';
+  }
+}
+
+async function exitsWithin(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (let delay = 2; running(pid); delay = Math.min(delay * 2, 50)) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, Math.max(1, deadline - Date.now()))));
+  }
+  return true;
+}

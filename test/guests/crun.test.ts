@@ -1,0 +1,188 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { constants, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { memoryLogger } from '../../board/runtime/log.ts';
+import { parseCgroupLayout, readCgroupLayout } from '../../board/guests/cgroup-layout.ts';
+import { openCgroupView } from '../../board/guests/cgroup-view.ts';
+import { createCrunRuntime } from '../../board/guests/crun.ts';
+import { FULL_PROFILE, LIGHT_PROFILE } from '../../board/guests/oci-bundle.ts';
+import { GuestRuntimeError, type GuestProfile, type GuestRuntime, type GuestSpec } from '../../board/guests/types.ts';
+import { makeBusyboxRootfs } from './fixtures/busybox-rootfs.ts';
+
+const dir = await mkdtemp(join(tmpdir(), 'deskbox-crun-'));
+const stateDir = join(dir, 'state');
+const rootfs = await makeBusyboxRootfs(join(dir, 'rootfs'));
+const readyPath = join(dir, 'ready');
+execFileSync('mkfifo', [readyPath]);
+// O_RDWR: the FIFO never sees "no writers", so the reader stays open between guests.
+const fifo = new Socket({ fd: openSync(readyPath, constants.O_RDWR | constants.O_NONBLOCK), readable: true, writable: false });
+const lines: string[] = [];
+let partial = '';
+fifo.setEncoding('utf8').on('data', (s: string) => {
+  const parts = (partial + s).split('\n');
+  partial = parts.pop() ?? '';
+  lines.push(...parts);
+});
+
+const run = Math.random().toString(36).slice(2, 7);
+const ids: string[] = [];
+const deps = () => ({ stateDir, readyPath, logger: memoryLogger(), rootfsOf: (image: string) => (image === 'busybox' ? rootfs : undefined) });
+
+/** Signals ready, then reports what it sees of its own box on a second line. */
+const REPORT = 'echo "$GUEST" > "$DESKBOX_READY"; '
+  + 'echo "$GUEST host=$(hostname) root=$(touch /x 2>/dev/null && echo rw || echo ro) tmp=$(echo ok > /tmp/t && cat /tmp/t)" > "$DESKBOX_READY"; '
+  + 'exec sleep 1000';
+
+function spec(name: string, profile: GuestProfile, command = ['sh', '-c', REPORT], image = 'busybox'): GuestSpec {
+  const id = `t${run}-${name}`;
+  ids.push(id);
+  return { id, index: ids.length, image, hostname: `host-${name}`, env: { GUEST: id }, command, profile,
+    limits: { memoryBytes: 24 * 1024 * 1024, pids: 32 } };
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+const reportOf = (id: string) => waitFor(`report of ${id}`, () => lines.find((l) => l.startsWith(`${id} host=`)));
+
+/** The guest's cgroup in one v1 controller (or the v2 tree), as a host path. */
+function cgroupDir(pid: number | 'self', controller: string): string {
+  const own = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(controller));
+  const v2 = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'));
+  return own ? `/sys/fs/cgroup/${controller}${own.split(':')[2]}` : `/sys/fs/cgroup${v2!.slice(3)}`;
+}
+
+async function expectRuntimeError(p: Promise<unknown>, op: string, pattern: RegExp) {
+  try {
+    await p;
+  } catch (e) {
+    assert.instance(e, GuestRuntimeError);
+    assert.is((e as GuestRuntimeError).op, op);
+    assert.match((e as GuestRuntimeError).detail, pattern);
+    return;
+  }
+  assert.unreachable('expected a GuestRuntimeError');
+}
+
+let rt: GuestRuntime;
+
+test.before(async () => { rt = await createCrunRuntime(deps()); });
+
+test('this host is hybrid; crun refuses it, the view shows v1 and leaves host mounts alone', async () => {
+  const layout = await readCgroupLayout();
+  assert.is(layout.kind, 'hybrid');
+  const bare = spawnSync('crun', [`--root=${join(dir, 'bare')}`, 'run', '--bundle=/nonexistent', 'x'], { encoding: 'utf8' });
+  assert.match(bare.stderr, /hybrid mode not supported/);
+  const before = readFileSync('/proc/self/mountinfo', 'utf8');
+  const view = await openCgroupView(layout, memoryLogger());
+  const cmd = view.command(['cat', '/proc/self/mountinfo']);
+  const inside = execFileSync(cmd.file, cmd.args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', ...cmd.fds] });
+  assert.is(parseCgroupLayout(inside).kind, 'v1');
+  assert.is(readFileSync('/proc/self/mountinfo', 'utf8'), before);
+  await view.close();
+  assert.is(readFileSync('/proc/self/mountinfo', 'utf8'), before);
+});
+
+test('light guest: runs, own hostname, signals ready, read-only root, writable /tmp, board cgroup', async () => {
+  const s = spec('light', LIGHT_PROFILE);
+  const g = await rt.start(s);
+  assert.ok(g.pid && rt.alive(g));
+  assert.is(await reportOf(s.id), `${s.id} host=host-light root=ro tmp=ok`);
+  assert.ok(lines.includes(s.id), 'the id line arrived');
+  assert.is(cgroupDir(g.pid!, 'memory'), cgroupDir('self', 'memory'));
+  assert.equal(await rt.list(), [{ id: s.id, pid: g.pid, state: 'running' }]);
+  await rt.stop(s.id, 200);
+  assert.not.ok(rt.alive(g));
+});
+
+test('full guest: same behaviour, memory limit in its own cgroup; stop removes container, bundle, cgroup', async () => {
+  const s = spec('full', FULL_PROFILE);
+  const g = await rt.start(s);
+  assert.is(await reportOf(s.id), `${s.id} host=host-full root=ro tmp=ok`);
+  const memory = cgroupDir(g.pid!, 'memory');
+  assert.match(memory, s.id);
+  const limitFile = existsSync(join(memory, 'memory.max')) ? 'memory.max' : 'memory.limit_in_bytes';
+  assert.is(Number(readFileSync(join(memory, limitFile), 'utf8')), s.limits.memoryBytes);
+  assert.ok(existsSync(join(stateDir, 'bundles', s.id, 'config.json')));
+  await rt.stop(s.id, 200);
+  assert.not.ok(rt.alive(g));
+  assert.equal(await rt.list(), []);
+  assert.not.ok(existsSync(join(stateDir, 'bundles', s.id)), 'bundle removed');
+  assert.not.ok(existsSync(memory), 'cgroup removed');
+});
+
+test('a runtime on the same stateDir adopts a guest left by an earlier one', async () => {
+  const s = spec('adopt', LIGHT_PROFILE);
+  const a = await createCrunRuntime(deps());
+  const g = await a.start(s);
+  await a.close();
+  const b = await createCrunRuntime(deps());
+  try {
+    assert.equal(await b.list(), [{ id: s.id, pid: g.pid, state: 'running' }]);
+    assert.ok(b.alive(g));
+    await b.stop(s.id, 200);
+    assert.equal(await b.list(), []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('a guest that exits at once is seen not alive, listed stopped, and stops cleanly', async () => {
+  const s = spec('exit', LIGHT_PROFILE, ['true']);
+  const g = await rt.start(s);
+  await waitFor('guest exit', () => !rt.alive(g));
+  assert.equal(await rt.list(), [{ id: s.id, state: 'stopped' }]);
+  await rt.stop(s.id, 200);
+  assert.equal(await rt.list(), []);
+});
+
+test('unknown image and crun failures are GuestRuntimeErrors and leave nothing behind', async () => {
+  await expectRuntimeError(rt.start(spec('noimage', LIGHT_PROFILE, ['true'], 'nope')), 'start', /unknown image "nope"/);
+  const bad = spec('badcmd', FULL_PROFILE, ['/no/such/program']);
+  await expectRuntimeError(rt.start(bad), 'start', /\/no\/such\/program/);
+  assert.equal(await rt.list(), []);
+  assert.not.ok(existsSync(join(stateDir, 'bundles', bad.id)));
+  await expectRuntimeError(rt.start({ ...bad, id: '../escape' }), 'start', /invalid guest id/);
+});
+
+test('afterwards: no container, no mount under the state dir, no guest cgroup, no helper', async () => {
+  assert.equal(await rt.list(), []);
+  await rt.close();
+  assert.not.ok(readFileSync('/proc/self/mountinfo', 'utf8').includes(dir), 'no mount under the test dir');
+  const leftovers = readdirSync('/sys/fs/cgroup').flatMap((c) => {
+    const parent = join('/sys/fs/cgroup', c, 'deskbox');
+    return existsSync(parent) ? readdirSync(parent).filter((n) => ids.some((id) => n.includes(id))) : [];
+  });
+  assert.equal(leftovers, []);
+  const nsFds = readdirSync('/proc/self/fd').filter((fd) => {
+    try { return readlinkSync(`/proc/self/fd/${fd}`).startsWith('mnt:'); } catch { return false; }
+  });
+  assert.equal(nsFds, [], 'no mount namespace held open');
+  const helpers = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && (() => {
+    try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('echo ready; read _'); } catch { return false; }
+  })());
+  assert.equal(helpers, []);
+});
+
+test.after(async () => {
+  // Whatever a failed test left running: stop it with a fresh runtime, then drop the files.
+  const sweeper = await createCrunRuntime(deps());
+  for (const g of await sweeper.list()) await sweeper.stop(g.id, 0);
+  await sweeper.close();
+  fifo.destroy();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test.run();
