@@ -17,8 +17,12 @@ import { createTelemetrySampler, type TelemetrySampler } from './telemetry/sampl
 import { errorReply, handleCommand, salvageId } from './commands.ts';
 import { createLed, type Led } from './led.ts';
 import { attachConsole, type BoardConsole } from './console.ts';
+import { openGuestService, type GuestService } from './guests/service.ts';
+import type { GuestEvent } from './guests/supervisor.ts';
 
 const HARDWARE_GRACE_MS = 2000;
+/** Keeps a guests event well under the 64 KiB payload limit. */
+const GUEST_EVENTS_PER_MESSAGE = 250;
 
 export interface AgentDeps {
   config: BoardConfig;
@@ -47,6 +51,7 @@ export function createAgent(deps: AgentDeps): Agent {
   let sampler: TelemetrySampler | undefined;
   let led: Led | undefined;
   let boardConsole: BoardConsole | undefined;
+  let guests: GuestService | undefined;
   let seq = 0;
   const bootedAt = deps.boot.powerOnAt ?? deps.boot.agentStartAt;
 
@@ -72,6 +77,7 @@ export function createAgent(deps: AgentDeps): Agent {
     keepaliveS: config.keepaliveS,
     phases: [...phases],
     ...(hw ? { hardware: hw.describe() } : {}),
+    ...(guests ? { guestRuntime: guests.runtime } : {}),
   });
 
   const publishTelemetry = () => {
@@ -88,8 +94,21 @@ export function createAgent(deps: AgentDeps): Agent {
       amps,
       energyJ: sampler.energyJ,
       ...sampler.load(),
-      guests: { running: 0, failed: 0 },
+      guests: guests ? guests.summary() : { running: 0, failed: 0 },
     }, true);
+  };
+
+  /** Per-guest happenings leave in batches, so 256 guests booting are a few messages, not 256. */
+  const publishGuestEvents = (events: GuestEvent[]) => {
+    for (let i = 0; i < events.length; i += GUEST_EVENTS_PER_MESSAGE) {
+      const chunk = events.slice(i, i + GUEST_EVENTS_PER_MESSAGE);
+      publish('events', {
+        v: PAYLOAD_VERSION, board: config.board, at: clock.now(), type: 'guests',
+        booted: chunk.flatMap((e) => (e.type === 'booted' ? [{ id: e.id, bootMs: Math.round(e.bootMs * 10) / 10 }] : [])),
+        exited: chunk.flatMap((e) => (e.type === 'exited' ? [{ id: e.id, restarts: e.restarts }] : [])),
+        failed: chunk.flatMap((e) => (e.type === 'failed' ? [{ id: e.id, error: e.error.slice(0, 200) }] : [])),
+      });
+    }
   };
 
   const onCommand = async (payload: Buffer) => {
@@ -102,6 +121,7 @@ export function createAgent(deps: AgentDeps): Agent {
     }
     publish('reply', await handleCommand(decoded.value, {
       info: () => ({ ...status(), telemetryPeriodS: config.telemetryPeriodS, pid: process.pid }),
+      ...(guests ? { guests: guests.handle } : {}),
       setLed: async (mode) => { if (!led) throw new Error('hardware not ready'); await led.setMode(mode); },
       now: () => clock.now(),
     }));
@@ -170,12 +190,20 @@ export function createAgent(deps: AgentDeps): Agent {
         publishTelemetry();
       });
       scheduler.every('heartbeat', 1, () => led!.tick());
+      if (config.guests) {
+        guests = await openGuestService({
+          config: config.guests, desk: config.desk, board: config.board, clock, logger: logger.child('guests'),
+          onEvents: publishGuestEvents,
+        });
+        scheduler.every('guests', 1, () => guests!.tick());
+      }
       phase('ready');
       publish('status', status(), true);
       publishTelemetry();
     },
     async stop() {
       scheduler.stopAll();
+      await guests?.close().catch((err: Error) => logger.error('stopping guests failed', { error: err.message }));
       if (client) {
         publish('status', { v: PAYLOAD_VERSION, state: 'offline', board: config.board, reason: 'shutdown', at: clock.now() }, true);
         await client.endAsync();

@@ -4,6 +4,7 @@
  */
 import type { Command, ErrorCode, Reply } from '../broker/contract/payloads.ts';
 import { PAYLOAD_VERSION } from '../broker/contract/payloads.ts';
+import { CommandError } from './command-error.ts';
 
 export type LedMode = 'heartbeat' | 'on' | 'off';
 
@@ -11,6 +12,8 @@ export interface CommandContext {
   info(): Record<string, unknown>;
   setLed(mode: LedMode): Promise<void>;
   now(): number;
+  /** guests.* commands, where the board runs guests. */
+  guests?(op: string, args: unknown): Promise<unknown>;
 }
 
 export function errorReply(id: string | null, code: ErrorCode, message: string): Reply {
@@ -39,9 +42,14 @@ export async function handleCommand(cmd: Command, ctx: CommandContext): Promise<
         return okReply(cmd.id, { mode });
       }
       default:
+        if (cmd.op.startsWith('guests.')) {
+          if (!ctx.guests) return errorReply(cmd.id, 'failed', 'this board runs no guests (no guests section in its config)');
+          return okReply(cmd.id, await ctx.guests(cmd.op, cmd.args));
+        }
         return errorReply(cmd.id, 'unknown-op', `unknown op "${cmd.op}"`);
     }
   } catch (err) {
+    if (err instanceof CommandError) return errorReply(cmd.id, err.code, err.message);
     return errorReply(cmd.id, 'failed', `${cmd.op} failed: ${(err as Error).message}`);
   }
 }

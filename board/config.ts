@@ -10,6 +10,26 @@ import { describeIssues } from '../broker/contract/messages.ts';
 const id = v.pipe(v.string(), v.check(isValidId, 'must be 1-63 of A-Z a-z 0-9 _ . - starting alphanumeric'));
 const seconds = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
+const GuestsSchema = v.object({
+  /** `auto`: crun where it and root are available, else plain processes (no isolation). */
+  runtime: v.optional(v.picklist(['auto', 'crun', 'process']), 'auto'),
+  /** RAM-backed (tmpfs) folder for bundles, runtime state and the readiness FIFO. */
+  stateDir: v.string(),
+  /** Folder of images: `<imagesDir>/<name>/rootfs`, shared read-only by all guests. */
+  imagesDir: v.string(),
+  maxGuests: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(9999)), 1024),
+  maxParallel: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64)), 4),
+  profile: v.optional(v.picklist(['light', 'full']), 'light'),
+  stopGraceMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 2000),
+  restart: v.optional(v.object({
+    mode: v.picklist(['on-failure', 'never']),
+    maxRestarts: v.pipe(v.number(), v.integer(), v.minValue(0)),
+    backoffBaseMs: v.pipe(v.number(), v.minValue(0)),
+    backoffMaxMs: v.pipe(v.number(), v.minValue(0)),
+  }), { mode: 'on-failure', maxRestarts: 5, backoffBaseMs: 1000, backoffMaxMs: 60_000 }),
+});
+export type GuestsConfig = v.InferOutput<typeof GuestsSchema>;
+
 export const BoardConfigSchema = v.object({
   v: v.literal(1),
   desk: id,
@@ -34,6 +54,7 @@ export const BoardConfigSchema = v.object({
     console: v.optional(v.string(), ''),
     consoleBaud: v.optional(v.number(), 115200),
   }),
+  guests: v.optional(GuestsSchema),
 });
 
 export type BoardConfig = v.InferOutput<typeof BoardConfigSchema>;

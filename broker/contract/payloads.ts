@@ -32,6 +32,8 @@ export const OnlineStatusSchema = v.object({
   keepaliveS: v.pipe(v.number(), v.integer(), v.minValue(1)),
   phases: v.array(BootPhaseSchema),
   hardware: v.optional(HardwareSchema),
+  /** Which guest runtime the board uses: `crun` (containers) or `process` (no isolation). */
+  guestRuntime: v.optional(v.picklist(['crun', 'process'])),
 });
 
 /** The last will: written at connect time, so it can only say who and why. */
@@ -47,6 +49,17 @@ export const StatusSchema = v.variant('state', [OnlineStatusSchema, OfflineStatu
 export type Status = v.InferOutput<typeof StatusSchema>;
 export type OnlineStatus = v.InferOutput<typeof OnlineStatusSchema>;
 
+const BootMsSchema = v.object({ p50: nonNegative, p95: nonNegative, max: nonNegative, count: nonNegative });
+
+/** Per-board guest figures; per-guest detail goes in batched `guests` events, not here. */
+export const GuestsSummarySchema = v.object({
+  runtime: v.optional(v.picklist(['crun', 'process'])),
+  running: nonNegative,
+  ready: v.optional(nonNegative),
+  failed: nonNegative,
+  bootMs: v.optional(BootMsSchema),
+});
+
 export const TelemetrySchema = v.object({
   v: version,
   board: v.string(),
@@ -59,13 +72,23 @@ export const TelemetrySchema = v.object({
   energyJ: nonNegative,
   cpu: nonNegative,
   memBytes: nonNegative,
-  guests: v.object({ running: nonNegative, failed: nonNegative }),
+  guests: GuestsSummarySchema,
 });
 export type Telemetry = v.InferOutput<typeof TelemetrySchema>;
 
 export const EventSchema = v.variant('type', [
   v.object({ v: version, board: v.string(), at: epochMs, type: v.literal('boot-phase'), phase: v.picklist(BOOT_PHASES) }),
   v.object({ v: version, board: v.string(), at: epochMs, type: v.literal('payload-rejected'), topic: v.string(), reason: v.string() }),
+  /** Everything that happened to guests since the previous such event (about a second). */
+  v.object({
+    v: version,
+    board: v.string(),
+    at: epochMs,
+    type: v.literal('guests'),
+    booted: v.array(v.object({ id: v.string(), bootMs: nonNegative })),
+    exited: v.array(v.object({ id: v.string(), restarts: nonNegative })),
+    failed: v.array(v.object({ id: v.string(), error: v.string() })),
+  }),
 ]);
 export type BoardEvent = v.InferOutput<typeof EventSchema>;
 

@@ -1,5 +1,5 @@
 /** `deskbox desk up|down|status|power`: the simulated desk's lifecycle. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { deskDown, deskUp } from '../desk/up.ts';
 import { DEFAULT_STATE_DIR, deskLayout } from '../desk/layout.ts';
 import { controlRequest } from '../desk/control.ts';
@@ -29,6 +29,8 @@ export function registerDesk(program: Command): void {
     .option('--keepalive <s>', 'MQTT keepalive of the boards, seconds', int('--keepalive', 1), 10)
     .option('--telemetry-period <s>', 'seconds between telemetry messages', int('--telemetry-period', 1), 2)
     .option('--restart-delay <s>', 'seconds before a crashed agent restarts (0: never)', int('--restart-delay', 0), 2)
+    .addOption(new Option('--guest-runtime <kind>', 'crun containers, or plain processes (no isolation); auto: crun where it and root are there').choices(['auto', 'crun', 'process']).default('auto'))
+    .option('--max-guests <n>', 'guests a board may run at most', int('--max-guests', 0), 1024)
     .option('--timeout <s>', 'give up if boards are not all online by then', int('--timeout', 1), 60)
     .option('--json', 'print the result as JSON')
     .action(action(async (o) => {
@@ -36,7 +38,7 @@ export function registerDesk(program: Command): void {
       const result = await deskUp({
         state: o.state, desk: o.desk, boards: o.boards, boardsPerProcess: o.boardsPerProcess, host: '127.0.0.1',
         port: o.port, wsPort: o.wsPort, keepaliveS: o.keepalive, telemetryPeriodS: o.telemetryPeriod,
-        restartDelayS: o.restartDelay, timeoutS: o.timeout,
+        restartDelayS: o.restartDelay, timeoutS: o.timeout, guestRuntime: o.guestRuntime, maxGuestsPerBoard: o.maxGuests,
         onProgress: tty ? (n: number, total: number) => process.stderr.write(`\rboards online: ${n}/${total}`) : undefined,
       });
       if (tty) process.stderr.write('\n');
@@ -57,7 +59,7 @@ export function registerDesk(program: Command): void {
 
   stateOption(desk.command('down'))
     .description('stop the simulated desk and everything it started')
-    .option('--timeout <s>', 'seconds to wait before killing it', int('--timeout', 1), 20)
+    .option('--timeout <s>', 'seconds to wait before killing it (boards stop their guests first)', int('--timeout', 1), 90)
     .option('--json', 'print the result as JSON')
     .action(action(async (o) => {
       const down = await deskDown(o.state, o.timeout);

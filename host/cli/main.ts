@@ -4,6 +4,7 @@ import { registerDesk } from './desk.ts';
 import { registerBoards } from './boards.ts';
 import { registerMonitor } from './monitor.ts';
 import { registerBroker } from './broker.ts';
+import { registerGuests } from './guests.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
 
 const program = new Command('deskbox')
@@ -15,5 +16,6 @@ registerDesk(program);
 registerBoards(program);
 registerMonitor(program);
 registerBroker(program);
+registerGuests(program);
 
 await program.parseAsync();

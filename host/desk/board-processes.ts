@@ -40,7 +40,8 @@ export interface BoardProcessesOptions {
   logger: Logger;
 }
 
-const STOP_GRACE_MS = 5000;
+/** A board stops its guests before it exits: hundreds of them take a while. */
+const STOP_GRACE_MS = 60_000;
 
 export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesOptions) {
   const states = new Map<string, Running>(groups.map((g) => [g.name, { group: g, name: g.name, boards: g.boards, power: 'off', restarts: 0 }]));

@@ -21,6 +21,10 @@ export const DeskFileSchema = v.object({
   telemetryPeriodS: v.pipe(v.number(), v.integer(), v.minValue(1)),
   restartDelayS: v.pipe(v.number(), v.minValue(0)),
   broker: v.object({ host: v.string(), port, wsPort: v.nullable(port) }),
+  guests: v.object({
+    runtime: v.picklist(['auto', 'crun', 'process']),
+    maxPerBoard: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  }),
 });
 export type DeskFile = v.InferOutput<typeof DeskFileSchema>;
 

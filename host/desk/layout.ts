@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 
 export interface DeskLayout {
   root: string;
@@ -15,6 +16,10 @@ export interface DeskLayout {
   usersFile: string;
   brokerStore: string;
   logsDir: string;
+  /** Guest images (`<name>/rootfs`), shared read-only by every board of the desk. */
+  imagesDir: string;
+  /** RAM-backed folder for the boards' guest state (a real board's tmpfs). */
+  ramDir: string;
   credential(role: 'host' | 'monitor'): string;
   board(id: string): BoardLayout;
 }
@@ -47,6 +52,8 @@ export function deskLayout(stateDir: string): DeskLayout {
     usersFile: join(root, 'broker', 'users.json'),
     brokerStore: join(root, 'broker', 'store.db'),
     logsDir: join(root, 'logs'),
+    imagesDir: join(root, 'images'),
+    ramDir: join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `deskbox-${createHash('sha256').update(root).digest('hex').slice(0, 12)}`),
     credential: (role) => join(root, 'credentials', `${role}.password`),
     board(id) {
       const dir = join(root, 'boards', id);

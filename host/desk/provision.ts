@@ -24,6 +24,8 @@ export interface ProvisionOptions {
   keepaliveS: number;
   telemetryPeriodS: number;
   restartDelayS: number;
+  guestRuntime: 'auto' | 'crun' | 'process';
+  maxGuestsPerBoard: number;
 }
 
 async function readSecret(file: string): Promise<string | undefined> {
@@ -64,6 +66,7 @@ export async function provisionDesk(layout: DeskLayout, opts: ProvisionOptions):
     telemetryPeriodS: opts.telemetryPeriodS,
     restartDelayS: opts.restartDelayS,
     broker: { host: opts.host, port: opts.port, wsPort: opts.wsPort },
+    guests: { runtime: opts.guestRuntime, maxPerBoard: opts.maxGuestsPerBoard },
   };
   await writeDeskFile(layout, desk);
   return desk;

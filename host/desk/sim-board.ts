@@ -4,6 +4,7 @@
  * The board's own config points its real bindings at these.
  */
 import { mkdir, open } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { DeskFile } from './desk-file.ts';
 import type { DeskLayout } from './layout.ts';
 import { writeJsonAtomic } from './files.ts';
@@ -38,6 +39,11 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
     telemetryPeriodS: desk.telemetryPeriodS,
     samplePeriodS: 1,
     hardware: { power: paths.hwmonDir, gpio: `sim:${paths.gpioDir}`, gpioLines: {}, console: pty.boardPath, consoleBaud: 115200 },
+    guests: {
+      runtime: desk.guests.runtime, stateDir: join(layout.ramDir, id), imagesDir: layout.imagesDir,
+      maxGuests: desk.guests.maxPerBoard, maxParallel: 4, profile: 'light', stopGraceMs: 2000,
+      restart: { mode: 'on-failure', maxRestarts: 5, backoffBaseMs: 1000, backoffMaxMs: 60_000 },
+    },
   };
   await writeJsonAtomic(paths.configFile, config);
   return {

@@ -5,7 +5,10 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import type { Logger } from '../../board/runtime/log.ts';
-import { deskLayout } from './layout.ts';
+import { deskLayout, type DeskLayout } from './layout.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildBusyboxRootfs, defaultBusyboxPath } from '../../images/busybox-rootfs.ts';
 import { readDeskFile, type RunFile } from './desk-file.ts';
 import { writeJsonAtomic } from './files.ts';
 import { startDeskBroker } from './desk-broker.ts';
@@ -21,6 +24,19 @@ export interface SupervisorOptions {
 }
 
 const POWER_ACTIONS: readonly string[] = ['on', 'off', 'cycle'];
+
+/** The default guest image, built once per desk from the machine's static busybox. */
+async function ensureGuestImage(layout: DeskLayout, logger: Logger): Promise<void> {
+  const dest = join(layout.imagesDir, 'busybox', 'rootfs');
+  if (existsSync(dest)) return;
+  const busybox = defaultBusyboxPath();
+  if (!busybox) {
+    logger.warn('no static busybox found (Debian: apt install busybox-static); boards will have no guest image');
+    return;
+  }
+  const built = await buildBusyboxRootfs({ busybox, dest, logger });
+  logger.info('guest image built', { image: 'busybox', applets: built.applets, bytes: built.bytes });
+}
 
 export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
   const { logger } = opts;
@@ -39,6 +55,10 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
   };
 
   try {
+    await ensureGuestImage(layout, logger.child('images'));
+    // Guest state lives in RAM, as on a board; it goes when the desk does.
+    await mkdir(layout.ramDir, { recursive: true });
+    cleanups.push(() => rm(layout.ramDir, { recursive: true, force: true }));
     const broker = await startDeskBroker(layout, desk, logger.child('broker'));
     cleanups.push(() => broker.close());
     const url = `mqtt://${desk.broker.host}:${broker.tcpPort}`;

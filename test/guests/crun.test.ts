@@ -10,7 +10,8 @@ import { memoryLogger } from '../../board/runtime/log.ts';
 import { parseCgroupLayout, readCgroupLayout } from '../../board/guests/cgroup-layout.ts';
 import { openCgroupView } from '../../board/guests/cgroup-view.ts';
 import { createCrunRuntime } from '../../board/guests/crun.ts';
-import { FULL_PROFILE, LIGHT_PROFILE } from '../../board/guests/oci-bundle.ts';
+import { FULL_PROFILE, LIGHT_PROFILE, ociConfig } from '../../board/guests/oci-bundle.ts';
+import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
 import { GuestRuntimeError, type GuestProfile, type GuestRuntime, type GuestSpec } from '../../board/guests/types.ts';
 import { makeBusyboxRootfs } from './fixtures/busybox-rootfs.ts';
 
@@ -83,7 +84,9 @@ test.before(async () => { rt = await createCrunRuntime(deps()); });
 test('this host is hybrid; crun refuses it, the view shows v1 and leaves host mounts alone', async () => {
   const layout = await readCgroupLayout();
   assert.is(layout.kind, 'hybrid');
-  const bare = spawnSync('crun', [`--root=${join(dir, 'bare')}`, 'run', '--bundle=/nonexistent', 'x'], { encoding: 'utf8' });
+  const bundle = join(dir, 'bare');
+  await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(ociConfig(spec('bare', FULL_PROFILE), { rootfs, readyPath })));
+  const bare = spawnSync('crun', [`--root=${bundle}`, 'run', `--bundle=${bundle}`, 'bare'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
   assert.match(bare.stderr, /hybrid mode not supported/);
   const before = readFileSync('/proc/self/mountinfo', 'utf8');
   const view = await openCgroupView(layout, memoryLogger());

@@ -1,0 +1,111 @@
+/**
+ * The guests.* commands a board answers: start N more guests (and wait for them to signal
+ * ready), stop some or all, list them. Arguments are validated at the edge; a request the
+ * board cannot honour (unknown image, beyond the cap) is an error reply, never a crash.
+ */
+import * as v from 'valibot';
+import { describeIssues } from '../../broker/contract/messages.ts';
+import { CommandError } from '../command-error.ts';
+import type { Clock, TimerHandle } from '../runtime/clock.ts';
+import type { GuestServiceDeps } from './service.ts';
+import type { GuestSupervisor, GuestEvent } from './supervisor.ts';
+import type { GuestSpec } from './types.ts';
+import { guestSpecs } from './spec.ts';
+import { FULL_PROFILE, LIGHT_PROFILE } from './oci-bundle.ts';
+import { bootStats, type GuestsSummary } from './summary.ts';
+
+const StartArgs = v.object({
+  count: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  image: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]+$/)), 'busybox'),
+  cmd: v.optional(v.pipe(v.array(v.string()), v.minLength(1))),
+  env: v.optional(v.record(v.string(), v.string())),
+  profile: v.optional(v.picklist(['light', 'full'])),
+  waitS: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(3600)), 60),
+});
+const StopArgs = v.union([
+  v.object({ all: v.literal(true) }),
+  v.object({ count: v.pipe(v.number(), v.integer(), v.minValue(1)) }),
+]);
+
+function parse<T>(schema: v.GenericSchema<unknown, T>, args: unknown): T {
+  const r = v.safeParse(schema, args ?? {});
+  if (!r.success) throw new CommandError('bad-args', describeIssues(r.issues));
+  return r.output;
+}
+
+interface CommandDeps {
+  deps: GuestServiceDeps;
+  supervisor: GuestSupervisor;
+  setTarget(specs: GuestSpec[]): Promise<void>;
+  summary(): GuestsSummary;
+  clock: Clock;
+}
+
+type Outcome = { ok: true; bootMs: number } | { ok: false; error: string };
+
+export function createGuestCommands({ deps, supervisor, setTarget, summary, clock }: CommandDeps) {
+  const waiters = new Map<string, (o: Outcome) => void>();
+  const { config } = deps;
+
+  const start = async (raw: unknown) => {
+    const args = parse(StartArgs, raw);
+    const target = supervisor.target;
+    if (target.length + args.count > config.maxGuests) {
+      throw new CommandError('bad-args', `${args.count} more guests would make ${target.length + args.count}, over this board's cap of ${config.maxGuests}`);
+    }
+    const from = target.reduce((m, s) => Math.max(m, s.index + 1), 0);
+    const profile = (args.profile ?? config.profile) === 'full' ? FULL_PROFILE : LIGHT_PROFILE;
+    const specs = guestSpecs({ board: deps.board, desk: deps.desk, from, count: args.count, image: args.image, command: args.cmd, env: args.env, profile });
+    const outcomes = specs.map((s) => new Promise<Outcome>((resolve) => waiters.set(s.id, resolve)));
+    const t0 = clock.monotonic();
+    await setTarget([...target, ...specs]);
+    let timer: TimerHandle | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = clock.setTimeout(() => resolve('timeout'), args.waitS * 1000)));
+    const settled = await Promise.race([Promise.all(outcomes), timeout]);
+    clock.clearTimeout(timer!);
+    for (const s of specs) waiters.delete(s.id);
+    const done = settled === 'timeout' ? [] : settled;
+    const failed = specs.flatMap((s, i) => (done[i] && !done[i].ok ? [{ id: s.id, error: done[i].error }] : []));
+    if (failed.length === specs.length && specs.length > 0 && failed.every((f) => f.error === failed[0]!.error)) {
+      throw new CommandError('failed', `no guest started: ${failed[0]!.error}`);
+    }
+    return {
+      requested: specs.length,
+      ready: done.filter((o) => o.ok).length,
+      failed,
+      timedOut: settled === 'timeout',
+      elapsedMs: Math.round(clock.monotonic() - t0),
+      bootMs: bootStats(done.flatMap((o) => (o.ok ? [o.bootMs] : []))) ?? null,
+      board: summary(),
+    };
+  };
+
+  const stop = async (raw: unknown) => {
+    const args = parse(StopArgs, raw);
+    const target = supervisor.target;
+    const keep = 'all' in args ? [] : target.slice(0, Math.max(0, target.length - args.count));
+    await setTarget([...keep]);
+    return { stopped: target.length - keep.length, board: summary() };
+  };
+
+  const list = () => ({
+    board: summary(),
+    guests: supervisor.records().map((r) => ({ id: r.id, phase: r.phase, restarts: r.restarts, pid: r.guest?.pid ?? null })),
+  });
+
+  return {
+    async handle(op: string, args: unknown): Promise<unknown> {
+      if (op === 'guests.start') return start(args);
+      if (op === 'guests.stop') return stop(args);
+      if (op === 'guests.ls') return list();
+      throw new CommandError('unknown-op', `unknown op "${op}"`);
+    },
+    /** Settles the wait of a guests.start request as its guest boots, fails or exits. */
+    observe(e: GuestEvent): void {
+      const settle = waiters.get(e.id);
+      if (!settle) return;
+      settle(e.type === 'booted' ? { ok: true, bootMs: e.bootMs } : { ok: false, error: e.type === 'failed' ? e.error : 'exited before signalling ready' });
+      waiters.delete(e.id);
+    },
+  };
+}

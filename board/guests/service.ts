@@ -1,0 +1,112 @@
+/**
+ * A board's guests as the agent sees them: opens the runtime (crun, or plain processes where
+ * crun or root is missing), the readiness channel and the supervisor; answers the guests.*
+ * commands; keeps the desired guests in the RAM state folder so a restarted agent adopts
+ * what still runs; and batches per-guest happenings into one event a second.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock } from '../runtime/clock.ts';
+import type { Logger } from '../runtime/log.ts';
+import { writeFileAtomic } from '../runtime/atomic-file.ts';
+import type { GuestsConfig } from '../config.ts';
+import type { GuestRuntime, GuestSpec, RuntimeDeps } from './types.ts';
+import { createCrunRuntime } from './crun.ts';
+import { createProcessRuntime } from './process-runtime.ts';
+import { openReadinessChannel } from './readiness.ts';
+import { createGuestSupervisor, type GuestEvent } from './supervisor.ts';
+import { summarizeGuests, type GuestsSummary } from './summary.ts';
+import { createGuestCommands } from './commands.ts';
+
+const MAX_BOOT_SAMPLES = 10_000;
+
+export interface GuestServiceDeps {
+  config: GuestsConfig;
+  desk: string;
+  board: string;
+  clock: Clock;
+  logger: Logger;
+  /** Called about once a second with the events gathered since the last call. */
+  onEvents(events: GuestEvent[]): void;
+}
+
+function hasCrun(): boolean {
+  try {
+    execFileSync('crun', ['--version'], { stdio: 'ignore' });
+    return process.getuid?.() === 0;
+  } catch {
+    return false;
+  }
+}
+
+async function openRuntime(kind: GuestsConfig['runtime'], deps: RuntimeDeps): Promise<GuestRuntime> {
+  const useCrun = kind === 'crun' || (kind === 'auto' && hasCrun());
+  return useCrun ? createCrunRuntime(deps) : createProcessRuntime(deps);
+}
+
+export async function openGuestService(deps: GuestServiceDeps) {
+  const { config, clock, logger } = deps;
+  await mkdir(config.stateDir, { recursive: true });
+  const desiredFile = join(config.stateDir, 'desired.json');
+  const rootfsOf = (image: string) => {
+    const dir = join(config.imagesDir, image, 'rootfs');
+    return /^[A-Za-z0-9_.-]+$/.test(image) && existsSync(dir) ? dir : undefined;
+  };
+  let pending: GuestEvent[] = [];
+  // Recent boot times for the telemetry percentiles; bounded, as guests restart forever.
+  const bootTimes: number[] = [];
+  const readyPath = join(config.stateDir, 'ready.fifo');
+  const runtime = await openRuntime(config.runtime, { stateDir: config.stateDir, rootfsOf, readyPath, logger: logger.child('runtime') });
+  const supervisor = createGuestSupervisor({
+    runtime, clock, logger,
+    policy: config.restart,
+    maxParallel: config.maxParallel,
+    stopGraceMs: config.stopGraceMs,
+    onEvent: (e) => {
+      pending.push(e);
+      if (e.type === 'booted') bootTimes.push(e.bootMs);
+      // Waiting guests.start requests hear at once; the event stream is batched per tick.
+      commands.observe(e);
+    },
+  });
+  const channel = await openReadinessChannel(readyPath, (id, at) => supervisor.ready(id, at), { clock, logger: logger.child('ready') });
+
+  const setTarget = async (specs: GuestSpec[]) => {
+    await writeFileAtomic(desiredFile, JSON.stringify(specs));
+    await supervisor.setTarget(specs);
+  };
+  const summary = (): GuestsSummary => summarizeGuests(runtime.name, supervisor.records(), bootTimes);
+  const commands = createGuestCommands({ deps, supervisor, setTarget, summary, clock });
+
+  // Guests a crashed agent left behind are kept if still desired, stopped if not.
+  const adopted = await supervisor.adopt();
+  const desired = existsSync(desiredFile) ? (JSON.parse(readFileSync(desiredFile, 'utf8')) as GuestSpec[]) : [];
+  await supervisor.setTarget(desired);
+  logger.info('guests ready', { runtime: runtime.name, adopted, desired: desired.length });
+
+  return {
+    runtime: runtime.name,
+    handle: commands.handle,
+    summary,
+    /** Once a second: exits and restarts, then the batched events. */
+    async tick(): Promise<void> {
+      await supervisor.check();
+      if (pending.length === 0) return;
+      const events = pending;
+      pending = [];
+      bootTimes.splice(0, Math.max(0, bootTimes.length - MAX_BOOT_SAMPLES));
+      deps.onEvents(events);
+    },
+    /** A clean stop is the board going down: its guests and their desired state go with it. */
+    async close(): Promise<void> {
+      await supervisor.stopAll();
+      await rm(desiredFile, { force: true });
+      await channel.close();
+      await runtime.close();
+    },
+  };
+}
+
+export type GuestService = Awaited<ReturnType<typeof openGuestService>>;
