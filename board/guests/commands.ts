@@ -35,6 +35,7 @@ function parse<T>(schema: v.GenericSchema<unknown, T>, args: unknown): T {
 
 interface CommandDeps {
   deps: GuestServiceDeps;
+  hasImage(name: string): boolean;
   supervisor: GuestSupervisor;
   setTarget(specs: GuestSpec[]): Promise<void>;
   summary(): GuestsSummary;
@@ -43,7 +44,7 @@ interface CommandDeps {
 
 type Outcome = { ok: true; bootMs: number } | { ok: false; error: string };
 
-export function createGuestCommands({ deps, supervisor, setTarget, summary, clock }: CommandDeps) {
+export function createGuestCommands({ deps, hasImage, supervisor, setTarget, summary, clock }: CommandDeps) {
   const waiters = new Map<string, (o: Outcome) => void>();
   const { config } = deps;
 
@@ -53,6 +54,7 @@ export function createGuestCommands({ deps, supervisor, setTarget, summary, cloc
     if (target.length + args.count > config.maxGuests) {
       throw new CommandError('bad-args', `${args.count} more guests would make ${target.length + args.count}, over this board's cap of ${config.maxGuests}`);
     }
+    if (!hasImage(args.image)) throw new CommandError('bad-args', `unknown image "${args.image}" on ${deps.board}`);
     const from = target.reduce((m, s) => Math.max(m, s.index + 1), 0);
     const profile = (args.profile ?? config.profile) === 'full' ? FULL_PROFILE : LIGHT_PROFILE;
     const specs = guestSpecs({ board: deps.board, desk: deps.desk, from, count: args.count, image: args.image, command: args.cmd, env: args.env, profile });

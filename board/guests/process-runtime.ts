@@ -132,8 +132,9 @@ export function createProcessRuntime(deps: RuntimeDeps): GuestRuntime {
       await load();
       const g = guests.get(id);
       if (!g) return;
-      if (!(await signalAndWait(g, 'SIGTERM', graceMs))) {
-        logger.warn('guest ignored SIGTERM, killing it', { guest: id, pid: g.pid, graceMs });
+      // No grace means kill now: a SIGTERM nobody waits for only adds a spurious warning.
+      if (graceMs <= 0 || !(await signalAndWait(g, 'SIGTERM', graceMs))) {
+        if (graceMs > 0) logger.warn('guest ignored SIGTERM, killing it', { guest: id, pid: g.pid, graceMs });
         if (!(await signalAndWait(g, 'SIGKILL', KILL_WAIT_MS))) throw fail('stop', id, `pid ${g.pid} still there ${KILL_WAIT_MS} ms after SIGKILL`);
       }
       guests.delete(id);

@@ -41,7 +41,7 @@ function hasCrun(): boolean {
   }
 }
 
-async function openRuntime(kind: GuestsConfig['runtime'], deps: RuntimeDeps): Promise<GuestRuntime> {
+async function openRuntime(kind: GuestsConfig['runtime'], maxConcurrent: number, deps: RuntimeDeps): Promise<GuestRuntime> {
   const useCrun = kind === 'crun' || (kind === 'auto' && hasCrun());
   return useCrun ? createCrunRuntime(deps) : createProcessRuntime(deps);
 }
@@ -58,7 +58,7 @@ export async function openGuestService(deps: GuestServiceDeps) {
   // Recent boot times for the telemetry percentiles; bounded, as guests restart forever.
   const bootTimes: number[] = [];
   const readyPath = join(config.stateDir, 'ready.fifo');
-  const runtime = await openRuntime(config.runtime, { stateDir: config.stateDir, rootfsOf, readyPath, logger: logger.child('runtime') });
+  const runtime = await openRuntime(config.runtime, config.maxParallel, { stateDir: config.stateDir, rootfsOf, readyPath, logger: logger.child('runtime') });
   const supervisor = createGuestSupervisor({
     runtime, clock, logger,
     policy: config.restart,
@@ -78,7 +78,7 @@ export async function openGuestService(deps: GuestServiceDeps) {
     await supervisor.setTarget(specs);
   };
   const summary = (): GuestsSummary => summarizeGuests(runtime.name, supervisor.records(), bootTimes);
-  const commands = createGuestCommands({ deps, supervisor, setTarget, summary, clock });
+  const commands = createGuestCommands({ deps, hasImage: (name) => rootfsOf(name) !== undefined, supervisor, setTarget, summary, clock });
 
   // Guests a crashed agent left behind are kept if still desired, stopped if not.
   const adopted = await supervisor.adopt();

@@ -30,7 +30,7 @@ export function summarizeGuests(runtime: GuestsSummary['runtime'], records: read
   for (const r of records) {
     if (r.phase === 'ready') ready++;
     if (r.phase === 'ready' || r.phase === 'running' || r.phase === 'starting') running++;
-    if (r.phase === 'failed' || r.phase === 'exited') failed++;
+    if (r.phase === 'failed') failed++;
   }
   const bootMs = bootStats(bootTimes);
   return { runtime, running, ready, failed, ...(bootMs ? { bootMs } : {}) };

@@ -111,7 +111,9 @@ export function createGuestSupervisor(deps: SupervisorDeps) {
     async check(): Promise<void> {
       for (const rec of guests.values()) {
         if ((rec.phase === 'running' || rec.phase === 'ready') && rec.guest && !runtime.alive(rec.guest)) {
-          rec.phase = 'exited';
+          // An exit the policy will not restart is final: the guest counts as failed.
+          const restartable = policy.mode === 'on-failure' && rec.restarts < policy.maxRestarts;
+          rec.phase = restartable ? 'exited' : 'failed';
           rec.notBefore = clock.monotonic() + backoffMs(policy, rec.restarts);
           deps.onEvent({ type: 'exited', id: rec.id, restarts: rec.restarts });
         }

@@ -1,0 +1,92 @@
+/**
+ * The guest service end to end on one board, for both runtimes: real guests (crun
+ * containers, or plain processes), the real readiness FIFO, the supervisor's restarts and
+ * adoption after the agent is gone, bad requests answered with clear errors.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openGuestService, type GuestService } from '../../board/guests/service.ts';
+import type { GuestEvent } from '../../board/guests/supervisor.ts';
+import type { GuestsConfig } from '../../board/config.ts';
+import { systemClock } from '../../board/runtime/clock.ts';
+import { memoryLogger } from '../../board/runtime/log.ts';
+import { CommandError } from '../../board/command-error.ts';
+import { buildBusyboxRootfs, defaultBusyboxPath } from '../../images/busybox-rootfs.ts';
+import { waitFor } from '../../host/desk/wait.ts';
+import { processesMentioning } from '../e2e/cli.ts';
+
+let work = '';
+let imagesDir = '';
+
+test.before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'deskbox-guests-'));
+  imagesDir = join(work, 'images');
+  await buildBusyboxRootfs({ busybox: defaultBusyboxPath()!, dest: join(imagesDir, 'busybox', 'rootfs'), logger: memoryLogger() });
+});
+
+test.after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function open(runtime: 'crun' | 'process', stateDir: string, events: GuestEvent[] = []): Promise<GuestService> {
+  const config: GuestsConfig = {
+    runtime, stateDir, imagesDir, maxGuests: 20, maxParallel: 2, profile: 'light', stopGraceMs: 300,
+    restart: { mode: 'on-failure', maxRestarts: 2, backoffBaseMs: 10, backoffMaxMs: 50 },
+  };
+  return openGuestService({ config, desk: 'd1', board: 'b01', clock: systemClock(), logger: memoryLogger(), onEvents: (e) => events.push(...e) });
+}
+
+async function rejects(p: Promise<unknown>, code: string, text: string): Promise<void> {
+  const err = await p.then(() => undefined, (e: unknown) => e);
+  assert.ok(err instanceof CommandError, `expected a CommandError, got ${String(err)}`);
+  assert.is(err.code, code);
+  assert.match(err.message, text);
+}
+
+for (const runtime of ['crun', 'process'] as const) {
+  test(`${runtime}: boot, time, restart, adopt after a lost agent, stop; bad requests refused`, async () => {
+    const stateDir = join(work, `ram-${runtime}`);
+    const events: GuestEvent[] = [];
+    let service: GuestService | undefined = await open(runtime, stateDir, events);
+    try {
+      const started = (await service.handle('guests.start', { count: 5, waitS: 30 })) as { ready: number; bootMs: { p50: number; max: number } };
+      assert.is(started.ready, 5);
+      assert.ok(started.bootMs.p50 > 0 && started.bootMs.max < 30_000);
+      assert.equal(service.summary().running, 5);
+      await service.tick();
+      assert.is(events.filter((e) => e.type === 'booted').length, 5, 'each boot published as an event');
+
+      await rejects(service.handle('guests.start', { count: 16 }), 'bad-args', 'cap of 20');
+      await rejects(service.handle('guests.start', { count: 1, image: 'nonesuch' }), 'bad-args', 'unknown image "nonesuch"');
+      await rejects(service.handle('guests.start', { count: 1, image: '../etc' }), 'bad-args', 'image');
+      await rejects(service.handle('guests.start', { count: -1 }), 'bad-args', 'count');
+      await rejects(service.handle('guests.start', {}), 'bad-args', 'count');
+
+      // A guest that exits at once: reported, restarted by policy, then left failed; others unaffected.
+      const quick = (await service.handle('guests.start', { count: 1, cmd: ['true'], waitS: 30 })) as { ready: number };
+      assert.is(quick.ready, 1, 'it signalled ready before exiting');
+      await waitFor(async () => { await service!.tick(); return service!.summary().failed === 1; }, Date.now() + 10_000, 'the quick guest to end up failed');
+      assert.ok(events.filter((e) => e.type === 'exited').length >= 3, `exits reported, restarts included: ${JSON.stringify(events.filter((e) => e.type !== 'booted'))}`);
+      assert.is(service.summary().ready, 5);
+
+      // The agent is lost without stopping its guests; a new one adopts them.
+      const leftover = await processesMentioning('2147483647');
+      assert.ok(leftover.length >= 5);
+      service = undefined;
+      const again = await open(runtime, stateDir);
+      service = again;
+      const ls = (await again.handle('guests.ls', {})) as { guests: { id: string; phase: string }[] };
+      if (runtime === 'crun') assert.is(ls.guests.filter((g) => g.phase === 'ready').length, 5, `crun guests adopted: ${JSON.stringify(ls.guests)}`);
+      const stopped = (await again.handle('guests.stop', { all: true })) as { board: { running: number } };
+      assert.is(stopped.board.running, 0);
+    } finally {
+      await service?.close();
+    }
+    await waitFor(async () => (await processesMentioning('2147483647')).length === 0, Date.now() + 10_000, 'no guest left');
+  });
+}
+
+test.run();
