@@ -8,11 +8,12 @@ import { readlinkSync } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../runtime/atomic-file.ts';
+import type { Logger } from '../runtime/log.ts';
 import { readCgroupLayout } from './cgroup-layout.ts';
-import { openCgroupView } from './cgroup-view.ts';
-import { createCrunCli } from './crun-cli.ts';
+import { openCgroupView, type CgroupView } from './cgroup-view.ts';
+import { createCrunCli, type CrunCli } from './crun-cli.ts';
 import { ociConfig } from './oci-bundle.ts';
-import { GuestRuntimeError, type GuestRuntime, type RunningGuest, type RuntimeDeps } from './types.ts';
+import { GuestRuntimeError, type GuestRuntime, type GuestSpec, type RunningGuest, type RuntimeDeps } from './types.ts';
 
 export interface CrunRuntimeDeps extends RuntimeDeps {
   crunPath?: string;
@@ -27,24 +28,45 @@ const KILL_WAIT_MS = 2000;
 
 export async function createCrunRuntime(deps: CrunRuntimeDeps): Promise<GuestRuntime> {
   const log = deps.logger.child('crun');
+  const fail = (op: string, id: string | undefined, detail: string) => new GuestRuntimeError('crun', op, id, detail);
+  // Launchers get crun's arguments word by word (see crun-cli.ts).
+  if (/\s/.test(deps.stateDir)) throw fail('open', undefined, `stateDir must not contain blanks: ${deps.stateDir}`);
   const root = join(deps.stateDir, 'crun');
   const bundles = join(deps.stateDir, 'bundles');
   await mkdir(root, { recursive: true });
   await mkdir(bundles, { recursive: true });
-  const view = await openCgroupView(await readCgroupLayout(), log);
-  const crun = createCrunCli({ crunPath: deps.crunPath ?? 'crun', root, view, maxConcurrent: deps.maxConcurrent ?? 2 });
+  const { view, crun } = await openCrun(deps, root, log).catch((e: Error) => { throw fail('open', undefined, e.message); });
   // Boards share the host's cgroup tree: name guest cgroups after this board's state dir too.
   const cgroupPrefix = `/deskbox/${createHash('sha256').update(deps.stateDir).digest('hex').slice(0, 8)}-`;
+  const starting = new Set<string>();
 
-  const fail = (op: string, id: string | undefined, detail: string) => new GuestRuntimeError('crun', op, id, detail);
   const bundleOf = (op: string, id: string) => {
     if (!VALID_ID.test(id)) throw fail(op, id, 'invalid guest id');
     return join(bundles, id);
   };
   const known = (id: string) => stat(join(root, id)).then(() => true, () => false);
-  const forget = async (id: string) => {
+  const forget = async (op: string, id: string) => {
     const r = await crun.exec(['delete', '--force', id]);
-    if (r.code !== 0) throw fail('delete', id, r.stderr.trim() || `crun exit ${r.code}`);
+    if (r.code !== 0) throw fail(op, id, r.stderr.trim() || `crun delete exit ${r.code}`);
+  };
+
+  const run = async (spec: GuestSpec, bundle: string, rootfs: string): Promise<RunningGuest> => {
+    const config = ociConfig(spec, { rootfs, readyPath: deps.readyPath, cgroupsPath: cgroupPrefix + spec.id });
+    await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(config));
+    // crun's own errors go to this file: its stderr is the guest's, and must not be our pipe.
+    const logFile = join(bundle, 'crun.log');
+    const global = [`--log=file:${logFile}`, ...(spec.profile.cgroups === 'board' ? ['--cgroup-manager=disabled'] : [])];
+    const r = await crun.exec([...global, 'run', '--detach', `--bundle=${bundle}`, `--pid-file=${join(bundle, 'pid')}`, spec.id],
+      { detached: true });
+    if (r.code !== 0) {
+      const detail = (await readFile(logFile, 'utf8').catch(() => '')).trim() || r.stderr.trim() || `crun run exit ${r.code}`;
+      if (await known(spec.id)) await forget('start', spec.id).catch((e: Error) => log.warn('cleanup failed', { id: spec.id, error: e.message }));
+      await rm(bundle, { recursive: true, force: true });
+      throw fail('start', spec.id, detail);
+    }
+    const pid = await readPid(bundle);
+    log.debug('started', { id: spec.id, pid, profile: spec.profile.name });
+    return { id: spec.id, pid, state: 'running' };
   };
 
   return {
@@ -54,35 +76,32 @@ export async function createCrunRuntime(deps: CrunRuntimeDeps): Promise<GuestRun
       const bundle = bundleOf('start', spec.id);
       const rootfs = deps.rootfsOf(spec.image);
       if (rootfs === undefined) throw fail('start', spec.id, `unknown image "${spec.image}"`);
-      if (await known(spec.id)) throw fail('start', spec.id, 'already exists (stop it first)');
-      const config = ociConfig(spec, { rootfs, readyPath: deps.readyPath, cgroupsPath: cgroupPrefix + spec.id });
-      await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(config));
-      // crun's own errors go to this file: its stderr is the guest's, and must not be our pipe.
-      const logFile = join(bundle, 'crun.log');
-      const global = [`--log=file:${logFile}`, ...(spec.profile.cgroups === 'board' ? ['--cgroup-manager=disabled'] : [])];
-      const run = await crun.exec(['run', '--detach', `--bundle=${bundle}`, `--pid-file=${join(bundle, 'pid')}`, spec.id],
-        { global, detached: true });
-      if (run.code !== 0) {
-        const detail = (await readFile(logFile, 'utf8').catch(() => '')).trim() || run.stderr.trim() || `crun exit ${run.code}`;
-        if (await known(spec.id)) await forget(spec.id);
-        await rm(bundle, { recursive: true, force: true });
-        throw fail('start', spec.id, detail);
+      // Without its own cgroup only a pid namespace makes a guest's children die with its init.
+      if (spec.profile.cgroups === 'board' && !spec.profile.namespaces.includes('pid')) {
+        throw fail('start', spec.id, `profile ${spec.profile.name} shares the board's cgroup, so it needs a pid namespace`);
       }
-      const pid = await readPid(bundle);
-      log.debug('started', { id: spec.id, pid, profile: spec.profile.name });
-      return { id: spec.id, pid, state: 'running' };
+      if (starting.has(spec.id) || (await known(spec.id))) throw fail('start', spec.id, 'already exists (stop it first)');
+      starting.add(spec.id);
+      try {
+        return await run(spec, bundle, rootfs);
+      } finally {
+        starting.delete(spec.id);
+      }
     },
 
     async stop(id, graceMs) {
       const bundle = bundleOf('stop', id);
       if (await known(id)) {
         const pid = await readPid(bundle);
-        await crun.exec(['kill', id, 'TERM']);
-        if (pid === undefined || !(await exitsWithin(pid, graceMs))) {
-          await crun.exec(['kill', id, 'KILL']);
-          if (pid !== undefined && !(await exitsWithin(pid, KILL_WAIT_MS))) log.warn('guest survived SIGKILL', { id, pid });
+        const wasRunning = pid !== undefined && running(pid);
+        if (wasRunning && graceMs > 0) {
+          await crun.exec(['kill', id, 'TERM']);
+          await exitsWithin(pid, graceMs);
         }
-        await forget(id);
+        // --force sends SIGKILL to what still runs (the whole guest: its pid namespace or
+        // cgroup), then removes the cgroup and crun's state.
+        await forget('stop', id);
+        if (wasRunning && !(await exitsWithin(pid, KILL_WAIT_MS))) log.warn('guest survived SIGKILL', { id, pid });
       }
       await rm(bundle, { recursive: true, force: true });
       log.debug('stopped', { id });
@@ -90,14 +109,34 @@ export async function createCrunRuntime(deps: CrunRuntimeDeps): Promise<GuestRun
 
     async list() {
       const r = await crun.exec(['list', '--format=json']);
-      if (r.code !== 0) throw fail('list', undefined, r.stderr.trim() || `crun exit ${r.code}`);
-      return parseList(r.stdout);
+      if (r.code !== 0) throw fail('list', undefined, r.stderr.trim() || `crun list exit ${r.code}`);
+      try {
+        return parseList(r.stdout);
+      } catch (e) {
+        throw fail('list', undefined, `unreadable crun output: ${(e as Error).message}`);
+      }
     },
 
     alive: (guest) => guest.pid !== undefined && running(guest.pid),
 
-    close: () => view.close(),
+    async close() {
+      await crun.close();
+      await view.close();
+    },
   };
+}
+
+/** The layout, its view and the launchers; checks crun runs there before any guest needs it. */
+async function openCrun(deps: CrunRuntimeDeps, root: string, log: Logger): Promise<{ view: CgroupView; crun: CrunCli }> {
+  const view = await openCgroupView(await readCgroupLayout(), log);
+  const crun = await createCrunCli({
+    crunPath: deps.crunPath ?? 'crun', root, view, maxConcurrent: deps.maxConcurrent ?? 2, scratchDir: join(deps.stateDir, 'launchers'), logger: log,
+  });
+  const version = await crun.exec(['--version']);
+  if (version.code === 0) return { view, crun };
+  await crun.close();
+  await view.close();
+  throw new Error(`${deps.crunPath ?? 'crun'} does not run: ${version.stderr.trim() || `exit ${version.code}`}`);
 }
 
 function parseList(json: string): RunningGuest[] {

@@ -33,8 +33,10 @@ export interface OciOptions {
 const GUEST_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const NO_DEV = ['nosuid', 'noexec', 'nodev'];
 /** Small on purpose: guest tmpfs lives in the board's RAM. */
-const tmpfs = (destination: string, size: string, extra: string[] = []) =>
-  ({ destination, type: 'tmpfs', source: 'tmpfs', options: [...NO_DEV, 'mode=1777', `size=${size}`, ...extra] });
+const tmpfs = (destination: string, size: string) =>
+  ({ destination, type: 'tmpfs', source: 'tmpfs', options: [...NO_DEV, 'mode=1777', `size=${size}`] });
+/** crun creates the usual device nodes here; without it they would land in the shared image. */
+const DEV = { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=64k'] };
 
 /**
  * A read-only /proc keeps a guest (uid 0 without capabilities) away from /proc/sys and
@@ -42,14 +44,14 @@ const tmpfs = (destination: string, size: string, extra: string[] = []) =>
  */
 const LIGHT_MOUNTS = [
   { destination: '/proc', type: 'proc', source: 'proc', options: [...NO_DEV, 'ro'] },
-  { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=64k'] },
+  DEV,
   tmpfs('/tmp', '4m'),
   tmpfs('/run', '1m'),
 ];
 
 const FULL_MOUNTS = [
   { destination: '/proc', type: 'proc', source: 'proc', options: NO_DEV },
-  { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=64k'] },
+  DEV,
   { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'] },
   { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: [...NO_DEV, 'mode=1777', 'size=1m'] },
   { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: NO_DEV },
@@ -73,7 +75,8 @@ export function ociConfig(spec: GuestSpec, opts: OciOptions): object {
   const full = profile.name === 'full';
   const ownCgroup = profile.cgroups === 'guest';
   const readyMount = { destination: GUEST_READY_PATH, type: 'bind', source: opts.readyPath, options: ['bind', 'rw', ...NO_DEV] };
-  return {
+  // A copy: the mount and path tables above are shared by every guest's config.
+  return structuredClone({
     ociVersion: '1.0.2',
     process: {
       terminal: false,
@@ -103,5 +106,5 @@ export function ociConfig(spec: GuestSpec, opts: OciOptions): object {
       maskedPaths: full ? FULL_MASKED : [],
       readonlyPaths: full ? FULL_READONLY : [],
     },
-  };
+  });
 }

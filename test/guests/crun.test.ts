@@ -1,11 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { constants, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { memoryLogger } from '../../board/runtime/log.ts';
 import { parseCgroupLayout, readCgroupLayout } from '../../board/guests/cgroup-layout.ts';
 import { openCgroupView } from '../../board/guests/cgroup-view.ts';
@@ -15,6 +16,9 @@ import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
 import { GuestRuntimeError, type GuestProfile, type GuestRuntime, type GuestSpec } from '../../board/guests/types.ts';
 import { makeBusyboxRootfs } from './fixtures/busybox-rootfs.ts';
 
+/** A line of the crun launcher's script: how its shells are found in /proc. */
+const LAUNCHER_MARK = 'crun=$1 out=$2 err=$3';
+const AGENT_FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/abandoning-agent.ts');
 const dir = await mkdtemp(join(tmpdir(), 'deskbox-crun-'));
 const stateDir = join(dir, 'state');
 const rootfs = await makeBusyboxRootfs(join(dir, 'rootfs'));
@@ -56,6 +60,9 @@ async function waitFor<T>(what: string, probe: () => T | undefined | false, ms =
   }
 }
 
+/** This test's guest as list() reports it: tests stay independent when an earlier one failed. */
+const listed = async (runtime: GuestRuntime, id: string) => (await runtime.list()).filter((g) => g.id === id);
+
 const reportOf = (id: string) => waitFor(`report of ${id}`, () => lines.find((l) => l.startsWith(`${id} host=`)));
 
 /** The guest's cgroup in one v1 controller (or the v2 tree), as a host path. */
@@ -63,6 +70,27 @@ function cgroupDir(pid: number | 'self', controller: string): string {
   const own = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(controller));
   const v2 = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'));
   return own ? `/sys/fs/cgroup/${controller}${own.split(':')[2]}` : `/sys/fs/cgroup${v2!.slice(3)}`;
+}
+
+/** The parent of a live process; undefined once it has exited (a zombie counts as exited). */
+function parentOf(pid: string): number | undefined {
+  try {
+    const [state, ppid] = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return state === 'Z' ? undefined : Number(ppid);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Live processes whose command line contains `text` (a zombie's is empty). */
+function processesMentioning(text: string): string[] {
+  return readdirSync('/proc').filter((p) => {
+    try {
+      return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text);
+    } catch {
+      return false;
+    }
+  });
 }
 
 async function expectRuntimeError(p: Promise<unknown>, op: string, pattern: RegExp) {
@@ -105,7 +133,7 @@ test('light guest: runs, own hostname, signals ready, read-only root, writable /
   assert.is(await reportOf(s.id), `${s.id} host=host-light root=ro tmp=ok`);
   assert.ok(lines.includes(s.id), 'the id line arrived');
   assert.is(cgroupDir(g.pid!, 'memory'), cgroupDir('self', 'memory'));
-  assert.equal(await rt.list(), [{ id: s.id, pid: g.pid, state: 'running' }]);
+  assert.equal(await listed(rt, s.id), [{ id: s.id, pid: g.pid, state: 'running' }]);
   await rt.stop(s.id, 200);
   assert.not.ok(rt.alive(g));
 });
@@ -121,7 +149,7 @@ test('full guest: same behaviour, memory limit in its own cgroup; stop removes c
   assert.ok(existsSync(join(stateDir, 'bundles', s.id, 'config.json')));
   await rt.stop(s.id, 200);
   assert.not.ok(rt.alive(g));
-  assert.equal(await rt.list(), []);
+  assert.equal(await listed(rt, s.id), []);
   assert.not.ok(existsSync(join(stateDir, 'bundles', s.id)), 'bundle removed');
   assert.not.ok(existsSync(memory), 'cgroup removed');
 });
@@ -133,31 +161,49 @@ test('a runtime on the same stateDir adopts a guest left by an earlier one', asy
   await a.close();
   const b = await createCrunRuntime(deps());
   try {
-    assert.equal(await b.list(), [{ id: s.id, pid: g.pid, state: 'running' }]);
+    assert.equal(await listed(b, s.id), [{ id: s.id, pid: g.pid, state: 'running' }]);
     assert.ok(b.alive(g));
     await b.stop(s.id, 200);
-    assert.equal(await b.list(), []);
+    assert.equal(await listed(b, s.id), []);
   } finally {
     await b.close();
   }
+});
+
+test('an agent killed outright leaves no launcher or namespace behind; its guest is adopted', async () => {
+  const s = spec('orphan', LIGHT_PROFILE);
+  const agent = spawn(process.execPath, ['--import', 'tsx', AGENT_FIXTURE, stateDir, rootfs, readyPath, JSON.stringify(s)],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  agent.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  const pid = Number(await waitFor('the agent to start its guest', () => /started (\d+)/.exec(out)?.[1], 20_000));
+  const launchers = processesMentioning(LAUNCHER_MARK).filter((p) => parentOf(p) === agent.pid);
+  assert.is(launchers.length, 1);
+  agent.kill('SIGKILL');
+  // The launcher held the view's namespace open: once it is gone, nothing of the agent is left.
+  await waitFor('the agent\'s launcher to exit', () => launchers.every((p) => parentOf(p) === undefined));
+  assert.equal(await listed(rt, s.id), [{ id: s.id, pid, state: 'running' }]);
+  await rt.stop(s.id, 0);
+  assert.equal(await listed(rt, s.id), []);
 });
 
 test('a guest that exits at once is seen not alive, listed stopped, and stops cleanly', async () => {
   const s = spec('exit', LIGHT_PROFILE, ['true']);
   const g = await rt.start(s);
   await waitFor('guest exit', () => !rt.alive(g));
-  assert.equal(await rt.list(), [{ id: s.id, state: 'stopped' }]);
+  assert.equal(await listed(rt, s.id), [{ id: s.id, state: 'stopped' }]);
   await rt.stop(s.id, 200);
-  assert.equal(await rt.list(), []);
+  assert.equal(await listed(rt, s.id), []);
 });
 
 test('unknown image and crun failures are GuestRuntimeErrors and leave nothing behind', async () => {
   await expectRuntimeError(rt.start(spec('noimage', LIGHT_PROFILE, ['true'], 'nope')), 'start', /unknown image "nope"/);
   const bad = spec('badcmd', FULL_PROFILE, ['/no/such/program']);
   await expectRuntimeError(rt.start(bad), 'start', /\/no\/such\/program/);
-  assert.equal(await rt.list(), []);
+  assert.equal(await listed(rt, bad.id), []);
   assert.not.ok(existsSync(join(stateDir, 'bundles', bad.id)));
   await expectRuntimeError(rt.start({ ...bad, id: '../escape' }), 'start', /invalid guest id/);
+  await expectRuntimeError(createCrunRuntime({ ...deps(), crunPath: join(dir, 'no-crun') }), 'open', /no-crun does not run/);
 });
 
 test('afterwards: no container, no mount under the state dir, no guest cgroup, no helper', async () => {
@@ -173,19 +219,24 @@ test('afterwards: no container, no mount under the state dir, no guest cgroup, n
     try { return readlinkSync(`/proc/self/fd/${fd}`).startsWith('mnt:'); } catch { return false; }
   });
   assert.equal(nsFds, [], 'no mount namespace held open');
-  const helpers = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && (() => {
-    try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('echo ready; read _'); } catch { return false; }
-  })());
-  assert.equal(helpers, []);
+  // Neither the view's namespace helper nor a crun launcher shell survives close() (other
+  // processes on this machine may run their own: only ours count).
+  const ours = (mark: string) => processesMentioning(mark).filter((p) => parentOf(p) === process.pid);
+  assert.equal([...ours('echo ready; read _'), ...ours(LAUNCHER_MARK)], []);
+  assert.equal(readdirSync(join(stateDir, 'launchers')), [], 'launchers removed their files');
 });
 
 test.after(async () => {
   // Whatever a failed test left running: stop it with a fresh runtime, then drop the files.
-  const sweeper = await createCrunRuntime(deps());
-  for (const g of await sweeper.list()) await sweeper.stop(g.id, 0);
-  await sweeper.close();
-  fifo.destroy();
-  await rm(dir, { recursive: true, force: true });
+  try {
+    const sweeper = await createCrunRuntime(deps());
+    for (const g of await sweeper.list()) await sweeper.stop(g.id, 0);
+    await sweeper.close();
+  } finally {
+    await rt.close();
+    fifo.destroy();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -91,6 +91,15 @@ test('a guest-cgroup profile without the network namespace keeps its limits; no 
   assert.is(c.hostname, undefined);
 });
 
+test('each config is its own: changing one leaves the next untouched', () => {
+  const first = ociConfig(spec(FULL_PROFILE), opts) as Config;
+  first.mounts[0]!.options.push('changed');
+  first.linux.maskedPaths.length = 0;
+  const second = config(spec(FULL_PROFILE));
+  assert.not.ok(second.mounts[0]!.options.includes('changed'));
+  assert.ok(second.linux.maskedPaths.length > 0);
+});
+
 test('the profiles are constants', () => {
   assert.ok(Object.isFrozen(FULL_PROFILE) && Object.isFrozen(LIGHT_PROFILE.namespaces));
 });
