@@ -119,12 +119,16 @@ export function createAgent(deps: AgentDeps): Agent {
       publish('reply', errorReply(salvageId(payload), 'bad-request', decoded.reason));
       return;
     }
-    publish('reply', await handleCommand(decoded.value, {
+    const reply = await handleCommand(decoded.value, {
       info: () => ({ ...status(), telemetryPeriodS: config.telemetryPeriodS, pid: process.pid }),
       ...(guests ? { guests: guests.handle } : {}),
       setLed: async (mode) => { if (!led) throw new Error('hardware not ready'); await led.setMode(mode); },
       now: () => clock.now(),
-    }));
+    });
+    publish('reply', reply);
+    if (!reply.ok) {
+      publish('events', { v: PAYLOAD_VERSION, board: config.board, at: clock.now(), type: 'command-failed', op: decoded.value.op.slice(0, 64), code: reply.error.code, message: reply.error.message.slice(0, 500) });
+    }
   };
 
   const connect = () => new Promise<void>((resolve) => {

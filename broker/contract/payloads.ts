@@ -12,6 +12,8 @@ const epochMs = v.pipe(v.number(), v.integer(), v.minValue(0));
 const finite = v.pipe(v.number(), v.finite());
 const nonNegative = v.pipe(v.number(), v.finite(), v.minValue(0));
 
+const ERROR_CODES_LIST = ['bad-request', 'unknown-op', 'bad-args', 'failed', 'busy'] as const;
+
 export const BOOT_PHASES = ['power-on', 'agent-start', 'broker-connected', 'ready'] as const;
 export const BootPhaseSchema = v.object({ phase: v.picklist(BOOT_PHASES), at: epochMs });
 export type BootPhase = v.InferOutput<typeof BootPhaseSchema>;
@@ -79,6 +81,8 @@ export type Telemetry = v.InferOutput<typeof TelemetrySchema>;
 export const EventSchema = v.variant('type', [
   v.object({ v: version, board: v.string(), at: epochMs, type: v.literal('boot-phase'), phase: v.picklist(BOOT_PHASES) }),
   v.object({ v: version, board: v.string(), at: epochMs, type: v.literal('payload-rejected'), topic: v.string(), reason: v.string() }),
+  /** A command the board answered with an error, for observers who do not see replies. */
+  v.object({ v: version, board: v.string(), at: epochMs, type: v.literal('command-failed'), op: v.string(), code: v.picklist(ERROR_CODES_LIST), message: v.string() }),
   /** Everything that happened to guests since the previous such event (about a second). */
   v.object({
     v: version,
@@ -104,7 +108,7 @@ export const CommandSchema = v.object({
 });
 export type Command = v.InferOutput<typeof CommandSchema>;
 
-export const ERROR_CODES = ['bad-request', 'unknown-op', 'bad-args', 'failed', 'busy'] as const;
+export const ERROR_CODES = ERROR_CODES_LIST;
 
 export const ReplySchema = v.variant('ok', [
   v.object({ v: version, id: v.nullable(v.string()), ok: v.literal(true), result: v.unknown() }),

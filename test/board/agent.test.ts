@@ -110,6 +110,7 @@ test('agent: online with boot phases, energy from power, commands answered, offl
   assert.is((await readFile(join(dir, 'led'), 'utf8')).trim(), '1');
   const bad = await request('b01', 'led', { mode: 'disco' });
   assert.ok(!bad.ok && bad.error.code === 'bad-args');
+  await waitFor('a command-failed event', () => seen.events.some((e) => e.type === 'command-failed' && e.op === 'led' && e.code === 'bad-args'));
 
   // Malformed requests: not JSON, wrong version. Each is answered and reported, none crashes.
   await host.publishAsync(boardTopic(DESK, 'b01', 'cmd'), 'not json at all', { qos: 1 });
