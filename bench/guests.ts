@@ -41,6 +41,8 @@ async function memAvailableMB(): Promise<number> {
  * containers lazily, and a reading taken meanwhile credits that to the guests being measured.
  */
 async function settledMemAvailableMB(): Promise<number> {
+  // Page cache comes and goes with whatever else the machine does; take it out of the reading.
+  execFileSync('sh', ['-c', 'sync; echo 3 > /proc/sys/vm/drop_caches']);
   let prev = await memAvailableMB();
   for (let i = 0; i < 20; i++) {
     await new Promise((r) => setTimeout(r, 500));
@@ -99,10 +101,10 @@ const results = new Map<string, number[]>();
 const add = (k: string, v: number) => results.set(k, [...(results.get(k) ?? []), v]);
 try {
   for (let i = 0; i < RUNS; i++) {
-    base.push(await crunLoop(BASELINE_N));
-    for (const [profile, par] of [['light', 1], ['light', 2], ['light', 4], ['full', 2]] as const) add(`${profile}, ${par} in flight`, (await deskbox(profile, par, N)).rate);
     add('memory light', (await deskbox('light', 2, IDLE, true)).memMB!);
     add('memory full', (await deskbox('full', 2, IDLE, true)).memMB!);
+    base.push(await crunLoop(BASELINE_N));
+    for (const [profile, par] of [['light', 1], ['light', 2], ['light', 4], ['full', 2]] as const) add(`${profile}, ${par} in flight`, (await deskbox(profile, par, N)).rate);
   }
 } finally {
   await rm(ram, { recursive: true, force: true });

@@ -23,8 +23,11 @@ export interface CrunResult {
 }
 
 export interface CrunCli {
-  /** `crun --root=<root> ...args` (no blanks in any); `detached` gives crun /dev/null for stdio, which a guest inherits. */
-  exec(args: string[], opts?: { detached?: boolean }): Promise<CrunResult>;
+  /**
+   * `crun --root=<root> ...args` (no blanks in any); `detached` gives crun /dev/null for stdio,
+   * which a guest inherits, and `fd3` opens that file as its descriptor 3 (for --preserve-fds).
+   */
+  exec(args: string[], opts?: { detached?: boolean; fd3?: string }): Promise<CrunResult>;
   close(): Promise<void>;
 }
 
@@ -41,13 +44,18 @@ export interface CrunCliOptions {
 }
 
 /**
- * One request a line: `d|c arg...` (words split on blanks, globbing off); answers the exit
- * status. It removes its output files itself, so an agent killed outright leaves none.
+ * One request a line: `d|c arg...`, or `f <file> arg...` (detached, file on fd 3); words split
+ * on blanks, globbing off; answers the exit status. It removes its output files itself, so an
+ * agent killed outright leaves none.
  */
 const LAUNCHER = `crun=$1 out=$2 err=$3; set -f; trap 'rm -f "$out" "$err"' EXIT
 while IFS= read -r line; do
   set -- $line; mode=$1; shift
-  if [ "$mode" = d ]; then "$crun" "$@" </dev/null >/dev/null 2>&1; else "$crun" "$@" </dev/null >"$out" 2>"$err"; fi
+  case $mode in
+    d) "$crun" "$@" </dev/null >/dev/null 2>&1 ;;
+    f) f=$1; shift; "$crun" "$@" </dev/null >/dev/null 2>&1 3>"$f" ;;
+    *) "$crun" "$@" </dev/null >"$out" 2>"$err" ;;
+  esac
   echo $?
 done`;
 
@@ -86,13 +94,14 @@ export async function createCrunCli(o: CrunCliOptions): Promise<CrunCli> {
 
   return {
     async exec(args, opts = {}) {
-      const bad = args.find((a) => a === '' || /\s/.test(a));
+      const bad = [...args, ...(opts.fd3 ? [opts.fd3] : [])].find((a) => a === '' || /\s/.test(a));
       if (closed || bad !== undefined) return { code: null, stdout: '', stderr: closed ? 'crun cli closed' : `argument with blanks: ${JSON.stringify(bad)}` };
       const l = await acquire();
       try {
-        const code = await l.run(`${opts.detached ? 'd' : 'c'} --root=${o.root} ${args.join(' ')}`);
+        const mode = opts.fd3 ? `f ${opts.fd3}` : opts.detached ? 'd' : 'c';
+        const code = await l.run(`${mode} --root=${o.root} ${args.join(' ')}`);
         if (code === null) return { code, stdout: '', stderr: 'crun launcher exited' };
-        if (opts.detached) return { code, stdout: '', stderr: '' };
+        if (opts.detached || opts.fd3) return { code, stdout: '', stderr: '' };
         const [stdout, stderr] = await Promise.all([readFile(l.out, 'utf8'), readFile(l.err, 'utf8')]);
         return { code, stdout, stderr };
       } finally {

@@ -51,13 +51,14 @@ export async function createCrunRuntime(deps: CrunRuntimeDeps): Promise<GuestRun
   };
 
   const run = async (spec: GuestSpec, bundle: string, rootfs: string): Promise<RunningGuest> => {
-    const config = ociConfig(spec, { rootfs, readyPath: deps.readyPath, cgroupsPath: cgroupPrefix + spec.id });
+    const config = ociConfig(spec, { rootfs, cgroupsPath: cgroupPrefix + spec.id });
     await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(config));
     // crun's own errors go to this file: its stderr is the guest's, and must not be our pipe.
     const logFile = join(bundle, 'crun.log');
     const global = [`--log=file:${logFile}`, ...(spec.profile.cgroups === 'board' ? ['--cgroup-manager=disabled'] : [])];
-    const r = await crun.exec([...global, 'run', '--detach', `--bundle=${bundle}`, `--pid-file=${join(bundle, 'pid')}`, spec.id],
-      { detached: true });
+    // The readiness FIFO reaches the guest as its descriptor 3: one bind mount less per guest.
+    const r = await crun.exec([...global, 'run', '--detach', '--preserve-fds=1', `--bundle=${bundle}`, `--pid-file=${join(bundle, 'pid')}`, spec.id],
+      { fd3: deps.readyPath });
     if (r.code !== 0) {
       const detail = (await readFile(logFile, 'utf8').catch(() => '')).trim() || r.stderr.trim() || `crun run exit ${r.code}`;
       if (await known(spec.id)) await forget('start', spec.id).catch((e: Error) => log.warn('cleanup failed', { id: spec.id, error: e.message }));

@@ -113,7 +113,7 @@ test('this host is hybrid; crun refuses it, the view shows v1 and leaves host mo
   const layout = await readCgroupLayout();
   assert.is(layout.kind, 'hybrid');
   const bundle = join(dir, 'bare');
-  await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(ociConfig(spec('bare', FULL_PROFILE), { rootfs, readyPath })));
+  await writeFileAtomic(join(bundle, 'config.json'), JSON.stringify(ociConfig(spec('bare', FULL_PROFILE), { rootfs })));
   const bare = spawnSync('crun', [`--root=${bundle}`, 'run', `--bundle=${bundle}`, 'bare'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
   assert.match(bare.stderr, /hybrid mode not supported/);
   const before = readFileSync('/proc/self/mountinfo', 'utf8');

@@ -23,7 +23,7 @@ const spec = (profile: GuestProfile, env: Record<string, string> = { ROLE: 'work
   id: 'b03-g0042', index: 42, image: 'busybox', hostname: 'g0042', env, command: ['/bin/init', '--fast'], profile,
   limits: { memoryBytes: 16 * 1024 * 1024, pids: 32 },
 });
-const opts = { rootfs: '/images/busybox/rootfs', readyPath: '/state/ready.fifo', cgroupsPath: '/deskbox/ab12-b03-g0042' };
+const opts = { rootfs: '/images/busybox/rootfs', cgroupsPath: '/deskbox/ab12-b03-g0042' };
 const config = (s: GuestSpec) => JSON.parse(JSON.stringify(ociConfig(s, opts))) as Config;
 const destinations = (c: Config) => c.mounts.map((m) => m.destination);
 
@@ -51,12 +51,12 @@ test('rlimits stay under this machine\'s hard limits (nothing on MEMLOCK, modest
   assert.ok(rlimits.every((r) => r.hard <= 4096 && r.soft <= r.hard));
 });
 
-test('the readiness FIFO is bound read-write at /run/deskbox/ready, after the /run tmpfs', () => {
+test('readiness goes to descriptor 3 (the FIFO crun preserves), never through a mount', () => {
   for (const profile of [LIGHT_PROFILE, FULL_PROFILE]) {
     const c = config(spec(profile));
-    const ready = c.mounts.findIndex((m) => m.destination === GUEST_READY_PATH);
-    assert.equal(c.mounts[ready], { destination: GUEST_READY_PATH, type: 'bind', source: opts.readyPath, options: ['bind', 'rw', 'nosuid', 'noexec', 'nodev'] });
-    assert.ok(destinations(c).indexOf('/run') < ready);
+    assert.ok(c.process.env.includes(`DESKBOX_READY=${GUEST_READY_PATH}`));
+    assert.is(GUEST_READY_PATH, '/proc/self/fd/3');
+    assert.not.ok(c.mounts.some((m) => m.type === 'bind'));
     assert.is(c.mounts.find((m) => m.destination === '/tmp')?.type, 'tmpfs');
   }
 });
@@ -66,7 +66,7 @@ test('light: mount+pid+uts, board cgroup, read-only /proc and a few tmpfs, nothi
   assert.equal(c.linux.namespaces, [{ type: 'mount' }, { type: 'pid' }, { type: 'uts' }]);
   assert.is(c.linux.cgroupsPath, undefined);
   assert.is(c.linux.resources, undefined);
-  assert.equal(destinations(c), ['/proc', '/dev', '/tmp', '/run', GUEST_READY_PATH]);
+  assert.equal(destinations(c), ['/proc', '/dev', '/tmp', '/run']);
   assert.ok(c.mounts[0]!.options.includes('ro'), '/proc read-only guards /proc/sys and sysrq-trigger');
   assert.equal([c.linux.maskedPaths, c.linux.readonlyPaths], [[], []]);
 });
