@@ -12,16 +12,22 @@ export function formatDuration(seconds: number | undefined): string {
   return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
+/** `48/50` ready of running, with failures after a `!`: `48/50 !2`. */
+function formatGuests(g: BoardRow['guests']): string {
+  if (!g) return '-';
+  return `${g.ready ?? g.running}/${g.running}${g.failed ? ` !${g.failed}` : ''}`;
+}
+
 export function boardTable(rows: BoardRow[]): string {
   const table = new Table({
-    head: ['board', 'state', 'power W', 'energy J', 'uptime', 'cpu %', 'version'],
+    head: ['board', 'state', 'power W', 'energy J', 'uptime', 'cpu %', 'guests', 'version'],
     style: { head: [], border: [] },
     // No rule between rows: a desk of 490 boards should read as a list, not a grid.
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'left'],
+    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
   });
   for (const r of rows) {
-    table.push([r.board, r.state, fixed(r.powerW, 3), fixed(r.energyJ, 1), formatDuration(r.uptimeS), r.cpu === undefined ? '-' : (r.cpu * 100).toFixed(1), r.version ?? '-']);
+    table.push([r.board, r.state, fixed(r.powerW, 3), fixed(r.energyJ, 1), formatDuration(r.uptimeS), r.cpu === undefined ? '-' : (r.cpu * 100).toFixed(1), formatGuests(r.guests), r.version ?? '-']);
   }
   return table.toString();
 }

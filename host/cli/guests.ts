@@ -26,6 +26,13 @@ function boardsOf(opts: Targeting, access: DeskAccess): string[] {
 
 type Outcome = { board: string; reply?: Reply; error?: string };
 
+/** What boards answer to guests.* (docs/mqtt.md); read, not validated: only printed. */
+interface BootMs { p50: number; p95: number; max: number }
+interface BoardGuests { runtime: string; running: number; ready?: number; failed: number; bootMs?: BootMs }
+interface StartResult { requested: number; ready: number; failed: { id: string; error: string }[]; elapsedMs: number; bootMs: BootMs | null; board: BoardGuests }
+interface StopResult { stopped: number; board: BoardGuests }
+interface ListResult { board: BoardGuests }
+
 /** Sends one request to each board at once and collects every answer, timeouts included. */
 async function fanOut(opts: Targeting, op: string, args: Record<string, unknown>, timeoutMs: number): Promise<Outcome[]> {
   const access = await resolveAccess(opts, 'host');
@@ -42,13 +49,13 @@ async function fanOut(opts: Targeting, op: string, args: Record<string, unknown>
   }
 }
 
-function report(outcomes: Outcome[], json: boolean | undefined, row: (result: any) => string[], head: string[]): void {
+function report<R>(outcomes: Outcome[], json: boolean | undefined, row: (result: R) => string[], head: string[]): void {
   const failed = outcomes.filter((o) => o.error || !o.reply?.ok);
   if (json) printJson(outcomes.map((o) => ({ board: o.board, ...(o.reply ? o.reply.ok ? { ok: true, result: o.reply.result } : { ok: false, error: o.reply.error } : { ok: false, error: { code: 'timeout', message: o.error } }) })));
   else {
     const table = new Table({ head: ['board', ...head], style: { head: [], border: [] } });
     for (const o of outcomes) {
-      if (o.reply?.ok) table.push([o.board, ...row(o.reply.result)]);
+      if (o.reply?.ok) table.push([o.board, ...row(o.reply.result as R)]);
       else table.push([o.board, { colSpan: head.length, content: `error: ${o.reply && !o.reply.ok ? `${o.reply.error.code}: ${o.reply.error.message}` : o.error}` }]);
     }
     process.stdout.write(`${table.toString()}\n`);
@@ -56,7 +63,7 @@ function report(outcomes: Outcome[], json: boolean | undefined, row: (result: an
   if (failed.length) process.exitCode = 1;
 }
 
-const ms = (b: { p50: number; p95: number; max: number } | null | undefined) => (b ? `${b.p50} / ${b.p95} / ${b.max}` : '-');
+const ms = (b: BootMs | null | undefined) => (b ? `${b.p50} / ${b.p95} / ${b.max}` : '-');
 
 export function registerGuests(program: Command): void {
   const guests = program.command('guests').description('boot, stop and list guest containers on boards');
@@ -75,7 +82,7 @@ export function registerGuests(program: Command): void {
     .action(action(async (o: Targeting & { count: number; image: string; profile?: string; cmd?: string[]; wait: number }) => {
       const args = { count: o.count, image: o.image, waitS: o.wait, ...(o.profile ? { profile: o.profile } : {}), ...(o.cmd ? { cmd: o.cmd } : {}) };
       const outcomes = await fanOut(o, 'guests.start', args, (o.wait + 15) * 1000);
-      report(outcomes, o.json, (r) => [String(r.requested), String(r.ready), String(r.failed.length) + (r.failed[0] ? ` (${r.failed[0].error})` : ''), `${r.elapsedMs}`, ms(r.bootMs), r.board.runtime],
+      report<StartResult>(outcomes, o.json, (r) => [String(r.requested), String(r.ready), String(r.failed.length) + (r.failed[0] ? ` (${r.failed[0].error})` : ''), `${r.elapsedMs}`, ms(r.bootMs), r.board.runtime],
         ['asked', 'ready', 'failed', 'took ms', 'boot ms p50/p95/max', 'runtime']);
     }));
 
@@ -84,14 +91,14 @@ export function registerGuests(program: Command): void {
     .option('--count <n>', 'how many (the most recently started go first)', (x) => Number(x))
     .action(action(async (o: Targeting & { count?: number }) => {
       const outcomes = await fanOut(o, 'guests.stop', o.count ? { count: o.count } : { all: true }, 120_000);
-      report(outcomes, o.json, (r) => [String(r.stopped), String(r.board.running)], ['stopped', 'still running']);
+      report<StopResult>(outcomes, o.json, (r) => [String(r.stopped), String(r.board.running)], ['stopped', 'still running']);
     }));
 
   targeted(guests.command('ls'))
     .description('list the guests on each board')
     .action(action(async (o: Targeting) => {
       const outcomes = await fanOut(o, 'guests.ls', {}, 10_000);
-      report(outcomes, o.json, (r) => [r.board.runtime, String(r.board.running), String(r.board.ready), String(r.board.failed), ms(r.board.bootMs)],
+      report<ListResult>(outcomes, o.json, (r) => [r.board.runtime, String(r.board.running), String(r.board.ready ?? '-'), String(r.board.failed), ms(r.board.bootMs)],
         ['runtime', 'running', 'ready', 'failed', 'boot ms p50/p95/max']);
     }));
 }
