@@ -55,7 +55,9 @@ export function plan(current: ReadonlyMap<string, GuestRecord>, target: readonly
       steps.push({ op: 'stop', id: rec.id, reason: rec.spec ? 'not-desired' : 'stray' });
       continue;
     }
-    if (rec.spec && !sameGuest(rec.spec, want)) {
+    // Usually the very object the guest was started from: skip the deep comparison then,
+    // as this runs every second for every guest.
+    if (rec.spec && rec.spec !== want && !sameGuest(rec.spec, want)) {
       steps.push({ op: 'stop', id: rec.id, reason: 'changed' });
       continue;
     }
