@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../runtime/atomic-file.ts';
 import type { Logger } from '../runtime/log.ts';
@@ -123,6 +123,7 @@ export async function createCrunRuntime(deps: CrunRuntimeDeps): Promise<GuestRun
     async close() {
       await crun.close();
       await view.close();
+      await removeEmptyParentCgroups();
     },
   };
 }
@@ -175,4 +176,14 @@ async function exitsWithin(pid: number, ms: number): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, Math.min(delay, Math.max(1, deadline - Date.now()))));
   }
   return true;
+}
+
+/**
+ * crun makes the shared `/deskbox` parent of guest cgroups in every hierarchy and removes only
+ * the guests' own. rmdir removes a cgroup only when it is empty, so boards still running
+ * guests keep theirs; the last board to close leaves no trace.
+ */
+async function removeEmptyParentCgroups(root = '/sys/fs/cgroup'): Promise<void> {
+  const hierarchies = await readdir(root).catch(() => [] as string[]);
+  await Promise.all([root, ...hierarchies.map((h) => join(root, h))].map((dir) => rmdir(join(dir, 'deskbox')).catch(() => undefined)));
 }
