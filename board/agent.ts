@@ -126,6 +126,8 @@ export function createAgent(deps: AgentDeps): Agent {
       now: () => clock.now(),
     });
     publish('reply', reply);
+    // Guest counts just changed: watchers should not wait a telemetry period to see it.
+    if (reply.ok && decoded.value.op.startsWith('guests.')) publishTelemetry();
     if (!reply.ok) {
       publish('events', { v: PAYLOAD_VERSION, board: config.board, at: clock.now(), type: 'command-failed', op: decoded.value.op.slice(0, 64), code: reply.error.code, message: reply.error.message.slice(0, 500) });
     }
