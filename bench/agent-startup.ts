@@ -2,6 +2,7 @@
  * Board agent start-up and idle memory, beside two baselines measured in the same run:
  *   bare     `node` idling (the floor of any Node process)
  *   mqtt     a bundled script that only loads mqtt.js, connects and publishes a retained online
+ * Both scripts run with the agent's Node flags (board/node-flags.ts), as the desk runs agents.
  *   agent    the real board bundle with simulated hardware and a real pty console
  * Time = process spawn -> retained `online` seen by a subscriber on the same broker.
  * Memory = Anonymous and Rss from /proc/PID/smaps_rollup after the process has idled.
@@ -16,6 +17,7 @@ import { openPtyPair } from '../host/desk/pty-pair.ts';
 import { median, printRows, spread, type Row } from './lib/stats.ts';
 import { procMemory, type ProcMemory } from './lib/proc-memory.ts';
 import { BENCH_DESK as DESK, BENCH_PASSWORD as pw, startBenchDesk } from './lib/bench-desk.ts';
+import { AGENT_NODE_FLAGS } from '../board/node-flags.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const IDLE_MS = 3000;
@@ -59,8 +61,8 @@ async function measure(args: string[], env: Record<string, string>, topic?: stri
 const results = { bare: [] as { mem: ProcMemory }[], mqtt: [] as { ms?: number; mem: ProcMemory }[], agent: [] as { ms?: number; mem: ProcMemory }[] };
 for (let i = 0; i < RUNS; i++) {
   results.bare.push(await measure(['-e', 'setInterval(() => {}, 1e9)'], {}));
-  results.mqtt.push(await measure([baseline], { BENCH_URL: url, BENCH_USER: 'b00', BENCH_CLIENT_ID: boardClientId(DESK, 'b00'), BENCH_PASSWORD: pw, BENCH_TOPIC: boardTopic(DESK, 'b00', 'status') }, boardTopic(DESK, 'b00', 'status')));
-  results.agent.push(await measure([new URL('../dist/board.mjs', import.meta.url).pathname, '--config', join(hw, 'board.json')], {}, boardTopic(DESK, 'b01', 'status')));
+  results.mqtt.push(await measure([...AGENT_NODE_FLAGS, baseline], { BENCH_URL: url, BENCH_USER: 'b00', BENCH_CLIENT_ID: boardClientId(DESK, 'b00'), BENCH_PASSWORD: pw, BENCH_TOPIC: boardTopic(DESK, 'b00', 'status') }, boardTopic(DESK, 'b00', 'status')));
+  results.agent.push(await measure([...AGENT_NODE_FLAGS, new URL('../dist/board.mjs', import.meta.url).pathname, '--config', join(hw, 'board.json')], {}, boardTopic(DESK, 'b01', 'status')));
 }
 
 const rows = (name: string, rs: { ms?: number; mem: ProcMemory }[]): Row[] => [

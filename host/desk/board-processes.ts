@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../board/runtime/log.ts';
+import { AGENT_NODE_FLAGS } from '../../board/node-flags.ts';
 
 export type PowerAction = 'on' | 'off' | 'cycle';
 
@@ -50,7 +51,7 @@ export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesO
 
   const launch = (s: Running) => {
     const log = openSync(join(opts.logsDir, `agent-${s.name}.log`), 'a');
-    const args = [opts.agentBundle, ...s.group.configFiles.flatMap((f) => ['--config', f])];
+    const args = [...AGENT_NODE_FLAGS, opts.agentBundle, ...s.group.configFiles.flatMap((f) => ['--config', f])];
     const child = spawn(process.execPath, args, {
       env: { ...process.env, DESKBOX_POWER_ON_AT: String(s.poweredOnAt) },
       stdio: ['ignore', log, log],
