@@ -77,10 +77,10 @@ export function registerGuests(program: Command): void {
     .requiredOption('--count <n>', 'guests to add on each board', (x) => Number(x))
     .option('--image <name>', 'guest image', 'busybox')
     .option('--profile <name>', 'light (fewer namespaces and mounts) or full isolation')
-    .option('--cmd <argv...>', 'workload command inside each guest (default: sleep)')
+    .option('--cmd <shell>', 'workload inside each guest, run by the image\'s `sh -c` (default: sleep)')
     .option('--wait <s>', 'seconds to wait for guests to be ready', (x) => Number(x), 60)
-    .action(action(async (o: Targeting & { count: number; image: string; profile?: string; cmd?: string[]; wait: number }) => {
-      const args = { count: o.count, image: o.image, waitS: o.wait, ...(o.profile ? { profile: o.profile } : {}), ...(o.cmd ? { cmd: o.cmd } : {}) };
+    .action(action(async (o: Targeting & { count: number; image: string; profile?: string; cmd?: string; wait: number }) => {
+      const args = { count: o.count, image: o.image, waitS: o.wait, ...(o.profile ? { profile: o.profile } : {}), ...(o.cmd ? { cmd: ['/bin/sh', '-c', o.cmd] } : {}) };
       const outcomes = await fanOut(o, 'guests.start', args, (o.wait + 15) * 1000);
       report<StartResult>(outcomes, o.json, (r) => [String(r.requested), String(r.ready), String(r.failed.length) + (r.failed[0] ? ` (${r.failed[0].error})` : ''), `${r.elapsedMs}`, ms(r.bootMs), r.board.runtime],
         ['asked', 'ready', 'failed', 'took ms', 'boot ms p50/p95/max', 'runtime']);
