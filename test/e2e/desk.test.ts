@@ -78,6 +78,10 @@ test('desk up, watch, kill a board, see its last will, power it back, desk down'
       assert.ok(b.powerW > 0.9 && b.powerW < 2.5, `${board} power ${b.powerW} W`);
     }
 
+    const live = (await deskbox(['monitor', '--state', state, '--count', '1'])).stdout;
+    assert.match(live, /b08\s*│ online/);
+    assert.match(live, /8\/8 online/);
+
     const boards = JSON.parse((await deskbox(['boards', '--state', state, '--json'])).stdout);
     assert.is(boards.boards.length, BOARDS);
     assert.ok(boards.boards.every((r: { state: string; powerW?: number }) => r.state === 'online' && (r.powerW ?? 0) > 0));

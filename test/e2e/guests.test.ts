@@ -54,6 +54,9 @@ test('guests on a desk: start on all boards, survive an agent crash, gone after 
       const log = await readFile(join(state, 'logs', 'agent-b01.log'), 'utf8');
       assert.match(log, /"adopted":20/);
 
+      const stopped = JSON.parse((await deskbox(['guests', 'stop', '--board', 'b02', '--count', '2', '--state', state, '--json'])).stdout);
+      assert.equal([stopped[0].result.stopped, stopped[0].result.board.running], [2, 20]);
+
       const boards = JSON.parse((await deskbox(['boards', '--state', state, '--json'])).stdout);
       assert.ok(boards.boards.every((b: { state: string }) => b.state === 'online'));
 
