@@ -68,8 +68,11 @@ export function createGuestCommands({ deps, hasImage, supervisor, setTarget, sum
     for (const s of specs) waiters.delete(s.id);
     const done = settled === 'timeout' ? [] : settled;
     const failed = specs.flatMap((s, i) => (done[i] && !done[i].ok ? [{ id: s.id, error: done[i].error }] : []));
-    if (failed.length === specs.length && specs.length > 0 && failed.every((f) => f.error === failed[0]!.error)) {
-      throw new CommandError('failed', `no guest started: ${failed[0]!.error}`);
+    const cause = (f: { id: string; error: string }) => f.error.replaceAll(f.id, '<guest>');
+    if (failed.length === specs.length && specs.length > 0 && failed.every((f) => cause(f) === cause(failed[0]!))) {
+      // One cause failed them all (crun broken, image unusable): the request leaves no trace.
+      await setTarget(supervisor.target.filter((s) => !specs.includes(s)));
+      throw new CommandError('failed', `no guest started: ${cause(failed[0]!)}`);
     }
     return {
       requested: specs.length,

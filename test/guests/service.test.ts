@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openGuestService, type GuestService } from '../../board/guests/service.ts';
@@ -25,6 +25,8 @@ test.before(async () => {
   work = await mkdtemp(join(tmpdir(), 'deskbox-guests-'));
   imagesDir = join(work, 'images');
   await buildBusyboxRootfs({ busybox: defaultBusyboxPath()!, dest: join(imagesDir, 'busybox', 'rootfs'), logger: memoryLogger() });
+  // An image with every mount point but no programs: guests of it cannot start.
+  for (const d of ['proc', 'dev', 'tmp', 'run', 'sys', 'var/tmp']) await mkdir(join(imagesDir, 'hollow', 'rootfs', d), { recursive: true });
 });
 
 test.after(async () => {
@@ -64,6 +66,11 @@ for (const runtime of ['crun', 'process'] as const) {
       await rejects(service.handle('guests.start', { count: 1, image: '../etc' }), 'bad-args', 'image');
       await rejects(service.handle('guests.start', { count: -1 }), 'bad-args', 'count');
       await rejects(service.handle('guests.start', {}), 'bad-args', 'count');
+
+      // The runtime cannot start them at all (an image without a shell): one error reply, no trace left.
+      await rejects(service.handle('guests.start', { count: 2, image: 'hollow', waitS: 30 }), 'failed', 'no guest started');
+      assert.is(service.summary().failed, 0);
+      assert.is(((await service.handle('guests.ls', {})) as { guests: unknown[] }).guests.length, 5);
 
       // A guest that exits at once: reported, restarted by policy, then left failed; others unaffected.
       const quick = (await service.handle('guests.start', { count: 1, cmd: ['true'], waitS: 30 })) as { ready: number };
