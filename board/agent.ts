@@ -7,7 +7,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { boardClientId, boardTopic, type BoardChannel } from '../broker/contract/topics.ts';
 import { decode, encode, type BoardPayloads } from '../broker/contract/messages.ts';
-import { PAYLOAD_VERSION, type BootPhase, type OnlineStatus } from '../broker/contract/payloads.ts';
+import { PAYLOAD_VERSION, type BoardEvent, type BootPhase, type OnlineStatus } from '../broker/contract/payloads.ts';
 import type { BoardConfig } from './config.ts';
 import type { Clock } from './runtime/clock.ts';
 import type { Logger } from './runtime/log.ts';
@@ -19,6 +19,8 @@ import { createLed, type Led } from './led.ts';
 import { attachConsole, type BoardConsole } from './console.ts';
 import { openGuestService, type GuestService } from './guests/service.ts';
 import type { GuestEvent } from './guests/supervisor.ts';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const HARDWARE_GRACE_MS = 2000;
 /** Keeps a guests event well under the 64 KiB payload limit. */
@@ -61,10 +63,17 @@ export function createAgent(deps: AgentDeps): Agent {
     });
   };
 
+  /** Every event carries the same envelope; callers give what happened. */
+  const event = (body: DistributiveOmit<BoardEvent, 'v' | 'board' | 'at'>, at = clock.now()) => {
+    publish('events', { v: PAYLOAD_VERSION, board: config.board, at, ...body } as BoardEvent);
+  };
+
+  const sayPhase = (p: BootPhase) => boardConsole?.say(`deskbox: ${p.phase} at ${new Date(p.at).toISOString()}`);
+
   const phase = (name: BootPhase['phase'], at = clock.now()) => {
     phases.push({ phase: name, at });
-    boardConsole?.say(`deskbox: ${name} at ${new Date(at).toISOString()}`);
-    publish('events', { v: PAYLOAD_VERSION, board: config.board, at, type: 'boot-phase', phase: name });
+    sayPhase({ phase: name, at });
+    event({ type: 'boot-phase', phase: name }, at);
   };
 
   const status = (): OnlineStatus => ({
@@ -102,8 +111,8 @@ export function createAgent(deps: AgentDeps): Agent {
   const publishGuestEvents = (events: GuestEvent[]) => {
     for (let i = 0; i < events.length; i += GUEST_EVENTS_PER_MESSAGE) {
       const chunk = events.slice(i, i + GUEST_EVENTS_PER_MESSAGE);
-      publish('events', {
-        v: PAYLOAD_VERSION, board: config.board, at: clock.now(), type: 'guests',
+      event({
+        type: 'guests',
         booted: chunk.flatMap((e) => (e.type === 'booted' ? [{ id: e.id, bootMs: Math.round(e.bootMs * 10) / 10 }] : [])),
         exited: chunk.flatMap((e) => (e.type === 'exited' ? [{ id: e.id, restarts: e.restarts }] : [])),
         failed: chunk.flatMap((e) => (e.type === 'failed' ? [{ id: e.id, error: e.error.slice(0, 200) }] : [])),
@@ -115,7 +124,7 @@ export function createAgent(deps: AgentDeps): Agent {
     const decoded = decode('cmd', payload);
     if (!decoded.ok) {
       logger.warn('malformed command dropped', { topic: topic('cmd'), reason: decoded.reason });
-      publish('events', { v: PAYLOAD_VERSION, board: config.board, at: clock.now(), type: 'payload-rejected', topic: topic('cmd'), reason: decoded.reason });
+      event({ type: 'payload-rejected', topic: topic('cmd'), reason: decoded.reason });
       publish('reply', errorReply(salvageId(payload), 'bad-request', decoded.reason));
       return;
     }
@@ -129,7 +138,7 @@ export function createAgent(deps: AgentDeps): Agent {
     // Guest counts just changed: watchers should not wait a telemetry period to see it.
     if (reply.ok && decoded.value.op.startsWith('guests.')) publishTelemetry();
     if (!reply.ok) {
-      publish('events', { v: PAYLOAD_VERSION, board: config.board, at: clock.now(), type: 'command-failed', op: decoded.value.op.slice(0, 64), code: reply.error.code, message: reply.error.message.slice(0, 500) });
+      event({ type: 'command-failed', op: decoded.value.op.slice(0, 64), code: reply.error.code, message: reply.error.message.slice(0, 500) });
     }
   };
 
@@ -173,7 +182,7 @@ export function createAgent(deps: AgentDeps): Agent {
         status: () => JSON.stringify(status()),
       }, (err) => logger.warn('console write failed', { error: err.message }));
       boardConsole.say(`deskbox agent ${deps.version} on ${config.board} (desk ${config.desk})`);
-      for (const p of phases) boardConsole.say(`deskbox: ${p.phase} at ${new Date(p.at).toISOString()}`);
+      phases.forEach(sayPhase);
     }
     await sampler.sample();
   };

@@ -43,7 +43,7 @@ function hasCrun(): boolean {
 
 async function openRuntime(kind: GuestsConfig['runtime'], maxConcurrent: number, deps: RuntimeDeps): Promise<GuestRuntime> {
   const useCrun = kind === 'crun' || (kind === 'auto' && hasCrun());
-  return useCrun ? createCrunRuntime(deps) : createProcessRuntime(deps);
+  return useCrun ? createCrunRuntime({ ...deps, maxConcurrent }) : createProcessRuntime(deps);
 }
 
 export async function openGuestService(deps: GuestServiceDeps) {

@@ -8,7 +8,6 @@ import { rm } from 'node:fs/promises';
 export interface ControlHandlers {
   status(): unknown;
   power(board: string, action: string): Promise<unknown>;
-  shutdown(): void;
 }
 
 export class ControlError extends Error {
@@ -43,10 +42,6 @@ export async function startControlServer(socketPath: string, handlers: ControlHa
         const body = await readBody(req);
         if (typeof body.board !== 'string' || typeof body.action !== 'string') throw new ControlError('power needs board and action');
         return reply(200, await handlers.power(body.board, body.action));
-      }
-      if (req.method === 'POST' && req.url === '/shutdown') {
-        reply(202, { ok: true });
-        return handlers.shutdown();
       }
       throw new ControlError(`no such control endpoint ${req.method} ${req.url}`, 404);
     })().catch((err: Error) => reply(err instanceof ControlError ? err.status : 500, { error: err.message }));

@@ -5,10 +5,8 @@
  */
 import type { BoardProcesses } from './board-processes.ts';
 import type { SimBoard } from './sim-board.ts';
-import { createCpuSampler, modelPower } from './power-model.ts';
+import { POWER_OFF, createCpuSampler, modelPower } from './power-model.ts';
 import type { Logger } from '../../board/runtime/log.ts';
-
-const OFF = { watts: 0, volts: 0, amps: 0 };
 
 export function startPowerLoop(procs: BoardProcesses, boards: Map<string, SimBoard>, logger: Logger, periodMs = 1000) {
   const samplers = new Map<number, ReturnType<typeof createCpuSampler>>();
@@ -19,7 +17,7 @@ export function startPowerLoop(procs: BoardProcesses, boards: Map<string, SimBoa
     try {
       const live = new Set<number>();
       await Promise.all(procs.groups().map(async (g) => {
-        let reading = OFF;
+        let reading = POWER_OFF;
         if (g.pid !== undefined) {
           live.add(g.pid);
           let sampler = samplers.get(g.pid);

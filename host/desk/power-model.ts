@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
 import type { PowerReading } from '../../board/hal/power/binding.ts';
 
+/** What the sensor of a board without power reads. */
+export const POWER_OFF: PowerReading = Object.freeze({ watts: 0, volts: 0, amps: 0 });
+
 export interface PowerModelInput {
   /** Host CPU share of the board's process since the last sample; may exceed 1 on many cores. */
   cpuFraction: number;

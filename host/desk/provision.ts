@@ -37,7 +37,6 @@ async function ensureUser(store: UserStore, principal: Principal, file: string):
   const known = await readSecret(file);
   if (known && store.get(principal.username)?.role === principal.role) return;
   const password = known ?? randomBytes(18).toString('base64url');
-  await mkdir(dirname(file), { recursive: true });
   if (!known) await writeFileAtomic(file, password + '\n', { durable: true, mode: 0o600 });
   store.put(await newUser(principal, password));
 }

@@ -9,7 +9,7 @@ import type { DeskFile } from './desk-file.ts';
 import type { DeskLayout } from './layout.ts';
 import { writeJsonAtomic } from './files.ts';
 import { openPtyPair } from './pty-pair.ts';
-import { createHwmonWriter } from './power-model.ts';
+import { POWER_OFF, createHwmonWriter } from './power-model.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import type { BoardConfig } from '../../board/config.ts';
 import type { Logger } from '../../board/runtime/log.ts';
@@ -24,7 +24,7 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
   const paths = layout.board(id);
   await Promise.all([mkdir(paths.hwmonDir, { recursive: true }), mkdir(paths.gpioDir, { recursive: true }), mkdir(paths.consoleDir, { recursive: true })]);
   const hwmon = createHwmonWriter(paths.hwmonDir, 'ina219');
-  await hwmon.write({ watts: 0, volts: 0, amps: 0 });
+  await hwmon.write(POWER_OFF);
   const pty = await openPtyPair(paths.consoleDir, 'tty');
   const log = await open(paths.consoleLog, 'a');
   const hostEnd = await serialportBinding().open(pty.hostPath, { baudRate: 115200 });

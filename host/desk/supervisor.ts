@@ -4,6 +4,7 @@
  * It runs until told to stop, then takes everything it started down with it.
  */
 import { mkdir, rm } from 'node:fs/promises';
+import pLimit from 'p-limit';
 import type { Logger } from '../../board/runtime/log.ts';
 import { deskLayout, type DeskLayout } from './layout.ts';
 import { existsSync } from 'node:fs';
@@ -65,7 +66,9 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
 
     const boards = new Map<string, SimBoard>();
     cleanups.push(() => Promise.all([...boards.values()].map((b) => b.close())).then(() => undefined));
-    for (const id of desk.boards) boards.set(id, await prepareSimBoard(layout, desk, id, url, logger.child(id)));
+    // Each board waits on its own socat pty pair: prepare several at once, a few at a time.
+    const prepare = pLimit(8);
+    await Promise.all(desk.boards.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, url, logger.child(id))))));
 
     const procs = createBoardProcesses(groupBoards(desk.boards, desk.boardsPerProcess, (b) => layout.board(b).configFile), {
       agentBundle: opts.agentBundle,
@@ -88,7 +91,6 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
         await power.refresh();
         return state;
       },
-      shutdown: () => stop(),
     });
     cleanups.push(() => new Promise<void>((resolve) => control.close(() => resolve())));
     cleanups.push(() => rm(layout.controlSocket, { force: true }));
