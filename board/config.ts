@@ -6,17 +6,13 @@ import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
 import { isValidId } from '../broker/contract/topics.ts';
 import { describeIssues } from '../broker/contract/messages.ts';
+import { ARCHES } from '../images/format/manifest.ts';
 
 const id = v.pipe(v.string(), v.check(isValidId, 'must be 1-63 of A-Z a-z 0-9 _ . - starting alphanumeric'));
 const seconds = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
-const GuestsSchema = v.object({
-  /** `auto`: crun where it and root are available, else plain processes (no isolation). */
-  runtime: v.optional(v.picklist(['auto', 'crun', 'process']), 'auto'),
-  /** RAM-backed (tmpfs) folder for bundles, runtime state and the readiness FIFO. */
-  stateDir: v.string(),
-  /** Folder of images: `<imagesDir>/<name>/rootfs`, shared read-only by all guests. */
-  imagesDir: v.string(),
+/** Guest limits: the same on every board of an image, so a board image may set them. */
+const guestLimits = {
   maxGuests: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(9999)), 1024),
   maxParallel: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64)), 4),
   profile: v.optional(v.picklist(['light', 'full']), 'light'),
@@ -27,6 +23,14 @@ const GuestsSchema = v.object({
     backoffBaseMs: v.pipe(v.number(), v.minValue(0)),
     backoffMaxMs: v.pipe(v.number(), v.minValue(0)),
   }), { mode: 'on-failure', maxRestarts: 5, backoffBaseMs: 1000, backoffMaxMs: 60_000 }),
+};
+
+const GuestsSchema = v.object({
+  /** `auto`: crun where it and root are available, else plain processes (no isolation). */
+  runtime: v.optional(v.picklist(['auto', 'crun', 'process']), 'auto'),
+  /** RAM-backed (tmpfs) folder for bundles, runtime state and the readiness FIFO. */
+  stateDir: v.string(),
+  ...guestLimits,
 });
 export type GuestsConfig = v.InferOutput<typeof GuestsSchema>;
 
@@ -55,6 +59,31 @@ export const BoardConfigSchema = v.object({
     consoleBaud: v.optional(v.number(), 115200),
   }),
   guests: v.optional(GuestsSchema),
+  images: v.optional(v.object({
+    /** The content-addressed image store (docs/images.md), on the board's flash. */
+    storeDir: v.string(),
+    /** Public keys (`ed25519:<base64>`) whose signatures this board accepts. */
+    trustedKeys: v.array(v.string()),
+    /** What the board's CPU runs; defaults to the agent's own. */
+    arch: v.optional(v.picklist(ARCHES)),
+    /** Board images name the board type they are for. */
+    boardType: v.optional(id, 'sim'),
+  })),
+  /** Written by the boot ROM before the agent starts: which slot and image it booted. */
+  bootInfo: v.optional(v.string()),
+});
+
+/**
+ * What a board image may set for all its boards (docs/images.md, `board.config`). Layering:
+ * built-in defaults < the image's defaults < the board's own file.
+ */
+export const ImageDefaultsSchema = v.strictObject({
+  keepaliveS: v.optional(seconds(1, 600)),
+  telemetryPeriodS: v.optional(seconds(1, 3600)),
+  samplePeriodS: v.optional(seconds(1, 60)),
+  guests: v.optional(v.strictObject(Object.fromEntries(Object.entries(guestLimits).map(([k, s]) => [k, v.optional(s.wrapped)])) as {
+    [K in keyof typeof guestLimits]: v.OptionalSchema<(typeof guestLimits)[K]['wrapped'], undefined>
+  })),
 });
 
 export type BoardConfig = v.InferOutput<typeof BoardConfigSchema>;
@@ -66,12 +95,33 @@ export class ConfigError extends Error {
   }
 }
 
-export async function loadBoardConfig(file: string): Promise<BoardConfig> {
-  let json: unknown;
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** The board's own values win; objects merge key by key. */
+function layer(under: unknown, over: unknown): unknown {
+  if (!isPlainObject(under) || !isPlainObject(over)) return over === undefined ? under : over;
+  const out: Record<string, unknown> = { ...under };
+  for (const [k, val] of Object.entries(over)) out[k] = layer(under[k], val);
+  return out;
+}
+
+async function readJson(file: string): Promise<unknown> {
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
+    return JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
     throw new ConfigError(file, (err as Error).message);
+  }
+}
+
+/** `defaultsFile`: the board defaults of the image the board booted, if it has any. */
+export async function loadBoardConfig(file: string, defaultsFile?: string): Promise<BoardConfig> {
+  let json = await readJson(file);
+  if (defaultsFile) {
+    const defaults = v.safeParse(ImageDefaultsSchema, await readJson(defaultsFile));
+    if (!defaults.success) throw new ConfigError(defaultsFile, describeIssues(defaults.issues));
+    json = layer(defaults.output, json);
   }
   const parsed = v.safeParse(BoardConfigSchema, json);
   if (!parsed.success) throw new ConfigError(file, describeIssues(parsed.issues));

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { createAgent, type Agent } from './agent.ts';
 import { loadBoardConfig, readPassword } from './config.ts';
+import { readBootInfo } from './flash/boot-info.ts';
 import { openBoardHardware } from './hardware.ts';
 import { systemClock } from './runtime/clock.ts';
 import { stderrLogger } from './runtime/log.ts';
@@ -21,8 +22,11 @@ async function main(): Promise<void> {
   const clock = systemClock();
   const agents: Agent[] = [];
   for (const file of files) {
-    const config = await loadBoardConfig(file);
+    let config = await loadBoardConfig(file);
     const logger = stderrLogger(`board:${config.board}`);
+    // The boot ROM says which image this agent came from; that image's defaults sit under the board's own file.
+    const bootInfo = config.bootInfo ? await readBootInfo(config.bootInfo).catch((e: Error) => { logger.warn('no boot info', { error: e.message }); return undefined; }) : undefined;
+    if (bootInfo?.defaults) config = await loadBoardConfig(file, bootInfo.defaults);
     agents.push(createAgent({
       config,
       password: await readPassword(config.broker.passwordFile),

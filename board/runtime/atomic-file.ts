@@ -31,3 +31,49 @@ export async function writeFileAtomic(path: string, data: string | Buffer, opts:
     throw e;
   }
 }
+
+export interface AtomicFile {
+  /** The temporary file being filled; gets the final name only on commit. */
+  readonly tmpPath: string;
+  write(data: Buffer): Promise<void>;
+  /** fsync, rename over `path`, fsync the folder: after this the new file survives a power cut. */
+  commit(): Promise<void>;
+  /** Drops the temporary file; safe to call after a failed write or twice. */
+  abort(): Promise<void>;
+}
+
+/** The streaming form of writeFileAtomic, for files too big to hold in memory (images, slots). */
+export async function openAtomicFile(path: string, mode = 0o644): Promise<AtomicFile> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmpPath = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fh = await open(tmpPath, 'wx', mode);
+  let closed = false;
+  const close = async () => {
+    if (!closed) { closed = true; await fh.close(); }
+  };
+  return {
+    tmpPath,
+    async write(data) {
+      await fh.write(data);
+    },
+    async commit() {
+      await fh.sync();
+      await close();
+      await rename(tmpPath, path);
+      await fsyncPath(dirname(path));
+    },
+    async abort() {
+      await close().catch(() => undefined);
+      await rm(tmpPath, { force: true });
+    },
+  };
+}
+
+export async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

@@ -12,7 +12,7 @@ const epochMs = v.pipe(v.number(), v.integer(), v.minValue(0));
 const finite = v.pipe(v.number(), v.finite());
 const nonNegative = v.pipe(v.number(), v.finite(), v.minValue(0));
 
-const ERROR_CODES_LIST = ['bad-request', 'unknown-op', 'bad-args', 'failed', 'busy'] as const;
+const ERROR_CODES_LIST = ['bad-request', 'unknown-op', 'bad-args', 'failed', 'busy', 'in-use', 'bad-image'] as const;
 
 export const BOOT_PHASES = ['power-on', 'agent-start', 'broker-connected', 'ready'] as const;
 export const BootPhaseSchema = v.object({ phase: v.picklist(BOOT_PHASES), at: epochMs });
@@ -36,6 +36,13 @@ export const OnlineStatusSchema = v.object({
   hardware: v.optional(HardwareSchema),
   /** Which guest runtime the board uses: `crun` (containers) or `process` (no isolation). */
   guestRuntime: v.optional(v.picklist(['crun', 'process'])),
+  /** The board image the board booted and its slot (docs/images.md); absent if not booted from a slot. */
+  image: v.optional(v.object({
+    slot: v.picklist(['a', 'b']),
+    name: v.string(),
+    version: v.string(),
+    sha256: v.string(),
+  })),
 });
 
 /** The last will: written at connect time, so it can only say who and why. */
@@ -92,6 +99,17 @@ export const EventSchema = v.variant('type', [
     booted: v.array(v.object({ id: v.string(), bootMs: nonNegative })),
     exited: v.array(v.object({ id: v.string(), restarts: nonNegative })),
     failed: v.array(v.object({ id: v.string(), error: v.string() })),
+  }),
+  /** The board's image store changed: images installed, refs removed, blobs collected. */
+  v.object({
+    v: version,
+    board: v.string(),
+    at: epochMs,
+    type: v.literal('images'),
+    installed: v.array(v.object({ name: v.string(), version: v.string(), sha256: v.string(), origin: v.picklist(['install', 'board-image']) })),
+    removed: v.array(v.string()),
+    collected: v.array(v.string()),
+    freedBytes: nonNegative,
   }),
 ]);
 export type BoardEvent = v.InferOutput<typeof EventSchema>;

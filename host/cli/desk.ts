@@ -4,7 +4,6 @@ import { deskDown, deskUp } from '../desk/up.ts';
 import { DEFAULT_STATE_DIR, deskLayout } from '../desk/layout.ts';
 import { controlRequest } from '../desk/control.ts';
 import { runSupervisor } from '../desk/supervisor.ts';
-import { agentBundlePath } from '../desk/paths.ts';
 import { stderrLogger } from '../../board/runtime/log.ts';
 import { stateOption } from './options.ts';
 import { action, invokedAs, printJson } from './run.ts';
@@ -31,6 +30,7 @@ export function registerDesk(program: Command): void {
     .option('--restart-delay <s>', 'seconds before a crashed agent restarts (0: never)', int('--restart-delay', 0), 2)
     .addOption(new Option('--guest-runtime <kind>', 'crun containers, or plain processes (no isolation); auto: crun where it and root are there').choices(['auto', 'crun', 'process']).default('auto'))
     .option('--max-guests <n>', 'guests a board may run at most', int('--max-guests', 0), 1024)
+    .option('--board-image <file>', 'board image to program into the boards (default: one built from this deskbox, signed with the desk key)')
     .option('--timeout <s>', 'give up if boards are not all online by then', int('--timeout', 1), 60)
     .option('--json', 'print the result as JSON')
     .action(action(async (o) => {
@@ -38,7 +38,7 @@ export function registerDesk(program: Command): void {
       const result = await deskUp({
         state: o.state, desk: o.desk, boards: o.boards, boardsPerProcess: o.boardsPerProcess, host: '127.0.0.1',
         port: o.port, wsPort: o.wsPort, keepaliveS: o.keepalive, telemetryPeriodS: o.telemetryPeriod,
-        restartDelayS: o.restartDelay, timeoutS: o.timeout, guestRuntime: o.guestRuntime, maxGuestsPerBoard: o.maxGuests,
+        restartDelayS: o.restartDelay, timeoutS: o.timeout, guestRuntime: o.guestRuntime, maxGuestsPerBoard: o.maxGuests, boardImage: o.boardImage,
         onProgress: tty ? (n: number, total: number) => process.stderr.write(`\rboards online: ${n}/${total}`) : undefined,
       });
       if (tty) process.stderr.write('\n');
@@ -48,6 +48,7 @@ export function registerDesk(program: Command): void {
       const at = o.state === (process.env.DESKBOX_STATE ?? DEFAULT_STATE_DIR) ? '' : ` --state ${o.state}`;
       process.stdout.write([
         `desk ${result.desk} is up: ${result.online}/${result.boards} boards online in ${(result.msToAllOnline / 1000).toFixed(2)} s`,
+        `  image      ${result.image.file} (${result.image.sha256.slice(0, 12)}; programmed into ${result.image.programmed} board${result.image.programmed === 1 ? '' : 's'} now)`,
         `  broker     ${result.broker.url}${result.broker.ws ? `  (WebSocket ${result.broker.ws})` : ''}`,
         `  watch      mosquitto_sub -h ${hostname} -p ${port} -u ${result.monitor.user} -P '${result.monitor.password}' -t 'deskbox/#' -v`,
         `  boards     ${me} boards${at}   |   ${me} monitor${at}`,
@@ -75,7 +76,9 @@ export function registerDesk(program: Command): void {
       if (o.json) return printJson(status);
       process.stdout.write(`desk ${status.desk}: supervisor pid ${status.pid}, broker ${status.broker.url}\n`);
       for (const g of status.groups) {
-        process.stdout.write(`  ${g.name.padEnd(12)} power ${g.power.padEnd(3)}  pid ${String(g.pid ?? '-').padEnd(8)} restarts ${g.restarts}${g.lastExit ? `  last exit: ${g.lastExit}` : ''}\n`);
+        const pids = g.processes.map((p) => p.pid).join(',') || '-';
+        process.stdout.write(`  ${g.name.padEnd(12)} power ${g.power.padEnd(3)}  pid ${pids.padEnd(8)} restarts ${g.restarts}${g.lastExit ? `  last exit: ${g.lastExit}` : ''}\n`);
+        for (const [b, why] of Object.entries(g.dark)) process.stdout.write(`    ${b} dark: ${why}\n`);
       }
     }));
 
@@ -87,13 +90,14 @@ export function registerDesk(program: Command): void {
     .action(action(async (board: string, act: string, o) => {
       const state = await controlRequest<GroupState>(deskLayout(o.state).controlSocket, 'POST', '/power', { board, action: act });
       if (o.json) return printJson(state);
-      process.stdout.write(`${state.boards.join(', ')}: power ${state.power}${state.pid ? ` (pid ${state.pid})` : ''}\n`);
+      const pids = state.processes.map((p) => p.pid).join(',');
+      process.stdout.write(`${state.boards.join(', ')}: power ${state.power}${pids ? ` (pid ${pids})` : ''}\n`);
+      for (const [b, why] of Object.entries(state.dark)) process.stdout.write(`  ${b} dark: ${why}\n`);
     }));
 
   stateOption(desk.command('supervise', { hidden: true }))
     .description('run the desk supervisor in the foreground (desk up starts it in the background)')
-    .option('--agent <file>', 'board agent bundle to run')
     .action(action(async (o) => {
-      await runSupervisor({ stateDir: o.state, agentBundle: o.agent ?? agentBundlePath(), logger: stderrLogger('desk') });
+      await runSupervisor({ stateDir: o.state, logger: stderrLogger('desk') });
     }));
 }

@@ -1,7 +1,9 @@
 /**
- * The simulated desk's power switches: each group of boards is one OS process running the
- * board bundle. Powering a group on spawns it; off stops it; a process that dies on its own
- * is restarted after a delay, as a real board's init would restart its agent.
+ * The simulated desk's power switches: each group of boards is powered together. Powering a
+ * group on runs each board's boot ROM and then the agents they booted, one OS process per
+ * distinct agent (normally one per group; two while a re-flash is half-way through a
+ * group); off stops them; an agent process that dies on its own is started again after a
+ * delay, as a board's init would restart its agent (its guests keep running meanwhile).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
@@ -21,20 +23,26 @@ export interface GroupState {
   name: string;
   boards: string[];
   power: 'on' | 'off';
-  pid?: number;
+  /** The agent processes and the boards each hosts. */
+  processes: { pid: number; boards: string[] }[];
+  /** Boards that did not boot, with the boot ROM's reason. */
+  dark: Record<string, string>;
   poweredOnAt?: number;
   restarts: number;
   lastExit?: string;
 }
 
-interface Running extends GroupState {
+interface Running extends Omit<GroupState, 'processes'> {
   group: BoardGroup;
-  child?: ChildProcess;
-  restartTimer?: NodeJS.Timeout;
+  children: { child: ChildProcess; boards: string[] }[];
+  /** Bumped by every power change, so a boot or restart that finishes after one is dropped. */
+  epoch: number;
+  restartTimers: Set<NodeJS.Timeout>;
 }
 
 export interface BoardProcessesOptions {
-  agentBundle: string;
+  /** The board's boot ROM: the agent file to run for it, or a thrown reason it stays dark. */
+  boot(board: string): Promise<string>;
   logsDir: string;
   /** Seconds before a crashed agent is started again; 0 leaves it down. */
   restartDelayS: number;
@@ -45,70 +53,93 @@ export interface BoardProcessesOptions {
 const STOP_GRACE_MS = 60_000;
 
 export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesOptions) {
-  const states = new Map<string, Running>(groups.map((g) => [g.name, { group: g, name: g.name, boards: g.boards, power: 'off', restarts: 0 }]));
+  const states = new Map<string, Running>(groups.map((g) => [g.name, { group: g, name: g.name, boards: g.boards, power: 'off', children: [], dark: {}, restarts: 0, epoch: 0, restartTimers: new Set() }]));
   const byBoard = new Map<string, Running>();
   for (const s of states.values()) for (const b of s.boards) byBoard.set(b, s);
 
-  const launch = (s: Running) => {
+  const spawnAgent = (s: Running, agentFile: string, boards: string[]) => {
     const log = openSync(join(opts.logsDir, `agent-${s.name}.log`), 'a');
-    const args = [...AGENT_NODE_FLAGS, opts.agentBundle, ...s.group.configFiles.flatMap((f) => ['--config', f])];
-    const child = spawn(process.execPath, args, {
+    const configs = boards.map((b) => s.group.configFiles[s.boards.indexOf(b)]!);
+    const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, agentFile, ...configs.flatMap((f) => ['--config', f])], {
       env: { ...process.env, DESKBOX_POWER_ON_AT: String(s.poweredOnAt) },
       stdio: ['ignore', log, log],
     });
     closeSync(log);
-    s.child = child;
-    s.pid = child.pid;
+    const entry = { child, boards };
+    s.children.push(entry);
     child.on('exit', (code, signal) => {
-      s.child = undefined;
-      s.pid = undefined;
+      s.children = s.children.filter((c) => c !== entry);
       s.lastExit = signal ? `signal ${signal}` : `code ${code}`;
       if (s.power === 'off') return;
       opts.logger.warn('board process died', { group: s.name, exit: s.lastExit });
       if (opts.restartDelayS > 0) {
-        s.restartTimer = setTimeout(() => {
-          s.restartTimer = undefined;
-          if (s.power === 'on' && !s.child) { s.restarts++; launch(s); }
+        const epoch = s.epoch;
+        const timer = setTimeout(() => {
+          s.restartTimers.delete(timer);
+          if (s.power !== 'on' || s.epoch !== epoch) return;
+          s.restarts++;
+          spawnAgent(s, agentFile, boards);
         }, opts.restartDelayS * 1000);
+        s.restartTimers.add(timer);
       }
     });
   };
 
-  const stopChild = (s: Running) => new Promise<void>((resolve) => {
-    clearTimeout(s.restartTimer);
-    s.restartTimer = undefined;
-    const child = s.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-    const force = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-    child.once('exit', () => { clearTimeout(force); resolve(); });
-    child.kill('SIGTERM');
-  });
+  const launch = async (s: Running) => {
+    const epoch = s.epoch;
+    s.dark = {};
+    const byAgent = new Map<string, string[]>();
+    await Promise.all(s.boards.map(async (b) => {
+      try {
+        const agent = await opts.boot(b);
+        byAgent.set(agent, [...(byAgent.get(agent) ?? []), b]);
+      } catch (e) {
+        s.dark[b] = (e as Error).message;
+      }
+    }));
+    if (epoch !== s.epoch || s.power !== 'on') return;
+    for (const [agent, boards] of byAgent) spawnAgent(s, agent, s.boards.filter((b) => boards.includes(b)));
+  };
 
-  const powerOn = (s: Running) => {
-    if (s.power === 'on' && s.child) return;
+  const stopChildren = async (s: Running) => {
+    for (const t of s.restartTimers) clearTimeout(t);
+    s.restartTimers.clear();
+    await Promise.all(s.children.map(({ child }) => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const force = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      child.once('exit', () => { clearTimeout(force); resolve(); });
+      child.kill('SIGTERM');
+    })));
+  };
+
+  const powerOn = async (s: Running) => {
+    if (s.power === 'on' && (s.children.length > 0 || s.restartTimers.size > 0)) return;
     s.power = 'on';
+    s.epoch++;
     s.poweredOnAt = Date.now();
-    launch(s);
+    await launch(s);
   };
 
   const powerOff = async (s: Running) => {
     s.power = 'off';
-    await stopChild(s);
+    s.epoch++;
+    await stopChildren(s);
   };
 
   const view = (s: Running): GroupState => ({
-    name: s.name, boards: s.boards, power: s.power, pid: s.pid, poweredOnAt: s.poweredOnAt, restarts: s.restarts, lastExit: s.lastExit,
+    name: s.name, boards: s.boards, power: s.power, dark: s.dark, poweredOnAt: s.poweredOnAt, restarts: s.restarts, lastExit: s.lastExit,
+    processes: s.children.filter((c) => c.child.pid !== undefined).map((c) => ({ pid: c.child.pid!, boards: c.boards })),
   });
 
   return {
     groups: () => [...states.values()].map(view),
     group: (board: string) => byBoard.get(board) && view(byBoard.get(board)!),
-    powerOnAll: () => { for (const s of states.values()) powerOn(s); },
+    powerOnAll: () => Promise.all([...states.values()].map(powerOn)).then(() => undefined),
     async power(board: string, action: PowerAction): Promise<GroupState> {
       const s = byBoard.get(board);
       if (!s) throw new Error(`no board "${board}" on this desk`);
       if (action !== 'on') await powerOff(s);
-      if (action !== 'off') powerOn(s);
+      if (action !== 'off') await powerOn(s);
       return view(s);
     },
     async stopAll() {

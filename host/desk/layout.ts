@@ -16,10 +16,18 @@ export interface DeskLayout {
   usersFile: string;
   brokerStore: string;
   logsDir: string;
-  /** Guest images (`<name>/rootfs`), shared read-only by every board of the desk. */
+  /** Images the desk builds for its boards: `busybox.dbi` (guest), `board.dbi` (board). */
   imagesDir: string;
+  guestImage: string;
+  boardImage: string;
+  /** The desk's signing key pair (`deskbox keys init` writes the same files). */
+  keysDir: string;
+  privateKey: string;
+  publicKey: string;
   /** RAM-backed folder for the boards' guest state (a real board's tmpfs). */
   ramDir: string;
+  /** Agents the boot ROM unpacked from board images, one folder per image payload. */
+  bootCacheDir: string;
   credential(role: 'host' | 'monitor'): string;
   board(id: string): BoardLayout;
 }
@@ -32,6 +40,12 @@ export interface BoardLayout {
   gpioDir: string;
   consoleDir: string;
   consoleLog: string;
+  /** The board's flash: A/B image slots and the boot environment. */
+  flashDir: string;
+  /** The board's image store, on its flash. */
+  storeDir: string;
+  /** Written by the boot ROM for the agent (RAM, like /run on a board). */
+  bootInfo: string;
 }
 
 /** Unix socket paths are limited to ~107 bytes; deep state folders put theirs in tmp. */
@@ -43,6 +57,7 @@ function socketPath(root: string): string {
 
 export function deskLayout(stateDir: string): DeskLayout {
   const root = resolve(stateDir);
+  const ramDir = join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `deskbox-${createHash('sha256').update(root).digest('hex').slice(0, 12)}`);
   return {
     root,
     deskFile: join(root, 'desk.json'),
@@ -53,7 +68,13 @@ export function deskLayout(stateDir: string): DeskLayout {
     brokerStore: join(root, 'broker', 'store.db'),
     logsDir: join(root, 'logs'),
     imagesDir: join(root, 'images'),
-    ramDir: join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `deskbox-${createHash('sha256').update(root).digest('hex').slice(0, 12)}`),
+    guestImage: join(root, 'images', 'busybox.dbi'),
+    boardImage: join(root, 'images', 'board.dbi'),
+    keysDir: join(root, 'keys'),
+    privateKey: join(root, 'keys', 'desk.key'),
+    publicKey: join(root, 'keys', 'desk.pub'),
+    ramDir,
+    bootCacheDir: join(ramDir, 'boot'),
     credential: (role) => join(root, 'credentials', `${role}.password`),
     board(id) {
       const dir = join(root, 'boards', id);
@@ -65,6 +86,9 @@ export function deskLayout(stateDir: string): DeskLayout {
         gpioDir: join(dir, 'hw', 'gpio'),
         consoleDir: join(dir, 'console'),
         consoleLog: join(dir, 'console.log'),
+        flashDir: join(dir, 'hw', 'flash'),
+        storeDir: join(dir, 'hw', 'flash', 'store'),
+        bootInfo: join(ramDir, 'boot-info', `${id}.json`),
       };
     },
   };

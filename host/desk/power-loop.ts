@@ -17,15 +17,15 @@ export function startPowerLoop(procs: BoardProcesses, boards: Map<string, SimBoa
     try {
       const live = new Set<number>();
       await Promise.all(procs.groups().map(async (g) => {
-        let reading = POWER_OFF;
-        if (g.pid !== undefined) {
-          live.add(g.pid);
-          let sampler = samplers.get(g.pid);
-          if (!sampler) samplers.set(g.pid, (sampler = createCpuSampler(g.pid)));
+        const readings = new Map(g.boards.map((b) => [b, POWER_OFF]));
+        await Promise.all(g.processes.map(async (p) => {
+          live.add(p.pid);
+          let sampler = samplers.get(p.pid);
+          if (!sampler) samplers.set(p.pid, (sampler = createCpuSampler(p.pid)));
           const cpu = await sampler.sample().catch(() => 0);
-          reading = modelPower({ cpuFraction: cpu / g.boards.length });
-        }
-        await Promise.all(g.boards.map((b) => boards.get(b)?.hwmon.write(reading)));
+          for (const b of p.boards) readings.set(b, modelPower({ cpuFraction: cpu / p.boards.length }));
+        }));
+        await Promise.all([...readings].map(([b, reading]) => boards.get(b)?.hwmon.write(reading)));
       }));
       for (const pid of samplers.keys()) if (!live.has(pid)) samplers.delete(pid);
     } catch (err) {

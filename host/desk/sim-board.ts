@@ -3,6 +3,7 @@
  * serial console on a real pty pair whose host end the desk captures into console.log.
  * The board's own config points its real bindings at these.
  */
+import { constants } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeskFile } from './desk-file.ts';
@@ -14,15 +15,22 @@ import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import type { BoardConfig } from '../../board/config.ts';
 import type { Logger } from '../../board/runtime/log.ts';
 
-export interface SimBoard {
-  id: string;
-  hwmon: ReturnType<typeof createHwmonWriter>;
+export interface BootConsole {
+  say(line: string): void;
   close(): Promise<void>;
 }
 
-export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: string, brokerUrl: string, logger: Logger): Promise<SimBoard> {
+export interface SimBoard {
+  id: string;
+  hwmon: ReturnType<typeof createHwmonWriter>;
+  /** The board end of the console, for the boot ROM's lines before the agent owns it. */
+  openBootConsole(): Promise<BootConsole>;
+  close(): Promise<void>;
+}
+
+export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: string, brokerUrl: string, trustedKey: string, logger: Logger): Promise<SimBoard> {
   const paths = layout.board(id);
-  await Promise.all([mkdir(paths.hwmonDir, { recursive: true }), mkdir(paths.gpioDir, { recursive: true }), mkdir(paths.consoleDir, { recursive: true })]);
+  await Promise.all([paths.hwmonDir, paths.gpioDir, paths.consoleDir, paths.flashDir].map((d) => mkdir(d, { recursive: true })));
   const hwmon = createHwmonWriter(paths.hwmonDir, 'ina219');
   await hwmon.write(POWER_OFF);
   const pty = await openPtyPair(paths.consoleDir, 'tty');
@@ -40,15 +48,30 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
     samplePeriodS: 1,
     hardware: { power: paths.hwmonDir, gpio: `sim:${paths.gpioDir}`, gpioLines: {}, console: pty.boardPath, consoleBaud: 115200 },
     guests: {
-      runtime: desk.guests.runtime, stateDir: join(layout.ramDir, id), imagesDir: layout.imagesDir,
+      runtime: desk.guests.runtime, stateDir: join(layout.ramDir, id),
       maxGuests: desk.guests.maxPerBoard, maxParallel: 4, profile: 'light', stopGraceMs: 2000,
       restart: { mode: 'on-failure', maxRestarts: 5, backoffBaseMs: 1000, backoffMaxMs: 60_000 },
     },
+    images: { storeDir: paths.storeDir, trustedKeys: [trustedKey], boardType: 'sim' },
+    bootInfo: paths.bootInfo,
   };
   await writeJsonAtomic(paths.configFile, config);
   return {
     id,
     hwmon,
+    async openBootConsole() {
+      const fh = await open(pty.boardPath, constants.O_WRONLY | constants.O_NOCTTY);
+      let pending = Promise.resolve();
+      return {
+        say(line) {
+          pending = pending.then(() => fh.write(`${line}\r\n`)).then(() => undefined, (err: Error) => logger.warn('boot console write failed', { board: id, error: err.message }));
+        },
+        async close() {
+          await pending;
+          await fh.close();
+        },
+      };
+    },
     async close() {
       await hostEnd.close().catch(() => undefined);
       await pty.close();

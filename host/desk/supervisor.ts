@@ -7,9 +7,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { Logger } from '../../board/runtime/log.ts';
 import { deskLayout, type DeskLayout } from './layout.ts';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildBusyboxRootfs, defaultBusyboxPath } from '../../images/busybox-rootfs.ts';
+import { join, dirname } from 'node:path';
+import { openFlashSlots } from '../../board/flash/slots.ts';
+import { loadPublicKey } from '../../images/format/keys.ts';
+import { bootBoard } from './boot-rom.ts';
+import { SIM_BOARD_TYPE } from './desk-images.ts';
+import { packageRoot } from './paths.ts';
 import { readDeskFile, type RunFile } from './desk-file.ts';
 import { writeJsonAtomic } from './files.ts';
 import { startDeskBroker } from './desk-broker.ts';
@@ -20,24 +23,10 @@ import { ControlError, startControlServer } from './control.ts';
 
 export interface SupervisorOptions {
   stateDir: string;
-  agentBundle: string;
   logger: Logger;
 }
 
 const POWER_ACTIONS: readonly string[] = ['on', 'off', 'cycle'];
-
-/** The default guest image, built once per desk from the machine's static busybox. */
-async function ensureGuestImage(layout: DeskLayout, logger: Logger): Promise<void> {
-  const dest = join(layout.imagesDir, 'busybox', 'rootfs');
-  if (existsSync(dest)) return;
-  const busybox = defaultBusyboxPath();
-  if (!busybox) {
-    logger.warn('no static busybox found (Debian: apt install busybox-static); boards will have no guest image');
-    return;
-  }
-  const built = await buildBusyboxRootfs({ busybox, dest, logger });
-  logger.info('guest image built', { image: 'busybox', applets: built.applets, bytes: built.bytes });
-}
 
 export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
   const { logger } = opts;
@@ -56,28 +45,42 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
   };
 
   try {
-    await ensureGuestImage(layout, logger.child('images'));
-    // Guest state lives in RAM, as on a board; it goes when the desk does.
-    await mkdir(layout.ramDir, { recursive: true });
+    // Guest state and unpacked agents live in RAM, as on a board; they go when the desk does.
+    await mkdir(layout.bootCacheDir, { recursive: true });
+    await mkdir(dirname(layout.board(desk.boards[0]!).bootInfo), { recursive: true });
     cleanups.push(() => rm(layout.ramDir, { recursive: true, force: true }));
     const broker = await startDeskBroker(layout, desk, logger.child('broker'));
     cleanups.push(() => broker.close());
     const url = `mqtt://${desk.broker.host}:${broker.tcpPort}`;
 
+    // The boards' boot ROMs trust the desk's key (desk up makes it and signs the images).
+    const key = await loadPublicKey(layout.publicKey);
     const boards = new Map<string, SimBoard>();
     cleanups.push(() => Promise.all([...boards.values()].map((b) => b.close())).then(() => undefined));
     // Each board waits on its own socat pty pair: prepare several at once, a few at a time.
     const prepare = pLimit(8);
-    await Promise.all(desk.boards.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, url, logger.child(id))))));
+    await Promise.all(desk.boards.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, url, key.text, logger.child(id))))));
 
+    const nodeModules = join(packageRoot(), 'node_modules');
+    const boot = async (id: string) => {
+      const bootConsole = await boards.get(id)!.openBootConsole();
+      try {
+        const booted = await bootBoard(id, openFlashSlots(layout.board(id).flashDir), layout.board(id).bootInfo, {
+          keys: [key], boardType: SIM_BOARD_TYPE, cacheDir: layout.bootCacheDir, nodeModules, console: bootConsole.say, logger: logger.child('boot'),
+        });
+        return booted.agentFile;
+      } finally {
+        await bootConsole.close();
+      }
+    };
     const procs = createBoardProcesses(groupBoards(desk.boards, desk.boardsPerProcess, (b) => layout.board(b).configFile), {
-      agentBundle: opts.agentBundle,
+      boot,
       logsDir: layout.logsDir,
       restartDelayS: desk.restartDelayS,
       logger: logger.child('boards'),
     });
     cleanups.push(() => procs.stopAll());
-    procs.powerOnAll();
+    await procs.powerOnAll();
     const power = startPowerLoop(procs, boards, logger.child('power'));
     cleanups.push(() => power.stop());
 

@@ -13,6 +13,8 @@ import { resolveAccess } from '../client/access.ts';
 import { connectToDesk } from '../client/connect.ts';
 import { createBoardView } from '../client/board-view.ts';
 import { waitFor } from './wait.ts';
+import { prepareDeskImages } from './desk-images.ts';
+import { stderrLogger } from '../../board/runtime/log.ts';
 
 export interface UpResult {
   desk: string;
@@ -23,6 +25,7 @@ export interface UpResult {
   pid: number;
   broker: { url: string; ws: string | null };
   monitor: { user: string; password: string };
+  image: { file: string; sha256: string; programmed: number };
 }
 
 /** Starts the supervisor as its own session so it outlives the CLI; stdio goes to its log. */
@@ -58,7 +61,7 @@ async function reapCrashedDesk(layout: DeskLayout): Promise<void> {
   await rm(layout.runFile, { force: true });
 }
 
-export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS: number; onProgress?: (online: number, total: number) => void }): Promise<UpResult> {
+export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS: number; boardImage?: string; onProgress?: (online: number, total: number) => void }): Promise<UpResult> {
   const layout = deskLayout(opts.state);
   const running = await readLiveRunFile(layout);
   if (running) throw new DeskStateError(`a desk is already up in ${layout.root} (pid ${running.pid}); run deskbox desk down first`);
@@ -66,6 +69,7 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
   await mkdir(layout.root, { recursive: true });
   const desk = await provisionDesk(layout, opts);
   const t0 = performance.now();
+  const images = await prepareDeskImages(layout, desk.boards, { boardImage: opts.boardImage, logger: stderrLogger('desk:images', 'warn') });
   const pid = spawnSupervisor(layout);
   const deadline = Date.now() + opts.timeoutS * 1000;
 
@@ -95,6 +99,7 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
       pid,
       broker: { url: access.url, ws: access.wsUrl ?? null },
       monitor: { user: access.username, password: access.password },
+      image: { file: images.image, sha256: images.sha256, programmed: images.programmed.length },
     };
   } finally {
     await client.endAsync();

@@ -1,0 +1,106 @@
+/**
+ * `deskbox image build board`: the agent bundle, the board defaults and the guest images the
+ * board carries, in one file under one signed manifest (docs/images.md, "Board images").
+ * Carried guest images are checked first: a board image never smuggles in a bad one.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import * as v from 'valibot';
+import { describeIssues } from '../broker/contract/messages.ts';
+import { ImageDefaultsSchema } from '../board/config.ts';
+import type { Arch, GuestListing } from './format/manifest.ts';
+import type { PrivateKey } from './format/keys.ts';
+import type { PackSource } from './archive/pack.ts';
+import { packArchive } from './archive/pack.ts';
+import { verifyImageFile } from './verify-file.ts';
+import { writeImage, type WrittenImage } from './write-image.ts';
+
+export class BoardBuildError extends Error {
+  constructor(readonly out: string, detail: string) {
+    super(`building ${out}: ${detail}`);
+    this.name = 'BoardBuildError';
+  }
+}
+
+export const AGENT_PATH = 'agent/board.mjs';
+export const CONFIG_PATH = 'agent/config.json';
+
+export interface BoardBuildOptions {
+  out: string;
+  agent: string;
+  agentVersion: string;
+  /** Board defaults (ImageDefaultsSchema); omitted: the agent's own defaults. */
+  defaults?: unknown;
+  guests: string[];
+  type: string;
+  name: string;
+  version: string;
+  arch: Arch;
+  key?: PrivateKey;
+  created?: Date;
+}
+
+async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of createReadStream(file)) h.update(c as Buffer);
+  return h.digest('hex');
+}
+
+export async function buildBoardImage(opts: BoardBuildOptions): Promise<WrittenImage & { ms: number }> {
+  const started = performance.now();
+  const fail = (detail: string) => new BoardBuildError(opts.out, detail);
+  let config: Buffer | undefined;
+  if (opts.defaults !== undefined) {
+    const parsed = v.safeParse(ImageDefaultsSchema, opts.defaults);
+    if (!parsed.success) throw fail(`board defaults: ${describeIssues(parsed.issues)}`);
+    config = Buffer.from(JSON.stringify(parsed.output, null, 2) + '\n');
+  }
+  const agentSize = (await stat(opts.agent).catch(() => { throw fail(`agent bundle ${opts.agent} not found (run npm run build)`); })).size;
+  const listings: GuestListing[] = [];
+  const sources: PackSource[] = [
+    { path: 'agent', kind: 'directory', mode: 0o755 },
+    { path: AGENT_PATH, kind: 'file', mode: 0o644, size: agentSize, from: opts.agent },
+    { path: 'guests', kind: 'directory', mode: 0o755 },
+  ];
+  if (config) sources.push({ path: CONFIG_PATH, kind: 'file', mode: 0o644, size: config.length, data: config });
+  for (const file of opts.guests) {
+    const verdict = await verifyImageFile(file);
+    if (!verdict.ok) throw fail(`guest image ${verdict.error!.message}`);
+    const m = verdict.manifest!;
+    if (m.kind !== 'guest') throw fail(`${file} is a ${m.kind} image, not a guest image`);
+    if (m.arch !== opts.arch) throw fail(`guest image ${file} is for ${m.arch}, the board image for ${opts.arch}`);
+    if (opts.key && m.keyId === null) throw fail(`guest image ${file} is unsigned; boards refuse unsigned images`);
+    const path = `guests/${m.name}.dbi`;
+    if (listings.some((l) => l.path === path)) throw fail(`two guest images are named ${m.name}`);
+    const size = (await stat(file)).size;
+    listings.push({ path, name: m.name, version: m.version, arch: m.arch, sha256: m.payload.sha256, size });
+    sources.push({ path, kind: 'file', mode: 0o644, size, from: file });
+  }
+  const written = await writeImage({
+    out: opts.out,
+    key: opts.key,
+    created: opts.created,
+    payload: packArchive(sources),
+    fields: {
+      kind: 'board', name: opts.name, version: opts.version, arch: opts.arch,
+      board: {
+        type: opts.type,
+        agent: { path: AGENT_PATH, version: opts.agentVersion, sha256: await sha256File(opts.agent) },
+        config: config ? CONFIG_PATH : null,
+        guests: listings,
+      },
+    },
+  });
+  return { ...written, ms: performance.now() - started };
+}
+
+/** Reads board defaults from a JSON file for `--config`. */
+export async function readDefaults(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new BoardBuildError(basename(file), `board defaults ${file}: ${(e as Error).message}`);
+  }
+}
