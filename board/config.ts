@@ -87,6 +87,8 @@ export const ImageDefaultsSchema = v.strictObject({
 });
 
 export type BoardConfig = v.InferOutput<typeof BoardConfigSchema>;
+/** A config file as written: fields with defaults may be left out. */
+export type BoardConfigFile = v.InferInput<typeof BoardConfigSchema>;
 
 export class ConfigError extends Error {
   constructor(readonly file: string, reason: string) {

@@ -12,7 +12,7 @@ import { writeJsonAtomic } from './files.ts';
 import { openPtyPair } from './pty-pair.ts';
 import { POWER_OFF, createHwmonWriter } from './power-model.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
-import type { BoardConfig } from '../../board/config.ts';
+import type { BoardConfigFile } from '../../board/config.ts';
 import type { Logger } from '../../board/runtime/log.ts';
 
 export interface BootConsole {
@@ -38,19 +38,18 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
   const hostEnd = await serialportBinding().open(pty.hostPath, { baudRate: 115200 });
   // Console output is kept whole, from the first byte, so early boot output is never lost.
   hostEnd.onData((chunk) => { log.write(chunk).catch((err: Error) => logger.warn('console log write failed', { board: id, error: err.message })); });
-  const config: BoardConfig = {
+  // Only what this desk decides; the rest comes from the booted image's defaults, then the agent's.
+  const config: BoardConfigFile = {
     v: 1,
     desk: desk.desk,
     board: id,
     broker: { url: brokerUrl, username: id, passwordFile: paths.passwordFile },
     keepaliveS: desk.keepaliveS,
     telemetryPeriodS: desk.telemetryPeriodS,
-    samplePeriodS: 1,
     hardware: { power: paths.hwmonDir, gpio: `sim:${paths.gpioDir}`, gpioLines: {}, console: pty.boardPath, consoleBaud: 115200 },
     guests: {
       runtime: desk.guests.runtime, stateDir: join(layout.ramDir, id),
-      maxGuests: desk.guests.maxPerBoard, maxParallel: 4, profile: 'light', stopGraceMs: 2000,
-      restart: { mode: 'on-failure', maxRestarts: 5, backoffBaseMs: 1000, backoffMaxMs: 60_000 },
+      maxGuests: desk.guests.maxPerBoard,
     },
     images: { storeDir: paths.storeDir, trustedKeys: [trustedKey], boardType: 'sim' },
     bootInfo: paths.bootInfo,
