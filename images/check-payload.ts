@@ -35,26 +35,11 @@ export function asImageError(e: unknown, name: string): Error {
   return e instanceof ArchiveError ? new ImageError('archive', name, e.message) : (e as Error);
 }
 
-/**
- * The archive reader reports whatever stops it as an archive fault. A bad block in the payload
- * stream, or a carried image failing its own check, must keep the name of the check that failed.
- */
-function imageErrors(payload: Readable) {
-  let first: ImageError | undefined;
-  const note = (e: unknown) => { if (e instanceof ImageError) first ??= e; };
-  payload.once('error', note);
-  return {
-    noting: <A extends unknown[]>(fn: (...a: A) => Promise<void>) => (...a: A) => fn(...a).catch((e: unknown) => { note(e); throw e; }),
-    rethrow: (e: unknown, name: string): never => { throw first ?? asImageError(e, name); },
-  };
-}
-
 /** Consumes `opened.payload`; resolves with the carried guests of a board image (none for a guest image). */
 export async function checkPayload(opened: OpenedImage, opts: PayloadCheckOptions): Promise<CarriedGuest[]> {
   const { manifest } = opened.head;
   if (manifest.kind === 'guest') {
-    const seen = imageErrors(opened.payload);
-    const listed = await listArchive(opened.payload).catch((e: unknown) => seen.rethrow(e, opts.name));
+    const listed = await listArchive(opened.payload).catch((e: unknown) => { throw asImageError(e, opts.name); });
     assertArchiveCounts(manifest, listed, opts.name);
     return [];
   }
@@ -71,8 +56,7 @@ async function checkBoardPayload(opened: OpenedImage, opts: PayloadCheckOptions)
   const carried: CarriedGuest[] = [];
   let agentSha: string | undefined;
   let configSeen = false;
-  const seen = imageErrors(opened.payload);
-  const walk = walkArchive(rules, seen.noting(async ({ path, kind }, header, data) => {
+  const walk = walkArchive(rules, async ({ path, kind }, header, data) => {
     if (kind !== 'file') return;
     const entry = Readable.from(data);
     if (path === board.agent.path) {
@@ -89,9 +73,9 @@ async function checkBoardPayload(opened: OpenedImage, opts: PayloadCheckOptions)
     } else if (path === board.config) {
       configSeen = true;
     }
-  }), async () => {});
+  }, async () => {});
   const piped = pipeline(opened.payload, walk.writable).catch(() => {});
-  await walk.done.catch((e: unknown) => seen.rethrow(e, opts.name));
+  await walk.done.catch((e: unknown) => { throw asImageError(e, opts.name); });
   await piped;
   assertArchiveCounts(manifest, rules, opts.name);
   if (agentSha === undefined) throw fail(`the agent ${board.agent.path} is missing from the archive`);

@@ -5,6 +5,8 @@ import { registerBoards } from './boards.ts';
 import { registerMonitor } from './monitor.ts';
 import { registerBroker } from './broker.ts';
 import { registerGuests } from './guests.ts';
+import { registerKeys } from './keys.ts';
+import { registerImage } from './image.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
 
 const program = new Command('deskbox')
@@ -17,5 +19,7 @@ registerBoards(program);
 registerMonitor(program);
 registerBroker(program);
 registerGuests(program);
+registerKeys(program);
+registerImage(program);
 
 await program.parseAsync();

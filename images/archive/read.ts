@@ -25,13 +25,15 @@ function zeroRun(run: number, chunk: Buffer): number {
 
 /**
  * Parses tar bytes written to `writable`, checks each entry under the rules, and hands it to
- * `handle`, one at a time (what the handler leaves unread is drained). `done` carries every
- * failure as an ArchiveError naming the entry; `finish` runs after the end-of-archive marker.
+ * `handle`, one at a time (what the handler leaves unread is drained). `done` rejects with an
+ * ArchiveError naming the entry for a fault of the archive, and with the error itself when the
+ * input stream or the handler failed (a bad block upstream must keep its own name);
+ * `finish` runs after the end-of-archive marker.
  */
 export function walkArchive(rules: ArchiveRules, handle: EntryHandler, finish: () => Promise<void>): { writable: Writable; done: Promise<ExtractResult> } {
   const parser = tar.extract();
   let current = '';
-  let failure: ArchiveError | undefined;
+  let failure: Error | undefined;
   let settled = false;
   let handling = Promise.resolve();
   // The end marker is the zero run at the end of the input beyond the last entry's own zeros.
@@ -44,13 +46,14 @@ export function walkArchive(rules: ArchiveRules, handle: EntryHandler, finish: (
   const fail = (e: unknown) => {
     if (settled) return;
     settled = true;
-    failure = e instanceof ArchiveError ? e : new ArchiveError(current, `archive is truncated or corrupt: ${(e as Error).message}`);
+    failure = e as Error;
     reject(failure);
     parser.destroy(failure);
     writable.destroy(failure);
   };
 
-  parser.on('error', fail);
+  const corrupt = (e: Error) => (e instanceof ArchiveError ? e : new ArchiveError(current, `archive is truncated or corrupt: ${e.message}`));
+  parser.on('error', (e: Error) => fail(corrupt(e)));
   parser.on('entry', (header: tar.Headers, stream: Readable, next: () => void) => {
     current = header.name;
     // The parser's own error reaches `done` through its 'error' event.
@@ -97,12 +100,12 @@ export function walkArchive(rules: ArchiveRules, handle: EntryHandler, finish: (
           resolve({ entries: rules.entries, unpackedBytes: rules.unpackedBytes });
           cb();
         })
-        .catch(fail);
+        .catch((e: Error) => fail(e instanceof ArchiveError ? e : corrupt(e)));
     },
   });
   // Whoever feeds the writable may not listen for its errors; `done` carries every one of them.
   writable.on('error', () => {});
-  writable.on('close', () => fail(new ArchiveError(current, `input stopped: ${writable.errored?.message ?? 'stream destroyed'}`)));
+  writable.on('close', () => fail(writable.errored ?? new ArchiveError(current, 'input stopped before the archive ended')));
   return { writable, done };
 }
 

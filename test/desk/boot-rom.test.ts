@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPrivateKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memoryLogger } from '../../board/runtime/log.ts';
@@ -129,6 +129,20 @@ test('refuses: never flashed, wrong key, wrong board type, both slots bad; nothi
     assert.not.ok(existsSync(join(t.dir, 'cache', v1.manifest.payload.sha256)), 'a refused image is never unpacked');
     assert.ok(t.lines.includes('no bootable slot; halted'));
     assert.not.ok(existsSync(t.info), 'no boot info for a board that did not boot');
+  } finally {
+    await rm(t.dir, { recursive: true, force: true });
+  }
+});
+
+test('a damaged payload on first boot is refused as the block it is, and nothing of it is kept', async () => {
+  const t = await setup();
+  try {
+    const v1 = await boardImage(t.dir, 'v1', 'export const v = 1;\n'.repeat(20_000), { key: t.key });
+    await t.slots.install('a', v1.file);
+    await t.slots.writeEnv({ v: 1, active: 'a' });
+    await flipByte(t.slots.slotFile('a'), v1.bytes - 200_000);
+    await rejects(() => bootBoard('b01', t.slots, t.info, t.deps()), /slot a: blocks: block \d+ \(payload bytes/);
+    assert.equal(existsSync(join(t.dir, 'cache')) ? (await readdir(join(t.dir, 'cache'))) : [], [], 'no unpacked agent, no temporary folder');
   } finally {
     await rm(t.dir, { recursive: true, force: true });
   }

@@ -275,13 +275,23 @@ test('truncated, corrupt and empty input reject instead of hanging', async () =>
   assert.equal(await extractBytes(zeroTail, dest), { entries: 1, unpackedBytes: 4096 }, 'the intact archive passes');
 });
 
-test('a stopped input rejects done', async () => {
+test('a stopped input rejects done: with the input\'s own error, or as an archive fault when it just ended', async () => {
   const dest = await tempDir();
-  const { writable, done } = extractArchive(dest);
-  writable.write(Buffer.alloc(100));
-  writable.destroy(new Error('download failed'));
-  const err = await refusal(done);
-  assert.match(err.detail, /input stopped: download failed/);
+  const failed = extractArchive(dest);
+  failed.writable.write(Buffer.alloc(100));
+  const cause = new Error('download failed');
+  failed.writable.destroy(cause);
+  try {
+    await failed.done;
+    assert.unreachable('resolved');
+  } catch (e) {
+    assert.is(e, cause, 'an upstream failure keeps its identity (a bad image block stays a blocks error)');
+  }
+  const cut = extractArchive(await tempDir());
+  cut.writable.write(Buffer.alloc(100));
+  cut.writable.destroy();
+  const err = await refusal(cut.done);
+  assert.match(err.detail, /input stopped before the archive ended/);
 });
 
 test('packArchive: bad sources throw at once, an unreadable file errors the stream', async () => {
