@@ -75,7 +75,7 @@ async function crunLoop(n: number): Promise<number> {
 
 function guestsConfig(profile: 'light' | 'full', maxParallel: number): GuestsConfig {
   return {
-    runtime: 'crun', stateDir: join(ram, `${profile}-${maxParallel}`), imagesDir, maxGuests: 4096, maxParallel, profile, stopGraceMs: 500,
+    runtime: 'crun', stateDir: join(ram, `${profile}-${maxParallel}`), maxGuests: 4096, maxParallel, profile, stopGraceMs: 500,
     restart: { mode: 'never', maxRestarts: 0, backoffBaseMs: 1000, backoffMaxMs: 1000 },
   };
 }
@@ -83,6 +83,7 @@ function guestsConfig(profile: 'light' | 'full', maxParallel: number): GuestsCon
 async function deskbox(profile: 'light' | 'full', maxParallel: number, n: number, holdForMemory = false) {
   const service = await openGuestService({
     config: guestsConfig(profile, maxParallel), desk: 'bench', board: 'b01', clock: systemClock(), logger: quiet, onEvents: () => undefined,
+    resolveImage: (name) => (name === 'busybox' ? join(imagesDir, 'busybox', 'rootfs') : undefined),
   });
   try {
     const before = holdForMemory ? await settledMemAvailableMB() : 0;

@@ -19,6 +19,9 @@ import { createLed, type Led } from './led.ts';
 import { attachConsole, type BoardConsole } from './console.ts';
 import { openGuestService, type GuestService } from './guests/service.ts';
 import type { GuestEvent } from './guests/supervisor.ts';
+import { openImageService, type ImageService } from './images/service.ts';
+import { CommandError } from './command-error.ts';
+import type { BootInfo } from './flash/boot-info.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -32,6 +35,8 @@ export interface AgentDeps {
   version: string;
   /** When the board got power (from the boot ROM or the desk) and when this agent began. */
   boot: { powerOnAt?: number; agentStartAt: number };
+  /** What the boot ROM says it booted (slot, image); absent when the agent was started directly. */
+  bootInfo?: BootInfo;
   openHardware(): Promise<BoardHardware>;
   clock: Clock;
   scheduler: Scheduler;
@@ -54,6 +59,7 @@ export function createAgent(deps: AgentDeps): Agent {
   let led: Led | undefined;
   let boardConsole: BoardConsole | undefined;
   let guests: GuestService | undefined;
+  let images: ImageService | undefined;
   let seq = 0;
   const bootedAt = deps.boot.powerOnAt ?? deps.boot.agentStartAt;
 
@@ -87,6 +93,7 @@ export function createAgent(deps: AgentDeps): Agent {
     phases: [...phases],
     ...(hw ? { hardware: hw.describe() } : {}),
     ...(guests ? { guestRuntime: guests.runtime } : {}),
+    ...(deps.bootInfo ? { image: { slot: deps.bootInfo.slot, ...deps.bootInfo.image } } : {}),
   });
 
   const publishTelemetry = () => {
@@ -120,6 +127,35 @@ export function createAgent(deps: AgentDeps): Agent {
     }
   };
 
+  // Settles once start() has tried to open the image store and the guests (each may fail alone).
+  let servicesTried!: () => void;
+  const servicesOpened = new Promise<void>((resolve) => (servicesTried = resolve));
+  const serviceReady = async <T>(get: () => T | undefined, what: string): Promise<T> => {
+    await servicesOpened;
+    const service = get();
+    if (!service) throw new CommandError('failed', `the ${what} did not open on this board (see its log)`);
+    return service;
+  };
+
+  const openServices = async () => {
+    if (config.images) {
+      // Guests run from the store, so it opens first; carried images are in it before any guest starts.
+      images = await openImageService({
+        config: config.images, boot: deps.bootInfo, logger: logger.child('images'), now: () => clock.now(),
+        rootfsInUse: () => guests?.rootfsInUse() ?? new Set(),
+        onChange: (change) => event({ type: 'images', ...change }),
+      }).catch((err: Error) => { logger.error('image store unavailable', { error: err.message }); return undefined; });
+    }
+    if (config.guests) {
+      guests = await openGuestService({
+        config: config.guests, desk: config.desk, board: config.board, clock, logger: logger.child('guests'),
+        resolveImage: (name) => images?.resolve(name),
+        onEvents: publishGuestEvents,
+      });
+      scheduler.every('guests', 1, () => guests!.tick());
+    }
+  };
+
   const onCommand = async (payload: Buffer) => {
     const decoded = decode('cmd', payload);
     if (!decoded.ok) {
@@ -130,7 +166,9 @@ export function createAgent(deps: AgentDeps): Agent {
     }
     const reply = await handleCommand(decoded.value, {
       info: () => ({ ...status(), telemetryPeriodS: config.telemetryPeriodS, pid: process.pid }),
-      ...(guests ? { guests: guests.handle } : {}),
+      // A request that arrives while the board is still opening its stores waits for them.
+      ...(config.guests ? { guests: async (op: string, args: unknown) => (await serviceReady(() => guests, 'guests')).handle(op, args) } : {}),
+      ...(config.images ? { images: async (op: string, args: unknown) => (await serviceReady(() => images, 'image store')).handle(op, args) } : {}),
       setLed: async (mode) => { if (!led) throw new Error('hardware not ready'); await led.setMode(mode); },
       now: () => clock.now(),
     });
@@ -205,13 +243,7 @@ export function createAgent(deps: AgentDeps): Agent {
         publishTelemetry();
       });
       scheduler.every('heartbeat', 1, () => led!.tick());
-      if (config.guests) {
-        guests = await openGuestService({
-          config: config.guests, desk: config.desk, board: config.board, clock, logger: logger.child('guests'),
-          onEvents: publishGuestEvents,
-        });
-        scheduler.every('guests', 1, () => guests!.tick());
-      }
+      await openServices().finally(servicesTried);
       phase('ready');
       publish('status', status(), true);
       publishTelemetry();

@@ -14,6 +14,8 @@ export interface CommandContext {
   now(): number;
   /** guests.* commands, where the board runs guests. */
   guests?(op: string, args: unknown): Promise<unknown>;
+  /** images.* commands, where the board has an image store. */
+  images?(op: string, args: unknown): Promise<unknown>;
 }
 
 export function errorReply(id: string | null, code: ErrorCode, message: string): Reply {
@@ -45,6 +47,10 @@ export async function handleCommand(cmd: Command, ctx: CommandContext): Promise<
         if (cmd.op.startsWith('guests.')) {
           if (!ctx.guests) return errorReply(cmd.id, 'failed', 'this board runs no guests (no guests section in its config)');
           return okReply(cmd.id, await ctx.guests(cmd.op, cmd.args));
+        }
+        if (cmd.op.startsWith('images.')) {
+          if (!ctx.images) return errorReply(cmd.id, 'failed', 'this board has no image store (no images section in its config)');
+          return okReply(cmd.id, await ctx.images(cmd.op, cmd.args));
         }
         return errorReply(cmd.id, 'unknown-op', `unknown op "${cmd.op}"`);
     }

@@ -32,6 +32,7 @@ async function main(): Promise<void> {
       password: await readPassword(config.broker.passwordFile),
       version: AGENT_VERSION,
       boot: { powerOnAt, agentStartAt },
+      bootInfo,
       openHardware: () => openBoardHardware(config.hardware),
       clock,
       scheduler: createScheduler({ clock, logger: logger.child('schedule') }),

@@ -28,6 +28,8 @@ export interface GuestServiceDeps {
   board: string;
   clock: Clock;
   logger: Logger;
+  /** The read-only rootfs folder of an installed image (the board's image store), or undefined. */
+  resolveImage(name: string): string | undefined;
   /** Called about once a second with the events gathered since the last call. */
   onEvents(events: GuestEvent[]): void;
 }
@@ -50,17 +52,28 @@ export async function openGuestService(deps: GuestServiceDeps) {
   const { config, clock, logger } = deps;
   await mkdir(config.stateDir, { recursive: true });
   const desiredFile = join(config.stateDir, 'desired.json');
-  const rootfsOf = (image: string) => {
-    const dir = join(config.imagesDir, image, 'rootfs');
-    return /^[A-Za-z0-9_.-]+$/.test(image) && existsSync(dir) ? dir : undefined;
-  };
+  const rootfsOf = (image: string) => (/^[A-Za-z0-9_.-]+$/.test(image) ? deps.resolveImage(image) : undefined);
+  // The rootfs each guest was launched from: a reinstalled image must not lose the old one under it.
+  const launchedFrom = new Map<string, string>();
   let pending: GuestEvent[] = [];
   // Recent boot times for the telemetry percentiles; bounded, as guests restart forever.
   const bootTimes: number[] = [];
   const readyPath = join(config.stateDir, 'ready.fifo');
   const runtime = await openRuntime(config.runtime, config.maxParallel, { stateDir: config.stateDir, rootfsOf, readyPath, logger: logger.child('runtime') });
+  const tracked: GuestRuntime = {
+    name: runtime.name,
+    start: (spec) => {
+      const dir = rootfsOf(spec.image);
+      if (dir) launchedFrom.set(spec.id, dir);
+      return runtime.start(spec);
+    },
+    stop: (id, graceMs) => runtime.stop(id, graceMs).finally(() => launchedFrom.delete(id)),
+    list: () => runtime.list(),
+    alive: (guest) => runtime.alive(guest),
+    close: () => runtime.close(),
+  };
   const supervisor = createGuestSupervisor({
-    runtime, clock, logger,
+    runtime: tracked, clock, logger,
     policy: config.restart,
     maxParallel: config.maxParallel,
     stopGraceMs: config.stopGraceMs,
@@ -90,6 +103,17 @@ export async function openGuestService(deps: GuestServiceDeps) {
     runtime: runtime.name,
     handle: commands.handle,
     summary,
+    /** Rootfs folders of guests that run or are on their way up or down. */
+    rootfsInUse(): Set<string> {
+      const dirs = new Set<string>();
+      for (const r of supervisor.records()) {
+        if (r.phase === 'exited' || r.phase === 'failed') continue;
+        // Adopted guests were launched by an earlier agent: their image as it resolves now.
+        const dir = launchedFrom.get(r.id) ?? (r.spec ? rootfsOf(r.spec.image) : undefined);
+        if (dir) dirs.add(dir);
+      }
+      return dirs;
+    },
     /** Once a second: exits and restarts, then the batched events. */
     async tick(): Promise<void> {
       await supervisor.check();

@@ -1,30 +1,7 @@
 /** `deskbox guests start|stop|ls`: guests on one board, several, or all, with a result per board. */
 import type { Command } from 'commander';
-import Table from 'cli-table3';
-import { resolveAccess, type DeskAccess } from '../client/access.ts';
-import { connectToDesk } from '../client/connect.ts';
-import { createRequester } from '../client/request.ts';
-import type { Reply } from '../../broker/contract/payloads.ts';
-import { accessOptions, type AccessOptions } from './options.ts';
-import { action, printJson } from './run.ts';
-
-interface Targeting extends AccessOptions {
-  board?: string[];
-  all?: boolean;
-  json?: boolean;
-}
-
-function boardsOf(opts: Targeting, access: DeskAccess): string[] {
-  if (opts.all) {
-    if (access.boards.length === 0) throw new Error('--all needs a simulated desk (--state) or an explicit --board list');
-    return access.boards;
-  }
-  const boards = (opts.board ?? []).flatMap((b) => b.split(',')).map((b) => b.trim()).filter(Boolean);
-  if (boards.length === 0) throw new Error('say which boards: --board b03 (repeatable, or b01,b02) or --all');
-  return boards;
-}
-
-type Outcome = { board: string; reply?: Reply; error?: string };
+import { fanOut, report, targeted, type Targeting } from './fan-out.ts';
+import { action } from './run.ts';
 
 /** What boards answer to guests.* (docs/mqtt.md); read, not validated: only printed. */
 interface BootMs { p50: number; p95: number; max: number }
@@ -33,44 +10,10 @@ interface StartResult { requested: number; ready: number; failed: { id: string; 
 interface StopResult { stopped: number; board: BoardGuests }
 interface ListResult { board: BoardGuests }
 
-/** Sends one request to each board at once and collects every answer, timeouts included. */
-async function fanOut(opts: Targeting, op: string, args: Record<string, unknown>, timeoutMs: number): Promise<Outcome[]> {
-  const access = await resolveAccess(opts, 'host');
-  const boards = boardsOf(opts, access);
-  const client = await connectToDesk(access, 'guests');
-  try {
-    const request = createRequester(client, access.desk);
-    return await Promise.all(boards.map((board) => request(board, op, args, timeoutMs).then(
-      (reply): Outcome => ({ board, reply }),
-      (err: Error): Outcome => ({ board, error: err.message }),
-    )));
-  } finally {
-    await client.endAsync();
-  }
-}
-
-function report<R>(outcomes: Outcome[], json: boolean | undefined, row: (result: R) => string[], head: string[]): void {
-  const failed = outcomes.filter((o) => o.error || !o.reply?.ok);
-  if (json) printJson(outcomes.map((o) => ({ board: o.board, ...(o.reply ? o.reply.ok ? { ok: true, result: o.reply.result } : { ok: false, error: o.reply.error } : { ok: false, error: { code: 'timeout', message: o.error } }) })));
-  else {
-    const table = new Table({ head: ['board', ...head], style: { head: [], border: [] } });
-    for (const o of outcomes) {
-      if (o.reply?.ok) table.push([o.board, ...row(o.reply.result as R)]);
-      else table.push([o.board, { colSpan: head.length, content: `error: ${o.reply && !o.reply.ok ? `${o.reply.error.code}: ${o.reply.error.message}` : o.error}` }]);
-    }
-    process.stdout.write(`${table.toString()}\n`);
-  }
-  if (failed.length) process.exitCode = 1;
-}
-
 const ms = (b: BootMs | null | undefined) => (b ? `${b.p50} / ${b.p95} / ${b.max}` : '-');
 
 export function registerGuests(program: Command): void {
   const guests = program.command('guests').description('boot, stop and list guest containers on boards');
-  const targeted = (cmd: Command) => accessOptions(cmd)
-    .option('--board <ids...>', 'board ids (repeat, or comma-separated)')
-    .option('--all', 'every board of the desk')
-    .option('--json', 'print JSON');
 
   targeted(guests.command('start'))
     .description('boot more guests on each board and wait until they signal ready')

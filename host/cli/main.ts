@@ -7,6 +7,7 @@ import { registerBroker } from './broker.ts';
 import { registerGuests } from './guests.ts';
 import { registerKeys } from './keys.ts';
 import { registerImage } from './image.ts';
+import { addImageStoreCommands } from './image-store.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
 
 const program = new Command('deskbox')
@@ -20,6 +21,6 @@ registerMonitor(program);
 registerBroker(program);
 registerGuests(program);
 registerKeys(program);
-registerImage(program);
+addImageStoreCommands(registerImage(program));
 
 await program.parseAsync();

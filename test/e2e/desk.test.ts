@@ -107,7 +107,7 @@ test('desk up, watch, kill a board, see its last will, power it back, desk down'
     const status = JSON.parse((await deskbox(['desk', 'status', '--state', state, '--json'])).stdout);
     const victim = status.groups.find((g: { name: string }) => g.name === 'b03');
     const killedAt = Date.now();
-    process.kill(victim.pid, 'SIGKILL');
+    process.kill(victim.processes[0].pid, 'SIGKILL');
     await waitFor(() => statuses.get('b03')?.state === 'offline', killedAt + 1.5 * KEEPALIVE * 1000, 'b03 offline by last will');
     const will = statuses.get('b03');
     assert.ok(will?.state === 'offline' && will.reason === 'lastwill');
@@ -119,7 +119,7 @@ test('desk up, watch, kill a board, see its last will, power it back, desk down'
     await watcher.endAsync();
   }
 
-  const pids = (JSON.parse((await deskbox(['desk', 'status', '--state', state, '--json'])).stdout).groups as { pid?: number }[]).map((g) => g.pid!);
+  const pids = (JSON.parse((await deskbox(['desk', 'status', '--state', state, '--json'])).stdout).groups as { processes: { pid: number }[] }[]).flatMap((g) => g.processes.map((p) => p.pid));
   await deskbox(['desk', 'down', '--state', state]);
   assert.not.ok(isAlive(supervisorPid), 'supervisor gone');
   assert.ok(pids.every((p) => !isAlive(p)), 'every agent process gone');
@@ -139,7 +139,8 @@ test('several boards per process; power cycling a group; consoles captured', asy
 
     const cycled = JSON.parse((await deskbox(['desk', 'power', 'b02', 'cycle', '--state', dir, '--json'])).stdout);
     assert.equal(cycled.boards, ['b01', 'b02', 'b03']);
-    assert.is.not(cycled.pid, status.groups[0].pid);
+    assert.is(cycled.processes.length, 1, 'one process for the group: its boards booted the same agent');
+    assert.is.not(cycled.processes[0].pid, status.groups[0].processes[0].pid);
     const boardsAfter = async () => JSON.parse((await deskbox(['boards', '--state', dir, '--json'])).stdout).boards as { board: string; state: string; uptimeS?: number }[];
     await waitFor(async () => (await boardsAfter()).every((b) => b.state === 'online'), Date.now() + 15_000, 'all boards online after the power cycle');
 
@@ -158,7 +159,7 @@ test('a supervisor killed with SIGKILL: the next desk up reaps its boards, desk 
   const dir = await mkdtemp(join(tmpdir(), 'deskbox-e2e-crash-'));
   try {
     const first = JSON.parse((await deskbox(['desk', 'up', '--boards', '2', '--state', dir, '--json'])).stdout);
-    const orphans = (JSON.parse((await deskbox(['desk', 'status', '--state', dir, '--json'])).stdout).groups as { pid: number }[]).map((g) => g.pid);
+    const orphans = (JSON.parse((await deskbox(['desk', 'status', '--state', dir, '--json'])).stdout).groups as { processes: { pid: number }[] }[]).flatMap((g) => g.processes.map((p) => p.pid));
     process.kill(first.pid, 'SIGKILL');
     await waitFor(() => !isAlive(first.pid), Date.now() + 5000, 'the supervisor to die');
     const second = JSON.parse((await deskbox(['desk', 'up', '--boards', '2', '--state', dir, '--json'])).stdout);

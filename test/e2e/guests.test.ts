@@ -46,7 +46,7 @@ test('guests on a desk: start on all boards, survive an agent crash, gone after 
 
       // SIGKILL the agent of b01: its init brings it back and it adopts its 20 guests.
       const status = JSON.parse((await deskbox(['desk', 'status', '--state', state, '--json'])).stdout);
-      process.kill(status.groups[0].pid, 'SIGKILL');
+      process.kill(status.groups[0].processes[0].pid, 'SIGKILL');
       await waitFor(async () => {
         const ls = JSON.parse((await deskbox(['guests', 'ls', '--board', 'b01', '--state', state, '--json']).catch(() => ({ stdout: '[]' }))).stdout);
         return ls[0]?.ok === true && ls[0].result.board.ready === 20;

@@ -35,10 +35,11 @@ test.after(async () => {
 
 function open(runtime: 'crun' | 'process', stateDir: string, events: GuestEvent[] = []): Promise<GuestService> {
   const config: GuestsConfig = {
-    runtime, stateDir, imagesDir, maxGuests: 20, maxParallel: 2, profile: 'light', stopGraceMs: 300,
+    runtime, stateDir, maxGuests: 20, maxParallel: 2, profile: 'light', stopGraceMs: 300,
     restart: { mode: 'on-failure', maxRestarts: 2, backoffBaseMs: 10, backoffMaxMs: 50 },
   };
-  return openGuestService({ config, desk: 'd1', board: 'b01', clock: systemClock(), logger: memoryLogger(), onEvents: (e) => events.push(...e) });
+  const resolveImage = (name: string) => (['busybox', 'hollow'].includes(name) ? join(imagesDir, name, 'rootfs') : undefined);
+  return openGuestService({ config, desk: 'd1', board: 'b01', clock: systemClock(), logger: memoryLogger(), resolveImage, onEvents: (e) => events.push(...e) });
 }
 
 async function rejects(p: Promise<unknown>, code: string, text: string): Promise<void> {

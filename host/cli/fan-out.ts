@@ -1,0 +1,77 @@
+/**
+ * Commands that target boards (`--board b03`, `--all`): one request to each board at once,
+ * then a row per board with its result or its error. Shared by `guests` and `image`.
+ */
+import type { Command } from 'commander';
+import Table from 'cli-table3';
+import { resolveAccess, type DeskAccess } from '../client/access.ts';
+import { connectToDesk } from '../client/connect.ts';
+import { createRequester } from '../client/request.ts';
+import type { Reply } from '../../broker/contract/payloads.ts';
+import { accessOptions, type AccessOptions } from './options.ts';
+import { printJson } from './run.ts';
+
+export interface Targeting extends AccessOptions {
+  board?: string[];
+  all?: boolean;
+  json?: boolean;
+}
+
+export type Outcome = { board: string; reply?: Reply; error?: string };
+
+/** The targeting options, on top of the desk access ones. */
+export function targeted(cmd: Command): Command {
+  return accessOptions(cmd)
+    .option('--board <ids...>', 'board ids (repeat, or comma-separated)')
+    .option('--all', 'every board of the desk')
+    .option('--json', 'print JSON');
+}
+
+export function boardsOf(opts: Targeting, access: DeskAccess): string[] {
+  if (opts.all) {
+    if (access.boards.length === 0) throw new Error('--all needs a simulated desk (--state) or an explicit --board list');
+    return access.boards;
+  }
+  const boards = (opts.board ?? []).flatMap((b) => b.split(',')).map((b) => b.trim()).filter(Boolean);
+  if (boards.length === 0) throw new Error('say which boards: --board b03 (repeatable, or b01,b02) or --all');
+  return boards;
+}
+
+/**
+ * Sends one request to each board at once and collects every answer, timeouts included.
+ * `access`: when the caller already resolved it (to serve a file at the broker's address).
+ */
+export async function fanOut(opts: Targeting, op: string, args: Record<string, unknown>, timeoutMs: number, access?: DeskAccess): Promise<Outcome[]> {
+  const desk = access ?? await resolveAccess(opts, 'host');
+  const boards = boardsOf(opts, desk);
+  const client = await connectToDesk(desk, op.split('.')[0] ?? 'cli');
+  try {
+    const request = createRequester(client, desk.desk);
+    return await Promise.all(boards.map((board) => request(board, op, args, timeoutMs).then(
+      (reply): Outcome => ({ board, reply }),
+      (err: Error): Outcome => ({ board, error: err.message }),
+    )));
+  } finally {
+    await client.endAsync();
+  }
+}
+
+/** Prints a row per board (`row` may give several, e.g. one per image) and fails the exit code if any board failed. */
+export function report<R>(outcomes: Outcome[], json: boolean | undefined, row: (result: R) => string[] | string[][], head: string[]): void {
+  const failed = outcomes.filter((o) => o.error || !o.reply?.ok);
+  if (json) printJson(outcomes.map((o) => ({ board: o.board, ...(o.reply ? o.reply.ok ? { ok: true, result: o.reply.result } : { ok: false, error: o.reply.error } : { ok: false, error: { code: 'timeout', message: o.error } }) })));
+  else {
+    const table = new Table({ head: ['board', ...head], style: { head: [], border: [] } });
+    for (const o of outcomes) {
+      if (o.reply?.ok) {
+        const cells = row(o.reply.result as R);
+        const rows = cells.length > 0 && Array.isArray(cells[0]) ? (cells as string[][]) : [cells as string[]];
+        for (const r of rows) table.push([o.board, ...r]);
+      } else {
+        table.push([o.board, { colSpan: head.length, content: `error: ${o.reply && !o.reply.ok ? `${o.reply.error.code}: ${o.reply.error.message}` : o.error}` }]);
+      }
+    }
+    process.stdout.write(`${table.toString()}\n`);
+  }
+  if (failed.length) process.exitCode = 1;
+}
