@@ -13,6 +13,8 @@ import { AGENT_VERSION } from '../../board/version.ts';
 const program = new Command('deskbox')
   .description('a cluster on your desk: simulated or real boards, their broker, and the tools to watch them')
   .version(AGENT_VERSION)
+  // `deskbox -V` is the program's version; `image build ... --version 2` is the image's.
+  .enablePositionalOptions()
   .showHelpAfterError('(add --help for usage)');
 
 registerDesk(program);
