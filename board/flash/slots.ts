@@ -23,6 +23,8 @@ export interface FlashSlots {
    * simulated desk programs hundreds of boards with one image), copied otherwise.
    */
   install(slot: Slot, imageFile: string): Promise<void>;
+  /** Moves a staged image file (already complete and checked) into a slot, by rename. */
+  adopt(slot: Slot, stagedFile: string): Promise<void>;
 }
 
 export function openFlashSlots(dir: string): FlashSlots {
@@ -36,6 +38,11 @@ export function openFlashSlots(dir: string): FlashSlots {
     writeEnv: (env) => writeBootEnv(envFile, env),
     async slotSize(slot) {
       return (await stat(slotFile(slot)).catch(() => undefined))?.size ?? 0;
+    },
+    async adopt(slot, stagedFile) {
+      await fsyncPath(stagedFile);
+      await rename(stagedFile, slotFile(slot));
+      await fsyncPath(dir);
     },
     async install(slot, imageFile) {
       const dest = slotFile(slot);

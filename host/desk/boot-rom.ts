@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from '../../board/runtime/log.ts';
 import type { FlashSlots } from '../../board/flash/slots.ts';
-import { otherSlot, type Slot } from '../../board/flash/boot-env.ts';
+import { MAX_TRIES, otherSlot, planBoot, type Slot } from '../../board/flash/boot-env.ts';
 import { writeBootInfo } from '../../board/flash/boot-info.ts';
 import { ImageError } from '../../images/format/errors.ts';
 import type { PublicKey } from '../../images/format/keys.ts';
@@ -104,14 +104,18 @@ export async function bootBoard(board: string, slots: FlashSlots, bootInfoFile: 
     say('no boot environment: this board was never flashed');
     throw new BootError(board, 'no boot environment (never flashed)');
   }
+  const plan = planBoot(env);
+  if (plan.save) await slots.writeEnv(plan.save);
+  if (plan.gaveUp) say(`slot ${plan.gaveUp} was not confirmed after ${MAX_TRIES} boots; back to slot ${plan.slot}`);
+  else if (env.trial && plan.slot === env.trial.slot) say(`trying slot ${plan.slot} (boot ${plan.save!.trial!.tries} of ${MAX_TRIES} until confirmed)`);
   const failures: string[] = [];
-  for (const slot of [env.active, otherSlot(env.active)]) {
+  for (const slot of [plan.slot, otherSlot(plan.slot)]) {
     try {
       const loaded = await loadSlot(slots, slot, deps);
       const m = loaded.manifest;
       say(`slot ${slot}: ${m.name} ${m.version} (${m.payload.sha256.slice(0, 12)}) verified, signed by ${m.keyId}`);
-      if (slot !== env.active) {
-        say(`falling back from slot ${env.active} to slot ${slot}`);
+      if (slot !== plan.slot) {
+        say(`falling back from slot ${plan.slot} to slot ${slot}`);
         await slots.writeEnv({ v: 1, active: slot });
       }
       await writeBootInfo(bootInfoFile, { v: 1, slot, slotFile: slots.slotFile(slot), image: { name: m.name, version: m.version, sha256: m.payload.sha256 }, defaults: loaded.defaults });
