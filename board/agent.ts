@@ -22,6 +22,8 @@ import type { GuestEvent } from './guests/supervisor.ts';
 import { openImageService, type ImageService } from './images/service.ts';
 import { CommandError } from './command-error.ts';
 import type { BootInfo } from './flash/boot-info.ts';
+import { openFlashSlots } from './flash/slots.ts';
+import { confirmBoot } from './flash/boot-env.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -156,6 +158,22 @@ export function createAgent(deps: AgentDeps): Agent {
     }
   };
 
+  /** Online and ready on a trial slot: that slot is good (docs/images.md, A/B slots). */
+  const confirmHealthyBoot = async () => {
+    if (!config.flash || !deps.bootInfo) return;
+    const slots = openFlashSlots(config.flash.dir);
+    try {
+      const env = await slots.readEnv();
+      const confirmed = env && confirmBoot(env, deps.bootInfo.slot);
+      if (!confirmed) return;
+      await slots.writeEnv(confirmed);
+      logger.info('boot confirmed', { slot: deps.bootInfo.slot, image: deps.bootInfo.image.version });
+      boardConsole?.say(`deskbox: slot ${deps.bootInfo.slot} confirmed`);
+    } catch (err) {
+      logger.error('could not confirm the boot', { error: (err as Error).message });
+    }
+  };
+
   const onCommand = async (payload: Buffer) => {
     const decoded = decode('cmd', payload);
     if (!decoded.ok) {
@@ -245,6 +263,7 @@ export function createAgent(deps: AgentDeps): Agent {
       scheduler.every('heartbeat', 1, () => led!.tick());
       await openServices().finally(servicesTried);
       phase('ready');
+      await confirmHealthyBoot();
       publish('status', status(), true);
       publishTelemetry();
     },

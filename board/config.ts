@@ -71,6 +71,8 @@ export const BoardConfigSchema = v.object({
   })),
   /** Written by the boot ROM before the agent starts: which slot and image it booted. */
   bootInfo: v.optional(v.string()),
+  /** The board's flash: A/B slots, boot environment, staging for images arriving over the console. */
+  flash: v.optional(v.object({ dir: v.string() })),
 });
 
 /**

@@ -2,8 +2,11 @@
  * The simulated desk's power switches: each group of boards is powered together. Powering a
  * group on runs each board's boot ROM and then the agents they booted, one OS process per
  * distinct agent (normally one per group; two while a re-flash is half-way through a
- * group); off stops them; an agent process that dies on its own is started again after a
- * delay, as a board's init would restart its agent (its guests keep running meanwhile).
+ * group); off stops them. An agent process that ends on its own goes through its boards'
+ * boot ROMs again, as a watchdog reset would (its guests keep running meanwhile and are
+ * adopted): at once when it asked for a reboot (a flash was committed), after a delay when
+ * it died. Going through the boot ROM is what counts the boots of a trial slot, so an image
+ * whose agent keeps crashing is given up for the previous one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
@@ -51,17 +54,20 @@ export interface BoardProcessesOptions {
 
 /** A board stops its guests before it exits: hundreds of them take a while. */
 const STOP_GRACE_MS = 60_000;
+/** The exit code of an agent that asks for a reboot (board/main.ts). */
+export const REBOOT_EXIT_CODE = 75;
 
 export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesOptions) {
   const states = new Map<string, Running>(groups.map((g) => [g.name, { group: g, name: g.name, boards: g.boards, power: 'off', children: [], dark: {}, restarts: 0, epoch: 0, restartTimers: new Set() }]));
   const byBoard = new Map<string, Running>();
   for (const s of states.values()) for (const b of s.boards) byBoard.set(b, s);
 
-  const spawnAgent = (s: Running, agentFile: string, boards: string[]) => {
+  /** `resetAt`: when these boards were last switched on or reset, their boot phases' `power-on`. */
+  const spawnAgent = (s: Running, agentFile: string, boards: string[], resetAt: number) => {
     const log = openSync(join(opts.logsDir, `agent-${s.name}.log`), 'a');
     const configs = boards.map((b) => s.group.configFiles[s.boards.indexOf(b)]!);
     const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, agentFile, ...configs.flatMap((f) => ['--config', f])], {
-      env: { ...process.env, DESKBOX_POWER_ON_AT: String(s.poweredOnAt) },
+      env: { ...process.env, DESKBOX_POWER_ON_AT: String(resetAt) },
       stdio: ['ignore', log, log],
     });
     closeSync(log);
@@ -71,25 +77,27 @@ export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesO
       s.children = s.children.filter((c) => c !== entry);
       s.lastExit = signal ? `signal ${signal}` : `code ${code}`;
       if (s.power === 'off') return;
-      opts.logger.warn('board process died', { group: s.name, exit: s.lastExit });
-      if (opts.restartDelayS > 0) {
+      const reboot = code === REBOOT_EXIT_CODE;
+      if (!reboot) opts.logger.warn('board process died', { group: s.name, exit: s.lastExit });
+      if (reboot || opts.restartDelayS > 0) {
         const epoch = s.epoch;
         const timer = setTimeout(() => {
           s.restartTimers.delete(timer);
           if (s.power !== 'on' || s.epoch !== epoch) return;
-          s.restarts++;
-          spawnAgent(s, agentFile, boards);
-        }, opts.restartDelayS * 1000);
+          if (!reboot) s.restarts++;
+          void launch(s, boards);
+        }, reboot ? 0 : opts.restartDelayS * 1000);
         s.restartTimers.add(timer);
       }
     });
   };
 
-  const launch = async (s: Running) => {
+  const launch = async (s: Running, boards = s.boards) => {
     const epoch = s.epoch;
-    s.dark = {};
+    const resetAt = Date.now();
+    for (const b of boards) delete s.dark[b];
     const byAgent = new Map<string, string[]>();
-    await Promise.all(s.boards.map(async (b) => {
+    await Promise.all(boards.map(async (b) => {
       try {
         const agent = await opts.boot(b);
         byAgent.set(agent, [...(byAgent.get(agent) ?? []), b]);
@@ -98,7 +106,7 @@ export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesO
       }
     }));
     if (epoch !== s.epoch || s.power !== 'on') return;
-    for (const [agent, boards] of byAgent) spawnAgent(s, agent, s.boards.filter((b) => boards.includes(b)));
+    for (const [agent, booted] of byAgent) spawnAgent(s, agent, s.boards.filter((b) => booted.includes(b)), resetAt);
   };
 
   const stopChildren = async (s: Running) => {
@@ -117,6 +125,7 @@ export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesO
     s.power = 'on';
     s.epoch++;
     s.poweredOnAt = Date.now();
+    s.dark = {};
     await launch(s);
   };
 

@@ -40,6 +40,8 @@ export interface BoardLayout {
   gpioDir: string;
   consoleDir: string;
   consoleLog: string;
+  /** The desk computer's end of the board's serial console (like /dev/ttyUSB3): a link to the link emulator's port. */
+  consolePort: string;
   /** The board's flash: A/B image slots and the boot environment. */
   flashDir: string;
   /** The board's image store, on its flash. */
@@ -86,6 +88,7 @@ export function deskLayout(stateDir: string): DeskLayout {
         gpioDir: join(dir, 'hw', 'gpio'),
         consoleDir: join(dir, 'console'),
         consoleLog: join(dir, 'console.log'),
+        consolePort: join(dir, 'console', 'port'),
         flashDir: join(dir, 'hw', 'flash'),
         storeDir: join(dir, 'hw', 'flash', 'store'),
         bootInfo: join(ramDir, 'boot-info', `${id}.json`),

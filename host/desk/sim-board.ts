@@ -53,6 +53,7 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
     },
     images: { storeDir: paths.storeDir, trustedKeys: [trustedKey], boardType: 'sim' },
     bootInfo: paths.bootInfo,
+    flash: { dir: paths.flashDir },
   };
   await writeJsonAtomic(paths.configFile, config);
   return {
