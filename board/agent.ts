@@ -22,6 +22,7 @@ import type { GuestEvent } from './guests/supervisor.ts';
 import { openImageService, type ImageService } from './images/service.ts';
 import { CommandError } from './command-error.ts';
 import type { BootInfo } from './flash/boot-info.ts';
+import type { TimerHandle } from './runtime/clock.ts';
 import { openFlashSlots } from './flash/slots.ts';
 import { confirmBoot } from './flash/boot-env.ts';
 
@@ -39,6 +40,8 @@ export interface AgentDeps {
   boot: { powerOnAt?: number; agentStartAt: number };
   /** What the boot ROM says it booted (slot, image); absent when the agent was started directly. */
   bootInfo?: BootInfo;
+  /** Resets the board (after a flash, or when a trial slot does not come up healthy in time). */
+  reboot?(): void;
   openHardware(): Promise<BoardHardware>;
   clock: Clock;
   scheduler: Scheduler;
@@ -158,8 +161,24 @@ export function createAgent(deps: AgentDeps): Agent {
     }
   };
 
+  /**
+   * On a trial slot, the board must come online and ready within `flash.confirmTimeoutS`, or it
+   * resets and the boot ROM counts another failed try (after three it goes back to the old slot).
+   */
+  let trialWatchdog: TimerHandle | undefined;
+  const watchTrial = async () => {
+    if (!config.flash || !deps.bootInfo || !deps.reboot) return;
+    const env = await openFlashSlots(config.flash.dir).readEnv().catch(() => undefined);
+    if (env?.trial?.slot !== deps.bootInfo.slot) return;
+    trialWatchdog = clock.setTimeout(() => {
+      logger.error('trial slot not confirmed in time: resetting', { slot: deps.bootInfo!.slot, timeoutS: config.flash!.confirmTimeoutS });
+      deps.reboot!();
+    }, config.flash.confirmTimeoutS * 1000);
+  };
+
   /** Online and ready on a trial slot: that slot is good (docs/images.md, A/B slots). */
   const confirmHealthyBoot = async () => {
+    if (trialWatchdog) clock.clearTimeout(trialWatchdog);
     if (!config.flash || !deps.bootInfo) return;
     const slots = openFlashSlots(config.flash.dir);
     try {
@@ -249,6 +268,7 @@ export function createAgent(deps: AgentDeps): Agent {
       phases.push({ phase: 'agent-start', at: deps.boot.agentStartAt });
       // Native bindings block the event loop while they load (~100 ms for serialport), so the
       // hardware opens once the board is seen online, or after a grace period without a broker.
+      await watchTrial();
       const connected = connect();
       await Promise.race([connected, new Promise<void>((r) => clock.setTimeout(r, HARDWARE_GRACE_MS))]);
       await openHardware();
@@ -268,6 +288,7 @@ export function createAgent(deps: AgentDeps): Agent {
       publishTelemetry();
     },
     async stop() {
+      if (trialWatchdog) clock.clearTimeout(trialWatchdog);
       scheduler.stopAll();
       await guests?.close().catch((err: Error) => logger.error('stopping guests failed', { error: err.message }));
       if (client) {

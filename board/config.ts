@@ -72,7 +72,11 @@ export const BoardConfigSchema = v.object({
   /** Written by the boot ROM before the agent starts: which slot and image it booted. */
   bootInfo: v.optional(v.string()),
   /** The board's flash: A/B slots, boot environment, staging for images arriving over the console. */
-  flash: v.optional(v.object({ dir: v.string() })),
+  flash: v.optional(v.object({
+    dir: v.string(),
+    /** A freshly flashed slot must be online and ready this soon, or the board resets (and, after three tries, falls back). */
+    confirmTimeoutS: v.optional(seconds(5, 3600), 120),
+  })),
 });
 
 /**

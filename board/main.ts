@@ -13,6 +13,8 @@ import { createScheduler } from './runtime/scheduler.ts';
 import { AGENT_VERSION } from './version.ts';
 
 const agentStartAt = Date.now();
+/** Tells the board's init (the simulated desk's board processes) to reset the board. */
+const REBOOT_EXIT_CODE = 75;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { config: { type: 'string', multiple: true } } });
@@ -37,17 +39,19 @@ async function main(): Promise<void> {
       clock,
       scheduler: createScheduler({ clock, logger: logger.child('schedule') }),
       logger,
+      reboot: () => void stop(REBOOT_EXIT_CODE),
     }));
   }
   let stopping = false;
-  const stop = async () => {
+  // The boards of one process share it: a reboot of one (a flash committed) reboots them all.
+  async function stop(code = 0) {
     if (stopping) return;
     stopping = true;
     await Promise.allSettled(agents.map((a) => a.stop()));
-    process.exit(0);
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+    process.exit(code);
+  }
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
   await Promise.all(agents.map((a) => a.start()));
 }
 
