@@ -8,6 +8,8 @@ import { registerGuests } from './guests.ts';
 import { registerKeys } from './keys.ts';
 import { registerImage } from './image.ts';
 import { addImageStoreCommands } from './image-store.ts';
+import { registerFlash } from './flash.ts';
+import { registerConsole } from './console.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
 
 const program = new Command('deskbox')
@@ -24,5 +26,7 @@ registerBroker(program);
 registerGuests(program);
 registerKeys(program);
 addImageStoreCommands(registerImage(program));
+registerFlash(program);
+registerConsole(program);
 
 await program.parseAsync();

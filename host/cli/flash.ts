@@ -1,0 +1,81 @@
+/**
+ * `deskbox flash`: one board or many in parallel, each through its serial console, with a
+ * progress line per board and a result table (or `--json`); exit 1 if any failed.
+ */
+import { Option, type Command } from 'commander';
+import Table from 'cli-table3';
+import cliProgress from 'cli-progress';
+import pLimit from 'p-limit';
+import { systemClock } from '../../board/runtime/clock.ts';
+import { readDeskFile } from '../desk/desk-file.ts';
+import { deskLayout } from '../desk/layout.ts';
+import { controlRequest } from '../desk/control.ts';
+import { resolveAccess } from '../client/access.ts';
+import { flashOne, type FlashResult, type PortTarget, type Progress } from '../flash/flash-one.ts';
+import { loadUbootProfile } from '../flash/uboot-profile.ts';
+import { resolveTargets } from '../flash/targets.ts';
+import { watchBoardHealth } from '../flash/health.ts';
+import { verifyImageFile } from '../../images/verify-file.ts';
+import { stateOption } from './options.ts';
+import { action, printJson } from './run.ts';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
+
+function resultTable(results: FlashResult[]): string {
+  const table = new Table({ head: ['board', 'result', 'method', 'sent', 'time', 'goodput'], style: { head: [], border: [] } });
+  for (const r of results) {
+    const goodput = r.ok && r.ms > 0 ? `${(r.imageBytes / r.ms * 1000 / 1024).toFixed(1)} KiB/s` : '';
+    table.push([r.label, r.ok ? 'ok' : `failed (${r.error!.phase}): ${r.error!.code}: ${r.error!.message}`, r.method ?? '', kib(r.wireBytes), `${(r.ms / 1000).toFixed(1)} s`, goodput]);
+  }
+  return table.toString();
+}
+
+export function registerFlash(program: Command): void {
+  stateOption(program.command('flash'))
+    .description('flash a board image over serial consoles: the agent protocol where an agent answers, U-Boot otherwise')
+    .requiredOption('--image <file.dbi>', 'the board image to flash')
+    .option('--port <dev>', 'a serial port (repeatable)', collect)
+    .option('--ports <glob>', 'serial ports by pattern, e.g. \'/dev/ttyUSB*\'')
+    .option('--board <ids>', 'boards of the simulated desk (b01,b02; repeatable)', collect)
+    .option('--all', 'every board of the simulated desk')
+    .addOption(new Option('--method <m>', 'how to reach the board').choices(['auto', 'agent', 'uboot']).default('auto'))
+    .option('--profile <name|file.json>', 'U-Boot profile (built in: sim)', 'sim')
+    .option('--baud <rate>', 'baud rate of the consoles', (x) => Number(x), 115200)
+    .option('--retries <n>', 'retries of a failed transfer (it resumes)', (x) => Number(x), 3)
+    .option('--parallel <n>', 'boards flashed at once', (x) => Number(x), 64)
+    .option('--health-timeout <s>', 'seconds for a desk board to come back online with the new image', (x) => Number(x), 120)
+    .option('--json', 'print the results as JSON')
+    .action(action(async (o) => {
+      const verdict = await verifyImageFile(o.image);
+      if (!verdict.ok) throw new Error(`refusing to flash a damaged image: ${verdict.error!.message}`);
+      if (verdict.manifest!.kind !== 'board') throw new Error(`${o.image} is a ${verdict.manifest!.kind} image; boards are flashed with board images`);
+      const layout = deskLayout(o.state);
+      const targets = await resolveTargets(o, async () => (await readDeskFile(layout)).boards);
+      const onDesk = targets.some((t) => t.board);
+      const health = onDesk ? await watchBoardHealth(await resolveAccess({ state: o.state }, 'monitor')) : undefined;
+      const bars = !o.json && process.stderr.isTTY ? new cliProgress.MultiBar({ format: '{label} |{bar}| {percentage}% {phase} {method} ETA {eta_formatted}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+      const barOf = new Map(targets.map((t) => [t.label, bars?.create(1, 0, { label: t.label.padEnd(8), phase: 'waiting', method: '' })]));
+      const profile = await loadUbootProfile(o.profile);
+      const limit = pLimit(o.parallel);
+      try {
+        const results = await Promise.all(targets.map((t) => limit(() => flashOne(t, {
+          imageFile: o.image, method: o.method, profile, baud: o.baud, clock: systemClock(), retries: o.retries,
+          resetBoard: t.board ? async (pt: PortTarget) => { await controlRequest(layout.controlSocket, 'POST', '/power', { board: pt.board, action: 'cycle' }); } : undefined,
+          awaitHealth: t.board && health ? (pt: PortTarget, sha: string) => health.until(pt.board!, sha, o.healthTimeout * 1000) : undefined,
+          onProgress: (pt: PortTarget, p: Progress) => {
+            const bar = barOf.get(pt.label);
+            bar?.setTotal(p.imageBytes);
+            bar?.update(p.imageBytesDone, { phase: p.phase, method: p.method });
+          },
+        }))));
+        bars?.stop();
+        if (o.json) printJson({ ok: results.every((r) => r.ok), image: o.image, results });
+        else process.stdout.write(`${resultTable(results)}\n`);
+        if (!results.every((r) => r.ok)) process.exitCode = 1;
+      } finally {
+        bars?.stop();
+        await health?.close();
+      }
+    }));
+}

@@ -1,0 +1,33 @@
+/**
+ * Which ports a flash run writes to: devices given by path or by a simple glob
+ * (`/dev/ttyUSB*`), or boards of the simulated desk (their console ports, which the desk
+ * can also reset and watch). The same port twice is one target.
+ */
+import { readdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { deskLayout } from '../desk/layout.ts';
+import type { PortTarget } from './flash-one.ts';
+
+async function expandGlob(pattern: string): Promise<string[]> {
+  if (!/[*?]/.test(basename(pattern))) return [pattern];
+  const dir = dirname(pattern);
+  const re = new RegExp(`^${basename(pattern).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.filter((n) => re.test(n)).sort().map((n) => join(dir, n));
+}
+
+export async function resolveTargets(o: { port?: string[]; ports?: string; board?: string[]; all?: boolean; state: string }, deskBoards: () => Promise<string[]>): Promise<PortTarget[]> {
+  const targets: PortTarget[] = [];
+  for (const p of o.port ?? []) targets.push({ label: p, port: p });
+  if (o.ports) {
+    const found = await expandGlob(o.ports);
+    if (found.length === 0) throw new Error(`no port matches ${o.ports}`);
+    for (const p of found) targets.push({ label: p, port: p });
+  }
+  const boards = o.all ? await deskBoards() : (o.board ?? []).flatMap((b) => b.split(',')).map((b) => b.trim()).filter(Boolean);
+  const layout = deskLayout(o.state);
+  for (const b of boards) targets.push({ label: b, port: layout.board(b).consolePort, board: b });
+  if (targets.length === 0) throw new Error('say which boards to flash: --port <dev> (repeatable), --ports \'/dev/ttyUSB*\', --board b03 or --all');
+  const seen = new Set<string>();
+  return targets.filter((t) => (seen.has(t.port) ? false : (seen.add(t.port), true)));
+}
