@@ -30,6 +30,9 @@ export function registerDesk(program: Command): void {
     .option('--restart-delay <s>', 'seconds before a crashed agent restarts (0: never)', int('--restart-delay', 0), 2)
     .addOption(new Option('--guest-runtime <kind>', 'crun containers, or plain processes (no isolation); auto: crun where it and root are there').choices(['auto', 'crun', 'process']).default('auto'))
     .option('--max-guests <n>', 'guests a board may run at most', int('--max-guests', 0), 1024)
+    .option('--baud <rate>', 'baud rate of every board\'s serial console (the link emulator enforces it)', int('--baud', 300), 115200)
+    .option('--latency <ms>', 'one-way latency of the USB serial adapters, ms', int('--latency', 0), 16)
+    .option('--boot-delay <ms>', 'U-Boot\'s autoboot countdown at each power-on, ms', int('--boot-delay', 0), 1000)
     .option('--board-image <file>', 'board image to program into the boards (default: one built from this deskbox, signed with the desk key)')
     .option('--timeout <s>', 'give up if boards are not all online by then', int('--timeout', 1), 60)
     .option('--json', 'print the result as JSON')
@@ -39,6 +42,7 @@ export function registerDesk(program: Command): void {
         state: o.state, desk: o.desk, boards: o.boards, boardsPerProcess: o.boardsPerProcess, host: '127.0.0.1',
         port: o.port, wsPort: o.wsPort, keepaliveS: o.keepalive, telemetryPeriodS: o.telemetryPeriod,
         restartDelayS: o.restartDelay, timeoutS: o.timeout, guestRuntime: o.guestRuntime, maxGuestsPerBoard: o.maxGuests, boardImage: o.boardImage,
+        consoleBaud: o.baud, consoleLatencyMs: o.latency, bootDelayMs: o.bootDelay,
         onProgress: tty ? (n: number, total: number) => process.stderr.write(`\rboards online: ${n}/${total}`) : undefined,
       });
       if (tty) process.stderr.write('\n');

@@ -41,11 +41,16 @@ interface Running extends Omit<GroupState, 'processes'> {
   /** Bumped by every power change, so a boot or restart that finishes after one is dropped. */
   epoch: number;
   restartTimers: Set<NodeJS.Timeout>;
+  /** Aborted when the power goes off: boots in progress stop where they are. */
+  powered: AbortController;
 }
 
 export interface BoardProcessesOptions {
-  /** The board's boot ROM: the agent file to run for it, or a thrown reason it stays dark. */
-  boot(board: string): Promise<string>;
+  /**
+   * The board's firmware up to its agent (U-Boot, boot ROM): the agent file to run, or a
+   * thrown reason it stays dark. `signal` aborts when the power goes, whatever it waits for.
+   */
+  boot(board: string, signal: AbortSignal): Promise<string>;
   logsDir: string;
   /** Seconds before a crashed agent is started again; 0 leaves it down. */
   restartDelayS: number;
@@ -58,7 +63,7 @@ const STOP_GRACE_MS = 60_000;
 export const REBOOT_EXIT_CODE = 75;
 
 export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesOptions) {
-  const states = new Map<string, Running>(groups.map((g) => [g.name, { group: g, name: g.name, boards: g.boards, power: 'off', children: [], dark: {}, restarts: 0, epoch: 0, restartTimers: new Set() }]));
+  const states = new Map<string, Running>(groups.map((g) => [g.name, { group: g, name: g.name, boards: g.boards, power: 'off', children: [], dark: {}, restarts: 0, epoch: 0, restartTimers: new Set(), powered: new AbortController() }]));
   const byBoard = new Map<string, Running>();
   for (const s of states.values()) for (const b of s.boards) byBoard.set(b, s);
 
@@ -99,7 +104,7 @@ export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesO
     const byAgent = new Map<string, string[]>();
     await Promise.all(boards.map(async (b) => {
       try {
-        const agent = await opts.boot(b);
+        const agent = await opts.boot(b, s.powered.signal);
         byAgent.set(agent, [...(byAgent.get(agent) ?? []), b]);
       } catch (e) {
         s.dark[b] = (e as Error).message;
@@ -124,6 +129,7 @@ export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesO
     if (s.power === 'on' && (s.children.length > 0 || s.restartTimers.size > 0)) return;
     s.power = 'on';
     s.epoch++;
+    s.powered = new AbortController();
     s.poweredOnAt = Date.now();
     s.dark = {};
     await launch(s);
@@ -132,6 +138,7 @@ export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesO
   const powerOff = async (s: Running) => {
     s.power = 'off';
     s.epoch++;
+    s.powered.abort();
     await stopChildren(s);
   };
 

@@ -25,6 +25,13 @@ export const DeskFileSchema = v.object({
     runtime: v.picklist(['auto', 'crun', 'process']),
     maxPerBoard: v.pipe(v.number(), v.integer(), v.minValue(0)),
   }),
+  /** Each board's serial console as the link emulator sets it (8N1). */
+  console: v.optional(v.object({
+    baud: v.pipe(v.number(), v.integer(), v.minValue(300)),
+    latencyMs: v.pipe(v.number(), v.minValue(0)),
+  }), { baud: 115200, latencyMs: 16 }),
+  /** U-Boot's autoboot countdown at each power-on. */
+  bootDelayMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 1000),
 });
 export type DeskFile = v.InferOutput<typeof DeskFileSchema>;
 

@@ -26,6 +26,9 @@ export interface ProvisionOptions {
   restartDelayS: number;
   guestRuntime: 'auto' | 'crun' | 'process';
   maxGuestsPerBoard: number;
+  consoleBaud: number;
+  consoleLatencyMs: number;
+  bootDelayMs: number;
 }
 
 async function readSecret(file: string): Promise<string | undefined> {
@@ -66,6 +69,8 @@ export async function provisionDesk(layout: DeskLayout, opts: ProvisionOptions):
     restartDelayS: opts.restartDelayS,
     broker: { host: opts.host, port: opts.port, wsPort: opts.wsPort },
     guests: { runtime: opts.guestRuntime, maxPerBoard: opts.maxGuestsPerBoard },
+    console: { baud: opts.consoleBaud, latencyMs: opts.consoleLatencyMs },
+    bootDelayMs: opts.bootDelayMs,
   };
   await writeDeskFile(layout, desk);
   return desk;

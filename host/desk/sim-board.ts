@@ -1,30 +1,28 @@
 /**
  * The hardware around one simulated board: its hwmon sensor files, GPIO line files, and a
- * serial console on a real pty pair whose host end the desk captures into console.log.
- * The board's own config points its real bindings at these.
+ * serial console through a link emulator (baud rate, latency, noise, unplugs) whose host end
+ * (`console/port`) is free for `deskbox console` and `deskbox flash`; everything the board
+ * prints goes into console.log from the first byte. The board's own config points its real
+ * bindings at these.
  */
-import { constants } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeskFile } from './desk-file.ts';
 import type { DeskLayout } from './layout.ts';
 import { writeJsonAtomic } from './files.ts';
-import { openPtyPair } from './pty-pair.ts';
+import { openLinkEmulator, type LinkEmulator } from './link-emulator.ts';
 import { POWER_OFF, createHwmonWriter } from './power-model.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
+import type { SerialLink } from '../../board/hal/serial/binding.ts';
 import type { BoardConfigFile } from '../../board/config.ts';
 import type { Logger } from '../../board/runtime/log.ts';
-
-export interface BootConsole {
-  say(line: string): void;
-  close(): Promise<void>;
-}
 
 export interface SimBoard {
   id: string;
   hwmon: ReturnType<typeof createHwmonWriter>;
-  /** The board end of the console, for the boot ROM's lines before the agent owns it. */
-  openBootConsole(): Promise<BootConsole>;
+  link: LinkEmulator;
+  /** The board's UART, for U-Boot and the boot ROM before the agent owns it. */
+  openUart(): Promise<SerialLink>;
   close(): Promise<void>;
 }
 
@@ -33,11 +31,12 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
   await Promise.all([paths.hwmonDir, paths.gpioDir, paths.consoleDir, paths.flashDir].map((d) => mkdir(d, { recursive: true })));
   const hwmon = createHwmonWriter(paths.hwmonDir, 'ina219');
   await hwmon.write(POWER_OFF);
-  const pty = await openPtyPair(paths.consoleDir, 'tty');
+  const link = await openLinkEmulator(paths.consoleDir, 'tty', { ...desk.console, bitErrorRate: 0, dropRate: 0 });
+  await rm(paths.consolePort, { force: true });
+  await symlink(link.hostPath, paths.consolePort);
   const log = await open(paths.consoleLog, 'a');
-  const hostEnd = await serialportBinding().open(pty.hostPath, { baudRate: 115200 });
   // Console output is kept whole, from the first byte, so early boot output is never lost.
-  hostEnd.onData((chunk) => { log.write(chunk).catch((err: Error) => logger.warn('console log write failed', { board: id, error: err.message })); });
+  link.onBoardOutput((chunk) => { log.write(chunk).catch((err: Error) => logger.warn('console log write failed', { board: id, error: err.message })); });
   // Only what this desk decides; the rest comes from the booted image's defaults, then the agent's.
   const config: BoardConfigFile = {
     v: 1,
@@ -46,7 +45,7 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
     broker: { url: brokerUrl, username: id, passwordFile: paths.passwordFile },
     keepaliveS: desk.keepaliveS,
     telemetryPeriodS: desk.telemetryPeriodS,
-    hardware: { power: paths.hwmonDir, gpio: `sim:${paths.gpioDir}`, gpioLines: {}, console: pty.boardPath, consoleBaud: 115200 },
+    hardware: { power: paths.hwmonDir, gpio: `sim:${paths.gpioDir}`, gpioLines: {}, console: link.boardPath, consoleBaud: desk.console.baud },
     guests: {
       runtime: desk.guests.runtime, stateDir: join(layout.ramDir, id),
       maxGuests: desk.guests.maxPerBoard,
@@ -59,22 +58,11 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
   return {
     id,
     hwmon,
-    async openBootConsole() {
-      const fh = await open(pty.boardPath, constants.O_WRONLY | constants.O_NOCTTY);
-      let pending = Promise.resolve();
-      return {
-        say(line) {
-          pending = pending.then(() => fh.write(`${line}\r\n`)).then(() => undefined, (err: Error) => logger.warn('boot console write failed', { board: id, error: err.message }));
-        },
-        async close() {
-          await pending;
-          await fh.close();
-        },
-      };
-    },
+    link,
+    openUart: () => serialportBinding().open(link.boardPath, { baudRate: desk.console.baud }),
     async close() {
-      await hostEnd.close().catch(() => undefined);
-      await pty.close();
+      await link.close();
+      await rm(paths.consolePort, { force: true });
       await log.close();
     },
   };

@@ -11,6 +11,8 @@ import { join, dirname } from 'node:path';
 import { openFlashSlots } from '../../board/flash/slots.ts';
 import { loadPublicKey } from '../../images/format/keys.ts';
 import { bootBoard } from './boot-rom.ts';
+import { runUboot } from './uboot-sim.ts';
+import { systemClock } from '../../board/runtime/clock.ts';
 import { SIM_BOARD_TYPE } from './desk-images.ts';
 import { packageRoot } from './paths.ts';
 import { readDeskFile, type RunFile } from './desk-file.ts';
@@ -27,10 +29,13 @@ export interface SupervisorOptions {
 }
 
 const POWER_ACTIONS: readonly string[] = ['on', 'off', 'cycle'];
+/** The simulated boards' RAM that `loady` may fill. */
+const MAX_LOAD_BYTES = 256 * 1024 * 1024;
 
 export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
   const { logger } = opts;
   const layout = deskLayout(opts.stateDir);
+  const clock = systemClock();
   const desk = await readDeskFile(layout);
   await mkdir(layout.logsDir, { recursive: true });
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -62,15 +67,29 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     await Promise.all(desk.boards.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, url, key.text, logger.child(id))))));
 
     const nodeModules = join(packageRoot(), 'node_modules');
-    const boot = async (id: string) => {
-      const bootConsole = await boards.get(id)!.openBootConsole();
+    // Power-on: U-Boot's countdown (a key stops it: flashing over U-Boot), then the boot ROM's slot choice.
+    const boot = async (id: string, signal: AbortSignal) => {
+      const uart = await boards.get(id)!.openUart();
+      // Power gone: U-Boot may sit at its prompt or in a transfer; closing its UART ends that.
+      const powerGone = new Promise<never>((_, reject) => {
+        const onAbort = () => { reject(new Error('power switched off during boot')); void uart.close(); };
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      });
+      powerGone.catch(() => undefined);
+      const slots = openFlashSlots(layout.board(id).flashDir);
+      let said = Promise.resolve();
+      const say = (line: string) => { said = said.then(() => uart.write(`${line}\r\n`)).catch(() => undefined); };
       try {
-        const booted = await bootBoard(id, openFlashSlots(layout.board(id).flashDir), layout.board(id).bootInfo, {
-          keys: [key], boardType: SIM_BOARD_TYPE, cacheDir: layout.bootCacheDir, nodeModules, console: bootConsole.say, logger: logger.child('boot'),
+        while (await Promise.race([powerGone, runUboot({ link: uart, clock, bootDelayMs: desk.bootDelayMs, slots, keys: [key], boardType: SIM_BOARD_TYPE, maxLoadBytes: MAX_LOAD_BYTES, logger: logger.child('uboot') })]) === 'reset');
+        if (signal.aborted) throw new Error('power switched off during boot');
+        const booted = await bootBoard(id, slots, layout.board(id).bootInfo, {
+          keys: [key], boardType: SIM_BOARD_TYPE, cacheDir: layout.bootCacheDir, nodeModules, console: say, logger: logger.child('boot'),
         });
         return booted.agentFile;
       } finally {
-        await bootConsole.close();
+        await said;
+        await uart.close();
       }
     };
     const procs = createBoardProcesses(groupBoards(desk.boards, desk.boardsPerProcess, (b) => layout.board(b).configFile), {

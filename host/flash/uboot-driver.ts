@@ -41,19 +41,24 @@ export async function flashViaUboot(o: UbootFlashOptions): Promise<{ bytes: numb
   const size = (await stat(o.imageFile)).size;
   const progress = (phase: FlashPhase, done: number) => o.onProgress?.({ phase, imageBytes: size, imageBytesDone: done });
   const con = watchConsole(link, clock, o.onOutput);
+  // At a line start only: `=> ` also appears inside output such as crc32's `... ==> 1a2b3c4d`.
+  const prompt = new RegExp(`(?:^|\\n)${p.prompt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
   const command = async (line: string, timeoutMs = p.commandTimeoutMs) => {
     con.clear();
     await link.write(`${line}\r`);
-    const out = await con.waitFor(p.prompt, `prompt after "${line}"`, timeoutMs);
+    const out = await con.waitFor(prompt, `prompt after "${line}"`, timeoutMs);
     return out.input.slice(0, out.index);
   };
   try {
     progress('hello', 0);
-    if (o.resetBoard) await o.resetBoard();
+    // The countdown is short: the key goes out the moment it shows. The reset itself is not
+    // waited for (a desk's power switch answers once the board has booted: after this flash).
+    let resetFailed: string | undefined;
+    o.resetBoard?.().catch((e: Error) => { resetFailed = e.message; });
     await con.waitFor(p.autobootPrompt, `autoboot countdown ("${p.autobootPrompt}") within ${p.promptTimeoutMs} ms of the reset`, p.promptTimeoutMs)
-      .catch((e: Error) => { throw new FlashFailure('no-prompt', 'hello', e.message); });
+      .catch((e: Error) => { throw new FlashFailure('no-prompt', 'hello', resetFailed ? `could not reset the board: ${resetFailed}` : e.message); });
     await link.write(p.interruptKey);
-    await con.waitFor(p.prompt, 'U-Boot prompt', 5000).catch((e: Error) => { throw new FlashFailure('no-prompt', 'hello', e.message); });
+    await con.waitFor(prompt, 'U-Boot prompt', 5000).catch((e: Error) => { throw new FlashFailure('no-prompt', 'hello', e.message); });
     const vars = { loadaddr: p.loadAddr, filesize: size };
     con.clear();
     await link.write(`${fillCommand(p.load, vars)}\r`);
@@ -61,7 +66,7 @@ export async function flashViaUboot(o: UbootFlashOptions): Promise<{ bytes: numb
     await ymodemSend(link, { name: basename(o.imageFile), size, data: createReadStream(o.imageFile, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer> }, {
       clock, signal: o.signal, onProgress: (sent) => progress('blocks', sent),
     }).catch((e: Error) => { throw new FlashFailure('transfer', 'blocks', e.message); });
-    await con.waitFor(p.prompt, 'prompt after the YMODEM transfer', 10_000);
+    await con.waitFor(prompt, 'prompt after the YMODEM transfer', 10_000);
     progress('commit', size);
     const check = await command(fillCommand(p.check, vars));
     const theirs = new RegExp(p.checkResult).exec(check)?.[1];

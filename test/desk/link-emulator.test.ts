@@ -1,0 +1,263 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openLinkEmulator, LinkEmulatorError, type LinkEmulator, type LinkSettings } from '../../host/desk/link-emulator.ts';
+import { serialportBinding } from '../../board/hal/serial/serialport.ts';
+
+const serial = serialportBinding();
+const clean: LinkSettings = { baud: 115200, latencyMs: 0, bitErrorRate: 0, dropRate: 0 };
+
+/** One emulator per test, in its own folder; the folder must be empty of links afterwards. */
+async function withLink(settings: Partial<LinkSettings>, body: (link: LinkEmulator, dir: string) => Promise<void>, random?: () => number): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'deskbox-link-'));
+  const link = await openLinkEmulator(dir, 'b01', { ...clean, ...settings }, { random });
+  try {
+    await body(link, dir);
+  } finally {
+    await link.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Everything a port receives, and a way to wait for some of it with a deadline. */
+function collect(port: { onData(cb: (b: Buffer) => void): () => void } | LinkEmulator) {
+  const chunks: Buffer[] = [];
+  const subscribe = 'onData' in port ? port.onData.bind(port) : port.onBoardOutput.bind(port);
+  const stop = subscribe((c) => chunks.push(c));
+  const all = () => Buffer.concat(chunks);
+  return {
+    all,
+    stop,
+    async until(cond: (b: Buffer) => boolean, timeoutMs: number, what: string): Promise<Buffer> {
+      const deadline = performance.now() + timeoutMs;
+      while (!cond(all())) {
+        if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (have ${all().length} bytes)`);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      return all();
+    },
+  };
+}
+
+/** mulberry32: the noise is reproducible run to run. */
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function timedTransfer(link: LinkEmulator, bytes: Buffer): Promise<{ ms: number; received: Buffer }> {
+  const host = await serial.open(link.hostPath, { baudRate: link.settings().baud });
+  const board = await serial.open(link.boardPath, { baudRate: link.settings().baud });
+  try {
+    const rx = collect(board);
+    const started = performance.now();
+    await host.write(bytes);
+    const received = await rx.until((b) => b.length >= bytes.length, 20_000, `${bytes.length} bytes`);
+    return { ms: performance.now() - started, received };
+  } finally {
+    await Promise.all([host.close(), board.close()]);
+  }
+}
+
+test('115200 baud: 20 KB host -> board take bytes * 10 / baud + latency', async () => {
+  await withLink({ baud: 115200, latencyMs: 5 }, async (link) => {
+    const data = randomBytes(20_000);
+    const { ms, received } = await timedTransfer(link, data);
+    const expected = (data.length * 10_000) / 115200 + 5;
+    assert.ok(received.equals(data), 'intact');
+    assert.ok(ms >= 0.9 * expected && ms <= 1.15 * expected, `${ms.toFixed(0)} ms, expected ${expected.toFixed(0)} ms`);
+    assert.equal(link.stats().toBoard, { bytes: 20_000, dropped: 0, flipped: 0, unplugged: 0, overrun: 0 });
+  });
+});
+
+test('latency: a 1-byte ping-pong through a board-side echo takes 2 x latency + 2 byte times', async () => {
+  await withLink({ baud: 115200, latencyMs: 40 }, async (link) => {
+    const host = await serial.open(link.hostPath, { baudRate: 115200 });
+    const board = await serial.open(link.boardPath, { baudRate: 115200 });
+    try {
+      board.onData((c) => { void board.write(c); });
+      const rx = collect(host);
+      const rtts: number[] = [];
+      for (let i = 0; i < 9; i++) {
+        const started = performance.now();
+        await host.write(Buffer.from([i]));
+        await rx.until((b) => b.length > i, 2000, `echo ${i}`);
+        rtts.push(performance.now() - started);
+      }
+      const median = [...rtts].sort((a, b) => a - b)[4]!;
+      const expected = 2 * 40 + (2 * 10_000) / 115200;
+      assert.ok(Math.min(...rtts) >= expected - 1, `fastest ${Math.min(...rtts).toFixed(1)} ms beats the wire (${expected.toFixed(1)} ms)`);
+      // Timers and four pty hops each way add a millisecond or two; a loaded machine adds more.
+      assert.ok(median <= expected + 10, `median ${median.toFixed(1)} ms, expected ~${expected.toFixed(1)} ms (all: ${rtts.map((r) => r.toFixed(1))})`);
+      assert.equal([...rx.all()], [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    } finally {
+      await Promise.all([host.close(), board.close()]);
+    }
+  });
+});
+
+test('3 Mbaud: 200 KB arrive intact and no faster than the line rate', async () => {
+  await withLink({ baud: 3_000_000, latencyMs: 2 }, async (link) => {
+    const data = randomBytes(200_000);
+    const { ms, received } = await timedTransfer(link, data);
+    const wire = (data.length * 10_000) / 3_000_000 + 2;
+    assert.ok(received.equals(data), 'intact');
+    assert.ok(ms >= wire - 1, `${ms.toFixed(0)} ms is faster than the wire allows (${wire.toFixed(0)} ms)`);
+    assert.ok(ms <= 1.5 * wire, `${ms.toFixed(0)} ms, expected ~${wire.toFixed(0)} ms`);
+  });
+});
+
+test('noise: bitErrorRate 0.01 flips one bit in ~1% of bytes, dropRate drops ~that share; stats count both', async () => {
+  await withLink({ baud: 3_000_000, bitErrorRate: 0.01 }, async (link) => {
+    const data = randomBytes(30_000);
+    const { received } = await timedTransfer(link, data);
+    assert.is(received.length, data.length);
+    let differing = 0;
+    for (let i = 0; i < data.length; i++) {
+      const x = data[i]! ^ received[i]!;
+      if (x === 0) continue;
+      differing++;
+      assert.ok((x & (x - 1)) === 0, `byte ${i}: more than one bit flipped`);
+    }
+    assert.is(link.stats().toBoard.flipped, differing);
+    assert.ok(differing > 0.007 * data.length && differing < 0.013 * data.length, `${differing} of ${data.length} flipped`);
+
+    link.set({ bitErrorRate: 0, dropRate: 0.02 });
+    const more = randomBytes(10_000);
+    const host = await serial.open(link.hostPath, { baudRate: 3_000_000 });
+    const board = await serial.open(link.boardPath, { baudRate: 3_000_000 });
+    try {
+      const rx = collect(board);
+      await host.write(more);
+      await rx.until(() => link.stats().toBoard.bytes === 40_000 && link.stats().toBoard.dropped + rx.all().length >= 10_000, 5000, 'the second batch');
+      const dropped = link.stats().toBoard.dropped;
+      assert.is(rx.all().length, 10_000 - dropped);
+      assert.ok(dropped > 100 && dropped < 300, `${dropped} of 10000 dropped`);
+    } finally {
+      await Promise.all([host.close(), board.close()]);
+    }
+  }, seeded(42));
+});
+
+test('unplug mid-stream loses what is in flight and what is sent meanwhile; plug restores', async () => {
+  await withLink({ baud: 115200, latencyMs: 2 }, async (link) => {
+    const host = await serial.open(link.hostPath, { baudRate: 115200 });
+    const board = await serial.open(link.boardPath, { baudRate: 115200 });
+    try {
+      const rx = collect(board);
+      const hostRx = collect(host);
+      const data = randomBytes(10_000);
+      await host.write(data);
+      await rx.until((b) => b.length >= 1000, 3000, 'the first KB');
+      link.unplug();
+      await host.write('sent while unplugged');
+      await board.write('board talks to nobody');
+      // Every byte is accounted for once it has either arrived or been counted lost.
+      const total = data.length + 'sent while unplugged'.length;
+      await rx.until((b) => b.length + link.stats().toBoard.unplugged === total, 3000, 'the cut to settle');
+      await rx.until(() => link.stats().toHost.unplugged === 'board talks to nobody'.length, 3000, 'the board\'s bytes to be lost');
+      const kept = rx.all().length;
+      assert.ok(kept >= 1000 && kept < data.length, `${kept} bytes made it`);
+      link.plug();
+      await host.write('after plug');
+      const got = await rx.until((b) => b.length >= kept + 'after plug'.length, 3000, 'bytes after plug');
+      assert.ok(got.subarray(0, kept).equals(data.subarray(0, kept)), 'what arrived is the stream up to the cut');
+      assert.is(got.subarray(kept).toString(), 'after plug');
+      assert.is(hostRx.all().length, 0);
+      assert.is(link.stats().toHost.unplugged, 'board talks to nobody'.length);
+    } finally {
+      await Promise.all([host.close(), board.close()]);
+    }
+  });
+});
+
+test('board output reaches onBoardOutput while nobody holds the host end, without stalling; reopening works', async () => {
+  await withLink({ baud: 3_000_000 }, async (link) => {
+    const log = collect(link);
+    const board = await serial.open(link.boardPath, { baudRate: 3_000_000 });
+    try {
+      // Far more than the kernel and socat buffer toward a closed pty (~40 KB).
+      const boot = randomBytes(300_000);
+      await board.write(boot);
+      await log.until((b) => b.length >= boot.length, 5000, 'the whole boot output in the log');
+      assert.ok(log.all().equals(boot), 'the log has every byte, in order');
+      assert.ok(link.stats().toHost.overrun > 0, 'the relay discarded what nobody read');
+      for (let round = 0; round < 3; round++) {
+        const host = await serial.open(link.hostPath, { baudRate: 3_000_000 });
+        const rx = collect(host);
+        const marker = `round ${round} from the board`;
+        await board.write(marker);
+        // Stale bytes from before the open may come first, as from a FIFO nobody emptied.
+        await rx.until((b) => b.toString('latin1').includes(marker), 3000, `"${marker}" on the reopened host end`);
+        await host.write(`round ${round} from the host`);
+        await host.close();
+      }
+      assert.ok(log.all().toString('latin1').endsWith('round 2 from the board'));
+    } finally {
+      await board.close();
+    }
+    // The board side restarts too (the agent reopening its UART).
+    const again = await serial.open(link.boardPath, { baudRate: 3_000_000 });
+    const host = await serial.open(link.hostPath, { baudRate: 3_000_000 });
+    try {
+      const rx = collect(again);
+      await host.write('hello again');
+      await rx.until((b) => b.toString('latin1').includes('hello again'), 3000, 'host bytes on the reopened board end');
+    } finally {
+      await Promise.all([host.close(), again.close()]);
+    }
+  });
+});
+
+test('settings are checked; close() leaves no socat and no links, and is idempotent', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'deskbox-link-'));
+  const opened: { close(): Promise<void> }[] = [];
+  try {
+    const bad = await openLinkEmulator(dir, 'x', { ...clean, baud: 0 }).then(() => undefined, (e: unknown) => e);
+    assert.instance(bad, LinkEmulatorError);
+    const link = await openLinkEmulator(dir, 'b02', clean, {});
+    opened.push(link);
+    assert.throws(() => link.set({ dropRate: 2 }), /dropRate must be within \[0, 1\]/);
+    link.set({ baud: 9600, latencyMs: 3 });
+    assert.equal(link.settings(), { ...clean, baud: 9600, latencyMs: 3 });
+    const socats = await socatsUsing(dir);
+    assert.is(socats.length, 2, 'two pty pairs');
+    // Closed mid-stream, with the wire busy and the relay's write toward the closed host end stuck.
+    link.set({ baud: 3_000_000 });
+    const board = await serial.open(link.boardPath, { baudRate: 3_000_000 });
+    opened.push(board);
+    await board.write(randomBytes(200_000));
+    const log = collect(link);
+    await log.until(() => link.stats().toHost.overrun > 0, 3000, 'the relay to give up on the closed host end');
+    await link.close();
+    await board.close();
+    await link.close();
+    assert.equal(await socatsUsing(dir), []);
+    assert.equal(await readdir(dir), [], 'no pty links left');
+    for (const p of [link.hostPath, link.boardPath]) assert.not.ok(await lstat(p).then(() => true, () => false), `${p} left behind`);
+  } finally {
+    for (const o of opened) await o.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** socat processes whose command line names something in dir, from /proc. */
+async function socatsUsing(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmd = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.startsWith('socat\0') && cmd.includes(dir)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+test.run();
