@@ -25,6 +25,8 @@ import type { BootInfo } from './flash/boot-info.ts';
 import type { TimerHandle } from './runtime/clock.ts';
 import { openFlashSlots } from './flash/slots.ts';
 import { confirmBoot } from './flash/boot-env.ts';
+import { listenForFlash } from './flash/flash-listener.ts';
+import type { FlashReceiver } from '../images/serial/receiver.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -63,6 +65,7 @@ export function createAgent(deps: AgentDeps): Agent {
   let sampler: TelemetrySampler | undefined;
   let led: Led | undefined;
   let boardConsole: BoardConsole | undefined;
+  let flash: FlashReceiver | undefined;
   let guests: GuestService | undefined;
   let images: ImageService | undefined;
   let seq = 0;
@@ -255,8 +258,15 @@ export function createAgent(deps: AgentDeps): Agent {
         help: () => 'commands: status, version, help',
         version: () => deps.version,
         status: () => JSON.stringify(status()),
-      }, (err) => logger.warn('console write failed', { error: err.message }));
+      }, (err) => logger.warn('console write failed', { error: err.message }), () => flash?.active ?? false);
       boardConsole.say(`deskbox agent ${deps.version} on ${config.board} (desk ${config.desk})`);
+      if (config.flash && config.images && deps.bootInfo && deps.reboot) {
+        flash = listenForFlash({
+          link: hw.console, flashDir: config.flash.dir, bootInfo: deps.bootInfo, trustedKeys: config.images.trustedKeys, boardType: config.images.boardType,
+          clock, logger: logger.child('flash'), reboot: deps.reboot,
+          onSession: (e) => event({ type: 'flash', ...e }),
+        });
+      }
       phases.forEach(sayPhase);
     }
     await sampler.sample();
@@ -295,6 +305,7 @@ export function createAgent(deps: AgentDeps): Agent {
         publish('status', { v: PAYLOAD_VERSION, state: 'offline', board: config.board, reason: 'shutdown', at: clock.now() }, true);
         await client.endAsync();
       }
+      flash?.close();
       boardConsole?.close();
       await led?.setMode('off').catch(() => undefined);
       await hw?.close();

@@ -12,9 +12,11 @@ export interface BoardConsole {
 
 const MAX_LINE = 256;
 
-export function attachConsole(link: SerialLink, commands: Record<string, () => string>, onError: (err: Error) => void): BoardConsole {
+/** `busy`: another protocol owns the line (a flash in progress): the console neither reads nor talks. */
+export function attachConsole(link: SerialLink, commands: Record<string, () => string>, onError: (err: Error) => void, busy: () => boolean = () => false): BoardConsole {
   let pending = '';
   const send = (text: string) => {
+    if (busy()) return;
     link.write(text.replace(/\n/g, '\r\n')).catch(onError);
   };
   const run = (line: string) => {
@@ -24,6 +26,10 @@ export function attachConsole(link: SerialLink, commands: Record<string, () => s
     send(fn ? `${fn()}\n` : `unknown command "${name}"; try: ${Object.keys(commands).join(', ')}\n`);
   };
   const off = link.onData((chunk) => {
+    if (busy()) {
+      pending = '';
+      return;
+    }
     pending += chunk.toString('latin1').replace(/[^\x20-\x7e\r\n]/g, '');
     let cut: number;
     while ((cut = pending.search(/[\r\n]/)) >= 0) {

@@ -111,6 +111,17 @@ export const EventSchema = v.variant('type', [
     collected: v.array(v.string()),
     freedBytes: nonNegative,
   }),
+  /** A flash over the serial console began or ended (docs/serial-protocol.md); `ok` ends with a reset into `slot`. */
+  v.object({
+    v: version,
+    board: v.string(),
+    at: epochMs,
+    type: v.literal('flash'),
+    state: v.picklist(['start', 'end']),
+    ok: v.optional(v.boolean()),
+    slot: v.optional(v.picklist(['a', 'b'])),
+    error: v.optional(v.string()),
+  }),
 ]);
 export type BoardEvent = v.InferOutput<typeof EventSchema>;
 

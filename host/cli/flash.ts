@@ -62,7 +62,7 @@ export function registerFlash(program: Command): void {
         const results = await Promise.all(targets.map((t) => limit(() => flashOne(t, {
           imageFile: o.image, method: o.method, profile, baud: o.baud, clock: systemClock(), retries: o.retries,
           resetBoard: t.board ? async (pt: PortTarget) => { await controlRequest(layout.controlSocket, 'POST', '/power', { board: pt.board, action: 'cycle' }); } : undefined,
-          awaitHealth: t.board && health ? (pt: PortTarget, sha: string) => health.until(pt.board!, sha, o.healthTimeout * 1000) : undefined,
+          awaitHealth: t.board && health ? (pt: PortTarget, image: { sha256: string; version: string }, since: number) => health.until(pt.board!, image, since, o.healthTimeout * 1000) : undefined,
           onProgress: (pt: PortTarget, p: Progress) => {
             const bar = barOf.get(pt.label);
             bar?.setTotal(p.imageBytes);

@@ -37,7 +37,8 @@ export interface FlashOneOptions {
   /** Attempts after the first, for failures a retry can cure. */
   retries: number;
   resetBoard?(t: PortTarget): Promise<void>;
-  awaitHealth?(t: PortTarget, payloadSha256: string): Promise<void>;
+  /** Resolves once the board runs `image` after a boot later than `since` (epoch ms). */
+  awaitHealth?(t: PortTarget, image: { sha256: string; version: string }, since: number): Promise<void>;
   onProgress?(t: PortTarget, p: Progress): void;
   onOutput?(t: PortTarget, chunk: Buffer): void;
   signal?: AbortSignal;
@@ -69,7 +70,8 @@ export async function flashOne(t: PortTarget, o: FlashOneOptions): Promise<Flash
   const result: FlashResult = { label: t.label, port: t.port, ok: false, imageBytes, wireBytes: 0, attempts: 0, ms: 0 };
   let unlock: (() => Promise<void>) | undefined;
   try {
-    const sha = (await readImageHead(o.imageFile)).manifest.payload.sha256;
+    const manifest = (await readImageHead(o.imageFile)).manifest;
+    const since = Date.now();
     unlock = await lockPort(t.port);
     const link = await serialportBinding().open(t.port, { baudRate: o.baud }).catch((e: Error) => { throw new FlashFailure('link', 'hello', e.message); });
     try {
@@ -106,7 +108,7 @@ export async function flashOne(t: PortTarget, o: FlashOneOptions): Promise<Flash
     }
     if (o.awaitHealth) {
       o.onProgress?.(t, { phase: 'health', imageBytes, imageBytesDone: imageBytes, method: result.method! });
-      await o.awaitHealth(t, sha).catch((e: Error) => { throw new FlashFailure('health', 'health', e.message); });
+      await o.awaitHealth(t, { sha256: manifest.payload.sha256, version: manifest.version }, since).catch((e: Error) => { throw new FlashFailure('health', 'health', e.message); });
     }
     result.ok = true;
   } catch (e) {

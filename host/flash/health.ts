@@ -22,11 +22,15 @@ export async function watchBoardHealth(access: DeskAccess) {
   });
   await client.subscribeAsync(allBoardsFilter(access.desk, 'status'), { qos: 1 });
   return {
-    /** Resolves once `board` reports online running the image whose payload hash is `sha256`. */
-    until(board: string, sha256: string, timeoutMs: number): Promise<void> {
+    /**
+     * Resolves once `board` reports online, booted after `since` (a new boot, not the status it
+     * had before the flash), running `image` (same payload, same version).
+     */
+    until(board: string, image: { sha256: string; version: string }, since: number, timeoutMs: number): Promise<void> {
       return new Promise((resolve, reject) => {
         const check = () => {
-          if (latest.get(board)?.image?.sha256 !== sha256) return;
+          const s = latest.get(board);
+          if (!s || s.bootedAt < since || s.image?.sha256 !== image.sha256 || s.image.version !== image.version) return;
           waiters.delete(check);
           clearTimeout(timer);
           resolve();
