@@ -99,6 +99,23 @@ export function registerDesk(program: Command): void {
       for (const [b, why] of Object.entries(state.dark)) process.stdout.write(`  ${b} dark: ${why}\n`);
     }));
 
+  stateOption(desk.command('link'))
+    .description('change a simulated board\'s serial link: noise, rate, latency, the cable')
+    .argument('<board>', 'board id')
+    .option('--bit-error-rate <p>', 'probability per byte of a flipped bit', Number)
+    .option('--drop-rate <p>', 'probability per byte of it being lost', Number)
+    .option('--baud <rate>', 'line rate', Number)
+    .option('--latency <ms>', 'one-way latency', Number)
+    .option('--unplug', 'pull the cable')
+    .option('--plug', 'plug it back in')
+    .option('--json', 'print JSON')
+    .action(action(async (board: string, o) => {
+      const changes = Object.fromEntries(Object.entries({ bitErrorRate: o.bitErrorRate, dropRate: o.dropRate, baud: o.baud, latencyMs: o.latency, plugged: o.unplug ? false : o.plug ? true : undefined }).filter(([, v]) => v !== undefined));
+      const state = await controlRequest<Record<string, unknown>>(deskLayout(o.state).controlSocket, 'POST', '/link', { board, ...changes });
+      if (o.json) return printJson(state);
+      process.stdout.write(`${board}: ${state.baud} baud, ${state.latencyMs} ms, bit errors ${state.bitErrorRate}, drops ${state.dropRate}\n`);
+    }));
+
   stateOption(desk.command('supervise', { hidden: true }))
     .description('run the desk supervisor in the foreground (desk up starts it in the background)')
     .action(action(async (o) => {

@@ -41,6 +41,7 @@ export function registerFlash(program: Command): void {
     .option('--all', 'every board of the simulated desk')
     .addOption(new Option('--method <m>', 'how to reach the board').choices(['auto', 'agent', 'uboot']).default('auto'))
     .option('--profile <name|file.json>', 'U-Boot profile (built in: sim)', 'sim')
+    .option('--prompt-timeout <s>', 'seconds to wait for U-Boot\'s countdown after a reset (default: the profile\'s)', Number)
     .option('--baud <rate>', 'baud rate of the consoles', (x) => Number(x), 115200)
     .option('--retries <n>', 'retries of a failed transfer (it resumes)', (x) => Number(x), 3)
     .option('--parallel <n>', 'boards flashed at once', (x) => Number(x), 64)
@@ -56,7 +57,8 @@ export function registerFlash(program: Command): void {
       const health = onDesk ? await watchBoardHealth(await resolveAccess({ state: o.state }, 'monitor')) : undefined;
       const bars = !o.json && process.stderr.isTTY ? new cliProgress.MultiBar({ format: '{label} |{bar}| {percentage}% {phase} {method} ETA {eta_formatted}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
       const barOf = new Map(targets.map((t) => [t.label, bars?.create(1, 0, { label: t.label.padEnd(8), phase: 'waiting', method: '' })]));
-      const profile = await loadUbootProfile(o.profile);
+      const loaded = await loadUbootProfile(o.profile);
+      const profile = o.promptTimeout ? { ...loaded, promptTimeoutMs: o.promptTimeout * 1000 } : loaded;
       const limit = pLimit(o.parallel);
       try {
         const results = await Promise.all(targets.map((t) => limit(() => flashOne(t, {

@@ -8,6 +8,8 @@ import { rm } from 'node:fs/promises';
 export interface ControlHandlers {
   status(): unknown;
   power(board: string, action: string): Promise<unknown>;
+  /** The board's serial link: noise, cable unplugged or not; answers the settings now in force. */
+  link(board: string, changes: Record<string, unknown>): Promise<unknown>;
 }
 
 export class ControlError extends Error {
@@ -42,6 +44,11 @@ export async function startControlServer(socketPath: string, handlers: ControlHa
         const body = await readBody(req);
         if (typeof body.board !== 'string' || typeof body.action !== 'string') throw new ControlError('power needs board and action');
         return reply(200, await handlers.power(body.board, body.action));
+      }
+      if (req.method === 'POST' && req.url === '/link') {
+        const { board, ...changes } = await readBody(req);
+        if (typeof board !== 'string') throw new ControlError('link needs board');
+        return reply(200, await handlers.link(board, changes));
       }
       throw new ControlError(`no such control endpoint ${req.method} ${req.url}`, 404);
     })().catch((err: Error) => reply(err instanceof ControlError ? err.status : 500, { error: err.message }));

@@ -106,6 +106,22 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     let stop!: () => void;
     const stopped = new Promise<void>((resolve) => (stop = resolve));
     const control = await startControlServer(layout.controlSocket, {
+      async link(board, changes) {
+        const sim = boards.get(board);
+        if (!sim) throw new ControlError(`no board "${board}" on this desk`, 404);
+        const { plugged, ...settings } = changes;
+        const known = ['baud', 'latencyMs', 'bitErrorRate', 'dropRate'];
+        const unknown = Object.keys(settings).find((k) => !known.includes(k));
+        if (unknown) throw new ControlError(`unknown link setting "${unknown}" (known: ${known.join(', ')}, plugged)`);
+        try {
+          sim.link.set(settings);
+        } catch (e) {
+          throw new ControlError((e as Error).message);
+        }
+        if (plugged === false) sim.link.unplug();
+        if (plugged === true) sim.link.plug();
+        return { board, ...sim.link.settings(), stats: sim.link.stats() };
+      },
       status: () => ({ desk: desk.desk, pid: process.pid, broker: { url, wsPort: broker.wsPort }, groups: procs.groups() }),
       async power(board, action) {
         if (!POWER_ACTIONS.includes(action)) throw new ControlError(`power action must be one of ${POWER_ACTIONS.join(', ')}`);

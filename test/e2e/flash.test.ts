@@ -1,0 +1,122 @@
+/**
+ * Flashing a simulated desk as a user does, through `deskbox flash` on the boards' console
+ * ports (link emulator at 3 Mbaud): the agent protocol on all boards at once, U-Boot on one,
+ * a wrong image refused, a second flash of a busy port refused, a noisy line and a cable
+ * pulled mid-transfer survived, a port where nothing answers reported as such.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { appendFile, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isAlive } from '../../host/desk/desk-file.ts';
+import { openPtyPair } from '../../host/desk/pty-pair.ts';
+import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
+
+let state = '';
+let work = '';
+let supervisorPid = 0;
+
+test.before(async () => {
+  state = await mkdtemp(join(tmpdir(), 'deskbox-e2e-flash-'));
+  work = await mkdtemp(join(tmpdir(), 'deskbox-e2e-flash-work-'));
+});
+
+test.after(async () => {
+  if (supervisorPid && isAlive(supervisorPid)) await deskbox(['desk', 'down', '--state', state]).catch(() => process.kill(-supervisorPid, 'SIGKILL'));
+  await rm(state, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true });
+});
+
+type Result = { label: string; ok: boolean; method?: string; wireBytes: number; error?: { code: string; phase: string; message: string } };
+
+/** `deskbox flash ... --json`, whatever its exit code. */
+function flash(...args: string[]): Promise<{ code: number; results: Result[]; raw: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['dist/deskbox.mjs', 'flash', '--state', state, '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d; });
+    child.stderr.on('data', (d: Buffer) => { out += d; });
+    child.on('exit', (code) => {
+      try {
+        resolve({ code: code ?? -1, results: JSON.parse(out).results ?? [], raw: out });
+      } catch {
+        resolve({ code: code ?? -1, results: [], raw: out });
+      }
+    });
+  });
+}
+
+const image = async (name: string, ...args: string[]) => {
+  await deskbox(['image', 'build', 'board', '--state', state, '--guest', join(state, 'images', 'busybox.dbi'), '-o', join(work, `${name}.dbi`), ...args]);
+  return join(work, `${name}.dbi`);
+};
+
+test('deskbox flash on a desk: agent protocol, U-Boot, refusals, busy port, noise, unplug, silence', () => withDeskLogs(state, async () => {
+  const up = JSON.parse((await deskbox(['desk', 'up', '--boards', '3', '--state', state, '--baud', '3000000', '--latency', '1', '--json'])).stdout);
+  supervisorPid = up.pid;
+  const agent = join(work, 'board.mjs');
+  await copyFile('dist/board.mjs', agent);
+  await appendFile(agent, '\n// another build\n');
+  const v2 = await image('v2', '--agent', agent, '--agent-version', '0.2.0-e2e');
+
+  const all = await flash('--all', '--image', v2);
+  assert.is(all.code, 0, all.raw);
+  assert.equal(all.results.map((r) => [r.label, r.ok, r.method]), [['b01', true, 'agent'], ['b02', true, 'agent'], ['b03', true, 'agent']]);
+
+  const v3 = await image('v3', '--version', '0.3.0-e2e');
+  const uboot = await flash('--board', 'b01', '--method', 'uboot', '--image', v3);
+  assert.is(uboot.code, 0, uboot.raw);
+  assert.is(uboot.results[0]!.method, 'uboot');
+
+  const foreign = await image('bbb', '--type', 'beaglebone');
+  const refused = await flash('--board', 'b02', '--image', foreign);
+  assert.is(refused.code, 1);
+  assert.is(refused.results[0]!.error!.code, 'refused', refused.raw);
+  assert.match(refused.results[0]!.error!.message, /board type "beaglebone", this board is "sim"/);
+
+  // A bigger transfer (a guest image of random bytes), long enough to disturb.
+  const rootfs = join(work, 'rootfs');
+  await mkdir(join(rootfs, 'data'), { recursive: true });
+  await writeFile(join(rootfs, 'data', 'noise.bin'), randomBytes(1536 * 1024));
+  await deskbox(['image', 'build', 'guest', '--state', state, '--rootfs', rootfs, '--name', 'noise', '--version', '1', '--arch', 'x86_64', '-o', join(work, 'noise.dbi')]);
+  const big = await image('big', '--guest', join(work, 'noise.dbi'), '--version', '0.4.0-e2e');
+
+  const first = flash('--board', 'b03', '--image', big);
+  await new Promise((r) => setTimeout(r, 300));
+  const second = await flash('--board', 'b03', '--image', big);
+  assert.is(second.code, 1);
+  assert.is(second.results[0]!.error!.code, 'busy', second.raw);
+  assert.is((await first).code, 0, 'the first flash of the port carries on');
+
+  await deskbox(['desk', 'link', 'b02', '--bit-error-rate', '0.0002', '--state', state]);
+  const noisy = await flash('--board', 'b02', '--image', big);
+  await deskbox(['desk', 'link', 'b02', '--bit-error-rate', '0', '--state', state]);
+  assert.is(noisy.code, 0, noisy.raw);
+
+  const pulled = flash('--board', 'b01', '--image', big);
+  await new Promise((r) => setTimeout(r, 2500));
+  await deskbox(['desk', 'link', 'b01', '--unplug', '--state', state]);
+  await new Promise((r) => setTimeout(r, 1500));
+  await deskbox(['desk', 'link', 'b01', '--plug', '--state', state]);
+  const afterUnplug = await pulled;
+  assert.is(afterUnplug.code, 0, afterUnplug.raw);
+
+  // Nothing on the other end: no agent answers, no U-Boot countdown shows.
+  const pair = await openPtyPair(work, 'silent');
+  try {
+    const silent = await flash('--port', pair.hostPath, '--image', v3, '--prompt-timeout', '2', '--retries', '0');
+    assert.is(silent.code, 1);
+    assert.is(silent.results[0]!.error!.code, 'no-prompt', silent.raw);
+    assert.match(silent.results[0]!.error!.message, /autoboot countdown/);
+  } finally {
+    await pair.close();
+  }
+
+  await deskbox(['desk', 'down', '--state', state]);
+  assert.equal(await processesMentioning(state), []);
+}));
+
+test.run();
