@@ -134,6 +134,24 @@ test('refuses: never flashed, wrong key, wrong board type, both slots bad; nothi
   }
 });
 
+test('a trial slot that is never confirmed boots 3 times, then the board goes back to its active slot', async () => {
+  const t = await setup();
+  try {
+    const v1 = await boardImage(t.dir, 'v1', 'export const v = 1;\n', { key: t.key });
+    const v2 = await boardImage(t.dir, 'v2', 'export const v = 2;\n', { key: t.key });
+    await t.slots.install('a', v1.file);
+    await t.slots.install('b', v2.file);
+    await t.slots.writeEnv({ v: 1, active: 'a', trial: { slot: 'b', tries: 0 } });
+    const boots: string[] = [];
+    for (let i = 0; i < 5; i++) boots.push((await bootBoard('b01', t.slots, t.info, t.deps())).slot);
+    assert.equal(boots, ['b', 'b', 'b', 'a', 'a']);
+    assert.equal(await t.slots.readEnv(), { v: 1, active: 'a' });
+    assert.ok(t.lines.includes('slot b was not confirmed after 3 boots; back to slot a'), t.lines.join('\n'));
+  } finally {
+    await rm(t.dir, { recursive: true, force: true });
+  }
+});
+
 test('a damaged payload on first boot is refused as the block it is, and nothing of it is kept', async () => {
   const t = await setup();
   try {
