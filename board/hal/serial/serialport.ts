@@ -51,11 +51,21 @@ export function serialportBinding(): SerialBinding {
           }
           try {
             await new Promise<void>((resolve, reject) => {
+              // drain() on a port that closed meanwhile waits for an 'open' that never comes:
+              // the close settles the write instead.
+              const onClose = () => reject(lastError ?? new Error('port closed during the write'));
+              port.once('close', onClose);
+              const settle = (e?: Error | null) => {
+                port.off('close', onClose);
+                if (e) reject(e);
+                else resolve();
+              };
               // The write callback means the binding took the bytes; drain() then waits for
               // tcdrain(). drain() alone would not wait for writes still queued in the stream.
               port.write(data, (err) => {
-                if (err) reject(err);
-                else port.drain((e) => (e ? reject(e) : resolve()));
+                if (err) settle(err);
+                else if (!port.isOpen) settle(lastError ?? new Error('port closed during the write'));
+                else port.drain((e) => settle(e));
               });
             });
           } catch (e) {
