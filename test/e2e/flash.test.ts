@@ -77,6 +77,24 @@ test('deskbox flash on a desk: agent protocol, U-Boot, refusals, busy port, nois
   assert.is(refused.results[0]!.error!.code, 'refused', refused.raw);
   assert.match(refused.results[0]!.error!.message, /board type "beaglebone", this board is "sim"/);
 
+  const unsigned = await image('unsigned', '--unsigned');
+  const noSignature = await flash('--board', 'b02', '--image', unsigned);
+  assert.is(noSignature.results[0]!.error!.code, 'refused', noSignature.raw);
+  assert.match(noSignature.results[0]!.error!.message, /signature: the image is unsigned/);
+
+  // `deskbox console`: the board's console answers a typed command; Ctrl-] leaves.
+  const typed = await new Promise<string>((resolve) => {
+    const child = spawn(process.execPath, ['dist/deskbox.mjs', 'console', 'b02', '--state', state], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+      if (out.includes('commands:')) child.stdin.write(Buffer.from([0x1d]));
+    });
+    child.on('exit', () => resolve(out));
+    child.stderr.once('data', () => child.stdin.write('help\r'));
+  });
+  assert.match(typed, /commands: status, version, help/);
+
   // A bigger transfer (a guest image of random bytes), long enough to disturb.
   const rootfs = join(work, 'rootfs');
   await mkdir(join(rootfs, 'data'), { recursive: true });
