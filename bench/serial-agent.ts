@@ -2,12 +2,11 @@
  * The boards of the serial benchmark, in a process of their own: on each board's end of a
  * link, the agent's flash receiver on the real serialport binding, landing images through
  * the board's real storage (slot target: staging, delta by block hash, whole-image check on
- * commit). One process for all boards rather than one each: sixteen Node processes would cost
- * the two cores of the bench machine more than the boards' work does, and the figure of
- * interest is whether the host keeps sixteen lines full, not how a board's CPU scales.
+ * commit). One process for all sixteen boards rather than one each: the bench machine has two
+ * cores, the parallel figure asks whether the host keeps sixteen lines full at once, and the
+ * boards' CPU is reported beside it (serial-rig.ts) to show when they, not the host, limit it.
  *
  * Requests: open {boards: [{port, flashDir}], baud, key} -> null; cpu -> CPU used so far; close.
- * Events: {board, state: 'end', ok, error} as each session ends.
  */
 import { serialportBinding } from '../board/hal/serial/serialport.ts';
 import type { SerialLink } from '../board/hal/serial/binding.ts';
@@ -23,7 +22,7 @@ const links: SerialLink[] = [];
 const receivers: FlashReceiver[] = [];
 let closing: Promise<void> | undefined;
 
-const parent = serveParent(async (msg) => {
+serveParent(async (msg) => {
   switch (msg.op) {
     case 'open': {
       const { boards, baud, key } = msg as unknown as { boards: { port: string; flashDir: string }[]; baud: number; key: string };
@@ -32,16 +31,13 @@ const parent = serveParent(async (msg) => {
       for (const [board, b] of boards.entries()) {
         const link = await serialportBinding().open(b.port, { baudRate: baud });
         links.push(link);
-        // Only the log's volume matters here; memoryLogger keeps it off the bench's output.
+        // The bench's output is its figures: the boards log to memory.
         const logger = memoryLogger(`board${board}`);
         receivers.push(createFlashReceiver({
           link, clock, logger,
           openTarget: async () => createSlotTarget({ slots: openFlashSlots(b.flashDir), booted: 'a', keys, boardType: 'sim', logger }),
-          onSession: (e) => {
-            if (e.state === 'end') parent.event({ board, ok: e.ok ?? false, error: e.error ?? null });
-            // A long bench would otherwise hold every log record of every session.
-            logger.records.length = 0;
-          },
+          // A long bench would otherwise hold every log record of every session.
+          onSession: () => { logger.records.length = 0; },
         }));
       }
       return null;

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LinkSettings } from '../host/desk/link-emulator.ts';
-import { cpuShare, openRig, type FlashRun, type Rig } from './serial-rig.ts';
+import { cpuShare, openRig, type FlashRun, type Rig, type RigCpu } from './serial-rig.ts';
 
 export interface Measured {
   /** Per run: until the last board of the run had committed. */
@@ -47,7 +47,7 @@ export async function measureFlashes(rig: Rig, o: { image: string; slotA: string
   const ms: number[] = [];
   const flashes: FlashRun[][] = [];
   // Resets happen between runs: only the CPU spent while flashing is summed.
-  const zero: Cpu = { host: 0, wire: 0, socat: 0, boards: 0 };
+  const zero: RigCpu = { host: 0, wire: 0, socat: 0, boards: 0 };
   let spent = zero;
   for (let i = 0; i < o.runs; i++) {
     await rig.reset(o.slotA);
@@ -60,10 +60,9 @@ export async function measureFlashes(rig: Rig, o: { image: string; slotA: string
   return { ms, flashes, cpu: cpuShare(zero, spent, ms.reduce((a, b) => a + b, 0)) };
 }
 
-type Cpu = Awaited<ReturnType<Rig['cpu']>>;
-
-function addDelta(sum: Cpu, from: Cpu, to: Cpu): Cpu {
-  return { host: sum.host + to.host - from.host, wire: sum.wire + to.wire - from.wire, socat: sum.socat + to.socat - from.socat, boards: sum.boards + to.boards - from.boards };
+function addDelta(sum: RigCpu, from: RigCpu, to: RigCpu): RigCpu {
+  const d = (k: keyof RigCpu) => sum[k] + to[k] - from[k];
+  return { host: d('host'), wire: d('wire'), socat: d('socat'), boards: d('boards') };
 }
 
 /** Image bytes a second, as a share of the line rate (baud / 10 bytes a second), in %. */

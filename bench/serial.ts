@@ -99,7 +99,7 @@ try {
     const full = d.flashes[0]![0]!;
     rows.push({
       what: `delta: 64 MB image, 1 MB changed, wire bytes`, median: median(wire), unit: 'MB', range: spread(wire),
-      note: `target <= 2 MB; of ${(full.imageBytes / MB).toFixed(1)} MB; blocks ${JSON.stringify(full.report.blocks)}`,
+      note: `target <= 2 MB; ${full.report.wireBytes} bytes of ${full.imageBytes}; blocks ${JSON.stringify(full.report.blocks)}`,
     });
     rows.push({
       what: `delta: elapsed`, median: median(d.ms) / 1000, unit: 's', range: spread(d.ms.map((ms) => ms / 1000)),

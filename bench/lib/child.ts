@@ -1,29 +1,26 @@
 /**
- * A benchmark helper process spoken to over Node's IPC channel: request/reply by id, plus
- * one-way events. Used where the side under test must not share an event loop (or a CPU
- * account) with the side measuring it.
+ * A benchmark helper process spoken to over Node's IPC channel, request/reply by id. Used
+ * where the side under test must not share an event loop (or a CPU account) with the side
+ * measuring it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface BenchChild {
   readonly pid: number;
   request<T>(msg: Record<string, unknown>, timeoutMs?: number): Promise<T>;
-  onEvent(cb: (e: Record<string, unknown>) => void): void;
   stop(): Promise<void>;
 }
 
-interface Envelope { id?: number; error?: string; reply?: unknown; event?: Record<string, unknown> }
+interface Envelope { id: number; error?: string; reply?: unknown }
 
-export async function startChild(file: string, args: string[] = []): Promise<BenchChild> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function startChild(file: string): Promise<BenchChild> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', file], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-  const listeners: ((e: Record<string, unknown>) => void)[] = [];
   let next = 1;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.on('message', (m: Envelope) => {
-    if (m.event) return listeners.forEach((l) => l(m.event!));
-    const p = pending.get(m.id!);
-    pending.delete(m.id!);
+    const p = pending.get(m.id);
+    pending.delete(m.id);
     if (m.error !== undefined) p?.reject(new Error(`${file}: ${m.error}`));
     else p?.resolve(m.reply);
   });
@@ -49,7 +46,6 @@ export async function startChild(file: string, args: string[] = []): Promise<Ben
   return {
     pid: child.pid!,
     request,
-    onEvent: (cb) => void listeners.push(cb),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       // A polite close first: the child owns ptys and socat processes it must release.
@@ -64,7 +60,7 @@ export async function startChild(file: string, args: string[] = []): Promise<Ben
 }
 
 /** The child's half: answers requests with `handle`, exits after replying to `close`. */
-export function serveParent(handle: (msg: Record<string, unknown>) => Promise<unknown>, onClose: () => Promise<void>): { event(e: Record<string, unknown>): void } {
+export function serveParent(handle: (msg: Record<string, unknown>) => Promise<unknown>, onClose: () => Promise<void>): void {
   const send = (m: Envelope) => process.send?.(m);
   process.on('message', (m: Record<string, unknown> & { id: number }) => {
     const work = m.op === 'close' ? onClose().then(() => undefined) : handle(m);
@@ -77,5 +73,4 @@ export function serveParent(handle: (msg: Record<string, unknown>) => Promise<un
   });
   // Parent gone (killed, crashed): do not linger holding ptys.
   process.on('disconnect', () => void onClose().finally(() => process.exit(0)));
-  return { event: (e) => send({ event: e }) };
 }

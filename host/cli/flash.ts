@@ -39,6 +39,7 @@ export function registerFlash(program: Command): void {
     .option('--ports <glob>', 'serial ports by pattern, e.g. \'/dev/ttyUSB*\'')
     .option('--board <ids>', 'boards of the simulated desk (b01,b02; repeatable)', collect)
     .option('--all', 'every board of the simulated desk')
+    .option('--desk', 'the simulated desk\'s boards (all of them unless --board names some)')
     .addOption(new Option('--method <m>', 'how to reach the board').choices(['auto', 'agent', 'uboot']).default('auto'))
     .option('--profile <name|file.json>', 'U-Boot profile (built in: sim)', 'sim')
     .option('--prompt-timeout <s>', 'seconds to wait for U-Boot\'s countdown after a reset (default: the profile\'s)', Number)
@@ -52,11 +53,12 @@ export function registerFlash(program: Command): void {
       if (!verdict.ok) throw new Error(`refusing to flash a damaged image: ${verdict.error!.message}`);
       if (verdict.manifest!.kind !== 'board') throw new Error(`${o.image} is a ${verdict.manifest!.kind} image; boards are flashed with board images`);
       const layout = deskLayout(o.state);
-      const targets = await resolveTargets(o, async () => (await readDeskFile(layout)).boards);
+      const targets = await resolveTargets({ ...o, all: o.all || (o.desk && !o.board) }, async () => (await readDeskFile(layout)).boards);
       const onDesk = targets.some((t) => t.board);
       const health = onDesk ? await watchBoardHealth(await resolveAccess({ state: o.state }, 'monitor')) : undefined;
-      const bars = !o.json && process.stderr.isTTY ? new cliProgress.MultiBar({ format: '{label} |{bar}| {percentage}% {phase} {method} ETA {eta_formatted}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
-      const barOf = new Map(targets.map((t) => [t.label, bars?.create(1, 0, { label: t.label.padEnd(8), phase: 'waiting', method: '' })]));
+      const bars = !o.json && process.stderr.isTTY ? new cliProgress.MultiBar({ format: '{label} |{bar}| {percentage}% {done}/{size} KiB {rate} KiB/s {phase} {method} ETA {eta_formatted}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+      const barOf = new Map(targets.map((t) => [t.label, bars?.create(1, 0, { label: t.label.padEnd(8), phase: 'waiting', method: '', done: 0, size: 0, rate: '0.0' })]));
+      const started = Date.now();
       const loaded = await loadUbootProfile(o.profile);
       const profile = o.promptTimeout ? { ...loaded, promptTimeoutMs: o.promptTimeout * 1000 } : loaded;
       const limit = pLimit(o.parallel);
@@ -68,7 +70,8 @@ export function registerFlash(program: Command): void {
           onProgress: (pt: PortTarget, p: Progress) => {
             const bar = barOf.get(pt.label);
             bar?.setTotal(p.imageBytes);
-            bar?.update(p.imageBytesDone, { phase: p.phase, method: p.method });
+            const kibDone = Math.round(p.imageBytesDone / 1024);
+            bar?.update(p.imageBytesDone, { phase: p.phase, method: p.method, done: kibDone, size: Math.round(p.imageBytes / 1024), rate: (kibDone / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1) });
           },
         }))));
         bars?.stop();
