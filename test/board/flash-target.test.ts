@@ -101,9 +101,12 @@ test('an interrupted flash resumes: staged blocks are not asked for again; anoth
     const second = t.target();
     const rest = (await second.prepare(src.head)).need;
     assert.equal(rest, all.slice(3));
+    await second.abandon();
     const v3 = await image(t.dir, 'v3', randomBytes(8 * BLOCK_SIZE));
     const other = await headAndBlocks(v3.file);
-    assert.ok((await t.target().prepare(other.head)).need.length >= 8, 'a different image does not inherit the staged blocks');
+    const third = t.target();
+    assert.ok((await third.prepare(other.head)).need.length >= 8, 'a different image does not inherit the staged blocks');
+    await third.abandon();
   } finally {
     await rm(t.dir, { recursive: true, force: true });
   }
