@@ -1,0 +1,54 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveTargets } from '../../host/flash/targets.ts';
+import { lockPort } from '../../host/flash/port-lock.ts';
+import { FlashFailure } from '../../host/flash/flash-failure.ts';
+
+test('targets: ports, a glob of ports, desk boards; the same port once; nothing named is an error', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'deskbox-targets-'));
+  try {
+    for (const n of ['ttyUSB0', 'ttyUSB1', 'ttyUSB10', 'ttyACM0']) await writeFile(join(dir, n), '');
+    const state = join(dir, 'desk');
+    const t = await resolveTargets({ port: [join(dir, 'ttyACM0'), join(dir, 'ttyUSB1')], ports: join(dir, 'ttyUSB*'), board: ['b02,b01'], state }, async () => []);
+    assert.equal(t.map((x) => x.label), [join(dir, 'ttyACM0'), join(dir, 'ttyUSB1'), join(dir, 'ttyUSB0'), join(dir, 'ttyUSB10'), 'b02', 'b01']);
+    assert.is(t.find((x) => x.label === 'b01')!.port, join(state, 'boards', 'b01', 'console', 'port'));
+    assert.equal((await resolveTargets({ all: true, state }, async () => ['b01', 'b02'])).map((x) => x.board), ['b01', 'b02']);
+    for (const [o, re] of [[{ state }, /say which boards/], [{ ports: join(dir, 'ttyS*'), state }, /no port matches/]] as const) {
+      try {
+        await resolveTargets(o, async () => []);
+        assert.unreachable('accepted');
+      } catch (e) {
+        assert.match((e as Error).message, re);
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('port lock: a second flash of one port is refused while the first holds it; released, it can be taken', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'deskbox-lock-'));
+  const port = join(dir, 'ttyUSB3');
+  await writeFile(port, '');
+  try {
+    const release = await lockPort(port);
+    try {
+      await lockPort(port);
+      assert.unreachable('locked twice');
+    } catch (e) {
+      assert.instance(e, FlashFailure);
+      assert.is((e as FlashFailure).code, 'busy');
+      assert.match((e as Error).message, /being flashed by another deskbox \(pid \d+\)/);
+    }
+    await release();
+    const again = await lockPort(port);
+    await again();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
