@@ -23,6 +23,7 @@ import { openImageService, type ImageService } from './images/service.ts';
 import { CommandError } from './command-error.ts';
 import type { BootInfo } from './flash/boot-info.ts';
 import type { TimerHandle } from './runtime/clock.ts';
+import type { ScheduledJob } from './runtime/scheduler.ts';
 import { openFlashSlots } from './flash/slots.ts';
 import { confirmBoot } from './flash/boot-env.ts';
 import { listenForFlash } from './flash/flash-listener.ts';
@@ -66,6 +67,15 @@ export function createAgent(deps: AgentDeps): Agent {
   let led: Led | undefined;
   let boardConsole: BoardConsole | undefined;
   let flash: FlashReceiver | undefined;
+  let telemetryJob: ScheduledJob | undefined;
+  /** Telemetry takes its own reading so the energy it reports is never a tick behind. */
+  const scheduleTelemetry = (seconds: number) => {
+    telemetryJob?.stop();
+    telemetryJob = scheduler.every('telemetry', seconds, async () => {
+      await sampler!.sample();
+      publishTelemetry();
+    });
+  };
   let guests: GuestService | undefined;
   let images: ImageService | undefined;
   let seq = 0;
@@ -209,6 +219,7 @@ export function createAgent(deps: AgentDeps): Agent {
       // A request that arrives while the board is still opening its stores waits for them.
       ...(config.guests ? { guests: async (op: string, args: unknown) => (await serviceReady(() => guests, 'guests')).handle(op, args) } : {}),
       ...(config.images ? { images: async (op: string, args: unknown) => (await serviceReady(() => images, 'image store')).handle(op, args) } : {}),
+      ...(telemetryJob ? { setTelemetryPeriod: scheduleTelemetry } : {}),
       setLed: async (mode) => { if (!led) throw new Error('hardware not ready'); await led.setMode(mode); },
       now: () => clock.now(),
     });
@@ -284,12 +295,7 @@ export function createAgent(deps: AgentDeps): Agent {
       await openHardware();
       await connected;
       scheduler.every('sample', config.samplePeriodS, async () => { await sampler!.sample(); });
-      // Telemetry takes its own reading so the energy it reports is never a tick behind,
-      // whichever of the two jobs the same second runs first.
-      scheduler.every('telemetry', config.telemetryPeriodS, async () => {
-        await sampler!.sample();
-        publishTelemetry();
-      });
+      scheduleTelemetry(config.telemetryPeriodS);
       scheduler.every('heartbeat', 1, () => led!.tick());
       await openServices().finally(servicesTried);
       phase('ready');

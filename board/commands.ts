@@ -12,6 +12,8 @@ export interface CommandContext {
   info(): Record<string, unknown>;
   setLed(mode: LedMode): Promise<void>;
   now(): number;
+  /** Changes how often telemetry goes out (an experiment's sampling period). */
+  setTelemetryPeriod?(seconds: number): void;
   /** guests.* commands, where the board runs guests. */
   guests?(op: string, args: unknown): Promise<unknown>;
   /** images.* commands, where the board has an image store. */
@@ -42,6 +44,15 @@ export async function handleCommand(cmd: Command, ctx: CommandContext): Promise<
         }
         await ctx.setLed(mode as LedMode);
         return okReply(cmd.id, { mode });
+      }
+      case 'telemetry.period': {
+        const seconds = cmd.args?.seconds;
+        if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
+          return errorReply(cmd.id, 'bad-args', 'telemetry.period needs args.seconds, an integer from 1 to 3600');
+        }
+        if (!ctx.setTelemetryPeriod) return errorReply(cmd.id, 'failed', 'telemetry is not running yet');
+        ctx.setTelemetryPeriod(seconds);
+        return okReply(cmd.id, { seconds });
       }
       default:
         if (cmd.op.startsWith('guests.')) {

@@ -1,0 +1,68 @@
+/**
+ * A run's results bundle: one folder per run id with the plan as written, what ran where
+ * (run.json: versions, images, boards), the store (store.db) and its CSV exports, the boards'
+ * console logs, summary.json and report.html. The report is rebuilt from the folder alone
+ * (`deskbox report <bundle>`), so a bundle copied elsewhere stays useful.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
+import { openTelemetryStore } from '../store/telemetry-store.ts';
+import { summarizeRun, type RunSummary } from './summary.ts';
+import { renderReport } from '../report/report.ts';
+
+export interface RunRecord {
+  v: 1;
+  runId: string;
+  plan: string;
+  desk: string;
+  boards: string[];
+  startedAt: number;
+  endedAt?: number;
+  aborted?: boolean;
+  deskbox: string;
+  /** Per board, the image its status named when the run began. */
+  images: Record<string, { slot: string; name: string; version: string; sha256: string } | null>;
+  outcome?: unknown;
+}
+
+export function bundlePaths(dir: string) {
+  return {
+    dir,
+    plan: join(dir, 'plan.yaml'),
+    run: join(dir, 'run.json'),
+    store: join(dir, 'store.db'),
+    csv: join(dir, 'csv'),
+    consoles: join(dir, 'consoles'),
+    summary: join(dir, 'summary.json'),
+    report: join(dir, 'report.html'),
+  };
+}
+
+export async function readRunRecord(dir: string): Promise<RunRecord> {
+  const file = bundlePaths(dir).run;
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as RunRecord;
+  } catch (e) {
+    throw new Error(`${dir} is not a results bundle (${file}: ${(e as Error).message})`);
+  }
+}
+
+/** Summary and report from what the bundle holds; CSVs too when asked. */
+export async function buildReport(dir: string, opts: { csv?: boolean } = {}): Promise<{ summary: RunSummary; report: string }> {
+  const paths = bundlePaths(dir);
+  const run = await readRunRecord(dir);
+  const plan: unknown = parseYaml(await readFile(paths.plan, 'utf8').catch(() => ''));
+  const store = openTelemetryStore(paths.store, run.desk);
+  try {
+    const series = { telemetry: store.telemetry(), bootPhases: store.bootPhases(), guestBoots: store.guestBoots(), marks: store.marks() };
+    const summary = summarizeRun({ boards: run.boards, ...series, counts: store.counts() });
+    if (opts.csv) store.exportCsv(paths.csv);
+    await writeFileAtomic(paths.summary, JSON.stringify({ runId: run.runId, aborted: run.aborted ?? false, ...summary }, null, 2) + '\n');
+    await writeFileAtomic(paths.report, renderReport({ title: `${run.plan} on ${run.desk}`, runId: run.runId, plan, summary, series }));
+    return { summary, report: paths.report };
+  } finally {
+    store.close();
+  }
+}

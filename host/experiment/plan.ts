@@ -1,0 +1,75 @@
+/**
+ * An experiment plan (YAML): which boards, which image, how many guests per board and how
+ * fast to launch them, what they run, how long to hold, how often boards report, how many
+ * repetitions. Validated with a schema; an error names the field and says what it wants.
+ */
+import { readFile } from 'node:fs/promises';
+import * as v from 'valibot';
+import { parse as parseYaml } from 'yaml';
+import { describeIssues } from '../../broker/contract/messages.ts';
+
+export class PlanError extends Error {
+  constructor(readonly file: string, detail: string) {
+    super(`plan ${file}: ${detail}`);
+    this.name = 'PlanError';
+  }
+}
+
+/** `30`, `30s`, `2m`, `1h`, `500ms` -> milliseconds. */
+export function parseDuration(x: number | string): number | undefined {
+  if (typeof x === 'number') return x >= 0 ? x * 1000 : undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(x.trim());
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * unit;
+}
+
+const duration = v.pipe(
+  v.union([v.number(), v.string()], 'must be a duration: seconds, or "30s", "2m", "500ms"'),
+  v.transform(parseDuration),
+  v.number('must be a duration: seconds, or "30s", "2m", "500ms"'),
+);
+const count = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+
+export const PlanSchema = v.strictObject({
+  name: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/, 'must be 1-63 of A-Z a-z 0-9 _ . -')), 'experiment'),
+  description: v.optional(v.string()),
+  /** `all`, a count, or ids and ranges: `b001-b080,b100`. */
+  boards: v.optional(v.union([v.string(), count(1, 100_000)]), 'all'),
+  /** A board image to flash first (path, relative to the plan); none: boards keep what they run. */
+  image: v.optional(v.nullable(v.string()), null),
+  /** Power-cycle the boards before each repetition, so their boot is measured. */
+  reboot: v.optional(v.boolean(), true),
+  guests: v.optional(v.strictObject({
+    perBoard: count(0, 9999),
+    image: v.optional(v.string(), 'busybox'),
+    profile: v.optional(v.picklist(['light', 'full']), 'light'),
+    /** The workload each guest runs (argv); default: the image's idle command. */
+    command: v.optional(v.array(v.string())),
+    /** Guests started per board at each step of the launch ramp, and the time between steps. */
+    ramp: v.optional(v.strictObject({ batch: count(1, 9999), every: duration }), { batch: 9999, every: 0 }),
+  }), { perBoard: 0, image: 'busybox', profile: 'light', ramp: { batch: 9999, every: 0 } }),
+  /** How long to hold once the guests run. */
+  hold: v.optional(duration, 30_000),
+  /** How often boards report telemetry during the run (seconds). */
+  telemetry: v.optional(v.strictObject({ periodS: count(1, 3600) }), { periodS: 1 }),
+  repetitions: v.optional(count(1, 1000), 1),
+});
+export type Plan = v.InferOutput<typeof PlanSchema>;
+
+export function parsePlan(text: string, file: string): Plan {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw new PlanError(file, `not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const parsed = v.safeParse(PlanSchema, raw ?? {});
+  if (!parsed.success) throw new PlanError(file, describeIssues(parsed.issues));
+  return parsed.output;
+}
+
+export async function loadPlan(file: string): Promise<{ plan: Plan; text: string }> {
+  const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => { throw new PlanError(file, e.code === 'ENOENT' ? 'no such file' : e.message); });
+  return { plan: parsePlan(text, file), text };
+}

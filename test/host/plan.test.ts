@@ -1,0 +1,102 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseDuration, parsePlan, PlanError } from '../../host/experiment/plan.ts';
+import { BoardSetError, resolveBoardSet } from '../../host/experiment/board-set.ts';
+import { runPlan, type PhaseName } from '../../host/experiment/runner.ts';
+import { readFileSync } from 'node:fs';
+import type { Reply } from '../../broker/contract/payloads.ts';
+
+const DESK = Array.from({ length: 120 }, (_, i) => `b${String(i + 1).padStart(3, '0')}`);
+
+test('board sets: all, a count, lists and ranges in desk order; clear errors', () => {
+  assert.is(resolveBoardSet('all', DESK).length, 120);
+  assert.equal(resolveBoardSet(3, DESK), ['b001', 'b002', 'b003']);
+  assert.equal(resolveBoardSet('b100,b001-b003', DESK), ['b001', 'b002', 'b003', 'b100']);
+  assert.is(resolveBoardSet('b001-b080,b100', DESK).length, 81);
+  assert.equal(resolveBoardSet('b1-b2', ['b1', 'b2', 'b3']), ['b1', 'b2']);
+  for (const [spec, re] of [['b200', /no board "b200"/], ['b110-b130', /names 21 boards, the desk has 11/], ['b005-b001', /backwards/], ['0', /the desk has 120 boards/], ['b1-c3', /mixes prefixes/], [',', /names no board/]] as const) {
+    try {
+      resolveBoardSet(spec, DESK);
+      assert.unreachable(spec);
+    } catch (e) {
+      assert.instance(e, BoardSetError);
+      assert.match((e as Error).message, re);
+    }
+  }
+});
+
+test('plans: the default plan parses; durations; every mistake names its field', () => {
+  const plan = parsePlan(readFileSync('plans/default.yaml', 'utf8'), 'plans/default.yaml');
+  assert.is(plan.guests.perBoard, 16);
+  assert.equal(plan.guests.ramp, { batch: 4, every: 1000 });
+  assert.is(plan.hold, 20_000);
+  assert.equal([parseDuration('500ms'), parseDuration('2m'), parseDuration(3), parseDuration('soon')], [500, 120_000, 3000, undefined]);
+  const minimal = parsePlan('name: x\n', 'x.yaml');
+  assert.equal([minimal.boards, minimal.guests.perBoard, minimal.repetitions, minimal.telemetry.periodS], ['all', 0, 1, 1]);
+  for (const [text, re] of [
+    ['hold: soon', /hold: must be a duration/],
+    ['guests: { perBoard: -1 }', /guests\.perBoard/],
+    ['guests: { perBoard: 2, profile: heavy }', /guests\.profile/],
+    ['repetitions: 0', /repetitions/],
+    ['colour: red', /colour/],
+    ['boards: [1, 2', /not valid YAML/],
+  ] as const) {
+    try {
+      parsePlan(text, 'p.yaml');
+      assert.unreachable(text);
+    } catch (e) {
+      assert.instance(e, PlanError);
+      assert.match((e as Error).message, re);
+    }
+  }
+});
+
+function fakeDesk(boards: string[], opts: { abortDuring?: PhaseName } = {}) {
+  const calls: string[] = [];
+  const marks: string[] = [];
+  const abort = new AbortController();
+  let t = 0;
+  const reply = (result: unknown): Reply => ({ v: 1, id: 'x', ok: true, result });
+  return {
+    calls, marks, abort,
+    deps: {
+      boards,
+      request: async (b: string, op: string, args: Record<string, unknown>) => {
+        calls.push(`${b} ${op} ${JSON.stringify(args)}`);
+        return reply(op === 'guests.start' ? { ready: args.count, failed: [] } : {});
+      },
+      powerCycle: async (b: string) => { calls.push(`${b} power cycle`); },
+      waitReady: async () => {},
+      mark: (name: string) => { marks.push(name); },
+      sleep: async (ms: number) => { t += ms; },
+      now: () => t,
+      progress: { start: (p: PhaseName) => { if (p === opts.abortDuring) abort.abort(); }, update: () => {}, end: () => {} },
+      signal: abort.signal,
+    },
+  };
+}
+
+test('runner: phases in order, the launch ramp in steps, guests stopped, marks for each phase', async () => {
+  const plan = parsePlan('guests: { perBoard: 10, ramp: { batch: 4, every: 2s } }\nhold: 5s\nrepetitions: 2\ntelemetry: { periodS: 2 }', 'p.yaml');
+  const d = fakeDesk(['b01', 'b02']);
+  const out = await runPlan({ ...d.deps, plan });
+  assert.equal(out, { aborted: false, repetitions: 2, guestsStarted: 40, guestsFailed: 0, problems: [] });
+  const b01 = d.calls.filter((c) => c.startsWith('b01'));
+  assert.equal(b01.slice(0, 7), ['b01 telemetry.period {"seconds":2}', 'b01 power cycle', 'b01 telemetry.period {"seconds":2}',
+    'b01 guests.start {"count":4,"image":"busybox","profile":"light","waitS":120}', 'b01 guests.start {"count":4,"image":"busybox","profile":"light","waitS":120}',
+    'b01 guests.start {"count":2,"image":"busybox","profile":"light","waitS":120}', 'b01 guests.stop {"all":true}']);
+  assert.equal(d.marks.slice(0, 9), ['repetition-start', 'boot-start', 'boards-ready', 'launch-start', 'launch-end', 'hold-start', 'hold-end', 'stop-start', 'stop-end']);
+});
+
+test('runner: Ctrl-C during the hold stops the guests and ends the run, keeping its marks', async () => {
+  const plan = parsePlan('guests: { perBoard: 3 }\nhold: 1h\nrepetitions: 3', 'p.yaml');
+  const d = fakeDesk(['b01'], { abortDuring: 'hold' });
+  const out = await runPlan({ ...d.deps, plan });
+  assert.ok(out.aborted);
+  assert.is(out.repetitions, 0);
+  assert.ok(d.calls.includes('b01 guests.stop {"all":true}'));
+  assert.ok(d.marks.includes('aborted'));
+  assert.is(d.calls.filter((c) => c.includes('power cycle')).length, 1, 'no further repetition');
+});
+
+test.run();
