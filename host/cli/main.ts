@@ -10,6 +10,7 @@ import { registerImage } from './image.ts';
 import { addImageStoreCommands } from './image-store.ts';
 import { registerFlash } from './flash.ts';
 import { registerConsole } from './console.ts';
+import { registerExperiment } from './experiment.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
 
 const program = new Command('deskbox')
@@ -28,5 +29,6 @@ registerKeys(program);
 addImageStoreCommands(registerImage(program));
 registerFlash(program);
 registerConsole(program);
+registerExperiment(program);
 
 await program.parseAsync();

@@ -54,7 +54,7 @@ export async function buildReport(dir: string, opts: { csv?: boolean } = {}): Pr
   const paths = bundlePaths(dir);
   const run = await readRunRecord(dir);
   const plan: unknown = parseYaml(await readFile(paths.plan, 'utf8').catch(() => ''));
-  const store = openTelemetryStore(paths.store, run.desk);
+  const store = openTelemetryStore(paths.store, { desk: run.desk });
   try {
     const series = { telemetry: store.telemetry(), bootPhases: store.bootPhases(), guestBoots: store.guestBoots(), marks: store.marks() };
     const summary = summarizeRun({ boards: run.boards, ...series, counts: store.counts() });

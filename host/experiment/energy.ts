@@ -110,7 +110,7 @@ export function energyByPhase(samples: readonly PowerRow[], marks: readonly RunM
 /** Median rather than mean so a stray spike (a late guest, a log flush) does not move the baseline. */
 export function idleWatts(samples: readonly PowerPoint[], window: TimeWindow): number | null {
   checkWindow('idleWatts', window.from, window.to);
-  const w = samples.filter((s) => s.t >= window.from && s.t <= window.to).map((s) => s.watts).sort((a, b) => a - b);
+  const w = preparePoints('idleWatts', samples).filter((s) => s.t >= window.from && s.t <= window.to).map((s) => s.watts).sort((a, b) => a - b);
   if (w.length === 0) return null;
   const mid = w.length >> 1;
   return w.length % 2 ? w[mid]! : (w[mid - 1]! + w[mid]!) / 2;
@@ -152,9 +152,17 @@ export function counterDelta(samples: readonly { t: number; joules: number }[]):
   return { joules, resets };
 }
 
+/** A board's usual sample spacing: how far its first and last readings may stand for it. */
+function typicalGap(points: readonly PowerPoint[]): number {
+  const gaps = points.slice(1).map((p, i) => p.t - points[i]!.t).sort((a, b) => a - b);
+  return gaps[gaps.length >> 1] ?? 0;
+}
+
 /**
- * Whole-desk power on an even grid: each board interpolated where it reported, boards without
- * data at an instant left out (unknown is not zero watts).
+ * Whole-desk power on an even grid: each board interpolated where it reported, and held for
+ * one usual sample gap past its first and last reading (boards do not sample in step, so at
+ * the run's edges some would otherwise drop out for a moment). Beyond that a board is left
+ * out: unknown is not zero watts.
  */
 export function deskPowerSeries(boards: ReadonlyMap<string, readonly PowerPoint[]>, window: TimeWindow, points: number): { t: number; watts: number; boards: number }[] {
   checkWindow('deskPowerSeries', window.from, window.to);
@@ -163,12 +171,16 @@ export function deskPowerSeries(boards: ReadonlyMap<string, readonly PowerPoint[
   const step = (window.to - window.from) / (n - 1);
   const out = Array.from({ length: n }, (_, i) => ({ t: window.from + i * step, watts: 0, boards: 0 }));
   for (const pts of boards.values()) {
+    const first = pts[0], last = pts[pts.length - 1];
+    if (!first || !last) continue;
+    const hold = typicalGap(pts);
     let hint = 0;
     for (const cell of out) {
       const v = powerAt(pts, cell.t, hint);
-      if (!v) continue;
-      hint = v.index;
-      cell.watts += v.watts;
+      if (v) hint = v.index;
+      const watts = v?.watts ?? (cell.t < first.t && first.t - cell.t <= hold ? first.watts : cell.t > last.t && cell.t - last.t <= hold ? last.watts : undefined);
+      if (watts === undefined) continue;
+      cell.watts += watts;
       cell.boards++;
     }
   }

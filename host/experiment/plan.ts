@@ -49,6 +49,8 @@ export const PlanSchema = v.strictObject({
     /** Guests started per board at each step of the launch ramp, and the time between steps. */
     ramp: v.optional(v.strictObject({ batch: count(1, 9999), every: duration }), { batch: 9999, every: 0 }),
   }), { perBoard: 0, image: 'busybox', profile: 'light', ramp: { batch: 9999, every: 0 } }),
+  /** Boards ready and idle this long before the launch: the idle power that joules per guest boot are counted over. */
+  idle: v.optional(duration, 5000),
   /** How long to hold once the guests run. */
   hold: v.optional(duration, 30_000),
   /** How often boards report telemetry during the run (seconds). */

@@ -63,6 +63,7 @@ export async function runPlan(deps: RunnerDeps): Promise<RunOutcome> {
         progress.end();
         deps.mark('boards-ready');
         await setPeriod();
+        await deps.sleep(plan.idle, signal);
       }
       await launch(deps, outcome, problem);
       if (signal.aborted) break;

@@ -1,0 +1,60 @@
+/**
+ * The run report: one self-contained HTML page from a run's summary and stored series. The
+ * headline first, then the charts, then the exact figures and how they were computed.
+ */
+import type { RunSummary } from '../experiment/summary.ts';
+import { type ReportSeries, runCharts } from './charts.ts';
+import { escapeHtml, formatDuration, formatNumber, formatPercent, withUnit } from './format.ts';
+import { card, htmlPage, planSection } from './page.ts';
+import { boardTable, countsTable, phaseTable } from './tables.ts';
+
+export { renderComparison } from './comparison.ts';
+export type { ReportSeries } from './charts.ts';
+
+export interface ReportInput {
+  title: string;
+  runId: string;
+  plan: unknown;
+  summary: RunSummary;
+  series: ReportSeries;
+}
+
+export function headlineCards(s: RunSummary): string {
+  const d = s.desk, boot = d.guestBootMs, launch = d.launch;
+  return `<div class="cards">${[
+    card('Boards', `${d.boardsReporting} / ${d.boards}`, 'reporting / in the run'),
+    card('Guests booted', formatNumber(d.guestsBooted), `${formatNumber(d.guestsFailed)} failed, peak ${formatNumber(d.peakGuestsRunning)} running`),
+    card('Total energy', withUnit(d.energyJ, 'J'), `over ${formatDuration(s.window?.durationMs)}`),
+    card('Energy per guest boot', withUnit(launch?.joulesPerGuestBoot, 'J'), launch ? `over idle ${withUnit(launch.idleW, 'W')} during a ${formatDuration(launch.ms)} launch` : 'no launch or idle marks'),
+    card('Guest boot p50 / p95 / p99', boot ? `${formatNumber(boot.p50)} / ${formatNumber(boot.p95)} / ${formatNumber(boot.p99)} ms` : '–', boot ? `max ${withUnit(boot.max, 'ms')}, ${formatNumber(boot.count)} boots` : 'no boots'),
+    card('Board boot p50', withUnit(d.boardBootMs?.p50, 'ms'), d.boardBootMs ? `power-on to ready, max ${withUnit(d.boardBootMs.max, 'ms')}` : 'no boot phases'),
+    card('Desk power', `${withUnit(d.power?.meanW, 'W')} mean`, `peak ${withUnit(d.power?.peakW, 'W')}, idle ${withUnit(d.idleW, 'W')}`),
+    card('Host vs board counter', formatPercent(d.crossCheckPct), `board counters ${withUnit(d.counterJ, 'J')}`),
+    card('Dropped', `${formatNumber(s.counts.malformed)} malformed`, `${formatNumber(s.counts.lostTelemetry)} telemetry samples lost`),
+  ].join('')}</div>`;
+}
+
+const METHOD = `Energy is the trapezoid rule over each board's power samples within the run window (first to
+last run mark), never extrapolated past a board's first or last sample; the cross-check compares it with the board's
+own energy counter over the same samples. Idle power is the median between boards-ready and launch-start. Energy per
+guest boot is (launch energy − idle power × launch time) ÷ guests booted during the launch, over boards with an idle
+baseline. Percentiles interpolate linearly between closest ranks (type 7, as Excel PERCENTILE.INC and NumPy).
+Lines are thinned for display (largest-triangle-three-buckets); the tables and summary.json hold the exact figures.`;
+
+export function renderReport(input: ReportInput): string {
+  const s = input.summary;
+  const started = s.window ? new Date(s.window.from).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : 'unknown';
+  const figures = runCharts(s, input.series).map((c) =>
+    `<figure id="fig-${c.id}" aria-labelledby="h-${c.id}"><h3 id="h-${c.id}">${escapeHtml(c.heading)}</h3><figcaption>${escapeHtml(c.caption)}</figcaption>${c.svg}</figure>`);
+  const body = [
+    `<header><h1>${escapeHtml(input.title)}</h1><p class="meta">Run <code>${escapeHtml(input.runId)}</code> · started ${escapeHtml(started)} · ${escapeHtml(formatDuration(s.window?.durationMs))}</p></header>`,
+    `<section aria-label="Headline figures">${headlineCards(s)}</section>`,
+    `<section><h2>Plan</h2>${planSection(input.plan)}</section>`,
+    `<section><h2>Phases</h2>${phaseTable(s)}</section>`,
+    `<section><h2>Charts</h2>${figures.join('\n')}</section>`,
+    `<section><h2>Boards</h2>${boardTable(s)}</section>`,
+    `<section><h2>Counters</h2>${countsTable(s)}</section>`,
+    `<footer><p>${escapeHtml(METHOD.replace(/\s*\n\s*/g, ' '))}</p></footer>`,
+  ];
+  return htmlPage(`${input.title} — ${input.runId}`, body.join('\n'));
+}
