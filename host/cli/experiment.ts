@@ -32,7 +32,8 @@ import { action, printJson } from './run.ts';
 /** This CLI again, as a child: `desk up` exactly as a user would type it. */
 function deskbox(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    // Its report goes to stderr: stdout is this command's own (--json).
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], { stdio: ['ignore', 2, 'inherit'] });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`deskbox ${args.join(' ')} failed (exit ${code})`))));
   });
 }

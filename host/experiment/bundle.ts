@@ -56,7 +56,14 @@ export async function buildReport(dir: string, opts: { csv?: boolean } = {}): Pr
   const plan: unknown = parseYaml(await readFile(paths.plan, 'utf8').catch(() => ''));
   const store = openTelemetryStore(paths.store, { desk: run.desk });
   try {
-    const series = { telemetry: store.telemetry(), bootPhases: store.bootPhases(), guestBoots: store.guestBoots(), marks: store.marks() };
+    // The store keeps every board the desk reported; the run is about the plan's boards.
+    const mine = new Set(run.boards);
+    const series = {
+      telemetry: store.telemetry().filter((r) => mine.has(r.board)),
+      bootPhases: store.bootPhases().filter((r) => mine.has(r.board)),
+      guestBoots: store.guestBoots().filter((r) => mine.has(r.board)),
+      marks: store.marks(),
+    };
     const summary = summarizeRun({ boards: run.boards, ...series, counts: store.counts() });
     if (opts.csv) store.exportCsv(paths.csv);
     await writeFileAtomic(paths.summary, JSON.stringify({ runId: run.runId, aborted: run.aborted ?? false, ...summary }, null, 2) + '\n');

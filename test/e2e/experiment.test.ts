@@ -1,0 +1,94 @@
+/**
+ * An experiment as a user runs it: `deskbox run` on a simulated desk it starts itself, the
+ * results bundle it leaves, `report` rebuilding it, `compare`; and a run stopped with Ctrl-C
+ * that still writes its bundle and leaves no guest running.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { isAlive } from '../../host/desk/desk-file.ts';
+import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
+
+let state = '';
+let work = '';
+
+test.before(async () => {
+  state = await mkdtemp(join(tmpdir(), 'deskbox-e2e-exp-'));
+  work = await mkdtemp(join(tmpdir(), 'deskbox-e2e-exp-work-'));
+});
+
+test.after(async () => {
+  const run = JSON.parse(await readFile(join(state, 'run.json'), 'utf8').catch(() => '{}'));
+  if (run.pid && isAlive(run.pid)) await deskbox(['desk', 'down', '--state', state]).catch(() => process.kill(-run.pid, 'SIGKILL'));
+  await rm(state, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true });
+});
+
+const PLAN = `name: e2e
+boards: b01-b02
+guests: { perBoard: 3, ramp: { batch: 2, every: 1s } }
+idle: 2s
+hold: 3s
+telemetry: { periodS: 1 }
+`;
+
+test('deskbox run: a bundle with store, CSVs, consoles, summary and report; report and compare rebuild from it', () => withDeskLogs(state, async () => {
+  const planFile = join(work, 'plan.yaml');
+  await writeFile(planFile, PLAN);
+  const out = join(work, 'runs');
+  const first = JSON.parse((await deskbox(['run', planFile, '--start-desk', '3', '--state', state, '--out', out, '--json'], 180_000)).stdout);
+  assert.not.ok(first.aborted);
+  const dir = first.bundle as string;
+  for (const f of ['plan.yaml', 'run.json', 'store.db', 'summary.json', 'report.html', 'csv/telemetry.csv', 'csv/guest_boots.csv', 'consoles/b01.log']) assert.ok(existsSync(join(dir, f)), `${f} in the bundle`);
+  const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
+  assert.is(summary.desk.guestsBooted, 6);
+  assert.is(summary.desk.guestBootMs.count, 6);
+  assert.ok(summary.desk.energyJ > 0);
+  assert.ok(summary.desk.launch.joulesPerGuestBoot !== null, 'an idle baseline was measured');
+  assert.equal(summary.boards.map((b: { board: string }) => b.board), ['b01', 'b02']);
+  const db = new Database(join(dir, 'store.db'), { readonly: true });
+  const marks = db.prepare('select name from marks order by at').all().map((r) => (r as { name: string }).name);
+  db.close();
+  assert.equal(marks.slice(0, 4), ['repetition-start', 'boot-start', 'boards-ready', 'launch-start']);
+  const html = await readFile(join(dir, 'report.html'), 'utf8');
+  assert.ok((html.match(/<svg/g) ?? []).length >= 5 && !/https?:\/\//.test(html.replace(/xmlns="[^"]*"/g, '')), 'a self-contained report with its plots');
+  assert.match((await deskbox(['report', dir])).stdout, /report .*report\.html/);
+
+  // Stopped with Ctrl-C in its hold: the bundle is still written, and no guest is left.
+  const long = join(work, 'long.yaml');
+  await writeFile(long, PLAN.replace('hold: 3s', 'hold: 10m'));
+  const child = spawn(process.execPath, ['dist/deskbox.mjs', 'run', long, '--state', state, '--out', out, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d; });
+  const runs = async () => (await readdir(out)).length;
+  for (const deadline = Date.now() + 90_000; ;) {
+    const dirs = await readdir(out);
+    const db2 = dirs.length > 1 ? join(out, dirs.sort()[dirs.length - 1]!, 'store.db') : '';
+    if (db2 && existsSync(db2)) {
+      const d = new Database(db2, { readonly: true, fileMustExist: true });
+      const held = d.prepare("select count(*) as n from marks where name = 'hold-start'").get() as { n: number };
+      d.close();
+      if (held.n > 0) break;
+    }
+    if (Date.now() > deadline) throw new Error(`the long run never reached its hold (${await runs()} bundles)`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill('SIGINT');
+  await new Promise((r) => child.once('exit', r));
+  const stopped = JSON.parse(stdout);
+  assert.ok(stopped.aborted);
+  assert.ok(existsSync(join(stopped.bundle, 'report.html')));
+  const ls = JSON.parse((await deskbox(['guests', 'ls', '--board', 'b01,b02', '--state', state, '--json'])).stdout);
+  assert.equal(ls.map((o: { result: { board: { running: number } } }) => o.result.board.running), [0, 0], 'guests stopped');
+  assert.match((await deskbox(['compare', dir, stopped.bundle, '-o', join(work, 'compare.html')])).stdout, /comparison/);
+
+  await deskbox(['desk', 'down', '--state', state]);
+  assert.equal(await processesMentioning(state), []);
+}));
+
+test.run();
