@@ -91,9 +91,12 @@ export function registerExperiment(program: Command): void {
         abort.abort();
       };
       process.on('SIGINT', onSigint);
+      let flushTimer: NodeJS.Timeout | undefined;
       const record: RunRecord = { v: 1, runId, plan: plan.name, desk: access.desk, boards, startedAt: Date.now(), deskbox: AGENT_VERSION, images: {} };
       try {
-        const desk = await watchDesk(client, access.desk, store);
+        const desk = await watchDesk(client, access.desk, store, (e) => process.stderr.write(`deskbox: store: ${e.message}\n`));
+        // A crash loses at most a second of samples.
+        flushTimer = setInterval(() => { try { store.flush(); } catch (e) { process.stderr.write(`deskbox: store: ${(e as Error).message}\n`); } }, 1000);
         const request = createRequester(client, access.desk);
         record.images = Object.fromEntries(boards.map((b) => [b, desk.status(b)?.image ?? null]));
         store.setMeta('plan', plan);
@@ -116,6 +119,7 @@ export function registerExperiment(program: Command): void {
           for (const b of boards) if (existsSync(layout.board(b).consoleLog)) await copyFile(layout.board(b).consoleLog, join(paths.consoles, `${b}.log`));
         }
       } finally {
+        clearInterval(flushTimer);
         process.off('SIGINT', onSigint);
         store.flush();
         store.close();

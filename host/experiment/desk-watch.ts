@@ -12,11 +12,16 @@ export interface Ingest {
   ingest(topic: string, payload: Buffer, receivedAt: number): void;
 }
 
-export async function watchDesk(client: MqttClient, desk: string, store: Ingest) {
+export async function watchDesk(client: MqttClient, desk: string, store: Ingest, onStoreError: (e: Error) => void) {
   const online = new Map<string, OnlineStatus>();
   const waiters = new Set<() => void>();
   client.on('message', (topic, payload) => {
-    store.ingest(topic, payload, Date.now());
+    try {
+      store.ingest(topic, payload, Date.now());
+    } catch (e) {
+      // A failed commit loses that batch (counted by the store), not the run.
+      onStoreError(e as Error);
+    }
     if (!topic.endsWith('/status')) return;
     const d = decode('status', payload);
     if (!d.ok) return;
