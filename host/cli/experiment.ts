@@ -9,7 +9,7 @@ import cliProgress from 'cli-progress';
 import { spawn } from 'node:child_process';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
 import { resolveAccess } from '../client/access.ts';
@@ -17,7 +17,9 @@ import { connectToDesk } from '../client/connect.ts';
 import { createRequester } from '../client/request.ts';
 import { controlRequest } from '../desk/control.ts';
 import { deskLayout } from '../desk/layout.ts';
-import { readLiveRunFile } from '../desk/desk-file.ts';
+import { readDeskFile, readLiveRunFile } from '../desk/desk-file.ts';
+import { watchBoardHealth } from '../flash/health.ts';
+import { flashPlanImage } from '../experiment/flash-phase.ts';
 import { loadPlan } from '../experiment/plan.ts';
 import { resolveBoardSet } from '../experiment/board-set.ts';
 import { runPlan, type PhaseProgress } from '../experiment/runner.ts';
@@ -101,13 +103,26 @@ export function registerExperiment(program: Command): void {
         record.images = Object.fromEntries(boards.map((b) => [b, desk.status(b)?.image ?? null]));
         store.setMeta('plan', plan);
         const layout = o.broker ? undefined : deskLayout(o.state);
+        const bars = phaseBars(!o.json && process.stderr.isTTY);
+        if (plan.image) {
+          if (!layout) throw new Error('flashing a plan\'s image needs a simulated desk (on a real desk: deskbox flash first)');
+          const health = await watchBoardHealth(await resolveAccess({ state: o.state }, 'monitor'));
+          try {
+            store.mark('flash-start', Date.now());
+            await flashPlanImage({ image: resolve(dirname(planFile), plan.image), boards, state: o.state, baud: (await readDeskFile(layout)).console.baud, health, progress: bars });
+            store.mark('flash-end', Date.now());
+          } finally {
+            await health.close();
+          }
+          record.images = Object.fromEntries(boards.map((b) => [b, desk.status(b)?.image ?? null]));
+        }
         const outcome = await runPlan({
           boards, plan, signal: abort.signal, now: () => Date.now(), sleep,
           request: (b, op, args, t) => request(b, op, args, t),
           powerCycle: layout ? async (b) => { await controlRequest(layout.controlSocket, 'POST', '/power', { board: b, action: 'cycle' }); } : undefined,
           waitReady: (bs, since, signal) => desk.waitReady(bs, since, signal),
           mark: (name, detail) => store.mark(name, Date.now(), detail),
-          progress: phaseBars(!o.json && process.stderr.isTTY),
+          progress: bars,
         });
         // Let the last telemetry and events of the stop arrive before the store closes.
         await sleep(Math.max(1500, plan.telemetry.periodS * 1000 + 500), new AbortController().signal);

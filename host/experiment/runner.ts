@@ -8,7 +8,7 @@
 import type { Reply } from '../../broker/contract/payloads.ts';
 import type { Plan } from './plan.ts';
 
-export type PhaseName = 'boot' | 'launch' | 'hold' | 'stop';
+export type PhaseName = 'flash' | 'boot' | 'launch' | 'hold' | 'stop';
 
 export interface PhaseProgress {
   start(phase: PhaseName, total: number, unit: string): void;
