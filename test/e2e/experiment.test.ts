@@ -87,6 +87,14 @@ test('deskbox run: a bundle with store, CSVs, consoles, summary and report; repo
   assert.equal(ls.map((o: { result: { board: { running: number } } }) => o.result.board.running), [0, 0], 'guests stopped');
   assert.match((await deskbox(['compare', dir, stopped.bundle, '-o', join(work, 'compare.html')])).stdout, /comparison/);
 
+  // A plan with an image: flashed into its boards first; the run records what they run.
+  await deskbox(['image', 'build', 'board', '--state', state, '--guest', join(state, 'images', 'busybox.dbi'), '--version', '0.9.0-e2e', '-o', join(work, 'v9.dbi')]);
+  const flashed = join(work, 'flashed.yaml');
+  await writeFile(flashed, PLAN.replace('name: e2e', 'name: flashed\nimage: v9.dbi').replace('hold: 3s', 'hold: 1s'));
+  const third = JSON.parse((await deskbox(['run', flashed, '--state', state, '--out', out, '--json'], 180_000)).stdout);
+  const record = JSON.parse(await readFile(join(third.bundle, 'run.json'), 'utf8'));
+  assert.equal(Object.values(record.images).map((i) => (i as { version: string }).version), ['0.9.0-e2e', '0.9.0-e2e']);
+
   await deskbox(['desk', 'down', '--state', state]);
   assert.equal(await processesMentioning(state), []);
 }));
