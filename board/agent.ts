@@ -22,10 +22,8 @@ import type { GuestEvent } from './guests/supervisor.ts';
 import { openImageService, type ImageService } from './images/service.ts';
 import { CommandError } from './command-error.ts';
 import type { BootInfo } from './flash/boot-info.ts';
-import type { TimerHandle } from './runtime/clock.ts';
 import type { ScheduledJob } from './runtime/scheduler.ts';
-import { openFlashSlots } from './flash/slots.ts';
-import { confirmBoot } from './flash/boot-env.ts';
+import { createTrialBoot } from './flash/trial-boot.ts';
 import { listenForFlash } from './flash/flash-listener.ts';
 import type { FlashReceiver } from '../images/serial/receiver.ts';
 
@@ -174,37 +172,10 @@ export function createAgent(deps: AgentDeps): Agent {
     }
   };
 
-  /**
-   * On a trial slot, the board must come online and ready within `flash.confirmTimeoutS`, or it
-   * resets and the boot ROM counts another failed try (after three it goes back to the old slot).
-   */
-  let trialWatchdog: TimerHandle | undefined;
-  const watchTrial = async () => {
-    if (!config.flash || !deps.bootInfo || !deps.reboot) return;
-    const env = await openFlashSlots(config.flash.dir).readEnv().catch(() => undefined);
-    if (env?.trial?.slot !== deps.bootInfo.slot) return;
-    trialWatchdog = clock.setTimeout(() => {
-      logger.error('trial slot not confirmed in time: resetting', { slot: deps.bootInfo!.slot, timeoutS: config.flash!.confirmTimeoutS });
-      deps.reboot!();
-    }, config.flash.confirmTimeoutS * 1000);
-  };
-
-  /** Online and ready on a trial slot: that slot is good (docs/images.md, A/B slots). */
-  const confirmHealthyBoot = async () => {
-    if (trialWatchdog) clock.clearTimeout(trialWatchdog);
-    if (!config.flash || !deps.bootInfo) return;
-    const slots = openFlashSlots(config.flash.dir);
-    try {
-      const env = await slots.readEnv();
-      const confirmed = env && confirmBoot(env, deps.bootInfo.slot);
-      if (!confirmed) return;
-      await slots.writeEnv(confirmed);
-      logger.info('boot confirmed', { slot: deps.bootInfo.slot, image: deps.bootInfo.image.version });
-      boardConsole?.say(`deskbox: slot ${deps.bootInfo.slot} confirmed`);
-    } catch (err) {
-      logger.error('could not confirm the boot', { error: (err as Error).message });
-    }
-  };
+  const trial = createTrialBoot({
+    flash: config.flash, bootInfo: deps.bootInfo, reboot: deps.reboot, clock, logger,
+    say: (text) => boardConsole?.say(text),
+  });
 
   const onCommand = async (payload: Buffer) => {
     const decoded = decode('cmd', payload);
@@ -289,7 +260,7 @@ export function createAgent(deps: AgentDeps): Agent {
       phases.push({ phase: 'agent-start', at: deps.boot.agentStartAt });
       // Native bindings block the event loop while they load (~100 ms for serialport), so the
       // hardware opens once the board is seen online, or after a grace period without a broker.
-      await watchTrial();
+      await trial.watch();
       const connected = connect();
       await Promise.race([connected, new Promise<void>((r) => clock.setTimeout(r, HARDWARE_GRACE_MS))]);
       await openHardware();
@@ -299,12 +270,12 @@ export function createAgent(deps: AgentDeps): Agent {
       scheduler.every('heartbeat', 1, () => led!.tick());
       await openServices().finally(servicesTried);
       phase('ready');
-      await confirmHealthyBoot();
+      await trial.confirm();
       publish('status', status(), true);
       publishTelemetry();
     },
     async stop() {
-      if (trialWatchdog) clock.clearTimeout(trialWatchdog);
+      trial.stop();
       scheduler.stopAll();
       await guests?.close().catch((err: Error) => logger.error('stopping guests failed', { error: err.message }));
       if (client) {
