@@ -32,8 +32,11 @@ export class SqlitePersistence {
   readonly #incoming: IncomingStore;
   #broker: BrokerIdentity | undefined;
 
-  constructor(db: Database) {
+  readonly #onError: (e: Error) => void;
+
+  constructor(db: Database, onError: (e: Error) => void) {
     this.#db = db;
+    this.#onError = onError;
     this.#sql = prepareStatements(db);
     this.#batch = new GroupCommit(db, () => this.#loadSubscriptions());
     this.#retained = new RetainedStore(this.#sql, this.#batch);
@@ -58,8 +61,17 @@ export class SqlitePersistence {
     this.#db.close();
   }
 
+  /**
+   * Settles at once, while the write waits for the group commit. aedes delays forwarding a
+   * publish until this settles, and drops a delivery whose broker counter is lower than one
+   * the client already got (its duplicate filter): a retained publish held for the commit was
+   * overtaken by a later plain one and lost for every subscriber that receives both (seen as
+   * missing telemetry). Reads queue behind the write, so they still see it; a failed write is
+   * reported through `onError`.
+   */
   storeRetained(packet: PersistedPacket): Promise<void> {
-    return this.#retained.store(packet);
+    this.#retained.store(packet).catch((e: unknown) => this.#onError(e as Error));
+    return Promise.resolve();
   }
 
   createRetainedStream(pattern: string): Readable {
@@ -210,8 +222,8 @@ export class SqlitePersistence {
  * Opens the store at `path`, in an existing directory (':memory:' for tests). Pass the result as
  * aedes' `persistence`; call its destroy() after broker.close().
  */
-export async function openSqlitePersistence(opts: { path: string }): Promise<SqlitePersistence> {
-  return new SqlitePersistence(openDatabase(opts.path));
+export async function openSqlitePersistence(opts: { path: string; onError?: (e: Error) => void }): Promise<SqlitePersistence> {
+  return new SqlitePersistence(openDatabase(opts.path), opts.onError ?? (() => undefined));
 }
 
 // SQLite has no boolean type, and better-sqlite3 refuses to bind JavaScript booleans.

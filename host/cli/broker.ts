@@ -29,7 +29,7 @@ export function registerBroker(program: Command): void {
       const logger = stderrLogger('broker');
       const users = await loadUsers(o.users);
       await mkdir(o.data, { recursive: true });
-      const persistence = await openSqlitePersistence({ path: join(o.data, 'store.db') });
+      const persistence = await openSqlitePersistence({ path: join(o.data, 'store.db'), onError: (e) => logger.error('retained message not stored', { error: e.message }) });
       const server = await createDeskBroker({ host: o.host, port: o.port, wsPort: o.wsPort === -1 ? null : o.wsPort, users, persistence, logger });
       logger.info('listening', { mqtt: `mqtt://${o.host}:${server.tcpPort}`, ws: server.wsPort ? `ws://${o.host}:${server.wsPort}/mqtt` : 'off', users: users.list().length });
       await new Promise<void>((resolve) => {

@@ -11,7 +11,7 @@ import type { DeskLayout } from './layout.ts';
 export async function startDeskBroker(layout: DeskLayout, desk: DeskFile, logger: Logger): Promise<DeskBroker> {
   const users = await loadUsers(layout.usersFile);
   await mkdir(dirname(layout.brokerStore), { recursive: true });
-  const persistence = await openSqlitePersistence({ path: layout.brokerStore });
+  const persistence = await openSqlitePersistence({ path: layout.brokerStore, onError: (e) => logger.error('retained message not stored', { error: e.message }) });
   const broker = await createDeskBroker({ host: desk.broker.host, port: desk.broker.port, wsPort: desk.broker.wsPort, users, persistence, logger });
   return {
     tcpPort: broker.tcpPort,
