@@ -49,6 +49,7 @@ test('deskbox run: a bundle with store, CSVs, consoles, summary and report; repo
   assert.is(summary.desk.guestsBooted, 6);
   assert.is(summary.desk.guestBootMs.count, 6);
   assert.ok(summary.desk.energyJ > 0);
+  assert.equal([summary.counts.lostTelemetry, summary.counts.malformed], [0, 0], 'no sample lost or malformed');
   assert.ok(summary.desk.launch.joulesPerGuestBoot !== null, 'an idle baseline was measured');
   assert.equal(summary.boards.map((b: { board: string }) => b.board), ['b01', 'b02']);
   const db = new Database(join(dir, 'store.db'), { readonly: true });
