@@ -71,10 +71,17 @@ test('deskbox run: a bundle with store, CSVs, consoles, summary and report; repo
     const dirs = await readdir(out);
     const db2 = dirs.length > 1 ? join(out, dirs.sort()[dirs.length - 1]!, 'store.db') : '';
     if (db2 && existsSync(db2)) {
-      const d = new Database(db2, { readonly: true, fileMustExist: true });
-      const held = d.prepare("select count(*) as n from marks where name = 'hold-start'").get() as { n: number };
-      d.close();
-      if (held.n > 0) break;
+      // The run may be creating the file and its tables right now: not there yet is not yet.
+      let held = 0;
+      try {
+        const d = new Database(db2, { readonly: true, fileMustExist: true });
+        try {
+          held = (d.prepare("select count(*) as n from marks where name = 'hold-start'").get() as { n: number }).n;
+        } finally {
+          d.close();
+        }
+      } catch { /* not created yet */ }
+      if (held > 0) break;
     }
     if (Date.now() > deadline) throw new Error(`the long run never reached its hold (${await runs()} bundles)`);
     await new Promise((r) => setTimeout(r, 200));
