@@ -3,8 +3,6 @@
  * board carries, in one file under one signed manifest (docs/images.md, "Board images").
  * Carried guest images are checked first: a board image never smuggles in a bad one.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as v from 'valibot';
@@ -16,6 +14,7 @@ import type { PackSource } from './archive/pack.ts';
 import { packArchive } from './archive/pack.ts';
 import { verifyImageFile } from './verify-file.ts';
 import { writeImage, type WrittenImage } from './write-image.ts';
+import { sha256File } from './file-hash.ts';
 
 export class BoardBuildError extends Error {
   constructor(readonly out: string, detail: string) {
@@ -40,12 +39,6 @@ export interface BoardBuildOptions {
   arch: Arch;
   key?: PrivateKey;
   created?: Date;
-}
-
-async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of createReadStream(file)) h.update(c as Buffer);
-  return h.digest('hex');
 }
 
 export async function buildBoardImage(opts: BoardBuildOptions): Promise<WrittenImage & { ms: number }> {

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, open, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../board/runtime/log.ts';
 import { readElf } from './elf.ts';
+import { fsyncPath } from '../board/runtime/atomic-file.ts';
 
 /**
  * The smallest useful guest image: one static busybox and its applets. The board mounts an
@@ -71,12 +72,12 @@ export async function buildBusyboxRootfs(opts: { busybox: string; dest: string; 
     await chmod(join(tmp, 'var/tmp'), 0o1777);
     await chmod(join(tmp, 'root'), 0o700);
     // A power cut after the rename must not leave a complete-looking image with empty files.
-    for (const f of ['bin/busybox', 'etc/passwd', 'etc/group', 'etc/hostname', 'bin', 'etc', '.']) await fsync(join(tmp, f));
+    for (const f of ['bin/busybox', 'etc/passwd', 'etc/group', 'etc/hostname', 'bin', 'etc', '.']) await fsyncPath(join(tmp, f));
     const bytes = await contentBytes(tmp);
     await rename(tmp, dest).catch((e: NodeJS.ErrnoException) => {
       throw fail(e.code === 'ENOTEMPTY' || e.code === 'EEXIST' ? 'destination appeared during the build' : e.message);
     });
-    await fsync(dirname(dest));
+    await fsyncPath(dirname(dest));
     logger.info('image built', { dest, applets: applets.length, bytes, busybox });
     return { dir: dest, applets: applets.length, bytes };
   } catch (e) {
@@ -92,15 +93,6 @@ async function listApplets(busybox: string): Promise<string[]> {
   if (bad !== undefined) throw new Error(`unexpected applet name ${JSON.stringify(bad)}`);
   if (names.length === 0) throw new Error('no applets listed');
   return names;
-}
-
-async function fsync(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 async function contentBytes(dir: string): Promise<number> {

@@ -8,7 +8,7 @@
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm, symlink } from 'node:fs/promises';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from '../../board/runtime/log.ts';
 import type { FlashSlots } from '../../board/flash/slots.ts';
@@ -20,6 +20,7 @@ import type { Manifest } from '../../images/format/manifest.ts';
 import { openImageStream } from '../../images/read-stream.ts';
 import { extractArchive } from '../../images/archive/extract.ts';
 import { asImageError } from '../../images/check-payload.ts';
+import { sha256File } from '../../images/file-hash.ts';
 
 export class BootError extends Error {
   constructor(readonly board: string, detail: string) {
@@ -45,12 +46,6 @@ export interface Booted {
   agentFile: string;
   manifest: Manifest;
   ms: number;
-}
-
-async function sha256File(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of createReadStream(file)) h.update(c as Buffer);
-  return h.digest('hex');
 }
 
 /** Checks one slot and makes its agent runnable; throws ImageError naming the failed check. */
