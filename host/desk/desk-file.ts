@@ -2,7 +2,7 @@
  * desk.json (what the desk is: written by `desk up`) and run.json (where it runs: written by
  * the supervisor once its broker listens, removed when it stops).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as v from 'valibot';
 import { isValidId } from '../../broker/contract/topics.ts';
 import { describeIssues } from '../../broker/contract/messages.ts';
@@ -75,6 +75,24 @@ export function isAlive(pid: number): boolean {
   } catch {
     return true;
   }
+}
+
+/** Live (non-zombie) processes in process group `pgid`, read from /proc. */
+export function groupMembers(pgid: number): number[] {
+  const members: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // Fields after the command name: state, ppid, pgrp, ...
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(pgrp) === pgid && state !== 'Z') members.push(Number(entry));
+  }
+  return members;
 }
 
 /** The run file as written, whether or not its supervisor still lives. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { lstat, mkdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface PtyPair {
@@ -28,10 +28,12 @@ export async function openPtyPair(dir: string, name: string, opts: { timeoutMs?:
   const hostPath = join(dir, `${name}.host`);
   const boardPath = join(dir, `${name}.board`);
   await mkdir(dir, { recursive: true });
-  // socat silently replaces an existing link; refuse if it still leads to a live pty, as
-  // another pair owns it. A dangling one is what a killed socat leaves, and may go.
+  // socat silently replaces an existing link; refuse if another live socat made it. A link a
+  // killed socat left may dangle, or lead to a pty number the kernel has since handed to
+  // someone else: either may go.
   for (const p of [hostPath, boardPath]) {
-    if (await exists(p, stat)) throw new Error(`pty pair ${name}: ${p} is in use by another pair`);
+    const owner = (await exists(p, stat)) ? await linkOwner(p) : undefined;
+    if (owner !== undefined) throw new Error(`pty pair ${name}: ${p} is in use by another pair (socat pid ${owner})`);
   }
 
   const child = spawn('socat', ['-d', '-d',
@@ -86,6 +88,19 @@ export async function openPtyPair(dir: string, name: string, opts: { timeoutMs?:
   child.unref();
   stderrHandle.unref?.();
   return { hostPath, boardPath, close, pid: child.pid! };
+}
+
+/** The pid of a live process whose command line made the link `path` (`link=<path>`). */
+async function linkOwner(path: string): Promise<number | undefined> {
+  const needle = `link=${path}\0`;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.includes(needle)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (stat && stat[stat.lastIndexOf(')') + 2] !== 'Z') return Number(entry);
+  }
+  return undefined;
 }
 
 async function exists(p: string, how: typeof stat | typeof lstat): Promise<boolean> {

@@ -64,7 +64,11 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     cleanups.push(() => Promise.all([...boards.values()].map((b) => b.close())).then(() => undefined));
     // Each board waits on its own socat pty pair: prepare several at once, a few at a time.
     const prepare = pLimit(8);
-    await Promise.all(desk.boards.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, url, key.text, logger.child(id))))));
+    // Settle them all before failing, so every pair that did open is in `boards` for cleanup:
+    // one left behind would keep its socat, and this process, alive.
+    const prepared = await Promise.allSettled(desk.boards.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, url, key.text, logger.child(id))))));
+    const failed = prepared.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
 
     const nodeModules = join(packageRoot(), 'node_modules');
     // Power-on: U-Boot's countdown (a key stops it: flashing over U-Boot), then the boot ROM's slot choice.

@@ -7,7 +7,7 @@ import { openSync, closeSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { allBoardsFilter } from '../../broker/contract/topics.ts';
 import { deskLayout, type DeskLayout } from './layout.ts';
-import { DeskStateError, isAlive, readLiveRunFile, readRunFile, type RunFile } from './desk-file.ts';
+import { DeskStateError, groupMembers, isAlive, readLiveRunFile, readRunFile, type RunFile } from './desk-file.ts';
 import { provisionDesk, type ProvisionOptions } from './provision.ts';
 import { resolveAccess } from '../client/access.ts';
 import { connectToDesk } from '../client/connect.ts';
@@ -53,12 +53,21 @@ async function tail(file: string, lines = 5): Promise<string> {
 async function reapCrashedDesk(layout: DeskLayout): Promise<void> {
   const stale = await readRunFile(layout);
   if (!stale || isAlive(stale.pid)) return;
+  await killGroup(stale.pid);
+  await rm(layout.runFile, { force: true });
+}
+
+/**
+ * SIGKILL is delivered asynchronously: until the group's socat relays have really exited,
+ * their ptys stay open and a new desk cannot take the console links over.
+ */
+async function killGroup(pgid: number): Promise<void> {
   try {
-    process.kill(-stale.pid, 'SIGKILL');
+    process.kill(-pgid, 'SIGKILL');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
-  await rm(layout.runFile, { force: true });
+  await waitFor(() => groupMembers(pgid).length === 0, Date.now() + 10_000, `the processes of desk group ${pgid} to exit`);
 }
 
 export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS: number; boardImage?: string; onProgress?: (online: number, total: number) => void }): Promise<UpResult> {
@@ -121,7 +130,7 @@ export async function deskDown(state: string, timeoutS: number): Promise<{ pid: 
   } catch {
     // The supervisor leads its own process group: killing the group takes its boards and
     // console relays with it, so nothing is left running.
-    process.kill(-run.pid, 'SIGKILL');
+    await killGroup(run.pid);
     return { pid: run.pid, forced: true };
   }
 }

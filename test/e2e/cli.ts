@@ -10,8 +10,9 @@ export async function deskbox(args: string[], timeoutMs = 60_000): Promise<{ std
   try {
     return await run(process.execPath, ['dist/deskbox.mjs', ...args], { timeout: timeoutMs });
   } catch (err) {
-    const e = err as Error & { stderr?: string; stdout?: string };
-    throw new Error(`deskbox ${args.join(' ')} failed: ${e.stderr || e.stdout || e.message}`);
+    const e = err as Error & { stderr?: string; stdout?: string; code?: number | string; signal?: string; killed?: boolean };
+    const how = e.killed ? `killed by ${e.signal} after the ${timeoutMs} ms limit` : `exit ${e.code ?? '?'}${e.signal ? ` (${e.signal})` : ''}`;
+    throw new Error(`deskbox ${args.join(' ')} failed (${how}): ${e.stderr || e.stdout || e.message}`);
   }
 }
 

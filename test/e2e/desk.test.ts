@@ -161,16 +161,19 @@ test('several boards per process; power cycling a group; consoles captured', asy
 test('a supervisor killed with SIGKILL: the next desk up reaps its boards, desk down leaves nothing', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'deskbox-e2e-crash-'));
   try {
-    const first = JSON.parse((await deskbox(['desk', 'up', '--boards', '2', '--state', dir, '--json'])).stdout);
-    const orphans = (JSON.parse((await deskbox(['desk', 'status', '--state', dir, '--json'])).stdout).groups as { processes: { pid: number }[] }[]).flatMap((g) => g.processes.map((p) => p.pid));
-    process.kill(first.pid, 'SIGKILL');
-    await waitFor(() => !isAlive(first.pid), Date.now() + 5000, 'the supervisor to die');
-    const second = JSON.parse((await deskbox(['desk', 'up', '--boards', '2', '--state', dir, '--json'])).stdout);
-    assert.is(second.online, 2);
-    assert.ok(orphans.every((p) => !isAlive(p)), 'the crashed desk\'s board processes were reaped');
-    await deskbox(['desk', 'down', '--state', dir]);
-    assert.equal(await processesMentioning(dir), []);
+    await withDeskLogs(dir, async () => {
+      const first = JSON.parse((await deskbox(['desk', 'up', '--boards', '2', '--state', dir, '--json'])).stdout);
+      const orphans = (JSON.parse((await deskbox(['desk', 'status', '--state', dir, '--json'])).stdout).groups as { processes: { pid: number }[] }[]).flatMap((g) => g.processes.map((p) => p.pid));
+      process.kill(first.pid, 'SIGKILL');
+      await waitFor(() => !isAlive(first.pid), Date.now() + 5000, 'the supervisor to die');
+      const second = JSON.parse((await deskbox(['desk', 'up', '--boards', '2', '--state', dir, '--json'])).stdout);
+      assert.is(second.online, 2);
+      assert.ok(orphans.every((p) => !isAlive(p)), 'the crashed desk\'s board processes were reaped');
+      await deskbox(['desk', 'down', '--state', dir]);
+      assert.equal(await processesMentioning(dir), []);
+    });
   } finally {
+    await deskbox(['desk', 'down', '--state', dir]).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFile } from 'node:child_process';
-import { lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serialContract } from './serial.contract.ts';
@@ -72,6 +72,18 @@ test('pty pair: links in use, bad names and a missed deadline are clear errors t
     assert.match(busy?.message ?? '', /in use by another pair/);
     await pair.close();
     await pair.close();
+
+    // A link a SIGKILLed socat left behind, leading to a pty number the kernel has since
+    // given to another pair: that pair does not own this name, so it may be taken over.
+    const otherDir = await mkdtemp(join(tmpdir(), 'deskbox-pty-other-'));
+    const other = await openPtyPair(otherDir, 'o');
+    socats.push(other.pid);
+    await symlink(await readlink(other.hostPath), join(dir, 'w.host'));
+    const taken = await openPtyPair(dir, 'w');
+    socats.push(taken.pid);
+    assert.is.not(await readlink(taken.hostPath), await readlink(other.hostPath), 'the stale link now leads to the new pair');
+    await Promise.all([taken.close(), other.close()]);
+    await rm(otherDir, { recursive: true });
 
     const bad = await openPtyPair(dir, 'y,bogus').then(() => undefined, (err: Error) => err);
     assert.match(bad?.message ?? '', /invalid name "y,bogus"/);
