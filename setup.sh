@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(crun socat mosquitto mosquitto-clients lrzsz busybox-static)
+packages=(crun socat mosquitto mosquitto-clients lrzsz busybox-static chromium)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

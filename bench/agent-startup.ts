@@ -34,7 +34,7 @@ const pty = await openPtyPair(hw, 'tty');
 await writeFile(join(hw, 'password'), pw);
 const config: BoardConfig = {
   v: 1, desk: DESK, board: 'b01', broker: { url, username: 'b01', passwordFile: join(hw, 'password') },
-  keepaliveS: 10, telemetryPeriodS: 2, samplePeriodS: 1,
+  tags: [], keepaliveS: 10, telemetryPeriodS: 2, samplePeriodS: 1,
   hardware: { power: join(hw, 'hwmon'), gpio: `sim:${join(hw, 'gpio')}`, gpioLines: {}, console: pty.boardPath, consoleBaud: 115200 },
 };
 await writeFile(join(hw, 'board.json'), JSON.stringify(config));

@@ -111,6 +111,7 @@ export function createAgent(deps: AgentDeps): Agent {
     ...(guests ? { guestRuntime: guests.runtime } : {}),
     ...(deps.bootInfo ? { image: { slot: deps.bootInfo.slot, ...deps.bootInfo.image } } : {}),
   });
+    ...(config.tags.length ? { tags: config.tags } : {}),
 
   const publishTelemetry = () => {
     if (!sampler?.last) return;

@@ -57,6 +57,8 @@ export const BoardConfigSchema = v.object({
     /** Serial console device; empty for none. */
     console: v.optional(v.string(), ''),
     consoleBaud: v.optional(v.number(), 115200),
+  /** Names for groups of boards (`tag:rack1` in a board set); published in the board's status. */
+  tags: v.optional(v.array(id), []),
   }),
   guests: v.optional(GuestsSchema),
   images: v.optional(v.object({

@@ -34,6 +34,8 @@ export const OnlineStatusSchema = v.object({
   keepaliveS: v.pipe(v.number(), v.integer(), v.minValue(1)),
   phases: v.array(BootPhaseSchema),
   hardware: v.optional(HardwareSchema),
+  /** The board's tags (its config's `tags`): `tag:<name>` in a board set selects them. */
+  tags: v.optional(v.array(v.string())),
   /** Which guest runtime the board uses: `crun` (containers) or `process` (no isolation). */
   guestRuntime: v.optional(v.picklist(['crun', 'process'])),
   /** The board image the board booted and its slot (docs/images.md); absent if not booted from a slot. */

@@ -15,6 +15,13 @@ const int = (name: string, min: number) => (value: string) => {
   return n;
 };
 
+/** `--tag rack1=b001-b040`, repeated: tag name -> board set. */
+function tagOption(value: string, previous: Record<string, string>): Record<string, string> {
+  const m = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,62})=(.+)$/.exec(value);
+  if (!m) throw new Error(`--tag wants <name>=<boards> (e.g. rack1=b001-b040), got "${value}"`);
+  return { ...previous, [m[1]!]: m[2]! };
+}
+
 export function registerDesk(program: Command): void {
   const desk = program.command('desk').description('start, stop and inspect a simulated desk on this machine');
 
@@ -33,6 +40,7 @@ export function registerDesk(program: Command): void {
     .option('--baud <rate>', 'baud rate of every board\'s serial console (the link emulator enforces it)', int('--baud', 300), 115200)
     .option('--latency <ms>', 'one-way latency of the USB serial adapters, ms', int('--latency', 0), 16)
     .option('--boot-delay <ms>', 'U-Boot\'s autoboot countdown at each power-on, ms', int('--boot-delay', 0), 1000)
+    .option('--tag <name=boards>', 'tag a board set, for `tag:<name>` in board sets (repeatable): rack1=b001-b040', tagOption, {})
     .option('--board-image <file>', 'board image to program into the boards (default: one built from this deskbox, signed with the desk key)')
     .option('--timeout <s>', 'give up if boards are not all online by then', int('--timeout', 1), 60)
     .option('--json', 'print the result as JSON')
@@ -42,7 +50,7 @@ export function registerDesk(program: Command): void {
         state: o.state, desk: o.desk, boards: o.boards, boardsPerProcess: o.boardsPerProcess, host: '127.0.0.1',
         port: o.port, wsPort: o.wsPort, keepaliveS: o.keepalive, telemetryPeriodS: o.telemetryPeriod,
         restartDelayS: o.restartDelay, timeoutS: o.timeout, guestRuntime: o.guestRuntime, maxGuestsPerBoard: o.maxGuests, boardImage: o.boardImage,
-        consoleBaud: o.baud, consoleLatencyMs: o.latency, bootDelayMs: o.bootDelay,
+        consoleBaud: o.baud, consoleLatencyMs: o.latency, bootDelayMs: o.bootDelay, tags: o.tag,
         onProgress: tty ? (n: number, total: number) => process.stderr.write(`\rboards online: ${n}/${total}`) : undefined,
       });
       if (tty) process.stderr.write('\n');

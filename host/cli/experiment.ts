@@ -13,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
 import { resolveAccess } from '../client/access.ts';
+import { resolveBoards } from '../client/desk-boards.ts';
 import { connectToDesk } from '../client/connect.ts';
 import { createRequester } from '../client/request.ts';
 import { controlRequest } from '../desk/control.ts';
@@ -21,8 +22,8 @@ import { readDeskFile, readLiveRunFile } from '../desk/desk-file.ts';
 import { watchBoardHealth } from '../flash/health.ts';
 import { flashPlanImage } from '../experiment/flash-phase.ts';
 import { loadPlan } from '../experiment/plan.ts';
-import { resolveBoardSet } from '../experiment/board-set.ts';
 import { runPlan, type PhaseProgress } from '../experiment/runner.ts';
+import { createProgressPublisher, teeProgress, type ProgressPublisher } from '../experiment/progress-publisher.ts';
 import { watchDesk } from '../experiment/desk-watch.ts';
 import { bundlePaths, buildReport, readRunRecord, type RunRecord } from '../experiment/bundle.ts';
 import { openTelemetryStore } from '../store/telemetry-store.ts';
@@ -77,15 +78,17 @@ export function registerExperiment(program: Command): void {
         await deskbox(['desk', 'up', '--boards', String(o.startDesk), '--state', o.state]);
       }
       const access = await resolveAccess(o, 'host');
-      if (access.boards.length === 0) throw new Error('a real desk needs its boards named in the plan as a list or range');
-      const boards = resolveBoardSet(plan.boards, access.boards);
+      const client = await connectToDesk(access, 'experiment');
+      const boards = await resolveBoards(String(plan.boards), access, client).catch(async (err: Error) => {
+        await client.endAsync();
+        throw err;
+      });
       const runId = runIdOf(plan.name);
       const dir = resolve(o.out, runId);
       const paths = bundlePaths(dir);
       await mkdir(dir, { recursive: true });
       await writeFileAtomic(paths.plan, text);
       const store = openTelemetryStore(paths.store, { desk: access.desk });
-      const client = await connectToDesk(access, 'experiment');
       const abort = new AbortController();
       const onSigint = () => {
         if (abort.signal.aborted) process.exit(130);
@@ -94,6 +97,7 @@ export function registerExperiment(program: Command): void {
       };
       process.on('SIGINT', onSigint);
       let flushTimer: NodeJS.Timeout | undefined;
+      let progress: ProgressPublisher | undefined;
       const record: RunRecord = { v: 1, runId, plan: plan.name, desk: access.desk, boards, startedAt: Date.now(), deskbox: AGENT_VERSION, images: {} };
       try {
         const desk = await watchDesk(client, access.desk, store, (e) => process.stderr.write(`deskbox: store: ${e.message}\n`));
@@ -103,7 +107,12 @@ export function registerExperiment(program: Command): void {
         record.images = Object.fromEntries(boards.map((b) => [b, desk.status(b)?.image ?? null]));
         store.setMeta('plan', plan);
         const layout = o.broker ? undefined : deskLayout(o.state);
-        const bars = phaseBars(!o.json && process.stderr.isTTY);
+        const published = createProgressPublisher({
+          desk: access.desk, run: runId, plan: plan.name, boards: boards.length, repetitions: plan.repetitions, now: () => Date.now(),
+          publish: (topic, payload) => client.publish(topic, payload, { qos: 1, retain: true }, (e) => { if (e) process.stderr.write(`deskbox: experiment progress not published: ${e.message}\n`); }),
+        });
+        progress = published;
+        const bars = teeProgress(phaseBars(!o.json && process.stderr.isTTY), published);
         if (plan.image) {
           if (!layout) throw new Error('flashing a plan\'s image needs a simulated desk (on a real desk: deskbox flash first)');
           const health = await watchBoardHealth(await resolveAccess({ state: o.state }, 'monitor'));
@@ -121,9 +130,10 @@ export function registerExperiment(program: Command): void {
           request: (b, op, args, t) => request(b, op, args, t),
           powerCycle: layout ? async (b) => { await controlRequest(layout.controlSocket, 'POST', '/power', { board: b, action: 'cycle' }); } : undefined,
           waitReady: (bs, since, signal) => desk.waitReady(bs, since, signal),
-          mark: (name, detail) => store.mark(name, Date.now(), detail),
+          mark: (name, detail) => { store.mark(name, Date.now(), detail); published.mark(name, detail); },
           progress: bars,
         });
+        published.finish(outcome.aborted ? 'aborted' : 'done');
         // Let the last telemetry and events of the stop arrive before the store closes.
         await sleep(Math.max(1500, plan.telemetry.periodS * 1000 + 500), new AbortController().signal);
         record.endedAt = Date.now();
@@ -133,12 +143,19 @@ export function registerExperiment(program: Command): void {
           await mkdir(paths.consoles, { recursive: true });
           for (const b of boards) if (existsSync(layout.board(b).consoleLog)) await copyFile(layout.board(b).consoleLog, join(paths.consoles, `${b}.log`));
         }
+      } catch (err) {
+        progress?.finish('failed', (err as Error).message);
+        throw err;
       } finally {
         clearInterval(flushTimer);
         process.off('SIGINT', onSigint);
-        store.flush();
-        store.close();
-        await client.endAsync();
+        try {
+          // Ended first, so no message arrives for a closed store.
+          await client.endAsync();
+        } finally {
+          store.flush();
+          store.close();
+        }
         await writeFileAtomic(paths.run, JSON.stringify(record, null, 2) + '\n');
       }
       const { summary, report } = await buildReport(dir, { csv: true });

@@ -7,11 +7,13 @@ import Table from 'cli-table3';
 import { resolveAccess, type DeskAccess } from '../client/access.ts';
 import { connectToDesk } from '../client/connect.ts';
 import { createRequester } from '../client/request.ts';
+import { resolveBoards } from '../client/desk-boards.ts';
 import type { Reply } from '../../broker/contract/payloads.ts';
 import { accessOptions, type AccessOptions } from './options.ts';
 import { printJson } from './run.ts';
 
 export interface Targeting extends AccessOptions {
+  boards?: string;
   board?: string[];
   all?: boolean;
   json?: boolean;
@@ -22,19 +24,19 @@ export type Outcome = { board: string; reply?: Reply; error?: string };
 /** The targeting options, on top of the desk access ones. */
 export function targeted(cmd: Command): Command {
   return accessOptions(cmd)
+    .option('--boards <set>', 'board set: all, a count, ids and ranges (b001-b080,b100), tags (tag:rack1)')
     .option('--board <ids...>', 'board ids (repeat, or comma-separated)')
-    .option('--all', 'every board of the desk')
+    .option('--all', 'every board of the desk (same as --boards all)')
     .option('--json', 'print JSON');
 }
 
-export function boardsOf(opts: Targeting, access: DeskAccess): string[] {
-  if (opts.all) {
-    if (access.boards.length === 0) throw new Error('--all needs a simulated desk (--state) or an explicit --board list');
-    return access.boards;
-  }
+/** The board set the options name: `--boards`, else `--all`, else the `--board` list. */
+export function boardSetOf(opts: Targeting): string {
+  if (opts.boards) return opts.boards;
+  if (opts.all) return 'all';
   const boards = (opts.board ?? []).flatMap((b) => b.split(',')).map((b) => b.trim()).filter(Boolean);
-  if (boards.length === 0) throw new Error('say which boards: --board b03 (repeatable, or b01,b02) or --all');
-  return boards;
+  if (boards.length === 0) throw new Error('say which boards: --boards b01-b04 (ranges, lists, tag:name, all), or --board b03');
+  return boards.join(',');
 }
 
 /**
@@ -43,9 +45,10 @@ export function boardsOf(opts: Targeting, access: DeskAccess): string[] {
  */
 export async function fanOut(opts: Targeting, op: string, args: Record<string, unknown>, timeoutMs: number, access?: DeskAccess): Promise<Outcome[]> {
   const desk = access ?? await resolveAccess(opts, 'host');
-  const boards = boardsOf(opts, desk);
+  const spec = boardSetOf(opts);
   const client = await connectToDesk(desk, op.split('.')[0] ?? 'cli');
   try {
+    const boards = await resolveBoards(spec, desk, client);
     const request = createRequester(client, desk.desk);
     return await Promise.all(boards.map((board) => request(board, op, args, timeoutMs).then(
       (reply): Outcome => ({ board, reply }),

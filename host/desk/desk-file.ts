@@ -30,6 +30,8 @@ export const DeskFileSchema = v.object({
     baud: v.pipe(v.number(), v.integer(), v.minValue(300)),
     latencyMs: v.pipe(v.number(), v.minValue(0)),
   }), { baud: 115200, latencyMs: 16 }),
+  /** Tags of each board (a board with none may be absent). */
+  tags: v.optional(v.record(id, v.array(id)), {}),
   /** U-Boot's autoboot countdown at each power-on. */
   bootDelayMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 1000),
 });

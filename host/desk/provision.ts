@@ -13,6 +13,7 @@ import { boardIds, type DeskLayout } from './layout.ts';
 import { writeDeskFile, readDeskFile, type DeskFile } from './desk-file.ts';
 import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
 import { existsSync } from 'node:fs';
+import { tagsByBoard } from '../experiment/board-set.ts';
 
 export interface ProvisionOptions {
   desk: string;
@@ -29,6 +30,8 @@ export interface ProvisionOptions {
   consoleBaud: number;
   consoleLatencyMs: number;
   bootDelayMs: number;
+  /** Tag name -> board set (`rack1` -> `b001-b040`), resolved against the desk's boards. */
+  tags?: Record<string, string>;
 }
 
 async function readSecret(file: string): Promise<string | undefined> {
@@ -71,6 +74,7 @@ export async function provisionDesk(layout: DeskLayout, opts: ProvisionOptions):
     guests: { runtime: opts.guestRuntime, maxPerBoard: opts.maxGuestsPerBoard },
     console: { baud: opts.consoleBaud, latencyMs: opts.consoleLatencyMs },
     bootDelayMs: opts.bootDelayMs,
+    tags: tagsByBoard(opts.tags ?? {}, boards),
   };
   await writeDeskFile(layout, desk);
   return desk;

@@ -43,6 +43,7 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
     desk: desk.desk,
     board: id,
     broker: { url: brokerUrl, username: id, passwordFile: paths.passwordFile },
+    tags: desk.tags[id] ?? [],
     keepaliveS: desk.keepaliveS,
     telemetryPeriodS: desk.telemetryPeriodS,
     hardware: { power: paths.hwmonDir, gpio: `sim:${paths.gpioDir}`, gpioLines: {}, console: link.boardPath, consoleBaud: desk.console.baud },

@@ -1,7 +1,8 @@
 /**
  * Board sets, one syntax everywhere: `all`, a count (`8`: the first eight boards), or a list
- * of ids and ranges (`b001-b080,b100`). Ranges run over the number in the ids, so
- * `b1-b3` and `b001-b003` both mean three boards when the desk has them.
+ * of ids, ranges and tags (`b001-b080,b100,tag:rack2`). Ranges run over the number in the
+ * ids, so `b1-b3` and `b001-b003` both mean three boards when the desk has them. A tag names
+ * the boards whose config lists it (their status carries it).
  */
 export class BoardSetError extends Error {
   constructor(readonly spec: string, detail: string) {
@@ -12,8 +13,13 @@ export class BoardSetError extends Error {
 
 const RANGE = /^([A-Za-z_.-]*?)(\d+)-([A-Za-z_.-]*?)(\d+)$/;
 
-/** The boards of `known` (a desk's boards, in order) that `spec` names, in desk order. */
-export function resolveBoardSet(spec: string | number, known: readonly string[]): string[] {
+const TAG_PREFIX = 'tag:';
+
+/**
+ * The boards of `known` (a desk's boards, in order) that `spec` names, in desk order.
+ * `tagsOf` says which tags a board has (none when not given).
+ */
+export function resolveBoardSet(spec: string | number, known: readonly string[], tagsOf: (board: string) => readonly string[] = () => []): string[] {
   const text = String(spec).trim();
   const fail = (detail: string) => new BoardSetError(text, detail);
   if (text === 'all') return [...known];
@@ -24,6 +30,13 @@ export function resolveBoardSet(spec: string | number, known: readonly string[])
   }
   const wanted = new Set<string>();
   for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    if (part.startsWith(TAG_PREFIX)) {
+      const tag = part.slice(TAG_PREFIX.length);
+      const tagged = known.filter((k) => tagsOf(k).includes(tag));
+      if (tagged.length === 0) throw fail(`no board has tag "${tag}"`);
+      tagged.forEach((k) => wanted.add(k));
+      continue;
+    }
     const range = RANGE.exec(part);
     if (range) {
       const [, prefixA, a, prefixB, b] = range as unknown as [string, string, string, string, string];
@@ -43,4 +56,13 @@ export function resolveBoardSet(spec: string | number, known: readonly string[])
   }
   if (wanted.size === 0) throw fail('names no board');
   return known.filter((k) => wanted.has(k));
+}
+
+/** Tag name -> board set, turned around into board -> its tags (for a desk file). */
+export function tagsByBoard(sets: Record<string, string>, known: readonly string[]): Record<string, string[]> {
+  const byBoard: Record<string, string[]> = {};
+  for (const [tag, spec] of Object.entries(sets)) {
+    for (const board of resolveBoardSet(spec, known)) (byBoard[board] ??= []).push(tag);
+  }
+  return byBoard;
 }

@@ -61,23 +61,6 @@ export function addEvent(p: PendingRows, e: BoardEvent, body: string, receivedAt
   }
 }
 
-export interface LastSample {
-  seq: number;
-  at: number;
-}
-
-/**
- * Where a sample stands against the board's previous one. The same seq and time again is a
- * retained copy replayed on resubscribe: already stored. A seq going back is a new agent (seq
- * restarts at 0), whose samples before this one never arrived; a restart seen at 0 lost none.
- */
-export function classifySample(last: LastSample | undefined, seq: number, at: number): { duplicate: boolean; lost: number } {
-  if (!last) return { duplicate: false, lost: 0 };
-  if (seq === last.seq && at === last.at) return { duplicate: true, lost: 0 };
-  if (seq > last.seq) return { duplicate: false, lost: seq - last.seq - 1 };
-  return { duplicate: false, lost: seq };
-}
-
 /** JSON text of a value for a TEXT column; undefined for `undefined` (stored as NULL). */
 export function toJson(value: unknown, context: Record<string, string>): string | undefined {
   try {

@@ -1,6 +1,7 @@
 /** Every statement the telemetry store runs, prepared once per file. */
 import type { Database } from 'better-sqlite3';
-import type { LastSample, PendingRows, TelemetryParams } from './rows.ts';
+import type { PendingRows, TelemetryParams } from './rows.ts';
+import type { LastSample } from './seq-tracker.ts';
 import type { TelemetryRow } from './types.ts';
 
 /** What was received but is not data; kept in the file's `counters` table. */
@@ -12,7 +13,7 @@ export interface Counters {
   foreign: number;
   /** cmd and reply traffic of this desk, and empty (retained-clearing) payloads. */
   ignored: number;
-  /** Telemetry already stored (same board, seq and time): retained copies replayed on resubscribe. */
+  /** Telemetry already received (same board, seq and time): resends and retained copies replayed on resubscribe. */
   duplicates: number;
 }
 
@@ -67,10 +68,9 @@ export function prepareStatements(db: Database) {
     marks: db.prepare<[], { name: string; at: number; detail: string | null }>('SELECT name, at, detail FROM marks ORDER BY at, rowid'),
     meta: db.prepare<[], { key: string; value: string }>('SELECT key, value FROM meta ORDER BY key'),
     counters: db.prepare<[], { name: string; value: number }>('SELECT name, value FROM counters'),
-    // The latest row of each board in arrival order: what the next sample is compared with.
-    lastSamples: db.prepare<[], { board: string; seq: number; at: number }>(
-      'SELECT board, seq, at FROM telemetry WHERE rowid IN (SELECT max(rowid) FROM telemetry GROUP BY board)',
-    ),
+    // The newest sample of each board by its clock (SQLite takes seq from the max(at) row):
+    // what the next sample is compared with. Late arrivals are stored after newer rows.
+    lastSamples: db.prepare<[], { board: string; seq: number; at: number }>('SELECT board, seq, max(at) AS at FROM telemetry GROUP BY board'),
   };
 }
 export type Statements = ReturnType<typeof prepareStatements>;

@@ -7,7 +7,8 @@ import type Database from 'better-sqlite3';
 import { decode } from '../../broker/contract/messages.ts';
 import { parseBoardTopic } from '../../broker/contract/topics.ts';
 import { exportTablesCsv } from './csv.ts';
-import { type LastSample, type PendingRows, addEvent, addStatus, classifySample, emptyPending, pendingCount, telemetryParams, toJson } from './rows.ts';
+import { type PendingRows, addEvent, addStatus, emptyPending, pendingCount, telemetryParams, toJson } from './rows.ts';
+import { SeqTracker } from './seq-tracker.ts';
 import { TelemetryStoreError, openTelemetryDatabase } from './schema.ts';
 import { type Counters, type Statements, prepareStatements, readCounters, readLastSamples } from './statements.ts';
 import type { StoreCounts, TelemetryRow, TelemetryStore, TelemetryStoreOptions } from './types.ts';
@@ -28,7 +29,7 @@ class SqliteTelemetryStore implements TelemetryStore {
   /** Set by every message, so a flush writes counters changed by messages that added no row. */
   #received = false;
   #counters: Counters;
-  #lastSample: Map<string, LastSample>;
+  #seqs: SeqTracker;
 
   constructor(file: string, options: TelemetryStoreOptions) {
     this.#file = file;
@@ -37,7 +38,7 @@ class SqliteTelemetryStore implements TelemetryStore {
     this.#sql = prepareStatements(this.#db);
     this.#commit = this.#db.transaction((pending, counters) => this.#sql.write(pending, counters)).immediate;
     this.#counters = readCounters(this.#sql);
-    this.#lastSample = readLastSamples(this.#sql);
+    this.#seqs = new SeqTracker(readLastSamples(this.#sql));
   }
 
   ingest(topic: string, payload: Buffer, receivedAt: number): void {
@@ -56,11 +57,11 @@ class SqliteTelemetryStore implements TelemetryStore {
     if (t.channel === 'telemetry') {
       const sample = this.#accept(topic, t.board, decode('telemetry', payload));
       if (sample) {
-        const { duplicate, lost } = classifySample(this.#lastSample.get(t.board), sample.seq, sample.at);
-        this.#lastSample.set(t.board, { seq: sample.seq, at: sample.at });
-        if (duplicate) this.#counters.duplicates++;
+        const verdict = this.#seqs.judge(t.board, sample.seq, sample.at);
+        if (verdict.kind === 'duplicate') this.#counters.duplicates++;
         else this.#pending.telemetry.push(telemetryParams(sample, receivedAt));
-        this.#counters.lostTelemetry += lost;
+        if (verdict.kind === 'new') this.#counters.lostTelemetry += verdict.lost;
+        if (verdict.kind === 'late' && verdict.wasCountedLost) this.#counters.lostTelemetry--;
       }
     } else if (t.channel === 'status') {
       const status = this.#accept(topic, t.board, decode('status', payload));
@@ -98,7 +99,7 @@ class SqliteTelemetryStore implements TelemetryStore {
       // The batch is gone; the counters and last seqs go back to what the file holds, so the
       // next batch is judged against stored data, not against rows that never landed.
       this.#counters = readCounters(this.#sql);
-      this.#lastSample = readLastSamples(this.#sql);
+      this.#seqs = new SeqTracker(readLastSamples(this.#sql));
       throw new TelemetryStoreError('telemetry batch commit failed; its rows are dropped', { file: this.#file, rows }, { cause });
     }
   }

@@ -69,7 +69,7 @@ test('agent: online with boot phases, energy from power, commands answered, offl
   const config: BoardConfig = {
     v: 1, desk: DESK, board: 'b01',
     broker: { url: `mqtt://127.0.0.1:${broker.tcpPort}`, username: 'b01', passwordFile: join(dir, 'password') },
-    keepaliveS: 5, telemetryPeriodS: 5, samplePeriodS: 1,
+    tags: [], keepaliveS: 5, telemetryPeriodS: 5, samplePeriodS: 1,
     hardware: { power: 'sim', gpio: `sim:${dir}`, gpioLines: {}, console: '', consoleBaud: 115200 },
   };
   const gpio = fileGpio(dir);

@@ -89,7 +89,7 @@ test('images.*: carried images at start, install over HTTP, ls, rm, gc, errors',
   const config: BoardConfig = {
     v: 1, desk: DESK, board: 'b01',
     broker: { url: `mqtt://127.0.0.1:${broker.tcpPort}`, username: 'b01', passwordFile: join(dir, 'password') },
-    keepaliveS: 5, telemetryPeriodS: 5, samplePeriodS: 1,
+    tags: [], keepaliveS: 5, telemetryPeriodS: 5, samplePeriodS: 1,
     hardware: { power: 'sim', gpio: `sim:${dir}`, gpioLines: {}, console: '', consoleBaud: 115200 },
     images: { storeDir: join(dir, 'store'), trustedKeys: [desk.publicKey.text], arch: 'x86_64', boardType: 'sim' },
     guests: {

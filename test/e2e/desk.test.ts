@@ -133,9 +133,12 @@ test('several boards per process; power cycling a group; consoles captured', asy
   const dir = await mkdtemp(join(tmpdir(), 'deskbox-e2e-k-'));
   let pid = 0;
   try {
-    const up = JSON.parse((await deskbox(['desk', 'up', '--boards', '6', '--boards-per-process', '3', '--state', dir, '--json'])).stdout);
+    const up = JSON.parse((await deskbox(['desk', 'up', '--boards', '6', '--boards-per-process', '3', '--state', dir, '--tag', 'odd=b01,b03,b05', '--tag', 'top=2', '--json'])).stdout);
     pid = up.pid;
     assert.is(up.online, 6);
+    // Tags travel in the boards' statuses; a board set names them like ids and ranges.
+    const tagged = JSON.parse((await deskbox(['guests', 'ls', '--boards', 'tag:odd,tag:top', '--state', dir, '--json'])).stdout) as { board: string; ok: boolean }[];
+    assert.equal(tagged.map((t) => [t.board, t.ok]), [['b01', true], ['b02', true], ['b03', true], ['b05', true]]);
     const status = JSON.parse((await deskbox(['desk', 'status', '--state', dir, '--json'])).stdout);
     assert.equal(status.groups.map((g: { boards: string[] }) => g.boards), [['b01', 'b02', 'b03'], ['b04', 'b05', 'b06']]);
 

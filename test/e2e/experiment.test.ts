@@ -12,6 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { isAlive } from '../../host/desk/desk-file.ts';
+import { resolveAccess } from '../../host/client/access.ts';
+import { connectToDesk } from '../../host/client/connect.ts';
+import { decodeExperimentProgress, experimentTopic, type ExperimentProgress } from '../../broker/contract/experiment.ts';
+import { waitFor } from '../../host/desk/wait.ts';
 import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
 
 let state = '';
@@ -37,6 +41,21 @@ hold: 3s
 telemetry: { periodS: 1 }
 `;
 
+/** The desk's retained experiment progress, as a dashboard (monitor user) reads it. */
+async function experimentOnDesk(): Promise<ExperimentProgress> {
+  const access = await resolveAccess({ state }, 'monitor');
+  const client = await connectToDesk(access, 'e2e-experiment');
+  try {
+    let found: ExperimentProgress | undefined;
+    client.on('message', (_t, payload) => { const d = decodeExperimentProgress(payload); if (d.ok) found = d.value; });
+    await client.subscribeAsync(experimentTopic(access.desk), { qos: 1 });
+    await waitFor(() => found !== undefined, Date.now() + 5000, 'the retained experiment progress');
+    return found!;
+  } finally {
+    await client.endAsync();
+  }
+}
+
 test('deskbox run: a bundle with store, CSVs, consoles, summary and report; report and compare rebuild from it', () => withDeskLogs(state, async () => {
   const planFile = join(work, 'plan.yaml');
   await writeFile(planFile, PLAN);
@@ -59,6 +78,8 @@ test('deskbox run: a bundle with store, CSVs, consoles, summary and report; repo
   const html = await readFile(join(dir, 'report.html'), 'utf8');
   assert.ok((html.match(/<svg/g) ?? []).length >= 5 && !/https?:\/\//.test(html.replace(/xmlns="[^"]*"/g, '')), 'a self-contained report with its plots');
   assert.match((await deskbox(['report', dir])).stdout, /report .*report\.html/);
+  const done = await experimentOnDesk();
+  assert.equal([done.run, done.plan, done.state, done.phase, done.boards], [first.runId, 'e2e', 'done', null, 2]);
 
   // Stopped with Ctrl-C in its hold: the bundle is still written, and no guest is left.
   const long = join(work, 'long.yaml');
@@ -90,6 +111,7 @@ test('deskbox run: a bundle with store, CSVs, consoles, summary and report; repo
   await new Promise((r) => child.once('exit', r));
   const stopped = JSON.parse(stdout);
   assert.ok(stopped.aborted);
+  assert.equal([(await experimentOnDesk()).state], ['aborted']);
   assert.ok(existsSync(join(stopped.bundle, 'report.html')));
   const ls = JSON.parse((await deskbox(['guests', 'ls', '--board', 'b01,b02', '--state', state, '--json'])).stdout);
   assert.equal(ls.map((o: { result: { board: { running: number } } }) => o.result.board.running), [0, 0], 'guests stopped');

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseDuration, parsePlan, PlanError } from '../../host/experiment/plan.ts';
-import { BoardSetError, resolveBoardSet } from '../../host/experiment/board-set.ts';
+import { BoardSetError, resolveBoardSet, tagsByBoard } from '../../host/experiment/board-set.ts';
 import { runPlan, type PhaseName } from '../../host/experiment/runner.ts';
 import { readFileSync } from 'node:fs';
 import type { Reply } from '../../broker/contract/payloads.ts';
@@ -23,6 +23,18 @@ test('board sets: all, a count, lists and ranges in desk order; clear errors', (
       assert.match((e as Error).message, re);
     }
   }
+});
+
+test('board sets: tags select the boards that carry them, mixed with ids and ranges; tagsByBoard turns a desk\'s tag sets around', () => {
+  const tags = tagsByBoard({ rack1: 'b001-b040', edge: 'b100,b039', gpu: '2' }, DESK);
+  assert.equal(tags.b039, ['rack1', 'edge']);
+  assert.equal(tags.b001, ['rack1', 'gpu']);
+  const tagsOf = (b: string) => tags[b] ?? [];
+  assert.is(resolveBoardSet('tag:rack1', DESK, tagsOf).length, 40);
+  assert.equal(resolveBoardSet('tag:edge,b050', DESK, tagsOf), ['b039', 'b050', 'b100']);
+  assert.equal(resolveBoardSet('tag:gpu,tag:edge', DESK, tagsOf), ['b001', 'b002', 'b039', 'b100']);
+  assert.throws(() => resolveBoardSet('tag:nope', DESK, tagsOf), /no board has tag "nope"/);
+  assert.throws(() => tagsByBoard({ bad: 'b500' }, DESK), /no board "b500"/);
 });
 
 test('plans: the default plan parses; durations; every mistake names its field', () => {

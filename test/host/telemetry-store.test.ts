@@ -116,6 +116,22 @@ test('gaps in a board\'s seq numbers are lost samples; a restart and a replayed 
   });
 });
 
+test('QoS 1 resends after a reconnect: an old sample again is a copy, a late one fills its gap', () => {
+  withStore((store) => {
+    for (const seq of [0, 1, 2, 3, 5, 6]) store.ingest(...sample('b01', seq), T0);
+    assert.is(store.counts().lostTelemetry, 1);
+    store.ingest(...sample('b01', 3), T0); // resent: it had arrived, only its ack was lost
+    store.ingest(...sample('b01', 4), T0); // resent, and the first copy never arrived
+    store.ingest(...sample('b01', 4), T0);
+    const counts = store.counts();
+    assert.is(counts.lostTelemetry, 0);
+    assert.is(counts.duplicates, 2);
+    assert.equal(store.telemetry().map((r) => r.seq), [0, 1, 2, 3, 4, 5, 6]);
+    store.ingest(...sample('b01', 7), T0);
+    assert.is(store.counts().lostTelemetry, 0, 'the newest is judged against seq 6, not the late 4');
+  });
+});
+
 test('ingest commits every batchRows rows; flush commits the rest', () => {
   withStore((store, _dir, file) => {
     const reader = new Database(file, { readonly: true });

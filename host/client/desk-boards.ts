@@ -1,0 +1,63 @@
+/**
+ * Which boards a board set names on a desk. A simulated desk's state folder lists its boards;
+ * a real desk is known by what its boards said: their retained statuses, which also carry
+ * their tags. So `tag:` sets and real desks both read the statuses first.
+ */
+import type { MqttClient } from 'mqtt';
+import { allBoardsFilter, parseBoardTopic } from '../../broker/contract/topics.ts';
+import { decode } from '../../broker/contract/messages.ts';
+import { resolveBoardSet } from '../experiment/board-set.ts';
+import type { DeskAccess } from './access.ts';
+import { settle } from './connect.ts';
+
+export interface DeskBoards {
+  /** The desk's boards in desk order: the state folder's list, or the ids seen in statuses. */
+  boards: string[];
+  tags: Map<string, readonly string[]>;
+}
+
+/** Reads the retained statuses of `desk`; done once every known board answered or all went quiet. */
+export async function readDeskBoards(access: DeskAccess, client: MqttClient, opts = { quietMs: 300, deadlineMs: 3000 }): Promise<DeskBoards> {
+  const tags = new Map<string, readonly string[]>();
+  const seen = new Set<string>();
+  const onMessage = (topic: string, payload: Buffer) => {
+    const parsed = parseBoardTopic(topic);
+    if (parsed?.channel !== 'status' || parsed.desk !== access.desk) return;
+    seen.add(parsed.board);
+    const status = decode('status', payload);
+    if (status.ok && status.value.state === 'online' && status.value.tags) tags.set(parsed.board, status.value.tags);
+  };
+  client.on('message', onMessage);
+  const filter = allBoardsFilter(access.desk, 'status');
+  try {
+    await client.subscribeAsync(filter, { qos: 1 });
+    const everyKnown = () => access.boards.length > 0 && access.boards.every((b) => seen.has(b));
+    await settle(client, { ...opts, until: everyKnown });
+    await client.unsubscribeAsync(filter);
+  } finally {
+    client.off('message', onMessage);
+  }
+  const boards = access.boards.length > 0 ? access.boards : [...seen].sort(byNumber);
+  return { boards, tags };
+}
+
+/** The boards `spec` names on the desk, in desk order (a `BoardSetError` says what is wrong). */
+export async function resolveBoards(spec: string, access: DeskAccess, client: MqttClient): Promise<string[]> {
+  const simple = access.boards.length > 0 && !spec.includes('tag:');
+  if (simple) return resolveBoardSet(spec, access.boards);
+  const desk = await readDeskBoards(access, client);
+  if (desk.boards.length === 0) throw new Error(`no board of desk "${access.desk}" has published a status on ${access.url}`);
+  return resolveBoardSet(spec, desk.boards, (b) => desk.tags.get(b) ?? []);
+}
+
+/** b2 before b10: ids compare by their text, then by their number. */
+function byNumber(a: string, b: string): number {
+  const [pa, na] = split(a);
+  const [pb, nb] = split(b);
+  return pa === pb && na !== undefined && nb !== undefined ? na - nb : a.localeCompare(b);
+}
+
+function split(id: string): [string, number | undefined] {
+  const m = /^(.*?)(\d+)$/.exec(id);
+  return m ? [m[1]!, Number(m[2])] : [id, undefined];
+}
