@@ -37,6 +37,7 @@ export function registerFlash(program: Command): void {
     .requiredOption('--image <file.dbi>', 'the board image to flash')
     .option('--port <dev>', 'a serial port (repeatable)', collect)
     .option('--ports <glob>', 'serial ports by pattern, e.g. \'/dev/ttyUSB*\'')
+    .option('--boards <set>', 'boards of the simulated desk: all, a count, ids and ranges (b001-b080,b100), tag:<name>')
     .option('--board <ids>', 'boards of the simulated desk (b01,b02; repeatable)', collect)
     .option('--all', 'every board of the simulated desk')
     .option('--desk', 'the simulated desk\'s boards (all of them unless --board names some)')
@@ -53,7 +54,7 @@ export function registerFlash(program: Command): void {
       if (!verdict.ok) throw new Error(`refusing to flash a damaged image: ${verdict.error!.message}`);
       if (verdict.manifest!.kind !== 'board') throw new Error(`${o.image} is a ${verdict.manifest!.kind} image; boards are flashed with board images`);
       const layout = deskLayout(o.state);
-      const targets = await resolveTargets({ ...o, all: o.all || (o.desk && !o.board) }, async () => (await readDeskFile(layout)).boards);
+      const targets = await resolveTargets({ ...o, all: o.all || (o.desk && !o.board && !o.boards) }, async () => readDeskFile(layout));
       const onDesk = targets.some((t) => t.board);
       const health = onDesk ? await watchBoardHealth(await resolveAccess({ state: o.state }, 'monitor')) : undefined;
       const bars = !o.json && process.stderr.isTTY ? new cliProgress.MultiBar({ format: '{label} |{bar}| {percentage}% {done}/{size} KiB {rate} KiB/s {phase} {method} ETA {eta_formatted}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;

@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../../board/runtime/log.ts';
 import { AGENT_NODE_FLAGS } from '../../board/node-flags.ts';
 
@@ -63,7 +64,7 @@ const STOP_GRACE_MS = 60_000;
 export const REBOOT_EXIT_CODE = 75;
 
 export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesOptions) {
-  const states = new Map<string, Running>(groups.map((g) => [g.name, { group: g, name: g.name, boards: g.boards, power: 'off', children: [], dark: {}, restarts: 0, epoch: 0, restartTimers: new Set(), powered: new AbortController() }]));
+  const states = new Map<string, Running>(groups.map((g) => [g.name, { group: g, name: g.name, boards: g.boards, power: 'off', children: [], dark: {}, restarts: 0, epoch: 0, restartTimers: new Set(), powered: groupSwitch(g.boards.length) }]));
   const byBoard = new Map<string, Running>();
   for (const s of states.values()) for (const b of s.boards) byBoard.set(b, s);
 
@@ -129,7 +130,7 @@ export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesO
     if (s.power === 'on' && (s.children.length > 0 || s.restartTimers.size > 0)) return;
     s.power = 'on';
     s.epoch++;
-    s.powered = new AbortController();
+    s.powered = groupSwitch(s.boards.length);
     s.poweredOnAt = Date.now();
     s.dark = {};
     await launch(s);
@@ -175,4 +176,11 @@ export function groupBoards(boards: string[], perProcess: number, configFile: (b
     groups.push({ name, boards: chunk, configFiles: chunk.map(configFile) });
   }
   return groups;
+}
+
+/** A group's power switch: every board of the group waits on it while it boots. */
+function groupSwitch(boards: number): AbortController {
+  const power = new AbortController();
+  setMaxListeners(Math.max(10, boards * 2), power.signal);
+  return power;
 }

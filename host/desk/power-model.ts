@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
 import type { PowerReading } from '../../board/hal/power/binding.ts';
@@ -36,6 +36,19 @@ export function modelPower(input: PowerModelInput): PowerReading {
  */
 export function createHwmonWriter(dir: string, name = 'ina219'): { write(r: PowerReading): Promise<void>; dir: string } {
   let ready: Promise<void> | undefined;
+  // What each file holds now: a 490-board desk rewrites its sensors every second, and most
+  // values repeat (boards of one process share its CPU; idle boards stay idle).
+  const written = new Map<string, string>();
+  const put = async (file: string, text: string) => {
+    if (written.get(file) === text) return;
+    // One writer per board (the power loop never overlaps itself): a fixed temporary name
+    // spares a random name and a mkdir per write; rename keeps every read whole.
+    const path = join(dir, file);
+    const tmp = join(dir, `.${file}.tmp`);
+    await writeFile(tmp, text);
+    await rename(tmp, path);
+    written.set(file, text);
+  };
   const int = (v: number) => `${Math.round(v)}\n`;
   return {
     dir,
@@ -43,9 +56,9 @@ export function createHwmonWriter(dir: string, name = 'ina219'): { write(r: Powe
       ready ??= mkdir(dir, { recursive: true }).then(() => writeFileAtomic(join(dir, 'name'), `${name}\n`));
       await ready.catch((e) => { ready = undefined; throw e; });
       await Promise.all([
-        writeFileAtomic(join(dir, 'power1_input'), int(r.watts * 1e6)),
-        writeFileAtomic(join(dir, 'in1_input'), int(r.volts * 1e3)),
-        writeFileAtomic(join(dir, 'curr1_input'), int(r.amps * 1e3)),
+        put('power1_input', int(r.watts * 1e6)),
+        put('in1_input', int(r.volts * 1e3)),
+        put('curr1_input', int(r.amps * 1e3)),
       ]);
     },
   };

@@ -90,7 +90,7 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
   }, deadline, 'the desk supervisor to start its broker');
 
   const access = await resolveAccess({ state: opts.state }, 'monitor');
-  const client = await connectToDesk(access, 'desk-up');
+  const client = await connectToDesk(access, 'desk-up', 30_000);
   try {
     const view = createBoardView(desk.desk);
     const online = () => view.rows(desk.boards).filter((r) => r.state === 'online').length;

@@ -4,6 +4,7 @@
  * can also reset and watch). The same port twice is one target.
  */
 import { readdir } from 'node:fs/promises';
+import { resolveBoardSet } from '../experiment/board-set.ts';
 import { basename, dirname, join } from 'node:path';
 import { deskLayout } from '../desk/layout.ts';
 import type { PortTarget } from './flash-one.ts';
@@ -16,7 +17,12 @@ async function expandGlob(pattern: string): Promise<string[]> {
   return names.filter((n) => re.test(n)).sort().map((n) => join(dir, n));
 }
 
-export async function resolveTargets(o: { port?: string[]; ports?: string; board?: string[]; all?: boolean; state: string }, deskBoards: () => Promise<string[]>): Promise<PortTarget[]> {
+export interface DeskBoardList {
+  boards: string[];
+  tags?: Record<string, string[]>;
+}
+
+export async function resolveTargets(o: { port?: string[]; ports?: string; boards?: string; board?: string[]; all?: boolean; state: string }, deskBoards: () => Promise<DeskBoardList>): Promise<PortTarget[]> {
   const targets: PortTarget[] = [];
   for (const p of o.port ?? []) targets.push({ label: p, port: p });
   if (o.ports) {
@@ -24,10 +30,13 @@ export async function resolveTargets(o: { port?: string[]; ports?: string; board
     if (found.length === 0) throw new Error(`no port matches ${o.ports}`);
     for (const p of found) targets.push({ label: p, port: p });
   }
-  const boards = o.all ? await deskBoards() : (o.board ?? []).flatMap((b) => b.split(',')).map((b) => b.trim()).filter(Boolean);
+  const listed = (o.board ?? []).flatMap((b) => b.split(',')).map((b) => b.trim()).filter(Boolean);
+  const spec = o.boards ?? (o.all ? 'all' : undefined);
+  const desk = spec ? await deskBoards() : undefined;
+  const boards = desk ? resolveBoardSet(spec!, desk.boards, (b) => desk.tags?.[b] ?? []) : listed;
   const layout = deskLayout(o.state);
   for (const b of boards) targets.push({ label: b, port: layout.board(b).consolePort, board: b });
-  if (targets.length === 0) throw new Error('say which boards to flash: --port <dev> (repeatable), --ports \'/dev/ttyUSB*\', --board b03 or --all');
+  if (targets.length === 0) throw new Error('say which boards to flash: --port <dev> (repeatable), --ports \'/dev/ttyUSB*\', --boards b01-b04 (or tag:name, all), --board b03');
   const seen = new Set<string>();
   return targets.filter((t) => (seen.has(t.port) ? false : (seen.add(t.port), true)));
 }
