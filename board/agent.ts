@@ -24,12 +24,16 @@ import { CommandError } from './command-error.ts';
 import type { BootInfo } from './flash/boot-info.ts';
 import type { ScheduledJob } from './runtime/scheduler.ts';
 import { createTrialBoot } from './flash/trial-boot.ts';
+import { createPushCommands } from './push/commands.ts';
+import { createExecCommand } from './exec/exec-command.ts';
 import { listenForFlash } from './flash/flash-listener.ts';
 import type { FlashReceiver } from '../images/serial/receiver.ts';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 const HARDWARE_GRACE_MS = 2000;
+/** A `reboot` command's reset waits this long after its reply. */
+const REBOOT_AFTER_MS = 200;
 /** Keeps a guests event well under the 64 KiB payload limit. */
 const GUEST_EVENTS_PER_MESSAGE = 250;
 
@@ -76,6 +80,9 @@ export function createAgent(deps: AgentDeps): Agent {
   };
   let guests: GuestService | undefined;
   let images: ImageService | undefined;
+  const push = createPushCommands({ config: config.push, clock, logger: logger.child('push') });
+  const exec = createExecCommand({ desk: config.desk, board: config.board, logger: logger.child('exec'),
+    ...(config.guests ? { guests: async () => (await serviceReady(() => guests, 'guests')).shell } : {}) });
   let seq = 0;
   const bootedAt = deps.boot.powerOnAt ?? deps.boot.agentStartAt;
 
@@ -107,11 +114,11 @@ export function createAgent(deps: AgentDeps): Agent {
     uptimeS: Math.max(0, (clock.now() - bootedAt) / 1000),
     keepaliveS: config.keepaliveS,
     phases: [...phases],
+    ...(config.tags.length ? { tags: config.tags } : {}),
     ...(hw ? { hardware: hw.describe() } : {}),
     ...(guests ? { guestRuntime: guests.runtime } : {}),
     ...(deps.bootInfo ? { image: { slot: deps.bootInfo.slot, ...deps.bootInfo.image } } : {}),
   });
-    ...(config.tags.length ? { tags: config.tags } : {}),
 
   const publishTelemetry = () => {
     if (!sampler?.last) return;
@@ -191,7 +198,11 @@ export function createAgent(deps: AgentDeps): Agent {
       // A request that arrives while the board is still opening its stores waits for them.
       ...(config.guests ? { guests: async (op: string, args: unknown) => (await serviceReady(() => guests, 'guests')).handle(op, args) } : {}),
       ...(config.images ? { images: async (op: string, args: unknown) => (await serviceReady(() => images, 'image store')).handle(op, args) } : {}),
+      push: (op: string, args: unknown) => push.handle(op, args),
+      exec: (args: unknown) => exec.handle(args),
       ...(telemetryJob ? { setTelemetryPeriod: scheduleTelemetry } : {}),
+      // The delay lets this command's reply leave before the agent stops.
+      ...(deps.reboot ? { reboot: () => void clock.setTimeout(() => deps.reboot!(), REBOOT_AFTER_MS) } : {}),
       setLed: async (mode) => { if (!led) throw new Error('hardware not ready'); await led.setMode(mode); },
       now: () => clock.now(),
     });
@@ -278,11 +289,13 @@ export function createAgent(deps: AgentDeps): Agent {
     async stop() {
       trial.stop();
       scheduler.stopAll();
+      exec.close();
       await guests?.close().catch((err: Error) => logger.error('stopping guests failed', { error: err.message }));
       if (client) {
         publish('status', { v: PAYLOAD_VERSION, state: 'offline', board: config.board, reason: 'shutdown', at: clock.now() }, true);
         await client.endAsync();
       }
+      await push.close().catch((err: Error) => logger.error('stopping the push server failed', { error: err.message }));
       flash?.close();
       boardConsole?.close();
       await led?.setMode('off').catch(() => undefined);

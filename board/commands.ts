@@ -18,6 +18,12 @@ export interface CommandContext {
   guests?(op: string, args: unknown): Promise<unknown>;
   /** images.* commands, where the board has an image store. */
   images?(op: string, args: unknown): Promise<unknown>;
+  /** push.* commands: fetching a pushed file and serving it to peers (docs/push.md). */
+  push?(op: string, args: unknown): Promise<unknown>;
+  /** Resets the board soon after the reply has left; absent where nothing can reset it. */
+  reboot?(): void;
+  /** The exec command: runs a command on the board or in its guests (board/exec). */
+  exec?(args: unknown): Promise<unknown>;
 }
 
 export function errorReply(id: string | null, code: ErrorCode, message: string): Reply {
@@ -54,6 +60,13 @@ export async function handleCommand(cmd: Command, ctx: CommandContext): Promise<
         ctx.setTelemetryPeriod(seconds);
         return okReply(cmd.id, { seconds });
       }
+      case 'exec':
+        if (!ctx.exec) return errorReply(cmd.id, 'failed', 'this agent does not run commands');
+        return okReply(cmd.id, await ctx.exec(cmd.args));
+      case 'reboot':
+        if (!ctx.reboot) return errorReply(cmd.id, 'failed', 'this agent was started without a way to reset its board');
+        ctx.reboot();
+        return okReply(cmd.id, { rebooting: true });
       default:
         if (cmd.op.startsWith('guests.')) {
           if (!ctx.guests) return errorReply(cmd.id, 'failed', 'this board runs no guests (no guests section in its config)');
@@ -62,6 +75,10 @@ export async function handleCommand(cmd: Command, ctx: CommandContext): Promise<
         if (cmd.op.startsWith('images.')) {
           if (!ctx.images) return errorReply(cmd.id, 'failed', 'this board has no image store (no images section in its config)');
           return okReply(cmd.id, await ctx.images(cmd.op, cmd.args));
+        }
+        if (cmd.op.startsWith('push.')) {
+          if (!ctx.push) return errorReply(cmd.id, 'failed', 'this agent cannot receive pushed files');
+          return okReply(cmd.id, await ctx.push(cmd.op, cmd.args));
         }
         return errorReply(cmd.id, 'unknown-op', `unknown op "${cmd.op}"`);
     }

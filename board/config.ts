@@ -34,6 +34,19 @@ const GuestsSchema = v.object({
 });
 export type GuestsConfig = v.InferOutput<typeof GuestsSchema>;
 
+export const PushConfigSchema = v.object({
+  /**
+   * Where the peer server listens and what peers are told: 127.0.0.1 suits a simulated desk,
+   * whose boards share one machine; a real board needs its LAN address here.
+   */
+  listenHost: v.optional(v.string(), '127.0.0.1'),
+  /** The address peers use, when it differs from listenHost (listening on 0.0.0.0). */
+  advertiseHost: v.optional(v.string()),
+  /** A pushed file stops being served after this long without a request; push.done stops it at once. */
+  idleS: v.optional(seconds(10, 86_400), 600),
+});
+export type PushConfig = v.InferOutput<typeof PushConfigSchema>;
+
 export const BoardConfigSchema = v.object({
   v: v.literal(1),
   desk: id,
@@ -44,6 +57,8 @@ export const BoardConfigSchema = v.object({
     /** Read from a file so the password never appears in argv or a process listing. */
     passwordFile: v.string(),
   }),
+  /** Names for groups of boards (`tag:rack1` in a board set); published in the board's status. */
+  tags: v.optional(v.array(id), []),
   keepaliveS: v.optional(seconds(1, 600), 10),
   telemetryPeriodS: v.optional(seconds(1, 3600), 2),
   samplePeriodS: v.optional(seconds(1, 60), 1),
@@ -57,8 +72,6 @@ export const BoardConfigSchema = v.object({
     /** Serial console device; empty for none. */
     console: v.optional(v.string(), ''),
     consoleBaud: v.optional(v.number(), 115200),
-  /** Names for groups of boards (`tag:rack1` in a board set); published in the board's status. */
-  tags: v.optional(v.array(id), []),
   }),
   guests: v.optional(GuestsSchema),
   images: v.optional(v.object({
@@ -79,6 +92,8 @@ export const BoardConfigSchema = v.object({
     /** A freshly flashed slot must be online and ready this soon, or the board resets (and, after three tries, falls back). */
     confirmTimeoutS: v.optional(seconds(5, 3600), 120),
   })),
+  /** Serving pushed files to peer boards (docs/push.md); every field has a default. */
+  push: v.optional(PushConfigSchema),
 });
 
 /**

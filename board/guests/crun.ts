@@ -3,7 +3,7 @@
  * stateDir, so list() sees only this board's guests, including those an earlier (killed)
  * agent started: the state root and each bundle's pid file outlive the agent process.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -119,6 +119,15 @@ export async function createCrunRuntime(deps: CrunRuntimeDeps): Promise<GuestRun
     },
 
     alive: (guest) => guest.pid !== undefined && running(guest.pid),
+
+    execCommand(id, argv) {
+      // Spawned directly, not through the launchers: their words cannot hold blanks, and a
+      // command that runs for minutes would hold a launcher that guest starts need. Same
+      // crun, root and cgroup view. `crun exec` puts the command in a session of its own,
+      // so its pid file is what a timeout kills.
+      const pidFile = join(bundleOf('exec', id), `exec-${randomBytes(4).toString('hex')}.pid`);
+      return { ...view.command([deps.crunPath ?? 'crun', `--root=${root}`, 'exec', `--pid-file=${pidFile}`, id, ...argv]), pidFile };
+    },
 
     async close() {
       await crun.close();

@@ -26,6 +26,8 @@ interface Guest {
   dir: string;
   /** Set for guests this runtime started; absent for leftovers of an earlier agent. */
   child?: ChildProcess;
+  /** Its image and environment, for `exec`; unknown for leftovers. */
+  launch?: { rootfs: string; env: Record<string, string> };
 }
 
 interface StateRecord { id: string; pid: number; startTime: string }
@@ -106,9 +108,10 @@ export function createProcessRuntime(deps: RuntimeDeps): GuestRuntime {
       if (program === undefined) throw fail('start', spec.id, 'empty command');
       const dir = guestDir(spec.id);
       await mkdir(dir, { recursive: true });
-      const child = spawn(isAbsolute(program) ? join(rootfs, program) : program, args, {
+      const env = { ...spec.env, PATH: join(rootfs, 'bin'), DESKBOX_READY: deps.readyPath };
+      const child = spawn(inImage(rootfs, program), args, {
         cwd: dir,
-        env: { ...spec.env, PATH: join(rootfs, 'bin'), DESKBOX_READY: deps.readyPath },
+        env,
         stdio: 'ignore',
         detached: false,
       });
@@ -122,7 +125,7 @@ export function createProcessRuntime(deps: RuntimeDeps): GuestRuntime {
       }
       child.on('error', (e) => logger.error('guest process error', { guest: spec.id, error: e.message }));
       const pid = child.pid as number;
-      guests.set(spec.id, { id: spec.id, pid, startTime, dir, child });
+      guests.set(spec.id, { id: spec.id, pid, startTime, dir, child, launch: { rootfs, env } });
       await persist();
       logger.info('guest started', { guest: spec.id, pid });
       return { id: spec.id, pid, state: 'running' };
@@ -155,10 +158,24 @@ export function createProcessRuntime(deps: RuntimeDeps): GuestRuntime {
       return guest.pid !== undefined && signalPid(guest.pid, 0);
     },
 
+    execCommand(id, argv) {
+      const g = guests.get(id);
+      if (!g || gone(g)) throw fail('exec', id, 'not running');
+      if (!g.launch) throw fail('exec', id, 'started by an earlier agent: how it was launched is unknown');
+      const [program = '', ...args] = argv;
+      // Nothing to enter: the command runs on the board, with the guest's folder, environment and programs.
+      return { file: inImage(g.launch.rootfs, program), args, cwd: g.dir, env: g.launch.env };
+    },
+
     async close(): Promise<void> {
       await writes;
     },
   };
+}
+
+/** An image's programs: absolute paths resolve inside its rootfs (bare names through PATH, its /bin). */
+function inImage(rootfs: string, program: string): string {
+  return isAbsolute(program) ? join(rootfs, program) : program;
 }
 
 /** Sends a signal to a process that is not our child; false if it no longer exists. */

@@ -19,6 +19,7 @@ import { openReadinessChannel } from './readiness.ts';
 import { createGuestSupervisor, type GuestEvent } from './supervisor.ts';
 import { summarizeGuests, type GuestsSummary } from './summary.ts';
 import { createGuestCommands } from './commands.ts';
+import type { GuestShell } from '../exec/exec-command.ts';
 
 const MAX_BOOT_SAMPLES = 10_000;
 
@@ -70,6 +71,7 @@ export async function openGuestService(deps: GuestServiceDeps) {
     stop: (id, graceMs) => runtime.stop(id, graceMs).finally(() => launchedFrom.delete(id)),
     list: () => runtime.list(),
     alive: (guest) => runtime.alive(guest),
+    execCommand: (id, argv) => runtime.execCommand(id, argv),
     close: () => runtime.close(),
   };
   const supervisor = createGuestSupervisor({
@@ -103,6 +105,11 @@ export async function openGuestService(deps: GuestServiceDeps) {
     runtime: runtime.name,
     handle: commands.handle,
     summary,
+    /** The guests `exec` reaches: those running now (ready or not yet). */
+    shell: {
+      running: () => supervisor.records().filter((r) => r.phase === 'running' || r.phase === 'ready').map((r) => r.id).sort(),
+      command: (id, argv) => runtime.execCommand(id, argv),
+    } satisfies GuestShell,
     /** Rootfs folders of guests that run or are on their way up or down. */
     rootfsInUse(): Set<string> {
       const dirs = new Set<string>();

@@ -4,6 +4,8 @@
  * processes) implement GuestRuntime; the planner and supervisor never see which one it is.
  */
 
+import type { SpawnCommand } from '../exec/run-command.ts';
+
 /** How much isolation a guest gets; lighter profiles cost the kernel less per guest. */
 export interface GuestProfile {
   name: 'full' | 'light';
@@ -58,6 +60,8 @@ export interface GuestRuntime {
   list(): Promise<RunningGuest[]>;
   /** Whether the guest's init is still alive (cheap: called for every guest every second). */
   alive(guest: RunningGuest): boolean;
+  /** How to run `argv` inside a running guest, for `exec` (throws a GuestRuntimeError where it cannot). */
+  execCommand(id: string, argv: readonly string[]): SpawnCommand;
   /** Releases what the runtime itself holds (helper processes, mounts); guests are stopped first. */
   close(): Promise<void>;
 }

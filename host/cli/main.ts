@@ -11,6 +11,9 @@ import { addImageStoreCommands } from './image-store.ts';
 import { registerFlash } from './flash.ts';
 import { registerConsole } from './console.ts';
 import { registerExperiment } from './experiment.ts';
+import { registerExec } from './exec.ts';
+import { registerPush } from './push.ts';
+import { registerDashboard } from './dashboard.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
 
 const program = new Command('deskbox')
@@ -30,5 +33,8 @@ addImageStoreCommands(registerImage(program));
 registerFlash(program);
 registerConsole(program);
 registerExperiment(program);
+registerExec(program);
+registerPush(program);
+registerDashboard(program);
 
 await program.parseAsync();

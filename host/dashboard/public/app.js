@@ -1,0 +1,72 @@
+/**
+ * The dashboard page: asks for a broker user, then watches the desk over MQTT-over-WebSocket
+ * and redraws what changed once per animation frame, however fast messages come.
+ */
+import { createModel } from './model.js';
+import { createGrid } from './grid.js';
+import { createHeader, showConnection } from './header.js';
+import { createActions } from './actions.js';
+import { openConnection } from './connection.js';
+
+const $ = (id) => document.getElementById(id);
+
+const config = await (await fetch('/config.json')).json();
+$('desk-name').textContent = config.desk;
+document.title = `deskbox ${config.desk}`;
+
+const model = createModel(config.desk, config.boards);
+const grid = createGrid($('grid'), model, (n) => { $('selected-count').textContent = `${n} selected`; });
+const header = createHeader(model);
+let connection;
+let user = '';
+createActions({ desk: config.desk, grid, connection: () => connection, flashCommand: config.flashCommand, username: () => user });
+
+let frame = 0;
+const redraw = () => {
+  frame = 0;
+  grid.render();
+  header.render();
+};
+const schedule = () => { if (!frame) frame = requestAnimationFrame(redraw); };
+schedule();
+
+const topics = ['status', 'telemetry', 'reply'].map((c) => `deskbox/${config.desk}/boards/+/${c}`)
+  .concat(`deskbox/${config.desk}/experiment`, '$SYS/deskbox/broker/stats');
+
+function login(username, password) {
+  connection?.end();
+  user = username;
+  $('login-error').textContent = '';
+  connection = openConnection({
+    url: config.wsUrl, username, password, topics,
+    onMessage: (topic, payload, retained) => { if (model.apply(topic, payload, retained)) schedule(); },
+    onState: (state, detail) => {
+      if (state === 'connecting') model.newConnection();
+      if (state === 'refused') return logout(`the broker refused the login: ${detail}`);
+      showConnection(state, detail);
+      if (state !== 'live') return;
+      $('login').hidden = true;
+      $('desk').hidden = false;
+      $('logout').hidden = false;
+      $('who').textContent = `logged in as ${username}`;
+    },
+  });
+}
+
+function logout(why = '') {
+  connection?.end();
+  connection = undefined;
+  showConnection('out');
+  $('login-error').textContent = why;
+  $('login').hidden = false;
+  $('desk').hidden = true;
+  $('logout').hidden = true;
+  $('who').textContent = '';
+}
+
+$('login').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const form = new FormData(e.target);
+  login(String(form.get('username')), String(form.get('password')));
+});
+$('logout').addEventListener('click', () => logout());

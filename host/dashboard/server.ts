@@ -1,0 +1,100 @@
+/**
+ * The dashboard's HTTP server: the page, its modules, mqtt.js for the browser, the desk the
+ * page should watch (`/config.json`) and, when given, Prometheus metrics. It holds no broker
+ * credentials: the page logs in to the broker itself, and the broker decides what it may do.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../board/runtime/log.ts';
+import { loadAssets, type Asset } from './assets.ts';
+
+export interface MetricsSource {
+  contentType: string;
+  render(): Promise<string>;
+}
+
+export interface DashboardOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  desk: string;
+  /** The broker's MQTT-over-WebSocket URL, as the browser reaches it. */
+  wsUrl: string;
+  /** Boards the desk is known to have: shown before they first report. */
+  boards?: string[];
+  /** The `deskbox flash` command line for this desk, without `--board`; the page appends the selection. */
+  flashCommand?: string;
+  metrics?: MetricsSource;
+  logger: Logger;
+}
+
+export interface Dashboard {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export class DashboardListenError extends Error {
+  override readonly name = 'DashboardListenError';
+  constructor(host: string, port: number, cause: unknown) {
+    super(`the dashboard cannot listen on ${host}:${port}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+// The page only ever talks to this server and to the broker's WebSocket; mqtt.js runs its
+// keepalive timer in a blob: worker, which browsers do not throttle in a background tab.
+const HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; worker-src blob:; img-src 'self' data:; frame-ancestors 'none'",
+};
+
+export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
+  const { logger } = opts;
+  const assets = await loadAssets();
+  const config: Asset = {
+    type: 'application/json',
+    body: Buffer.from(JSON.stringify({ desk: opts.desk, wsUrl: opts.wsUrl, boards: opts.boards ?? [], flashCommand: opts.flashCommand ?? null })),
+  };
+
+  const send = (req: IncomingMessage, res: ServerResponse, status: number, asset: Asset) => {
+    res.writeHead(status, { ...HEADERS, 'content-type': asset.type, 'content-length': asset.body.length });
+    res.end(req.method === 'HEAD' ? undefined : asset.body);
+  };
+  const text = (body: string, type = 'text/plain; charset=utf-8'): Asset => ({ type, body: Buffer.from(body) });
+
+  const server = createServer((req, res) => {
+    const [path = '/'] = (req.url ?? '/').split('?');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(req, res, 405, text('GET or HEAD only\n'));
+    if (path === '/config.json') return send(req, res, 200, config);
+    if (path === '/metrics' && opts.metrics) {
+      const { metrics } = opts;
+      metrics.render().then(
+        (body) => send(req, res, 200, text(body, metrics.contentType)),
+        (err: Error) => {
+          logger.warn('metrics failed', { error: err.message });
+          send(req, res, 500, text(`metrics failed: ${err.message}\n`));
+        },
+      );
+      return;
+    }
+    const asset = assets.get(path);
+    send(req, res, asset ? 200 : 404, asset ?? text('not found\n'));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new DashboardListenError(opts.host, opts.port, err)));
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}/`;
+  logger.info('dashboard listening', { url, desk: opts.desk, wsUrl: opts.wsUrl });
+
+  return {
+    url,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      // Browsers keep idle connections open; the server would otherwise wait for them.
+      server.closeAllConnections();
+    }),
+  };
+}

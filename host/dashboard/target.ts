@@ -1,0 +1,29 @@
+/**
+ * What a dashboard for a simulated desk shows, read from the desk's state folder: the desk id,
+ * its boards, the broker's WebSocket URL and the command that reflashes its boards. No
+ * credentials: the page's user logs in with their own.
+ */
+import { existsSync } from 'node:fs';
+import { deskLayout } from '../desk/layout.ts';
+import { DeskStateError, readDeskFile, readLiveRunFile } from '../desk/desk-file.ts';
+import { WS_PATH } from '../../broker/server.ts';
+import type { DashboardOptions } from './server.ts';
+
+export type DeskTarget = Pick<DashboardOptions, 'desk' | 'wsUrl' | 'boards' | 'flashCommand'>;
+
+/** `cli`: how the user runs deskbox (`deskbox`, or `node dist/deskbox.mjs`), for the flash hint. */
+export async function deskTarget(state: string, cli = 'deskbox'): Promise<DeskTarget> {
+  const layout = deskLayout(state);
+  const desk = await readDeskFile(layout);
+  const run = await readLiveRunFile(layout);
+  if (!run) throw new DeskStateError(`the desk in ${layout.root} is not running (deskbox desk up)`);
+  if (run.wsPort === null) throw new DeskStateError(`the desk in ${layout.root} runs no WebSocket listener, which the dashboard needs`);
+  // A board image given to `desk up --board-image` is not kept in the state folder.
+  const image = existsSync(layout.boardImage) ? layout.boardImage : '<board.dbi>';
+  return {
+    desk: desk.desk,
+    wsUrl: `ws://${run.host}:${run.wsPort}${WS_PATH}`,
+    boards: desk.boards,
+    flashCommand: `${cli} flash --state ${layout.root} --image ${image}`,
+  };
+}

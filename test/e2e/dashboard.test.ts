@@ -1,0 +1,140 @@
+/**
+ * The dashboard in a real headless Chromium against a running simulated desk: the grid shows
+ * every board, a board switched off turns offline on the page, a monitor's reboot is refused
+ * by the broker (visibly, and the board keeps running), a host's reboot goes through, and 490
+ * boards fit on the page. Chromium's profile lives in the desk's state folder, so "nothing
+ * left that mentions the folder" covers the browser too.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { memoryLogger } from '../../board/runtime/log.ts';
+import { resolveAccess } from '../../host/client/access.ts';
+import { isAlive } from '../../host/desk/desk-file.ts';
+import { startDashboard, type Dashboard } from '../../host/dashboard/server.ts';
+import { deskTarget } from '../../host/dashboard/target.ts';
+import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const BOARDS = 6;
+const WAIT = { timeout: 15_000 };
+let state = '';
+let supervisorPid = 0;
+let dashboard: Dashboard | undefined;
+let browser: BrowserContext | undefined;
+
+test.before(async () => {
+  state = await mkdtemp(join(tmpdir(), 'deskbox-e2e-dash-'));
+});
+
+test.after(async () => {
+  await browser?.close();
+  await dashboard?.close();
+  if (supervisorPid && isAlive(supervisorPid)) await deskbox(['desk', 'down', '--state', state]).catch(() => process.kill(-supervisorPid, 'SIGKILL'));
+  await rm(state, { recursive: true, force: true });
+});
+
+const tile = (page: Page, board: string) => page.getByRole('button', { name: new RegExp(`^${board}: `) });
+const tileIs = (page: Page, board: string, state: string) => page.locator(`.tile[data-board="${board}"][data-state="${state}"]`).waitFor(WAIT);
+/** The pid of the agent process hosting `board` (one board per process on this desk). */
+const agentPid = async (board: string): Promise<number | undefined> => {
+  const status = JSON.parse((await deskbox(['desk', 'status', '--state', state, '--json'])).stdout) as { groups: { boards: string[]; processes: { pid: number }[] }[] };
+  return status.groups.find((g) => g.boards.includes(board))?.processes[0]?.pid;
+};
+
+async function logIn(page: Page, username: string): Promise<void> {
+  await page.getByLabel('username').fill(username);
+  await page.getByLabel('password').fill((await resolveAccess({ state }, username as 'host' | 'monitor')).password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('#live[data-state="live"]').waitFor(WAIT);
+}
+
+test('the grid follows the desk; the broker refuses a monitor\'s reboot, a host\'s goes through', () => withDeskLogs(state, async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: the dashboard test needs a real browser (apt-get install chromium)`);
+  const up = JSON.parse((await deskbox(['desk', 'up', '--boards', String(BOARDS), '--state', state, '--restart-delay', '0', '--json'])).stdout);
+  supervisorPid = up.pid;
+  dashboard = await startDashboard({ host: '127.0.0.1', port: 0, ...await deskTarget(state), logger: memoryLogger('dashboard') });
+  browser = await chromium.launchPersistentContext(join(state, 'chromium'), { executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  const page = browser.pages()[0] ?? await browser.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(dashboard.url);
+
+  await logIn(page, 'monitor');
+  await page.waitForFunction((n) => document.querySelectorAll('.tile[data-state="online"]').length === n, BOARDS, WAIT);
+  assert.is(await page.locator('.tile').count(), BOARDS);
+  assert.is(await page.getByLabel('boards online').textContent(), `${BOARDS}/${BOARDS}`);
+
+  await deskbox(['desk', 'power', 'b03', 'off', '--state', state]);
+  await tileIs(page, 'b03', 'offline');
+  assert.is(await page.getByLabel('boards online').textContent(), `${BOARDS - 1}/${BOARDS}`);
+
+  // The page offers reboot to everyone; the broker is what says no.
+  const b01Pid = await agentPid('b01');
+  await tile(page, 'b01').click();
+  await page.getByRole('button', { name: 'Reboot' }).click();
+  const refusal = page.locator('.msg[data-kind="refused"]');
+  await refusal.waitFor(WAIT);
+  assert.match(await refusal.textContent() ?? '', /broker refused reboot: user "monitor" may not command boards/);
+  await page.locator('#live[data-state="live"]').waitFor(WAIT);
+  assert.is(await page.locator('.tile').count(), BOARDS, 'the grid stays after the refusal');
+  assert.match(await readFile(join(state, 'supervisor.log'), 'utf8'), /publish denied .*"username":"monitor","topic":"deskbox\/desk1\/boards\/b01\/cmd"/);
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await logIn(page, 'host');
+  await page.getByRole('button', { name: 'Clear selection' }).click();
+  await tile(page, 'b02').click();
+  const b02Pid = await agentPid('b02');
+  // Every state the tile is drawn in, so the test sees it go down and come back however fast.
+  await page.evaluate(() => {
+    const el = document.querySelector<HTMLElement>('.tile[data-board="b02"]')!;
+    new MutationObserver(() => { el.dataset.seen = `${el.dataset.seen ?? ''} ${el.dataset.state}`; }).observe(el, { attributeFilter: ['data-state'] });
+  });
+  await page.getByRole('button', { name: 'Reboot' }).click();
+  await page.locator('.msg[data-kind="ok"]', { hasText: 'reboot → 1 board: 1 ok (b02)' }).waitFor(WAIT);
+  await page.waitForFunction(() => / offline( \S+)* online$/.test(document.querySelector('.tile[data-board="b02"]')?.getAttribute('data-seen') ?? ''), null, WAIT);
+  const rebooted = await agentPid('b02');
+  assert.ok(rebooted !== undefined && rebooted !== b02Pid, `b02 runs a new agent after its reboot (was ${b02Pid}, now ${rebooted})`);
+  // b02 went down and up again since the monitor's refused command: b01 would have long rebooted by now.
+  assert.is(await agentPid('b01'), b01Pid, 'b01 did not reboot');
+  assert.equal(pageErrors, []);
+}));
+
+test('490 boards: the page draws every tile', () => withDeskLogs(state, async () => {
+  const host = await resolveAccess({ state }, 'host');
+  const client = await mqtt.connectAsync(host.url, { username: host.username, password: host.password, protocolVersion: 4, reconnectPeriod: 0 });
+  const ids = Array.from({ length: 490 }, (_, i) => `b${String(i + 1).padStart(3, '0')}`);
+  const status = (board: string) => JSON.stringify({ v: 1, state: 'online', board, version: 'x', bootedAt: 1, uptimeS: 1, keepaliveS: 10, phases: [{ phase: 'ready', at: 1 }] });
+  try {
+    await Promise.all(ids.map((b) => client.publishAsync(`deskbox/many/boards/${b}/status`, status(b), { qos: 1, retain: true })));
+  } finally {
+    await client.endAsync();
+  }
+  const many = await startDashboard({ host: '127.0.0.1', port: 0, desk: 'many', wsUrl: host.wsUrl!, logger: memoryLogger('dashboard') });
+  try {
+    const page = await browser!.newPage();
+    await page.goto(many.url);
+    await logIn(page, 'monitor');
+    await page.waitForFunction(() => document.querySelectorAll('.tile[data-state="online"]').length === 490, null, WAIT);
+    assert.is(await page.getByLabel('boards online').textContent(), '490/490');
+    await page.close();
+  } finally {
+    await many.close();
+  }
+}));
+
+test('closing everything leaves no process behind', async () => {
+  await browser?.close();
+  browser = undefined;
+  await dashboard?.close();
+  dashboard = undefined;
+  await deskbox(['desk', 'down', '--state', state]);
+  assert.equal(await processesMentioning(state), [], 'no agent, socat or chromium left for this desk');
+});
+
+test.run();
