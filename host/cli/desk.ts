@@ -4,6 +4,7 @@ import { deskDown, deskUp } from '../desk/up.ts';
 import { DEFAULT_STATE_DIR, deskLayout } from '../desk/layout.ts';
 import { controlRequest } from '../desk/control.ts';
 import { runSupervisor } from '../desk/supervisor.ts';
+import { runBrokerProcess } from '../desk/broker-process.ts';
 import { stderrLogger } from '../../board/runtime/log.ts';
 import { stateOption } from './options.ts';
 import { action, invokedAs, printJson } from './run.ts';
@@ -127,6 +128,12 @@ export function registerDesk(program: Command): void {
   stateOption(desk.command('supervise', { hidden: true }))
     .description('run the desk supervisor in the foreground (desk up starts it in the background)')
     .action(action(async (o) => {
-      await runSupervisor({ stateDir: o.state, logger: stderrLogger('desk') });
+      await runSupervisor({ stateDir: o.state, cli: process.argv[1]!, logger: stderrLogger('desk') });
+    }));
+
+  stateOption(desk.command('broker', { hidden: true }))
+    .description('run a simulated desk\'s broker (the supervisor starts it as its own process)')
+    .action(action(async (o) => {
+      await runBrokerProcess(deskLayout(o.state), stderrLogger('desk:broker'));
     }));
 }

@@ -12,6 +12,8 @@ export interface DeskLayout {
   deskFile: string;
   runFile: string;
   supervisorLog: string;
+  /** The broker process's own log (it runs beside the supervisor). */
+  brokerLog: string;
   controlSocket: string;
   usersFile: string;
   brokerStore: string;
@@ -65,6 +67,7 @@ export function deskLayout(stateDir: string): DeskLayout {
     deskFile: join(root, 'desk.json'),
     runFile: join(root, 'run.json'),
     supervisorLog: join(root, 'supervisor.log'),
+    brokerLog: join(root, 'logs', 'broker.log'),
     controlSocket: socketPath(root),
     usersFile: join(root, 'broker', 'users.json'),
     brokerStore: join(root, 'broker', 'store.db'),

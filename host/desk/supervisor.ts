@@ -17,7 +17,7 @@ import { SIM_BOARD_TYPE } from './desk-images.ts';
 import { packageRoot } from './paths.ts';
 import { readDeskFile, type RunFile } from './desk-file.ts';
 import { writeJsonAtomic } from './files.ts';
-import { startDeskBroker } from './desk-broker.ts';
+import { spawnBrokerProcess } from './broker-process.ts';
 import { prepareSimBoard, type SimBoard } from './sim-board.ts';
 import { createBoardProcesses, groupBoards, type PowerAction } from './board-processes.ts';
 import { startPowerLoop } from './power-loop.ts';
@@ -25,6 +25,8 @@ import { ControlError, startControlServer } from './control.ts';
 
 export interface SupervisorOptions {
   stateDir: string;
+  /** The deskbox entry point, to start the broker process from. */
+  cli: string;
   logger: Logger;
 }
 
@@ -54,7 +56,12 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     await mkdir(layout.bootCacheDir, { recursive: true });
     await mkdir(dirname(layout.board(desk.boards[0]!).bootInfo), { recursive: true });
     cleanups.push(() => rm(layout.ramDir, { recursive: true, force: true }));
-    const broker = await startDeskBroker(layout, desk, logger.child('broker'));
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const broker = await spawnBrokerProcess(layout, opts.cli, logger.child('broker'), (reason) => {
+      logger.error('desk going down: its broker is gone', { reason });
+      stop();
+    });
     cleanups.push(() => broker.close());
     const url = `mqtt://${desk.broker.host}:${broker.tcpPort}`;
 
@@ -107,8 +114,6 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     const power = startPowerLoop(procs, boards, logger.child('power'));
     cleanups.push(() => power.stop());
 
-    let stop!: () => void;
-    const stopped = new Promise<void>((resolve) => (stop = resolve));
     const control = await startControlServer(layout.controlSocket, {
       async link(board, changes) {
         const sim = boards.get(board);
