@@ -5,10 +5,11 @@
  * | role    | publish                                              | subscribe                              |
  * |---------|------------------------------------------------------|----------------------------------------|
  * | board   | its own .../<board>/{status,telemetry,events,reply}  | filters inside deskbox/<desk>/boards/<board> |
- * | host    | anything under deskbox/                              | anything under deskbox/, $SYS/...      |
- * | monitor | nothing                                              | anything under deskbox/, $SYS/...      |
+ * | host    | anything under deskbox/; homeassistant/.../config    | anything under deskbox/, homeassistant/, $SYS/... |
+ * | monitor | nothing                                              | anything under deskbox/, homeassistant/, $SYS/... |
  *
- * Nobody publishes to `$`-topics: those belong to the broker.
+ * Nobody publishes to `$`-topics: those belong to the broker. Under homeassistant/ the host
+ * publishes discovery configs only, so it cannot speak for Home Assistant (its `status`).
  */
 import { ROOT, boardClientId, boardPrefix, parseBoardTopic, type BoardChannel } from './contract/topics.ts';
 
@@ -26,6 +27,8 @@ const ALLOW: Decision = { allow: true };
 const deny = (reason: string): Decision => ({ allow: false, reason });
 
 const SYS_ROOT = '$SYS';
+/** Home Assistant's MQTT discovery prefix: HA's default, fixed so the policy stays a table. */
+export const DISCOVERY_ROOT = 'homeassistant';
 const BOARD_PUBLISHES: readonly BoardChannel[] = ['status', 'telemetry', 'events', 'reply'];
 
 export function authorizePublish(principal: Principal, topic: string): Decision {
@@ -34,8 +37,12 @@ export function authorizePublish(principal: Principal, topic: string): Decision 
   switch (principal.role) {
     case 'monitor':
       return deny('the monitor role publishes nothing');
-    case 'host':
-      return underRoot(topic.split('/')) ? ALLOW : deny(`host publishes only under ${ROOT}/`);
+    case 'host': {
+      const levels = topic.split('/');
+      return under(ROOT, levels) || isDiscoveryConfig(levels)
+        ? ALLOW
+        : deny(`host publishes only under ${ROOT}/ and discovery configs ${DISCOVERY_ROOT}/.../config`);
+    }
     case 'board': {
       const parsed = parseBoardTopic(topic);
       const own = parsed !== undefined && parsed.desk === principal.desk && parsed.board === principal.board;
@@ -60,9 +67,9 @@ export function authorizeSubscribe(principal: Principal, filter: string): Decisi
     }
     case 'host':
     case 'monitor':
-      return underRoot(levels) || levels[0] === SYS_ROOT
+      return under(ROOT, levels) || under(DISCOVERY_ROOT, levels) || levels[0] === SYS_ROOT
         ? ALLOW
-        : deny(`${principal.role} subscribes only under ${ROOT}/ and ${SYS_ROOT}/`);
+        : deny(`${principal.role} subscribes only under ${ROOT}/, ${DISCOVERY_ROOT}/ and ${SYS_ROOT}/`);
   }
 }
 
@@ -85,11 +92,17 @@ export function authorizeClientId(principal: Principal, clientId: string, owner:
 export function authorizeOrphanWill(topic: string): Decision {
   const broken = topicProblem(topic) ?? reservedProblem(topic);
   if (broken) return deny(broken);
-  return underRoot(topic.split('/')) ? ALLOW : deny(`stored wills are published only under ${ROOT}/`);
+  return under(ROOT, topic.split('/')) ? ALLOW : deny(`stored wills are published only under ${ROOT}/`);
 }
 
-function underRoot(levels: readonly string[]): boolean {
-  return levels[0] === ROOT && levels.length >= 2;
+/** Strictly below `root`: the root level alone is no one's. */
+function under(root: string, levels: readonly string[]): boolean {
+  return levels[0] === root && levels.length >= 2;
+}
+
+/** `<prefix>/<component>/[<node_id>/]<object_id>/config`, as Home Assistant reads them. */
+function isDiscoveryConfig(levels: readonly string[]): boolean {
+  return levels[0] === DISCOVERY_ROOT && levels.length >= 4 && levels.length <= 5 && levels[levels.length - 1] === 'config';
 }
 
 function topicProblem(topic: string): string | undefined {

@@ -14,6 +14,7 @@ import { registerExperiment } from './experiment.ts';
 import { registerExec } from './exec.ts';
 import { registerPush } from './push.ts';
 import { registerDashboard } from './dashboard.ts';
+import { registerMetrics } from './metrics.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
 
 const program = new Command('deskbox')
@@ -36,5 +37,6 @@ registerExperiment(program);
 registerExec(program);
 registerPush(program);
 registerDashboard(program);
+registerMetrics(program);
 
 await program.parseAsync();

@@ -14,6 +14,7 @@ export interface BoardRow {
   energyJ?: number;
   uptimeS?: number;
   cpu?: number;
+  memBytes?: number;
   guests?: { running: number; ready?: number; failed: number; runtime?: string };
   lastTelemetryAt?: number;
 }
@@ -70,6 +71,7 @@ export function createBoardView(desk: string) {
           energyJ: tm?.energyJ,
           uptimeS: online ? (tm && tm.at > 0 ? tm.uptimeS : s.uptimeS) : undefined,
           cpu: online ? tm?.cpu : undefined,
+          memBytes: online ? tm?.memBytes : undefined,
           guests: online ? tm?.guests : undefined,
           lastTelemetryAt: tm?.at,
         };

@@ -1,0 +1,100 @@
+/**
+ * Home Assistant MQTT discovery for a desk's boards (docs/metrics.md). Each board becomes one
+ * HA device, linked to the desk through `via_device`, with power, energy and guests-running
+ * sensors that HA reads straight from the board's retained telemetry, available while the
+ * board's retained status says online. Pure: it only builds the retained config messages.
+ */
+import { boardTopic } from '../../broker/contract/topics.ts';
+import { DISCOVERY_ROOT } from '../../broker/policy.ts';
+import { AGENT_VERSION } from '../../board/version.ts';
+
+export interface DiscoveryBoard {
+  board: string;
+  /** The agent version from the board's status, shown as the device's software version. */
+  version?: string;
+}
+
+export interface DiscoveryMessage {
+  topic: string;
+  /** The JSON config; empty to remove the entity. */
+  payload: string;
+}
+
+interface Sensor {
+  object: string;
+  config: Record<string, unknown>;
+}
+
+const SENSORS: readonly Sensor[] = [
+  {
+    object: 'power',
+    config: { name: 'Power', device_class: 'power', state_class: 'measurement', unit_of_measurement: 'W', suggested_display_precision: 2, value_template: '{{ value_json.powerW }}' },
+  },
+  {
+    // HA's energy dashboard takes Wh, not J; a drop (the agent restarted) starts a new meter cycle.
+    object: 'energy',
+    config: { name: 'Energy', device_class: 'energy', state_class: 'total_increasing', unit_of_measurement: 'Wh', suggested_display_precision: 3, value_template: '{{ (value_json.energyJ / 3600) | round(4) }}' },
+  },
+  {
+    object: 'guests_running',
+    config: { name: 'Guests running', state_class: 'measurement', icon: 'mdi:cube-outline', value_template: '{{ value_json.guests.running }}' },
+  },
+];
+
+/**
+ * HA takes node ids of `A-Z a-z 0-9 _ -`; desk and board ids may also hold `.`. Escaping `_`,
+ * `.` and `-` keeps the mapping one-to-one and leaves `-` free to separate desk from board.
+ */
+function escapeId(id: string): string {
+  return id.replace(/[_.-]/g, (c) => ({ _: '__', '.': '_d', '-': '_h' })[c]!);
+}
+
+/** The HA device identifier of a desk, or of one of its boards (also its node id). */
+export function deviceId(desk: string, board?: string): string {
+  return ['deskbox', escapeId(desk), ...(board === undefined ? [] : [escapeId(board)])].join('-');
+}
+
+export function configTopics(desk: string, board: string, prefix = DISCOVERY_ROOT): string[] {
+  return SENSORS.map((s) => `${prefix}/sensor/${deviceId(desk, board)}/${s.object}/config`);
+}
+
+export function discoveryMessages(desk: string, boards: readonly DiscoveryBoard[], prefix = DISCOVERY_ROOT): DiscoveryMessage[] {
+  return boards.flatMap(({ board, version }) => {
+    const node = deviceId(desk, board);
+    const device = {
+      identifiers: [node],
+      name: `${desk} ${board}`,
+      manufacturer: 'deskbox',
+      model: 'deskbox board',
+      ...(version !== undefined && { sw_version: version }),
+      via_device: deviceId(desk),
+    };
+    const topics = configTopics(desk, board, prefix);
+    return SENSORS.map((sensor, i) => ({
+      topic: topics[i]!,
+      payload: JSON.stringify({
+        ...sensor.config,
+        unique_id: `${node}-${sensor.object}`,
+        state_topic: boardTopic(desk, board, 'telemetry'),
+        availability_topic: boardTopic(desk, board, 'status'),
+        availability_template: '{{ value_json.state }}',
+        payload_available: 'online',
+        payload_not_available: 'offline',
+        device,
+        origin: { name: 'deskbox', sw_version: AGENT_VERSION },
+      }),
+    }));
+  });
+}
+
+/** Empty retained configs: HA forgets those entities and the broker drops the retained copies. */
+export function removalMessages(desk: string, boards: readonly string[], prefix = DISCOVERY_ROOT): DiscoveryMessage[] {
+  return boards.flatMap((board) => configTopics(desk, board, prefix).map((topic) => ({ topic, payload: '' })));
+}
+
+/** Whether `topic` is one of `desk`'s discovery configs, whatever board it was for. */
+export function isDeskConfigTopic(desk: string, topic: string, prefix = DISCOVERY_ROOT): boolean {
+  const [root, component, node, object, last, ...rest] = topic.split('/');
+  return root === prefix && component === 'sensor' && node?.startsWith(`${deviceId(desk)}-`) === true
+    && object !== undefined && last === 'config' && rest.length === 0;
+}

@@ -1,0 +1,26 @@
+/**
+ * Turning discovery off for good: clears every config of a desk that the broker retains,
+ * boards long gone included, so Home Assistant drops their entities. Needs the host role.
+ */
+import type { MqttClient } from 'mqtt';
+import { DISCOVERY_ROOT } from '../../broker/policy.ts';
+import { settle } from '../client/connect.ts';
+import { isDeskConfigTopic } from './discovery.ts';
+
+export async function removeHomeAssistantDiscovery({ client, desk, prefix = DISCOVERY_ROOT }: { client: MqttClient; desk: string; prefix?: string }): Promise<string[]> {
+  const filter = `${prefix}/sensor/+/+/config`;
+  const found = new Set<string>();
+  const onMessage = (topic: string, payload: Buffer) => {
+    if (payload.length > 0 && isDeskConfigTopic(desk, topic, prefix)) found.add(topic);
+  };
+  client.on('message', onMessage);
+  try {
+    await client.subscribeAsync(filter, { qos: 1 });
+    await settle(client, { quietMs: 300, deadlineMs: 5000 });
+    await client.unsubscribeAsync(filter);
+  } finally {
+    client.off('message', onMessage);
+  }
+  await Promise.all([...found].map((topic) => client.publishAsync(topic, '', { qos: 1, retain: true })));
+  return [...found].sort();
+}

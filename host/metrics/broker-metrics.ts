@@ -1,0 +1,59 @@
+/** The desk broker's `$SYS` statistics (broker/contract/stats.ts) as Prometheus metrics. */
+import * as v from 'valibot';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { describeIssues } from '../../broker/contract/messages.ts';
+import type { StatsSnapshot } from '../../broker/contract/stats.ts';
+import { show } from './show.ts';
+
+const amount = v.pipe(v.number(), v.finite(), v.minValue(0));
+const flow = v.object({ total: amount, perSec: amount });
+const StatsSnapshotSchema = v.object({
+  v: v.literal(1),
+  at: amount,
+  uptimeS: amount,
+  clients: amount,
+  subscriptions: amount,
+  retained: v.nullable(amount),
+  received: flow,
+  sent: flow,
+});
+
+export function decodeStats(payload: Buffer): { ok: true; value: StatsSnapshot } | { ok: false; reason: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(payload.toString());
+  } catch (err) {
+    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
+  }
+  const parsed = v.safeParse(StatsSnapshotSchema, json);
+  return parsed.success ? { ok: true, value: parsed.output } : { ok: false, reason: describeIssues(parsed.issues) };
+}
+
+export function brokerMetrics(registry: Registry) {
+  const registers = [registry];
+  const gauge = (name: string, help: string) => new Gauge({ name, help, registers });
+  const counter = (name: string, help: string) => new Counter({ name, help, registers });
+  const clients = gauge('deskbox_broker_clients', 'Connected, authenticated MQTT clients of the desk broker');
+  const subscriptions = gauge('deskbox_broker_subscriptions', 'Subscriptions of connected clients');
+  const retained = gauge('deskbox_broker_retained_messages', 'Retained messages in the broker\'s store (absent if the store cannot count them)');
+  const receivedRate = gauge('deskbox_broker_messages_received_per_second', 'PUBLISHes from clients per second, mean over the broker\'s last stats interval');
+  const sentRate = gauge('deskbox_broker_messages_sent_per_second', 'PUBLISHes to clients per second (every subscriber counts), mean over the last interval');
+  // The broker's own totals: they restart at 0 with the broker, which rate() takes as a counter reset.
+  const received = counter('deskbox_broker_messages_received_total', 'PUBLISHes from clients since the broker started');
+  const sent = counter('deskbox_broker_messages_sent_total', 'PUBLISHes to clients since the broker started');
+  const uptime = gauge('deskbox_broker_uptime_seconds', 'Seconds since the desk broker started');
+
+  return {
+    /** Shows the latest snapshot; before the first one (up to one stats interval) nothing. */
+    update(snap: StatsSnapshot | undefined): void {
+      show(clients, snap?.clients);
+      show(subscriptions, snap?.subscriptions);
+      show(retained, snap?.retained);
+      show(receivedRate, snap?.received.perSec);
+      show(sentRate, snap?.sent.perSec);
+      show(received, snap?.received.total);
+      show(sent, snap?.sent.total);
+      show(uptime, snap?.uptimeS);
+    },
+  };
+}

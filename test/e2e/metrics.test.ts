@@ -1,0 +1,88 @@
+/**
+ * `deskbox metrics` as a user runs it next to a simulated desk: Prometheus figures for every
+ * board over HTTP, Home Assistant discovery configs retained on the broker, a clean stop, and
+ * nothing left running once the desk is down.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { isAlive } from '../../host/desk/desk-file.ts';
+import { waitFor } from '../../host/desk/wait.ts';
+import { parseExposition, type Exposition } from '../host/exposition.ts';
+import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
+
+const BOARDS = ['b01', 'b02', 'b03'];
+let state = '';
+let supervisorPid = 0;
+let child: ChildProcess | undefined;
+
+test.before(async () => {
+  state = await mkdtemp(join(tmpdir(), 'deskbox-e2e-metrics-'));
+});
+
+test.after(async () => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  if (supervisorPid && isAlive(supervisorPid)) await deskbox(['desk', 'down', '--state', state]).catch(() => process.kill(-supervisorPid, 'SIGKILL'));
+  await rm(state, { recursive: true, force: true });
+});
+
+/** The JSON the command printed once listening, when all of it has arrived. */
+function printed(stdout: string): { url: string } | undefined {
+  try {
+    return JSON.parse(stdout) as { url: string };
+  } catch {
+    return undefined;
+  }
+}
+
+test('metrics of every board over HTTP, Home Assistant configs on the broker, a clean stop', () => withDeskLogs(state, async () => {
+  const up = JSON.parse((await deskbox(['desk', 'up', '--boards', String(BOARDS.length), '--state', state, '--json'])).stdout);
+  supervisorPid = up.pid;
+
+  const metrics = spawn(process.execPath, ['dist/deskbox.mjs', 'metrics', '--state', state, '--port', '0', '--json', '--home-assistant'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child = metrics;
+  let stdout = '';
+  let stderr = '';
+  metrics.stdout.on('data', (d: Buffer) => { stdout += d; });
+  metrics.stderr.on('data', (d: Buffer) => { stderr += d; });
+  const exited = new Promise<number | null>((resolve) => metrics.once('exit', resolve));
+  await waitFor(() => printed(stdout) !== undefined || metrics.exitCode !== null, Date.now() + 10_000, 'the metrics URL');
+  const url = printed(stdout)?.url;
+  assert.ok(url, `no URL printed: ${stdout} ${stderr}`);
+
+  let scrape: Exposition | undefined;
+  const allPowered = () => BOARDS.every((board) => scrape?.value('deskbox_board_up', { board }) === 1
+    && (scrape.value('deskbox_board_power_watts', { board }) ?? 0) > 0 && (scrape.value('deskbox_board_energy_joules_total', { board }) ?? 0) > 0);
+  await waitFor(async () => {
+    scrape = parseExposition(await (await fetch(url)).text());
+    return allPowered();
+  }, Date.now() + 15_000, 'three boards up, drawing power, energy counted').catch((err: Error) => { throw new Error(`${err.message}; stderr: ${stderr}`); });
+  assert.is(scrape!.value('deskbox_boards', { state: 'online' }), BOARDS.length);
+  assert.ok(scrape!.value('deskbox_desk_power_watts')! > 0);
+
+  // Read as Home Assistant would, with the monitor's credentials: retained configs for every board.
+  const watcher = await mqtt.connectAsync(up.broker.url, { username: 'monitor', password: up.monitor.password, protocolVersion: 4, reconnectPeriod: 0 });
+  try {
+    const configs = new Map<string, { device: { name: string }; state_topic: string }>();
+    watcher.on('message', (topic, payload, packet) => {
+      if (packet.retain && payload.length > 0) configs.set(topic, JSON.parse(payload.toString()));
+    });
+    await watcher.subscribeAsync('homeassistant/#', { qos: 1 });
+    await waitFor(() => configs.size === BOARDS.length * 3, Date.now() + 5000, 'three configs per board');
+    assert.equal([...new Set([...configs.values()].map((c) => c.device.name))].sort(), BOARDS.map((b) => `${up.desk} ${b}`));
+    assert.ok([...configs.values()].every((c) => c.state_topic.startsWith(`deskbox/${up.desk}/boards/`)));
+  } finally {
+    await watcher.endAsync();
+  }
+
+  metrics.kill('SIGTERM');
+  assert.is(await exited, 0, `metrics stopped cleanly: ${stderr}`);
+  await deskbox(['desk', 'down', '--state', state]);
+  assert.equal(await processesMentioning(state), []);
+}));
+
+test.run();

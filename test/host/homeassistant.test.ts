@@ -1,0 +1,143 @@
+/**
+ * Home Assistant discovery: the pure config messages (shape, ids, topics, templates read
+ * against real contract payloads), and the publisher against a real broker and its policy.
+ */
+import { suite, test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as v from 'valibot';
+import { memoryLogger } from '../../board/runtime/log.ts';
+import { boardTopic } from '../../broker/contract/topics.ts';
+import { StatusSchema, TelemetrySchema, type Status, type Telemetry } from '../../broker/contract/payloads.ts';
+import { authorizePublish, authorizeSubscribe } from '../../broker/policy.ts';
+import { createDeskBroker, type DeskBroker } from '../../broker/server.ts';
+import { configTopics, deviceId, discoveryMessages, isDeskConfigTopic, removalMessages } from '../../host/homeassistant/discovery.ts';
+import { startHomeAssistantDiscovery } from '../../host/homeassistant/publisher.ts';
+import { removeHomeAssistantDiscovery } from '../../host/homeassistant/remove.ts';
+import { Clients, DESK, collect, testUsers, waitFor } from '../broker/support.ts';
+
+// What Home Assistant accepts as a discovery topic: <prefix>/<component>/[<node_id>/]<object_id>/config.
+const HA_TOPIC = /^homeassistant\/sensor\/[a-zA-Z0-9_-]+\/[a-zA-Z0-9_-]+\/config$/;
+
+const status: Status = { v: 1, state: 'online', board: 'b01', version: '1.2.3', bootedAt: 1, uptimeS: 1, keepaliveS: 10, phases: [] };
+const telemetry: Telemetry = {
+  v: 1, board: 'b01', at: 1, seq: 1, uptimeS: 1, powerW: 1.5, volts: 5, amps: 0.3, energyJ: 7200, cpu: 0, memBytes: 1, guests: { running: 4, failed: 0 },
+};
+
+/** Evaluates the only template shapes we emit, `{{ value_json.a.b }}` and `{{ (value_json.a / n) | round(k) }}`. */
+function render(template: string, payload: object): unknown {
+  const m = /^\{\{ (?:\()?value_json\.([\w.]+)(?: \/ (\d+)\) \| round\((\d+)\))? \}\}$/.exec(template);
+  if (!m) throw new Error(`unexpected template ${template}`);
+  const value = m[1]!.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], payload);
+  if (!m[2]) return value;
+  assert.type(value, 'number', `${m[1]} is a number`);
+  return Number(((value as number) / Number(m[2])).toFixed(Number(m[3])));
+}
+
+type Config = Record<string, unknown> & { device: Record<string, unknown> };
+const configs = (desk: string, boards: { board: string; version?: string }[]) =>
+  discoveryMessages(desk, boards).map((m) => ({ topic: m.topic, config: JSON.parse(m.payload) as Config }));
+
+test('one device per board, three sensors, on topics Home Assistant and the policy accept', () => {
+  const all = configs('desk1', [{ board: 'b01', version: '1.2.3' }, { board: 'b02' }]);
+  assert.is(all.length, 6);
+  for (const { topic, config } of all) {
+    assert.match(topic, HA_TOPIC);
+    assert.ok(authorizePublish({ role: 'host', username: 'host' }, topic).allow, topic);
+    assert.is(config.device.manufacturer, 'deskbox');
+    assert.is(config.device.via_device, deviceId('desk1'));
+  }
+  assert.equal(new Set(all.map((c) => JSON.stringify(c.config.device.identifiers))).size, 2);
+  assert.is(all[0]!.config.device.sw_version, '1.2.3');
+  assert.not.ok('sw_version' in all[3]!.config.device, 'no version until the board says it');
+  assert.equal(removalMessages('desk1', ['b01', 'b02']).map((m) => m.topic), all.map((c) => c.topic));
+  assert.ok(removalMessages('desk1', ['b01']).every((m) => m.payload === ''));
+});
+
+test('unique ids are stable and never collide, even for ids Home Assistant cannot take', () => {
+  const ids = (desk: string, board: string) => configs(desk, [{ board }]).map((c) => String(c.config.unique_id));
+  assert.equal(ids('desk1', 'b01'), ids('desk1', 'b01'));
+  assert.equal(configs('desk1', [{ board: 'b01', version: '1' }])[0]!.config.unique_id, configs('desk1', [{ board: 'b01', version: '2' }])[0]!.config.unique_id);
+  const tricky: [string, string][] = [['a', 'b.c'], ['a', 'b_c'], ['a', 'b-c'], ['a-b', 'c'], ['a.b', 'c'], ['a', 'b_dc'], ['a', 'b__c']];
+  const every = tricky.flatMap(([d, b]) => ids(d, b));
+  assert.is(new Set(every).size, every.length);
+  const topics = tricky.flatMap(([d, b]) => configTopics(d, b));
+  assert.is(new Set(topics).size, topics.length);
+  for (const topic of topics) assert.match(topic, HA_TOPIC);
+  assert.ok(isDeskConfigTopic('a', configTopics('a', 'b-c')[0]!));
+  assert.not.ok(isDeskConfigTopic('a', configTopics('a-b', 'c')[0]!), 'desk a-b is not desk a');
+});
+
+test('templates read the contract payloads: power in W, energy in Wh, availability online/offline', () => {
+  assert.ok(v.safeParse(TelemetrySchema, telemetry).success && v.safeParse(StatusSchema, status).success);
+  const byObject = new Map(configs('desk1', [{ board: 'b01' }]).map((c) => [c.topic.split('/')[3], c.config]));
+  const power = byObject.get('power')!;
+  const energy = byObject.get('energy')!;
+  const guests = byObject.get('guests_running')!;
+  assert.equal([power.device_class, power.state_class, power.unit_of_measurement], ['power', 'measurement', 'W']);
+  assert.equal([energy.device_class, energy.state_class, energy.unit_of_measurement], ['energy', 'total_increasing', 'Wh']);
+  assert.is(render(String(power.value_template), telemetry), 1.5);
+  assert.is(render(String(energy.value_template), telemetry), 2, '7200 J is 2 Wh');
+  assert.is(render(String(guests.value_template), telemetry), 4);
+  for (const config of byObject.values()) {
+    assert.is(config.state_topic, boardTopic('desk1', 'b01', 'telemetry'));
+    assert.is(config.availability_topic, boardTopic('desk1', 'b01', 'status'));
+    assert.is(render(String(config.availability_template), status), config.payload_available);
+    assert.is(render(String(config.availability_template), { v: 1, state: 'offline', board: 'b01', reason: 'lastwill' }), config.payload_not_available);
+  }
+});
+
+const publisher = suite<{ desk: DeskBroker; clients: Clients; url: string }>('discovery publisher');
+
+publisher.before(async (ctx) => {
+  ctx.desk = await createDeskBroker({ users: await testUsers(), logger: memoryLogger('broker'), statsIntervalMs: 60_000 });
+  ctx.clients = new Clients();
+  ctx.url = `mqtt://127.0.0.1:${ctx.desk.tcpPort}`;
+});
+
+publisher.after(async (ctx) => {
+  await ctx.clients?.endAll();
+  await ctx.desk?.close();
+});
+
+publisher('configs follow the boards: first seen, new version, cleared, stopped with removal', async ({ clients, url }) => {
+  const host = await clients.connect(url, 'host');
+  const monitor = await clients.connect(url, 'monitor');
+  assert.ok(authorizeSubscribe({ role: 'monitor', username: 'monitor' }, 'homeassistant/#').allow);
+  const got = collect(monitor);
+  await monitor.subscribeAsync('homeassistant/#', { qos: 1 });
+  const latest = (topic: string) => got.filter((m) => m.topic === topic).at(-1)?.payload;
+  const swVersion = (board: string) => {
+    const payload = latest(configTopics(DESK, board)[0]!);
+    return payload ? (JSON.parse(payload) as Config).device.sw_version : payload;
+  };
+  const publishStatus = (board: string, value: Status | '') =>
+    host.publishAsync(boardTopic(DESK, board, 'status'), value === '' ? '' : JSON.stringify(value), { qos: 1, retain: true });
+
+  await publishStatus('b01', status);
+  const logger = memoryLogger('ha');
+  const discovery = startHomeAssistantDiscovery({ client: host, desk: DESK, logger });
+  await waitFor('b01 configs from its retained status', () => swVersion('b01') === '1.2.3');
+  await publishStatus('b02', { v: 1, state: 'offline', board: 'b02', reason: 'lastwill' });
+  await waitFor('b02 configs though offline', () => swVersion('b02') === undefined && latest(configTopics(DESK, 'b02')[0]!) !== undefined);
+  await publishStatus('b01', { ...status, version: '2.0.0' });
+  await waitFor('b01 configs carry its new version', () => swVersion('b01') === '2.0.0');
+  await publishStatus('b02', '');
+  await waitFor('b02 configs removed with its status', () => configTopics(DESK, 'b02').every((t) => latest(t) === ''));
+  await discovery.stop(true);
+  await waitFor('b01 configs removed on stop', () => configTopics(DESK, 'b01').every((t) => latest(t) === ''));
+  assert.equal(logger.records.filter((r) => r.level === 'warn' || r.level === 'error'), []);
+});
+
+publisher('removal sweeps every retained config of the desk, and only that desk', async ({ clients, url }) => {
+  const host = await clients.connect(url, 'host');
+  const messages = [...discoveryMessages(DESK, [{ board: 'gone1' }, { board: 'gone2' }]), ...discoveryMessages('other', [{ board: 'b01' }])];
+  await Promise.all(messages.map((m) => host.publishAsync(m.topic, m.payload, { qos: 1, retain: true })));
+  const removed = await removeHomeAssistantDiscovery({ client: host, desk: DESK });
+  assert.equal(removed, [...configTopics(DESK, 'gone1'), ...configTopics(DESK, 'gone2')].sort());
+  assert.equal(await removeHomeAssistantDiscovery({ client: host, desk: DESK }), [], 'nothing left');
+  const left = await removeHomeAssistantDiscovery({ client: host, desk: 'other' });
+  assert.is(left.length, 3);
+});
+
+test.run();
+publisher.run();
