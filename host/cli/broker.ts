@@ -10,20 +10,15 @@ import { ROLES, type Principal } from '../../broker/policy.ts';
 import { openSqlitePersistence } from '../../broker/persistence/sqlite.ts';
 import { stderrLogger } from '../../board/runtime/log.ts';
 import { action, printJson } from './run.ts';
-
-const port = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`not a port: "${value}"`);
-  return n;
-};
+import { portNumber } from './options.ts';
 
 export function registerBroker(program: Command): void {
   const broker = program.command('broker')
     .description('run the desk MQTT broker (TCP + WebSocket, users, ACLs, persistence)')
     .option('--users <file>', 'credentials file (create users with: deskbox broker user add)', 'users.json')
     .option('--host <addr>', 'interface to listen on', '127.0.0.1')
-    .option('--port <port>', 'MQTT TCP port', port, 1883)
-    .option('--ws-port <port>', 'MQTT over WebSocket port (path /mqtt); -1 for none', (v) => (v === '-1' ? -1 : port(v)), 8083)
+    .option('--port <port>', 'MQTT TCP port', portNumber, 1883)
+    .option('--ws-port <port>', 'MQTT over WebSocket port (path /mqtt); -1 for none', (v) => (v === '-1' ? -1 : portNumber(v)), 8083)
     .option('--data <dir>', 'folder for retained messages and sessions (SQLite)', 'broker-data')
     .action(action(async (o) => {
       const logger = stderrLogger('broker');

@@ -7,15 +7,11 @@ import type { Command } from 'commander';
 import { isValidId } from '../../broker/contract/topics.ts';
 import { stderrLogger } from '../../board/runtime/log.ts';
 import { startDashboard } from '../dashboard/server.ts';
+import { startDeskServices } from '../dashboard/desk-services.ts';
+import { resolveAccess } from '../client/access.ts';
 import { deskTarget, type DeskTarget } from '../dashboard/target.ts';
-import { stateOption } from './options.ts';
+import { portNumber, stateOption } from './options.ts';
 import { action, invokedAs, printJson } from './run.ts';
-
-const port = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`not a port: "${value}"`);
-  return n;
-};
 
 function realDesk(wsUrl: string, desk: string): DeskTarget {
   if (!/^wss?:\/\//.test(wsUrl)) throw new Error(`--broker must be the broker's WebSocket URL (ws://host:port/mqtt), got "${wsUrl}"`);
@@ -29,11 +25,19 @@ export function registerDashboard(program: Command): void {
     .option('--broker <ws-url>', 'a real desk\'s broker WebSocket URL (ws://host:port/mqtt) instead of a simulated desk')
     .option('--desk <id>', 'desk id on that broker', 'desk1')
     .option('--host <addr>', 'interface the dashboard listens on', '127.0.0.1')
-    .option('--port <port>', 'dashboard HTTP port (0: any free port)', port, 0)
+    .option('--port <port>', 'dashboard HTTP port (0: any free port)', portNumber, 0)
+    .option('--home-assistant', 'also publish Home Assistant MQTT discovery for the boards (simulated desk; else: deskbox metrics)')
     .option('--json', 'print {url} as JSON once listening')
     .action(action(async (o) => {
+      const logger = stderrLogger('dashboard', 'warn');
       const target = o.broker ? realDesk(o.broker, o.desk) : await deskTarget(o.state, invokedAs());
-      const dashboard = await startDashboard({ ...target, host: o.host, port: o.port, logger: stderrLogger('dashboard', 'warn') });
+      if (o.broker && o.homeAssistant) throw new Error('--home-assistant needs the broker\'s MQTT address and a host password: use deskbox metrics --broker mqtt://... --home-assistant');
+      // /metrics for a simulated desk, whose credentials are at hand; a real desk's: deskbox metrics.
+      const services = o.broker ? undefined : await startDeskServices(await resolveAccess({ state: o.state }, o.homeAssistant ? 'host' : 'monitor'), { homeAssistant: Boolean(o.homeAssistant), logger });
+      const dashboard = await startDashboard({ ...target, host: o.host, port: o.port, logger, ...(services ? { metrics: services.metrics } : {}) }).catch(async (err: Error) => {
+        await services?.close();
+        throw err;
+      });
       if (o.json) printJson({ url: dashboard.url });
       else process.stdout.write(`dashboard for desk ${target.desk}: ${dashboard.url}  (log in as monitor to watch, host to command; Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {
@@ -41,5 +45,6 @@ export function registerDashboard(program: Command): void {
         process.once('SIGTERM', resolve);
       });
       await dashboard.close();
+      await services?.close();
     }));
 }

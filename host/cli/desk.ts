@@ -42,6 +42,8 @@ export function registerDesk(program: Command): void {
     .option('--latency <ms>', 'one-way latency of the USB serial adapters, ms', int('--latency', 0), 16)
     .option('--boot-delay <ms>', 'U-Boot\'s autoboot countdown at each power-on, ms', int('--boot-delay', 0), 1000)
     .option('--tag <name=boards>', 'tag a board set, for `tag:<name>` in board sets (repeatable): rack1=b001-b040', tagOption, {})
+    .option('--dashboard-port <port>', 'port of the web dashboard the desk serves (0: any free port; -1: none)', int('--dashboard-port', -1), 0)
+    .option('--home-assistant', 'publish Home Assistant MQTT discovery for every board (docs/metrics.md)')
     .option('--board-image <file>', 'board image to program into the boards (default: one built from this deskbox, signed with the desk key)')
     .option('--timeout <s>', 'give up if boards are not all online by then', int('--timeout', 1), 60)
     .option('--json', 'print the result as JSON')
@@ -52,6 +54,7 @@ export function registerDesk(program: Command): void {
         port: o.port, wsPort: o.wsPort, keepaliveS: o.keepalive, telemetryPeriodS: o.telemetryPeriod,
         restartDelayS: o.restartDelay, timeoutS: o.timeout, guestRuntime: o.guestRuntime, maxGuestsPerBoard: o.maxGuests, boardImage: o.boardImage,
         consoleBaud: o.baud, consoleLatencyMs: o.latency, bootDelayMs: o.bootDelay, tags: o.tag,
+        dashboardPort: o.dashboardPort === -1 ? null : o.dashboardPort, homeAssistant: Boolean(o.homeAssistant),
         onProgress: tty ? (n: number, total: number) => process.stderr.write(`\rboards online: ${n}/${total}`) : undefined,
       });
       if (tty) process.stderr.write('\n');
@@ -63,6 +66,7 @@ export function registerDesk(program: Command): void {
         `desk ${result.desk} is up: ${result.online}/${result.boards} boards online in ${(result.msToAllOnline / 1000).toFixed(2)} s`,
         `  image      ${result.image.file} (${result.image.sha256.slice(0, 12)}; programmed into ${result.image.programmed} board${result.image.programmed === 1 ? '' : 's'} now)`,
         `  broker     ${result.broker.url}${result.broker.ws ? `  (WebSocket ${result.broker.ws})` : ''}`,
+        ...(result.dashboard ? [`  dashboard  ${result.dashboard}  (log in as monitor to watch, host to command; ${result.dashboard}metrics for Prometheus)`] : []),
         `  watch      mosquitto_sub -h ${hostname} -p ${port} -u ${result.monitor.user} -P '${result.monitor.password}' -t 'deskbox/#' -v`,
         `  boards     ${me} boards${at}   |   ${me} monitor${at}`,
         `  state      ${result.state}  (credentials/, logs/, boards/<id>/console.log)`,
@@ -85,9 +89,9 @@ export function registerDesk(program: Command): void {
     .description('show the desk supervisor and each board process')
     .option('--json', 'print JSON')
     .action(action(async (o) => {
-      const status = await controlRequest<{ desk: string; pid: number; broker: { url: string }; groups: GroupState[] }>(deskLayout(o.state).controlSocket, 'GET', '/status');
+      const status = await controlRequest<{ desk: string; pid: number; broker: { url: string }; dashboard: string | null; groups: GroupState[] }>(deskLayout(o.state).controlSocket, 'GET', '/status');
       if (o.json) return printJson(status);
-      process.stdout.write(`desk ${status.desk}: supervisor pid ${status.pid}, broker ${status.broker.url}\n`);
+      process.stdout.write(`desk ${status.desk}: supervisor pid ${status.pid}, broker ${status.broker.url}${status.dashboard ? `, dashboard ${status.dashboard}` : ''}\n`);
       for (const g of status.groups) {
         const pids = g.processes.map((p) => p.pid).join(',') || '-';
         process.stdout.write(`  ${g.name.padEnd(12)} power ${g.power.padEnd(3)}  pid ${pids.padEnd(8)} restarts ${g.restarts}${g.lastExit ? `  last exit: ${g.lastExit}` : ''}\n`);
@@ -128,7 +132,7 @@ export function registerDesk(program: Command): void {
   stateOption(desk.command('supervise', { hidden: true }))
     .description('run the desk supervisor in the foreground (desk up starts it in the background)')
     .action(action(async (o) => {
-      await runSupervisor({ stateDir: o.state, cli: process.argv[1]!, logger: stderrLogger('desk') });
+      await runSupervisor({ stateDir: o.state, cli: process.argv[1]!, cliHint: invokedAs(), logger: stderrLogger('desk') });
     }));
 
   stateOption(desk.command('broker', { hidden: true }))

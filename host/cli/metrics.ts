@@ -12,7 +12,7 @@ import { createDeskMetrics } from '../metrics/desk-metrics.ts';
 import { serveMetrics } from '../metrics/server.ts';
 import { startHomeAssistantDiscovery } from '../homeassistant/publisher.ts';
 import { removeHomeAssistantDiscovery } from '../homeassistant/remove.ts';
-import { accessOptions, type AccessOptions } from './options.ts';
+import { accessOptions, portNumber, type AccessOptions } from './options.ts';
 import { action, printJson } from './run.ts';
 
 interface MetricsOptions extends AccessOptions {
@@ -23,17 +23,11 @@ interface MetricsOptions extends AccessOptions {
   json?: boolean;
 }
 
-const listenPort = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be 0-65535, got "${value}"`);
-  return n;
-};
-
 export function registerMetrics(program: Command): void {
   accessOptions(program.command('metrics'))
     .description('serve the desk\'s Prometheus metrics on /metrics (Ctrl-C to stop); docs/metrics.md')
     .option('--host <addr>', 'interface to listen on', '127.0.0.1')
-    .option('--port <port>', 'HTTP port (0: any free port)', listenPort, 9464)
+    .option('--port <port>', 'HTTP port (0: any free port)', portNumber, 9464)
     .option('--home-assistant', 'also publish Home Assistant MQTT discovery for every board (host role)')
     .option('--remove-home-assistant', 'remove this desk\'s Home Assistant discovery configs from the broker, then exit')
     .option('--json', 'print {url} (or the removed topics) as JSON')

@@ -16,3 +16,10 @@ export function accessOptions(cmd: Command): Command {
 }
 
 export type { AccessOptions };
+
+/** Parses a TCP port option (0: any free port). */
+export function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`not a port (0-65535): "${value}"`);
+  return n;
+}

@@ -4,8 +4,8 @@
  * credentials: the page's user logs in with their own.
  */
 import { existsSync } from 'node:fs';
-import { deskLayout } from '../desk/layout.ts';
-import { DeskStateError, readDeskFile, readLiveRunFile } from '../desk/desk-file.ts';
+import { deskLayout, type DeskLayout } from '../desk/layout.ts';
+import { DeskStateError, readDeskFile, readLiveRunFile, type DeskFile } from '../desk/desk-file.ts';
 import { WS_PATH } from '../../broker/server.ts';
 import type { DashboardOptions } from './server.ts';
 
@@ -17,12 +17,17 @@ export async function deskTarget(state: string, cli = 'deskbox'): Promise<DeskTa
   const desk = await readDeskFile(layout);
   const run = await readLiveRunFile(layout);
   if (!run) throw new DeskStateError(`the desk in ${layout.root} is not running (deskbox desk up)`);
-  if (run.wsPort === null) throw new DeskStateError(`the desk in ${layout.root} runs no WebSocket listener, which the dashboard needs`);
+  return simulatedDeskTarget(layout, desk, run, cli);
+}
+
+/** The same, from what the desk's supervisor knows while it starts (before its run file exists). */
+export function simulatedDeskTarget(layout: DeskLayout, desk: DeskFile, broker: { host: string; wsPort: number | null }, cli: string): DeskTarget {
+  if (broker.wsPort === null) throw new DeskStateError(`the desk in ${layout.root} runs no WebSocket listener, which the dashboard needs`);
   // A board image given to `desk up --board-image` is not kept in the state folder.
   const image = existsSync(layout.boardImage) ? layout.boardImage : '<board.dbi>';
   return {
     desk: desk.desk,
-    wsUrl: `ws://${run.host}:${run.wsPort}${WS_PATH}`,
+    wsUrl: `ws://${broker.host}:${broker.wsPort}${WS_PATH}`,
     boards: desk.boards,
     flashCommand: `${cli} flash --state ${layout.root} --image ${image}`,
   };

@@ -30,6 +30,10 @@ export const DeskFileSchema = v.object({
     baud: v.pipe(v.number(), v.integer(), v.minValue(300)),
     latencyMs: v.pipe(v.number(), v.minValue(0)),
   }), { baud: 115200, latencyMs: 16 }),
+  /** The web dashboard the supervisor serves (0: any free port; null: none). */
+  dashboardPort: v.optional(v.nullable(port), 0),
+  /** Publish Home Assistant discovery for the boards (docs/metrics.md). */
+  homeAssistant: v.optional(v.boolean(), false),
   /** Tags of each board (a board with none may be absent). */
   tags: v.optional(v.record(id, v.array(id)), {}),
   /** U-Boot's autoboot countdown at each power-on. */
@@ -44,6 +48,8 @@ export interface RunFile {
   host: string;
   tcpPort: number;
   wsPort: number | null;
+  /** The supervisor's web dashboard (and its /metrics), when it serves one. */
+  dashboardUrl?: string;
 }
 
 export class DeskStateError extends Error {

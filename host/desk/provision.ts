@@ -32,6 +32,9 @@ export interface ProvisionOptions {
   bootDelayMs: number;
   /** Tag name -> board set (`rack1` -> `b001-b040`), resolved against the desk's boards. */
   tags?: Record<string, string>;
+  /** 0: any free port; null: no dashboard. */
+  dashboardPort?: number | null;
+  homeAssistant?: boolean;
 }
 
 async function readSecret(file: string): Promise<string | undefined> {
@@ -75,6 +78,8 @@ export async function provisionDesk(layout: DeskLayout, opts: ProvisionOptions):
     console: { baud: opts.consoleBaud, latencyMs: opts.consoleLatencyMs },
     bootDelayMs: opts.bootDelayMs,
     tags: tagsByBoard(opts.tags ?? {}, boards),
+    dashboardPort: opts.dashboardPort === undefined ? 0 : opts.dashboardPort,
+    homeAssistant: opts.homeAssistant ?? false,
   };
   await writeDeskFile(layout, desk);
   return desk;

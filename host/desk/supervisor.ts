@@ -18,6 +18,7 @@ import { packageRoot } from './paths.ts';
 import { readDeskFile, type RunFile } from './desk-file.ts';
 import { writeJsonAtomic } from './files.ts';
 import { spawnBrokerProcess } from './broker-process.ts';
+import { serveDeskDashboard } from './desk-dashboard.ts';
 import { prepareSimBoard, type SimBoard } from './sim-board.ts';
 import { createBoardProcesses, groupBoards, type PowerAction } from './board-processes.ts';
 import { startPowerLoop } from './power-loop.ts';
@@ -27,6 +28,8 @@ export interface SupervisorOptions {
   stateDir: string;
   /** The deskbox entry point, to start the broker process from. */
   cli: string;
+  /** How the user runs deskbox (`deskbox`, `node dist/deskbox.mjs`), for commands the dashboard suggests. */
+  cliHint: string;
   logger: Logger;
 }
 
@@ -64,6 +67,9 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     });
     cleanups.push(() => broker.close());
     const url = `mqtt://${desk.broker.host}:${broker.tcpPort}`;
+    // Up before the boards boot, so the page shows them coming.
+    const dashboard = await serveDeskDashboard(layout, desk, { host: desk.broker.host, tcpPort: broker.tcpPort, wsPort: broker.wsPort }, opts.cliHint, logger.child('dashboard'));
+    if (dashboard) cleanups.push(() => dashboard.close());
 
     // The boards' boot ROMs trust the desk's key (desk up makes it and signs the images).
     const key = await loadPublicKey(layout.publicKey);
@@ -131,7 +137,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
         if (plugged === true) sim.link.plug();
         return { board, ...sim.link.settings(), stats: sim.link.stats() };
       },
-      status: () => ({ desk: desk.desk, pid: process.pid, broker: { url, wsPort: broker.wsPort }, groups: procs.groups() }),
+      status: () => ({ desk: desk.desk, pid: process.pid, broker: { url, wsPort: broker.wsPort }, dashboard: dashboard?.url ?? null, groups: procs.groups() }),
       async power(board, action) {
         if (!POWER_ACTIONS.includes(action)) throw new ControlError(`power action must be one of ${POWER_ACTIONS.join(', ')}`);
         const state = await procs.power(board, action as PowerAction);
@@ -142,7 +148,10 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     cleanups.push(() => new Promise<void>((resolve) => control.close(() => resolve())));
     cleanups.push(() => rm(layout.controlSocket, { force: true }));
 
-    const run: RunFile = { v: 1, pid: process.pid, startedAt: Date.now(), host: desk.broker.host, tcpPort: broker.tcpPort, wsPort: broker.wsPort };
+    const run: RunFile = {
+      v: 1, pid: process.pid, startedAt: Date.now(), host: desk.broker.host, tcpPort: broker.tcpPort, wsPort: broker.wsPort,
+      ...(dashboard ? { dashboardUrl: dashboard.url } : {}),
+    };
     await writeJsonAtomic(layout.runFile, run);
     cleanups.push(() => rm(layout.runFile, { force: true }));
     logger.info('desk up', { desk: desk.desk, boards: desk.boards.length, broker: url });

@@ -24,6 +24,8 @@ export interface UpResult {
   state: string;
   pid: number;
   broker: { url: string; ws: string | null };
+  /** The web dashboard (its /metrics too), unless the desk was made without one. */
+  dashboard: string | null;
   monitor: { user: string; password: string };
   image: { file: string; sha256: string; programmed: number };
 }
@@ -107,6 +109,7 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
       state: layout.root,
       pid,
       broker: { url: access.url, ws: access.wsUrl ?? null },
+      dashboard: run?.dashboardUrl ?? null,
       monitor: { user: access.username, password: access.password },
       image: { file: images.image, sha256: images.sha256, programmed: images.programmed.length },
     };

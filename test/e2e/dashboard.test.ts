@@ -17,7 +17,7 @@ import { memoryLogger } from '../../board/runtime/log.ts';
 import { resolveAccess } from '../../host/client/access.ts';
 import { isAlive } from '../../host/desk/desk-file.ts';
 import { startDashboard, type Dashboard } from '../../host/dashboard/server.ts';
-import { deskTarget } from '../../host/dashboard/target.ts';
+import { waitFor } from '../../host/desk/wait.ts';
 import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -58,12 +58,15 @@ test('the grid follows the desk; the broker refuses a monitor\'s reboot, a host\
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: the dashboard test needs a real browser (apt-get install chromium)`);
   const up = JSON.parse((await deskbox(['desk', 'up', '--boards', String(BOARDS), '--state', state, '--restart-delay', '0', '--json'])).stdout);
   supervisorPid = up.pid;
-  dashboard = await startDashboard({ host: '127.0.0.1', port: 0, ...await deskTarget(state), logger: memoryLogger('dashboard') });
+  // desk up serves the dashboard (and its /metrics) from the desk's supervisor.
+  const url = up.dashboard as string;
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  await waitFor(async () => /deskbox_boards\{state="online"\} 6/.test(await (await fetch(`${url}metrics`)).text()), Date.now() + 15_000, '/metrics to count 6 boards online');
   browser = await chromium.launchPersistentContext(join(state, 'chromium'), { executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
   const page = browser.pages()[0] ?? await browser.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(dashboard.url);
+  await page.goto(url);
 
   await logIn(page, 'monitor');
   await page.waitForFunction((n) => document.querySelectorAll('.tile[data-state="online"]').length === n, BOARDS, WAIT);
@@ -83,7 +86,7 @@ test('the grid follows the desk; the broker refuses a monitor\'s reboot, a host\
   assert.match(await refusal.textContent() ?? '', /broker refused reboot: user "monitor" may not command boards/);
   await page.locator('#live[data-state="live"]').waitFor(WAIT);
   assert.is(await page.locator('.tile').count(), BOARDS, 'the grid stays after the refusal');
-  assert.match(await readFile(join(state, 'supervisor.log'), 'utf8'), /publish denied .*"username":"monitor","topic":"deskbox\/desk1\/boards\/b01\/cmd"/);
+  assert.match(await readFile(join(state, 'logs', 'broker.log'), 'utf8'), /publish denied .*"username":"monitor","topic":"deskbox\/desk1\/boards\/b01\/cmd"/);
 
   await page.getByRole('button', { name: 'Log out' }).click();
   await logIn(page, 'host');

@@ -1,0 +1,46 @@
+/**
+ * The dashboard a simulated desk serves from its supervisor (`desk up` prints its address):
+ * the page, `/metrics`, and Home Assistant discovery when the desk was made with it.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Logger } from '../../board/runtime/log.ts';
+import { startDashboard, type Dashboard } from '../dashboard/server.ts';
+import { simulatedDeskTarget } from '../dashboard/target.ts';
+import { startDeskServices } from '../dashboard/desk-services.ts';
+import type { DeskFile } from './desk-file.ts';
+import type { DeskLayout } from './layout.ts';
+
+export interface DeskBrokerPorts {
+  host: string;
+  tcpPort: number;
+  wsPort: number | null;
+}
+
+/** Undefined when the desk was made without a dashboard (or its broker has no WebSocket). */
+export async function serveDeskDashboard(layout: DeskLayout, desk: DeskFile, broker: DeskBrokerPorts, cli: string, logger: Logger): Promise<Dashboard | undefined> {
+  if (desk.dashboardPort === null || broker.wsPort === null) return undefined;
+  const role = desk.homeAssistant ? 'host' : 'monitor';
+  const access = {
+    desk: desk.desk,
+    url: `mqtt://${broker.host}:${broker.tcpPort}`,
+    username: role,
+    password: (await readFile(layout.credential(role), 'utf8')).trim(),
+    boards: desk.boards,
+  };
+  const services = await startDeskServices(access, { homeAssistant: desk.homeAssistant, logger });
+  try {
+    const dashboard = await startDashboard({
+      ...simulatedDeskTarget(layout, desk, broker, cli), host: broker.host, port: desk.dashboardPort, metrics: services.metrics, logger,
+    });
+    return {
+      url: dashboard.url,
+      async close() {
+        await dashboard.close();
+        await services.close();
+      },
+    };
+  } catch (err) {
+    await services.close();
+    throw err;
+  }
+}
