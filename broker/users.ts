@@ -3,7 +3,7 @@
  * Passwords are stored as scrypt hashes with their own salt and cost parameters, so the
  * cost can be raised for new entries without invalidating old ones.
  */
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHmac, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isValidId } from './contract/topics.ts';
@@ -89,10 +89,23 @@ function principalOf(entry: UserEntry): Principal {
     : { role: entry.role, username: entry.username };
 }
 
+export type PasswordCheck = (stored: PasswordHash, password: string | Uint8Array) => Promise<boolean>;
+
 export class UserStore {
   readonly #users = new Map<string, UserEntry>();
+  readonly #verify: PasswordCheck;
+  /**
+   * Checks under way or passed, by user and keyed password digest. A whole desk booting
+   * connects 490 boards at once; scrypt runs on libuv's 4 threads, so checks queue for seconds,
+   * boards time out and reconnect, and every retry queued another derivation: the queue never
+   * drained. A retry now joins its check, and a reconnect with a known password costs none.
+   * Failed checks are forgotten, so a guesser still pays for every guess.
+   */
+  readonly #checks = new Map<string, Promise<boolean>>();
+  readonly #digestKey = randomBytes(32);
 
-  constructor(entries: Iterable<UserEntry> = []) {
+  constructor(entries: Iterable<UserEntry> = [], opts: { verify?: PasswordCheck } = {}) {
+    this.#verify = opts.verify ?? verifyPassword;
     for (const entry of entries) this.put(entry);
   }
 
@@ -101,6 +114,7 @@ export class UserStore {
     const problem = entryProblem(entry);
     if (problem) throw new InvalidUserError(entry.username, problem);
     this.#users.set(entry.username, entry);
+    for (const key of this.#checks.keys()) if (key.startsWith(`${entry.username}\0`)) this.#checks.delete(key);
   }
 
   get(username: string): UserEntry | undefined {
@@ -118,7 +132,15 @@ export class UserStore {
       await derive(bytes(password ?? ''), randomBytes(SALT_BYTES), DEFAULT_SCRYPT);
       return undefined;
     }
-    return (await verifyPassword(entry.password, password)) ? principalOf(entry) : undefined;
+    const key = `${username}\0${createHmac('sha256', this.#digestKey).update(password).digest('base64')}`;
+    let check = this.#checks.get(key);
+    if (!check) {
+      check = this.#verify(entry.password, password);
+      this.#checks.set(key, check);
+      const forget = () => { if (this.#checks.get(key) === check) this.#checks.delete(key); };
+      check.then((ok) => { if (!ok) forget(); }, forget);
+    }
+    return (await check) ? principalOf(entry) : undefined;
   }
 }
 

@@ -43,6 +43,22 @@ test('authenticate returns the principal without the hash', async () => {
   assert.is(await store.authenticate(undefined, undefined), undefined);
 });
 
+test('a reconnect storm costs one derivation per board; wrong passwords pay every time; a changed password is checked again', async () => {
+  let derivations = 0;
+  const verify = async (stored: Parameters<typeof verifyPassword>[0], password: string | Uint8Array) => { derivations++; return verifyPassword(stored, password); };
+  const store = new UserStore([await newUser({ role: 'board', username: 'b01', desk: 'd1', board: 'b01' }, 'pw', CHEAP_SCRYPT)], { verify });
+  const storm = await Promise.all(Array.from({ length: 20 }, () => store.authenticate('b01', 'pw')));
+  assert.ok(storm.every((p) => p?.username === 'b01'));
+  assert.ok(await store.authenticate('b01', Buffer.from('pw')), 'a later reconnect');
+  assert.is(derivations, 1);
+  assert.is(await store.authenticate('b01', 'guess'), undefined);
+  assert.is(await store.authenticate('b01', 'guess'), undefined);
+  assert.is(derivations, 3);
+  store.put(await newUser({ role: 'board', username: 'b01', desk: 'd1', board: 'b01' }, 'new', CHEAP_SCRYPT));
+  assert.is(await store.authenticate('b01', 'pw'), undefined, 'the old password no longer passes');
+  assert.ok(await store.authenticate('b01', 'new'));
+});
+
 test('put adds or replaces in place and refuses invalid entries', async () => {
   const store = new UserStore();
   store.put(await newUser({ role: 'host', username: 'host' }, 'one', CHEAP_SCRYPT));
