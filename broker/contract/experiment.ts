@@ -12,7 +12,7 @@
  */
 import * as v from 'valibot';
 import { ROOT, assertId } from './topics.ts';
-import { describeIssues } from './messages.ts';
+import { decodeJson } from './messages.ts';
 
 export const EXPERIMENT_PHASES = ['flash', 'boot', 'launch', 'hold', 'stop'] as const;
 export const EXPERIMENT_STATES = ['running', 'done', 'aborted', 'failed'] as const;
@@ -41,13 +41,4 @@ export function experimentTopic(desk: string): string {
   return `${ROOT}/${desk}/experiment`;
 }
 
-export function decodeExperimentProgress(payload: Buffer | string): { ok: true; value: ExperimentProgress } | { ok: false; reason: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(payload.toString());
-  } catch (err) {
-    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
-  }
-  const parsed = v.safeParse(ExperimentProgressSchema, json);
-  return parsed.success ? { ok: true, value: parsed.output } : { ok: false, reason: describeIssues(parsed.issues) };
-}
+export const decodeExperimentProgress = (payload: Buffer | string) => decodeJson(ExperimentProgressSchema, payload);

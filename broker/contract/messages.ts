@@ -47,6 +47,18 @@ export function decode<K extends BoardChannel>(channel: K, payload: Buffer | str
   return { ok: false, reason: describeIssues(parsed.issues) };
 }
 
+/** A JSON payload checked against `schema`, for the desk-wide topics; never throws. */
+export function decodeJson<T>(schema: v.GenericSchema<unknown, T>, payload: Buffer | string): { ok: true; value: T } | { ok: false; reason: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(payload.toString());
+  } catch (err) {
+    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
+  }
+  const parsed = v.safeParse(schema, json);
+  return parsed.success ? { ok: true, value: parsed.output } : { ok: false, reason: describeIssues(parsed.issues) };
+}
+
 /** `field.path: message` of the first problem valibot found: one line a user can act on. */
 export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
   const issue = issues[0];

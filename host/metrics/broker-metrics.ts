@@ -1,7 +1,7 @@
 /** The desk broker's `$SYS` statistics (broker/contract/stats.ts) as Prometheus metrics. */
 import * as v from 'valibot';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { describeIssues } from '../../broker/contract/messages.ts';
+import { decodeJson } from '../../broker/contract/messages.ts';
 import type { StatsSnapshot } from '../../broker/contract/stats.ts';
 import { show } from './show.ts';
 
@@ -18,16 +18,7 @@ const StatsSnapshotSchema = v.object({
   sent: flow,
 });
 
-export function decodeStats(payload: Buffer): { ok: true; value: StatsSnapshot } | { ok: false; reason: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(payload.toString());
-  } catch (err) {
-    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
-  }
-  const parsed = v.safeParse(StatsSnapshotSchema, json);
-  return parsed.success ? { ok: true, value: parsed.output } : { ok: false, reason: describeIssues(parsed.issues) };
-}
+export const decodeStats = (payload: Buffer) => decodeJson(StatsSnapshotSchema, payload);
 
 export function brokerMetrics(registry: Registry) {
   const registers = [registry];
