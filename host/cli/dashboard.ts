@@ -9,7 +9,9 @@ import { stderrLogger } from '../../board/runtime/log.ts';
 import { startDashboard } from '../dashboard/server.ts';
 import { startDeskServices } from '../dashboard/desk-services.ts';
 import { resolveAccess } from '../client/access.ts';
-import { deskTarget, type DeskTarget } from '../dashboard/target.ts';
+import { deskTarget, simulatedDeskFlash, type DeskTarget } from '../dashboard/target.ts';
+import { deskLayout } from '../desk/layout.ts';
+import { readDeskFile } from '../desk/desk-file.ts';
 import { portNumber, stateOption } from './options.ts';
 import { action, invokedAs, printJson } from './run.ts';
 
@@ -34,7 +36,10 @@ export function registerDashboard(program: Command): void {
       if (o.broker && o.homeAssistant) throw new Error('--home-assistant needs the broker\'s MQTT address and a host password: use deskbox metrics --broker mqtt://... --home-assistant');
       // /metrics for a simulated desk, whose credentials are at hand; a real desk's: deskbox metrics.
       const services = o.broker ? undefined : await startDeskServices(await resolveAccess({ state: o.state }, o.homeAssistant ? 'host' : 'monitor'), { homeAssistant: Boolean(o.homeAssistant), logger });
-      const dashboard = await startDashboard({ ...target, host: o.host, port: o.port, logger, ...(services ? { metrics: services.metrics } : {}) }).catch(async (err: Error) => {
+      // Reflash from the page runs `deskbox flash` as a child: this very entry point.
+      const layout = deskLayout(o.state);
+      const flash = o.broker ? undefined : simulatedDeskFlash(layout, await readDeskFile(layout), process.argv[1]!, logger.child('flash'));
+      const dashboard = await startDashboard({ ...target, host: o.host, port: o.port, logger, flash, ...(services ? { metrics: services.metrics } : {}) }).catch(async (err: Error) => {
         await services?.close();
         throw err;
       });

@@ -1,12 +1,15 @@
 /**
  * The dashboard's HTTP server: the page, its modules, mqtt.js for the browser, the desk the
- * page should watch (`/config.json`) and, when given, Prometheus metrics. It holds no broker
- * credentials: the page logs in to the broker itself, and the broker decides what it may do.
+ * page should watch (`/config.json`) and, when given, Prometheus metrics and the flash API. It
+ * holds no broker credentials: the page logs in to the broker itself, and the broker decides
+ * what it may do; the flash API checks the page's user against the broker's users file.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../board/runtime/log.ts';
 import { loadAssets, type Asset } from './assets.ts';
+import type { ApiReply } from './api-request.ts';
+import { FLASH_PATH, type FlashApi } from './flash-api.ts';
 
 export interface MetricsSource {
   contentType: string;
@@ -25,6 +28,8 @@ export interface DashboardOptions {
   /** The `deskbox flash` command line for this desk, without `--board`; the page appends the selection. */
   flashCommand?: string;
   metrics?: MetricsSource;
+  /** Reflash from the page (a simulated desk only); the server closes it when it closes. */
+  flash?: FlashApi;
   logger: Logger;
 }
 
@@ -53,17 +58,22 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const assets = await loadAssets();
   const config: Asset = {
     type: 'application/json',
-    body: Buffer.from(JSON.stringify({ desk: opts.desk, wsUrl: opts.wsUrl, boards: opts.boards ?? [], flashCommand: opts.flashCommand ?? null })),
+    body: Buffer.from(JSON.stringify({ desk: opts.desk, wsUrl: opts.wsUrl, boards: opts.boards ?? [], flashCommand: opts.flashCommand ?? null, flash: opts.flash !== undefined })),
   };
 
-  const send = (req: IncomingMessage, res: ServerResponse, status: number, asset: Asset) => {
-    res.writeHead(status, { ...HEADERS, 'content-type': asset.type, 'content-length': asset.body.length });
+  const send = (req: IncomingMessage, res: ServerResponse, status: number, asset: Asset, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { ...HEADERS, ...headers, 'content-type': asset.type, 'content-length': asset.body.length });
     res.end(req.method === 'HEAD' ? undefined : asset.body);
   };
   const text = (body: string, type = 'text/plain; charset=utf-8'): Asset => ({ type, body: Buffer.from(body) });
+  const reply = (req: IncomingMessage, res: ServerResponse, r: ApiReply) => send(req, res, r.status, text(JSON.stringify(r.json), 'application/json'), r.headers);
 
   const server = createServer((req, res) => {
     const [path = '/'] = (req.url ?? '/').split('?');
+    if (opts.flash && (path === FLASH_PATH || path.startsWith(`${FLASH_PATH}/`))) {
+      void opts.flash.handle(req, path).then((r) => reply(req, res, r));
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(req, res, 405, text('GET or HEAD only\n'));
     if (path === '/config.json') return send(req, res, 200, config);
     if (path === '/metrics' && opts.metrics) {
@@ -91,10 +101,13 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
 
   return {
     url,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      // Browsers keep idle connections open; the server would otherwise wait for them.
-      server.closeAllConnections();
-    }),
+    async close() {
+      const closed = new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Browsers keep idle connections open; the server would otherwise wait for them.
+        server.closeAllConnections();
+      });
+      await Promise.all([closed, opts.flash?.close()]);
+    },
   };
 }

@@ -1,13 +1,18 @@
 /**
  * What a dashboard for a simulated desk shows, read from the desk's state folder: the desk id,
- * its boards, the broker's WebSocket URL and the command that reflashes its boards. No
- * credentials: the page's user logs in with their own.
+ * its boards, the broker's WebSocket URL and the command that reflashes its boards; and the
+ * flash API that reflashes them from the page. No credentials: the page's user logs in with
+ * their own.
  */
 import { existsSync } from 'node:fs';
+import type { Logger } from '../../board/runtime/log.ts';
 import { deskLayout, type DeskLayout } from '../desk/layout.ts';
 import { DeskStateError, readDeskFile, readLiveRunFile, type DeskFile } from '../desk/desk-file.ts';
 import { WS_PATH } from '../../broker/server.ts';
 import type { DashboardOptions } from './server.ts';
+import { createFlashApi, type FlashApi } from './flash-api.ts';
+import { createFlashJobs } from './flash-jobs.ts';
+import { childFlashRunner } from './flash-child.ts';
 
 export type DeskTarget = Pick<DashboardOptions, 'desk' | 'wsUrl' | 'boards' | 'flashCommand'>;
 
@@ -31,4 +36,14 @@ export function simulatedDeskTarget(layout: DeskLayout, desk: DeskFile, broker: 
     boards: desk.boards,
     flashCommand: `${cli} flash --state ${layout.root} --image ${image}`,
   };
+}
+
+/**
+ * Reflash from the page, with the desk's own board image through `deskbox flash` (`cli`: its
+ * entry point). Undefined when that image is not in the state folder (`desk up --board-image`).
+ */
+export function simulatedDeskFlash(layout: DeskLayout, desk: DeskFile, cli: string, logger: Logger): FlashApi | undefined {
+  if (!existsSync(layout.boardImage)) return undefined;
+  const runner = childFlashRunner({ cli, state: layout.root, image: layout.boardImage, logger });
+  return createFlashApi({ usersFile: layout.usersFile, boards: desk.boards, jobs: createFlashJobs(runner, logger), logger });
 }

@@ -1,11 +1,11 @@
 /**
  * The dashboard a simulated desk serves from its supervisor (`desk up` prints its address):
- * the page, `/metrics`, and Home Assistant discovery when the desk was made with it.
+ * the page, `/metrics`, the flash API, and Home Assistant discovery when the desk was made with it.
  */
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../../board/runtime/log.ts';
 import { startDashboard, type Dashboard } from '../dashboard/server.ts';
-import { simulatedDeskTarget } from '../dashboard/target.ts';
+import { simulatedDeskFlash, simulatedDeskTarget } from '../dashboard/target.ts';
 import { startDeskServices } from '../dashboard/desk-services.ts';
 import type { DeskFile } from './desk-file.ts';
 import type { DeskLayout } from './layout.ts';
@@ -16,8 +16,14 @@ export interface DeskBrokerPorts {
   wsPort: number | null;
 }
 
+/** How to run deskbox: `entry` for child processes, `hint` for commands shown to the user. */
+export interface DeskCli {
+  entry: string;
+  hint: string;
+}
+
 /** Undefined when the desk was made without a dashboard (or its broker has no WebSocket). */
-export async function serveDeskDashboard(layout: DeskLayout, desk: DeskFile, broker: DeskBrokerPorts, cli: string, logger: Logger): Promise<Dashboard | undefined> {
+export async function serveDeskDashboard(layout: DeskLayout, desk: DeskFile, broker: DeskBrokerPorts, cli: DeskCli, logger: Logger): Promise<Dashboard | undefined> {
   if (desk.dashboardPort === null || broker.wsPort === null) return undefined;
   const role = desk.homeAssistant ? 'host' : 'monitor';
   const access = {
@@ -30,7 +36,8 @@ export async function serveDeskDashboard(layout: DeskLayout, desk: DeskFile, bro
   const services = await startDeskServices(access, { homeAssistant: desk.homeAssistant, logger });
   try {
     const dashboard = await startDashboard({
-      ...simulatedDeskTarget(layout, desk, broker, cli), host: broker.host, port: desk.dashboardPort, metrics: services.metrics, logger,
+      ...simulatedDeskTarget(layout, desk, broker, cli.hint), host: broker.host, port: desk.dashboardPort, metrics: services.metrics, logger,
+      flash: simulatedDeskFlash(layout, desk, cli.entry, logger.child('flash')),
     });
     return {
       url: dashboard.url,

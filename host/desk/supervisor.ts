@@ -26,7 +26,7 @@ import { ControlError, startControlServer } from './control.ts';
 
 export interface SupervisorOptions {
   stateDir: string;
-  /** The deskbox entry point, to start the broker process from. */
+  /** The deskbox entry point, to start the broker process and dashboard flash jobs from. */
   cli: string;
   /** How the user runs deskbox (`deskbox`, `node dist/deskbox.mjs`), for commands the dashboard suggests. */
   cliHint: string;
@@ -68,7 +68,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     cleanups.push(() => broker.close());
     const url = `mqtt://${desk.broker.host}:${broker.tcpPort}`;
     // Up before the boards boot, so the page shows them coming.
-    const dashboard = await serveDeskDashboard(layout, desk, { host: desk.broker.host, tcpPort: broker.tcpPort, wsPort: broker.wsPort }, opts.cliHint, logger.child('dashboard'));
+    const dashboard = await serveDeskDashboard(layout, desk, { host: desk.broker.host, tcpPort: broker.tcpPort, wsPort: broker.wsPort }, { entry: opts.cli, hint: opts.cliHint }, logger.child('dashboard'));
     if (dashboard) cleanups.push(() => dashboard.close());
 
     // The boards' boot ROMs trust the desk's key (desk up makes it and signs the images).

@@ -1,14 +1,17 @@
 /**
  * The toolbar's actions on the selected boards, and the message area that shows how each went.
- * Every action is sent whatever the user's role: the broker, not the page, decides.
+ * Every action is sent whatever the user's role: the broker (or, for Reflash, the dashboard
+ * server), not the page, decides.
  */
+import { createReflash } from './reflash.js';
+
 const $ = (id) => document.getElementById(id);
 const MAX_MESSAGES = 30;
 const SHOWN_IDS = 12;
 
 const list = (ids) => ids.length <= SHOWN_IDS ? ids.join(', ') : `${ids.slice(0, SHOWN_IDS).join(', ')} and ${ids.length - SHOWN_IDS} more`;
 
-export function createActions({ desk, grid, connection, flashCommand, username }) {
+export function createActions({ desk, grid, connection, flash, flashCommand, credentials }) {
   const log = $('messages');
 
   const message = (kind, text) => {
@@ -24,7 +27,7 @@ export function createActions({ desk, grid, connection, flashCommand, username }
   const describe = (what, ids, outcomes) => {
     const refused = ids.filter((id) => outcomes.get(id)?.refused);
     if (refused.length) {
-      return ['refused', `The broker refused ${what}: user "${username()}" may not command boards (it closed the connection instead of accepting the command for ${list(refused)}). Reconnecting to keep watching.`];
+      return ['refused', `The broker refused ${what}: user "${credentials()?.username}" may not command boards (it closed the connection instead of accepting the command for ${list(refused)}). Reconnecting to keep watching.`];
     }
     const ok = ids.filter((id) => outcomes.get(id)?.ok);
     const failed = ids.filter((id) => outcomes.has(id) && !outcomes.get(id).ok);
@@ -52,17 +55,6 @@ export function createActions({ desk, grid, connection, flashCommand, username }
     }));
   };
 
-  const reflash = () => {
-    const ids = grid.selected();
-    if (ids.length === 0) return message('error', 'reflash: select boards first');
-    const el = message('info', 'Boards are flashed over their serial consoles, which only the desk computer reaches. Run there:\n');
-    const code = document.createElement('code');
-    code.textContent = flashCommand
-      ? `${flashCommand} --board ${ids.join(',')}`
-      : `deskbox flash --image <board.dbi> --port <serial port>  # one --port per board: ${list(ids)}`;
-    el.append(code);
-  };
-
   $('act-reboot').addEventListener('click', () => run('reboot', 'reboot', undefined, 15_000));
   $('act-start').addEventListener('click', () => {
     const count = Number($('guest-count').value);
@@ -71,7 +63,7 @@ export function createActions({ desk, grid, connection, flashCommand, username }
     run(`start ${count} guest${count === 1 ? '' : 's'}`, 'guests.start', { count }, 75_000);
   });
   $('act-stop').addEventListener('click', () => run('stop guests', 'guests.stop', { all: true }, 75_000));
-  $('act-reflash').addEventListener('click', reflash);
+  $('act-reflash').addEventListener('click', createReflash({ grid, flash, flashCommand, credentials, message, list }));
   $('select-all').addEventListener('click', () => grid.selectAll(true));
   $('select-none').addEventListener('click', () => grid.selectAll(false));
 }

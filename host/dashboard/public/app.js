@@ -18,8 +18,9 @@ const model = createModel(config.desk, config.boards);
 const grid = createGrid($('grid'), model, (n) => { $('selected-count').textContent = `${n} selected`; });
 const header = createHeader(model);
 let connection;
-let user = '';
-createActions({ desk: config.desk, grid, connection: () => connection, flashCommand: config.flashCommand, username: () => user });
+// The logged-in user, kept in memory only: the flash API asks for the same credentials.
+let user;
+createActions({ desk: config.desk, grid, connection: () => connection, flash: config.flash, flashCommand: config.flashCommand, credentials: () => user });
 
 let frame = 0;
 const redraw = () => {
@@ -35,7 +36,7 @@ const topics = ['status', 'telemetry', 'reply'].map((c) => `deskbox/${config.des
 
 function login(username, password) {
   connection?.end();
-  user = username;
+  user = { username, password };
   $('login-error').textContent = '';
   connection = openConnection({
     url: config.wsUrl, username, password, topics,
@@ -56,6 +57,7 @@ function login(username, password) {
 function logout(why = '') {
   connection?.end();
   connection = undefined;
+  user = undefined;
   showConnection('out');
   $('login-error').textContent = why;
   $('login').hidden = false;

@@ -1,0 +1,41 @@
+/**
+ * Who is asking, for the dashboard's API: HTTP Basic credentials checked against the broker's
+ * own users file, so the page's login means the same here as at the broker. The file is read
+ * per request: a user added, removed or given a new password counts at once.
+ */
+import type { IncomingMessage } from 'node:http';
+import { loadUsers } from '../../broker/users.ts';
+import type { Principal, Role } from '../../broker/policy.ts';
+import { ApiError } from './api-request.ts';
+
+export interface BasicCredentials {
+  username: string;
+  password: string;
+}
+
+const CHALLENGE = { 'www-authenticate': 'Basic realm="deskbox dashboard", charset="UTF-8"' };
+
+/** The credentials of an `Authorization: Basic <base64 user:password>` header, else undefined. */
+export function parseBasicAuth(header: string | undefined): BasicCredentials | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** The broker user behind the request; a 401 without valid credentials. */
+export async function authenticate(req: IncomingMessage, usersFile: string): Promise<Principal> {
+  const credentials = parseBasicAuth(req.headers.authorization);
+  if (!credentials) throw new ApiError(401, 'log in: HTTP Basic credentials of a broker user are required', CHALLENGE);
+  const users = await loadUsers(usersFile);
+  const principal = await users.authenticate(credentials.username, credentials.password);
+  if (!principal) throw new ApiError(401, 'wrong username or password', CHALLENGE);
+  return principal;
+}
+
+/** A 403 unless `principal` has `role`; `what` completes "user "x" may not ...". */
+export function requireRole(principal: Principal, role: Role, what: string): void {
+  if (principal.role !== role) throw new ApiError(403, `user "${principal.username}" may not ${what}: only the ${role} role may`);
+}
