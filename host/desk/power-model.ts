@@ -36,18 +36,14 @@ export function modelPower(input: PowerModelInput): PowerReading {
  */
 export function createHwmonWriter(dir: string, name = 'ina219'): { write(r: PowerReading): Promise<void>; dir: string } {
   let ready: Promise<void> | undefined;
-  // What each file holds now: a 490-board desk rewrites its sensors every second, and most
-  // values repeat (boards of one process share its CPU; idle boards stay idle).
-  const written = new Map<string, string>();
+  // A 490-board desk rewrites its sensors every second. One writer per board (the power loop
+  // never overlaps itself), so a fixed temporary name spares a random name and a mkdir per
+  // write; rename keeps every read whole. Every value is rewritten each time, so a file a
+  // user garbled or removed (a fault being tried) comes back with the next reading.
   const put = async (file: string, text: string) => {
-    if (written.get(file) === text) return;
-    // One writer per board (the power loop never overlaps itself): a fixed temporary name
-    // spares a random name and a mkdir per write; rename keeps every read whole.
-    const path = join(dir, file);
     const tmp = join(dir, `.${file}.tmp`);
     await writeFile(tmp, text);
-    await rename(tmp, path);
-    written.set(file, text);
+    await rename(tmp, join(dir, file));
   };
   const int = (v: number) => `${Math.round(v)}\n`;
   return {
