@@ -8,6 +8,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { boardClientId, boardTopic, type BoardChannel } from '../broker/contract/topics.ts';
 import { decode, encode, type BoardPayloads } from '../broker/contract/messages.ts';
 import { PAYLOAD_VERSION, type BoardEvent, type BootPhase, type OnlineStatus } from '../broker/contract/payloads.ts';
+import { guestEventBatches, onlineStatus, telemetrySample } from './board-messages.ts';
 import type { BoardConfig } from './config.ts';
 import type { Clock } from './runtime/clock.ts';
 import type { Logger } from './runtime/log.ts';
@@ -34,8 +35,6 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 const HARDWARE_GRACE_MS = 2000;
 /** A `reboot` command's reset waits this long after its reply. */
 const REBOOT_AFTER_MS = 200;
-/** Keeps a guests event well under the 64 KiB payload limit. */
-const GUEST_EVENTS_PER_MESSAGE = 250;
 
 export interface AgentDeps {
   config: BoardConfig;
@@ -105,51 +104,20 @@ export function createAgent(deps: AgentDeps): Agent {
     event({ type: 'boot-phase', phase: name }, at);
   };
 
-  const status = (): OnlineStatus => ({
-    v: PAYLOAD_VERSION,
-    state: 'online',
-    board: config.board,
-    version: deps.version,
-    bootedAt,
-    uptimeS: Math.max(0, (clock.now() - bootedAt) / 1000),
-    keepaliveS: config.keepaliveS,
-    phases: [...phases],
-    ...(config.tags.length ? { tags: config.tags } : {}),
-    ...(hw ? { hardware: hw.describe() } : {}),
-    ...(guests ? { guestRuntime: guests.runtime } : {}),
-    ...(deps.bootInfo ? { image: { slot: deps.bootInfo.slot, ...deps.bootInfo.image } } : {}),
+  const status = (): OnlineStatus => onlineStatus({
+    board: config.board, version: deps.version, bootedAt, now: clock.now(), keepaliveS: config.keepaliveS, phases, tags: config.tags,
+    hardware: hw?.describe(), guestRuntime: guests?.runtime, bootInfo: deps.bootInfo,
   });
 
   const publishTelemetry = () => {
     if (!sampler?.last) return;
-    const { watts, volts, amps } = sampler.last;
-    publish('telemetry', {
-      v: PAYLOAD_VERSION,
-      board: config.board,
-      at: clock.now(),
-      seq: seq++,
-      uptimeS: (clock.now() - bootedAt) / 1000,
-      powerW: watts,
-      volts,
-      amps,
-      energyJ: sampler.energyJ,
-      ...sampler.load(),
-      guests: guests ? guests.summary() : { running: 0, failed: 0 },
-    }, true);
+    publish('telemetry', telemetrySample({
+      board: config.board, now: clock.now(), seq: seq++, bootedAt, reading: sampler.last, energyJ: sampler.energyJ,
+      load: sampler.load(), guests: guests ? guests.summary() : { running: 0, failed: 0 },
+    }), true);
   };
 
-  /** Per-guest happenings leave in batches, so 256 guests booting are a few messages, not 256. */
-  const publishGuestEvents = (events: GuestEvent[]) => {
-    for (let i = 0; i < events.length; i += GUEST_EVENTS_PER_MESSAGE) {
-      const chunk = events.slice(i, i + GUEST_EVENTS_PER_MESSAGE);
-      event({
-        type: 'guests',
-        booted: chunk.flatMap((e) => (e.type === 'booted' ? [{ id: e.id, bootMs: Math.round(e.bootMs * 10) / 10 }] : [])),
-        exited: chunk.flatMap((e) => (e.type === 'exited' ? [{ id: e.id, restarts: e.restarts }] : [])),
-        failed: chunk.flatMap((e) => (e.type === 'failed' ? [{ id: e.id, error: e.error.slice(0, 200) }] : [])),
-      });
-    }
-  };
+  const publishGuestEvents = (events: GuestEvent[]) => guestEventBatches(events).forEach((body) => event(body));
 
   // Settles once start() has tried to open the image store and the guests (each may fail alone).
   let servicesTried!: () => void;
