@@ -36,7 +36,13 @@ function okReply(id: string, result: unknown): Reply {
 
 const LED_MODES: readonly LedMode[] = ['heartbeat', 'on', 'off'];
 
+/** Board and host clocks may disagree by this much before a command reads as expired. */
+export const DEADLINE_GRACE_MS = 30_000;
+
 export async function handleCommand(cmd: Command, ctx: CommandContext): Promise<Reply> {
+  if (cmd.deadline !== undefined && ctx.now() > cmd.deadline + DEADLINE_GRACE_MS) {
+    return errorReply(cmd.id, 'expired', `${cmd.op} arrived after its sender stopped waiting (deadline ${new Date(cmd.deadline).toISOString()}); not run`);
+  }
   try {
     switch (cmd.op) {
       case 'ping':

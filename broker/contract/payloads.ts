@@ -12,7 +12,7 @@ const epochMs = v.pipe(v.number(), v.integer(), v.minValue(0));
 const finite = v.pipe(v.number(), v.finite());
 const nonNegative = v.pipe(v.number(), v.finite(), v.minValue(0));
 
-const ERROR_CODES_LIST = ['bad-request', 'unknown-op', 'bad-args', 'failed', 'busy', 'in-use', 'bad-image'] as const;
+const ERROR_CODES_LIST = ['bad-request', 'unknown-op', 'bad-args', 'failed', 'busy', 'in-use', 'bad-image', 'expired'] as const;
 
 export const BOOT_PHASES = ['power-on', 'agent-start', 'broker-connected', 'ready'] as const;
 export const BootPhaseSchema = v.object({ phase: v.picklist(BOOT_PHASES), at: epochMs });
@@ -127,15 +127,18 @@ export const EventSchema = v.variant('type', [
 ]);
 export type BoardEvent = v.InferOutput<typeof EventSchema>;
 
-export const COMMAND_OPS = ['ping', 'info', 'led'] as const;
-export type CommandOp = (typeof COMMAND_OPS)[number];
-
 /** `op` is a plain string here so an unknown op still parses and gets an error reply. */
 export const CommandSchema = v.object({
   v: version,
   id: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
   op: v.string(),
   args: v.optional(v.record(v.string(), v.unknown())),
+  /**
+   * When the sender stops waiting (its clock, ms since the epoch). A board that is offline
+   * keeps its commands in its broker session; one that gets this command much later (past
+   * the deadline plus a grace for clock skew) answers `expired` and does not run it.
+   */
+  deadline: v.optional(epochMs),
 });
 export type Command = v.InferOutput<typeof CommandSchema>;
 

@@ -44,7 +44,7 @@ export function createRequester(client: MqttClient, desk: string, opts: Requeste
       const timer = setTimeout(() => { waiting.delete(id); reject(new RequestTimeoutError(board, op, timeoutMs)); }, timeoutMs);
       waiting.set(id, (r) => { clearTimeout(timer); waiting.delete(id); resolve(r); });
     });
-    await client.publishAsync(boardTopic(desk, board, 'cmd'), encode('cmd', { v: PAYLOAD_VERSION, id, op, ...(args ? { args } : {}) }), { qos: 1 });
+    await client.publishAsync(boardTopic(desk, board, 'cmd'), encode('cmd', { v: PAYLOAD_VERSION, id, op, ...(args ? { args } : {}), deadline: Math.round(Date.now() + timeoutMs) }), { qos: 1 });
     return reply;
   };
 }

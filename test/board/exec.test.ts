@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdir, readFile } from 'node:fs/promises';
-import { handleCommand } from '../../board/commands.ts';
+import { DEADLINE_GRACE_MS, handleCommand } from '../../board/commands.ts';
 import { createExecCommand } from '../../board/exec/exec-command.ts';
 import { clipText, fitResults, jsonBytes } from '../../board/exec/output-budget.ts';
 import type { ExecResult } from '../../broker/contract/exec.ts';
@@ -39,6 +39,19 @@ async function processesWith(text: string): Promise<number[]> {
   }
   return found;
 }
+
+test('a command that arrives after its sender stopped waiting is not run: expired', async () => {
+  let ran = 0;
+  const ctx = (now: number) => ({ info: () => ({}), setLed: async () => {}, now: () => now, exec: async () => { ran++; return {}; } });
+  const cmd = { v: PAYLOAD_VERSION, id: 'late', op: 'exec', args: { argv: ['true'] }, deadline: 1_000_000 } as const;
+  const late = await handleCommand(cmd, ctx(1_000_000 + DEADLINE_GRACE_MS + 1));
+  assert.equal([late.ok, !late.ok && late.error.code], [false, 'expired']);
+  assert.match(!late.ok ? late.error.message : '', /exec arrived after its sender stopped waiting/);
+  assert.is(ran, 0);
+  // Within the grace (clocks of board and host may differ a little), it runs.
+  assert.ok((await handleCommand(cmd, ctx(1_000_000 + DEADLINE_GRACE_MS))).ok);
+  assert.is(ran, 1);
+});
 
 test('exit code, stdout and stderr apart, no shell unless asked', async () => {
   const r = await run({ argv: ['sh', '-c', 'echo out; echo err >&2; exit 3'] });
