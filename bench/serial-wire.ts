@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { openLinkEmulator, type LinkEmulator, type LinkSettings } from '../host/desk/link-emulator.ts';
 import { serveParent } from './lib/child.ts';
+import { parseProcStat } from '../board/runtime/proc-stat.ts';
 
 const links: LinkEmulator[] = [];
 let closing: Promise<void> | undefined;
@@ -21,8 +22,8 @@ async function socatCpuMs(): Promise<number> {
   for (const pid of children.trim().split(/\s+/).filter(Boolean)) {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
     if (!stat) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
+    const parsed = parseProcStat(stat);
+    if (parsed) ticks += parsed.utimeTicks + parsed.stimeTicks;
   }
   return ticks * 10;
 }

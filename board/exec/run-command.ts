@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { ExecResult } from '../../broker/contract/exec.ts';
+import { readProcStat } from '../runtime/proc-stat.ts';
 
 /** How to start a command: on the board itself, or inside a guest (see GuestRuntime.execCommand). */
 export interface SpawnCommand {
@@ -102,14 +103,8 @@ function killGroup(pgid: number | undefined): void {
 }
 
 function groupOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // Fields after the command name (which may hold spaces): state, ppid, pgrp.
-    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-    return Number.isInteger(pgrp) ? pgrp : undefined;
-  } catch {
-    return undefined;
-  }
+  const pgrp = readProcStat(pid)?.pgrp;
+  return Number.isInteger(pgrp) ? pgrp : undefined;
 }
 
 function pidIn(file: string): number | undefined {

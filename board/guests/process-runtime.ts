@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { writeFileAtomic } from '../runtime/atomic-file.ts';
 import { GuestRuntimeError, type GuestRuntime, type GuestSpec, type RunningGuest, type RuntimeDeps } from './types.ts';
+import { readProcStat } from '../runtime/proc-stat.ts';
 
 /**
  * The unprivileged fallback runtime, for hosts without crun or root: every guest is a plain
@@ -68,7 +68,7 @@ export function createProcessRuntime(deps: RuntimeDeps): GuestRuntime {
     const records = parseState(text);
     if (records === undefined) logger.warn('ignoring an unreadable state file', { path: statePath });
     for (const r of records ?? []) {
-      if (procStat(r.pid)?.startTime !== r.startTime) continue;
+      if (readProcStat(r.pid)?.startTime !== r.startTime) continue;
       logger.warn('guest left by an earlier agent is still running', { guest: r.id, pid: r.pid });
       guests.set(r.id, { ...r, dir: guestDir(r.id) });
     }
@@ -77,7 +77,7 @@ export function createProcessRuntime(deps: RuntimeDeps): GuestRuntime {
 
   const gone = (g: Guest): boolean => {
     if (g.child) return g.child.exitCode !== null || g.child.signalCode !== null;
-    const st = procStat(g.pid);
+    const st = readProcStat(g.pid);
     return st === undefined || st.startTime !== g.startTime || st.state === 'Z';
   };
 
@@ -116,7 +116,7 @@ export function createProcessRuntime(deps: RuntimeDeps): GuestRuntime {
         detached: false,
       });
       // Read before the event loop runs again: until then the child cannot have been reaped.
-      const startTime = child.pid === undefined ? undefined : procStat(child.pid)?.startTime;
+      const startTime = child.pid === undefined ? undefined : readProcStat(child.pid)?.startTime;
       try {
         await new Promise<void>((resolve, reject) => child.once('spawn', resolve).once('error', reject));
       } catch (e) {
@@ -200,19 +200,4 @@ function parseState(text: string): StateRecord[] | undefined {
   if (!Array.isArray(guests)) return undefined;
   return guests.filter((r): r is StateRecord =>
     typeof r?.id === 'string' && Number.isInteger(r?.pid) && r.pid > 0 && typeof r?.startTime === 'string');
-}
-
-/** The state letter and start time of a live (or zombie) process; undefined once it is gone. */
-function procStat(pid: number): { state: string; startTime: string } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return undefined;
-  }
-  // The command name (field 2) may hold spaces and parentheses; fields after the last ')' do not.
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const state = rest[0];
-  const startTime = rest[19];
-  return state === undefined || startTime === undefined ? undefined : { state, startTime };
 }

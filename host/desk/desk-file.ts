@@ -2,12 +2,13 @@
  * desk.json (what the desk is: written by `desk up`) and run.json (where it runs: written by
  * the supervisor once its broker listens, removed when it stops).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import * as v from 'valibot';
 import { isValidId } from '../../broker/contract/topics.ts';
 import { describeIssues } from '../../broker/contract/messages.ts';
 import type { DeskLayout } from './layout.ts';
 import { readJsonIfExists, writeJsonAtomic } from './files.ts';
+import { readProcStat } from '../../board/runtime/proc-stat.ts';
 
 const id = v.pipe(v.string(), v.check(isValidId, 'not a valid id'));
 const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
@@ -76,13 +77,8 @@ export function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-  try {
-    // The state letter follows the parenthesised command name, which may itself hold spaces.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
+  // Unreadable right after a successful kill(0): it exited just now, or /proc is elsewhere.
+  return readProcStat(pid)?.state !== 'Z';
 }
 
 /** Live (non-zombie) processes in process group `pgid`, read from /proc. */
@@ -90,15 +86,8 @@ export function groupMembers(pgid: number): number[] {
   const members: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited while we looked
-    }
-    // Fields after the command name: state, ppid, pgrp, ...
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z') members.push(Number(entry));
+    const stat = readProcStat(Number(entry)); // undefined: it exited while we looked
+    if (stat?.pgrp === pgid && stat.state !== 'Z') members.push(Number(entry));
   }
   return members;
 }

@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
 import type { PowerReading } from '../../board/hal/power/binding.ts';
+import { parseProcStat } from '../../board/runtime/proc-stat.ts';
 
 /** What the sensor of a board without power reads. */
 export const POWER_OFF: PowerReading = Object.freeze({ watts: 0, volts: 0, amps: 0 });
@@ -78,10 +79,8 @@ export function createCpuSampler(pid: number, monotonicMs: () => number = () => 
       } catch (e) {
         throw new Error(`cpu sampler: cannot read ${path} (process gone?): ${(e as Error).message}`, { cause: e });
       }
-      // The command name (field 2) is in parentheses and may itself hold spaces or ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // Fields 14 (utime) and 15 (stime), counted from the state field (3).
-      const ticks = Number(fields[14 - 3]) + Number(fields[15 - 3]);
+      const parsed = parseProcStat(stat);
+      const ticks = parsed ? parsed.utimeTicks + parsed.stimeTicks : NaN;
       if (!Number.isFinite(ticks)) throw new Error(`cpu sampler: unexpected format in ${path}`);
       const at = monotonicMs();
       const last = prev;

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readProcStat } from '../../board/runtime/proc-stat.ts';
 
 export interface PtyPair {
   /** The desk's end (what a USB-serial adapter on the host would be). */
@@ -97,8 +98,8 @@ async function linkOwner(path: string): Promise<number | undefined> {
     if (!/^\d+$/.test(entry)) continue;
     const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
     if (!cmdline.includes(needle)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    if (stat && stat[stat.lastIndexOf(')') + 2] !== 'Z') return Number(entry);
+    const state = readProcStat(Number(entry))?.state;
+    if (state !== undefined && state !== 'Z') return Number(entry);
   }
   return undefined;
 }
