@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLinkEmulator, LinkEmulatorError, type LinkEmulator, type LinkSettings } from '../../host/desk/link-emulator.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 const serial = serialportBinding();
 const clean: LinkSettings = { baud: 115200, latencyMs: 0, bitErrorRate: 0, dropRate: 0 };
@@ -39,17 +40,6 @@ function collect(port: { onData(cb: (b: Buffer) => void): () => void } | LinkEmu
       }
       return all();
     },
-  };
-}
-
-/** mulberry32: the noise is reproducible run to run. */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -144,7 +134,7 @@ test('noise: bitErrorRate 0.01 flips one bit in ~1% of bytes, dropRate drops ~th
     } finally {
       await Promise.all([host.close(), board.close()]);
     }
-  }, seeded(42));
+  }, seededRandom(42));
 });
 
 test('unplug mid-stream loses what is in flight and what is sent meanwhile; plug restores', async () => {

@@ -9,7 +9,7 @@ import { cobsDecode, cobsEncode, cobsMaxEncodedLength } from '../../images/seria
 import { encodeFrame, FrameDecoder, MAX_FRAME_BODY } from '../../images/serial/frame.ts';
 import { decodeMessage, encodeMessage, type Message } from '../../images/serial/messages.ts';
 import { WireError } from '../../images/serial/message-fields.ts';
-import { seededRandom } from './support/paced-link.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 const bytes = (...b: number[]) => Buffer.from(b);
 const run = (n: number, from = 1) => Buffer.from(Array.from({ length: n }, (_, i) => ((from - 1 + i) % 255) + 1));

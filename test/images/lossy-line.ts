@@ -1,22 +1,11 @@
 /**
- * The YMODEM tests' in-memory setting: a line that damages bytes with a seeded random, a sink
+ * The YMODEM tests' in-memory setting: a line that damages bytes (given a random source), a sink
  * that keeps what it gets, and a driver for the manual clock.
  */
 import type { SerialLink } from '../../board/hal/serial/binding.ts';
 import { DataFanout } from '../../board/hal/serial/fanout.ts';
 import type { ManualClock } from '../../board/runtime/clock.ts';
 import type { YmodemSink } from '../../images/serial/ymodem-receive.ts';
-
-/** mulberry32: small, seeded, and good enough to pick which bytes a bad line mangles. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface LineFaults { dropChunk: number; dropByte: number; flipByte: number; noise: number }
 

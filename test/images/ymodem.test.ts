@@ -7,7 +7,8 @@ import { manualClock, systemClock } from '../../board/runtime/clock.ts';
 import { crc16Xmodem } from '../../images/serial/crc16.ts';
 import { ymodemReceive } from '../../images/serial/ymodem-receive.ts';
 import { YmodemError, ymodemSend } from '../../images/serial/ymodem-send.ts';
-import { collect, driveClock, memoryLine, seededRandom } from './lossy-line.ts';
+import { collect, driveClock, memoryLine } from './lossy-line.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 import { alive, deadline, onPtys as onPtysTracked, type Ptys } from './lrzsz-ptys.ts';
 
 /** Every socat, rb and sb started here, so none outlives its test, nor this file if it crashes. */

@@ -10,6 +10,7 @@ import { HalError } from '../../../board/hal/errors.ts';
 import type { SerialLink } from '../../../board/hal/serial/binding.ts';
 import { DataFanout } from '../../../board/hal/serial/fanout.ts';
 import type { Clock } from '../../../board/runtime/clock.ts';
+import { seededRandom } from '../../support/seeded-random.ts';
 
 export interface LineSettings {
   /** Each way; Infinity for no pacing. */
@@ -36,18 +37,6 @@ export interface PacedLinkPair {
   plug(): void;
   /** Bytes toward one end (or both) vanish while writes still succeed: a hung board, a cut wire. */
   silence(toward: 'host' | 'board' | 'both'): void;
-}
-
-/** mulberry32: small, fast, and the same sequence for the same seed on every platform. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function pacedLinkPair(clock: Clock, initial: Partial<LineSettings> & { seed?: number } = {}): PacedLinkPair {
