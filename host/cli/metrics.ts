@@ -4,13 +4,11 @@
  * users without the dashboard; the metrics need the monitor role, discovery the host role.
  */
 import type { Command } from 'commander';
-import type { MqttClient } from 'mqtt';
 import { stderrLogger } from '../../board/runtime/log.ts';
-import { resolveAccess } from '../client/access.ts';
+import { resolveAccess, type DeskAccess } from '../client/access.ts';
 import { connectToDesk } from '../client/connect.ts';
-import { createDeskMetrics } from '../metrics/desk-metrics.ts';
 import { serveMetrics } from '../metrics/server.ts';
-import { startHomeAssistantDiscovery } from '../homeassistant/publisher.ts';
+import { startDeskServices } from '../dashboard/desk-services.ts';
 import { removeHomeAssistantDiscovery } from '../homeassistant/remove.ts';
 import { accessOptions, portNumber, type AccessOptions } from './options.ts';
 import { action, printJson } from './run.ts';
@@ -34,37 +32,37 @@ export function registerMetrics(program: Command): void {
     .action(action(async (o: MetricsOptions) => {
       if (o.homeAssistant && o.removeHomeAssistant) throw new Error('--home-assistant and --remove-home-assistant exclude each other');
       const access = await resolveAccess(o, o.homeAssistant || o.removeHomeAssistant ? 'host' : 'monitor');
-      const client = await connectToDesk(access, 'metrics');
-      try {
-        if (o.removeHomeAssistant) {
-          const removed = await removeHomeAssistantDiscovery({ client, desk: access.desk });
-          if (o.json) printJson({ removed });
-          else process.stdout.write(`removed ${removed.length} Home Assistant discovery configs of desk ${access.desk}\n`);
-          return;
-        }
-        await serve(client, access.desk, access.boards, o);
-      } finally {
-        await client.endAsync();
-      }
+      if (o.removeHomeAssistant) return await removeDiscovery(access, o.json);
+      await serve(access, o);
     }));
 }
 
-async function serve(client: MqttClient, desk: string, boards: string[], o: MetricsOptions): Promise<void> {
-  const logger = stderrLogger('metrics');
-  const metrics = await createDeskMetrics({ client, desk, boards });
-  const discovery = o.homeAssistant ? startHomeAssistantDiscovery({ client, desk, logger }) : undefined;
-  const server = await serveMetrics(metrics, { host: o.host, port: o.port });
+async function removeDiscovery(access: DeskAccess, json: boolean | undefined): Promise<void> {
+  const client = await connectToDesk(access, 'metrics');
+  try {
+    const removed = await removeHomeAssistantDiscovery({ client, desk: access.desk });
+    if (json) printJson({ removed });
+    else process.stdout.write(`removed ${removed.length} Home Assistant discovery configs of desk ${access.desk}\n`);
+  } finally {
+    await client.endAsync();
+  }
+}
+
+async function serve(access: DeskAccess, o: MetricsOptions): Promise<void> {
+  const services = await startDeskServices(access, { homeAssistant: Boolean(o.homeAssistant), logger: stderrLogger('metrics'), purpose: 'metrics' });
+  const server = await serveMetrics(services.metrics, { host: o.host, port: o.port }).catch(async (err: Error) => {
+    await services.close();
+    throw err;
+  });
   if (o.json) printJson({ url: server.url });
-  else process.stdout.write(`metrics of desk ${desk}: ${server.url}${discovery ? ' (publishing Home Assistant discovery)' : ''}  (Ctrl-C to stop)\n`);
+  else process.stdout.write(`metrics of desk ${access.desk}: ${server.url}${services.homeAssistant ? ' (publishing Home Assistant discovery)' : ''}  (Ctrl-C to stop)\n`);
   const ended = await new Promise<'signal' | 'lost'>((resolve) => {
     const bySignal = () => resolve('signal');
     process.once('SIGINT', bySignal);
     process.once('SIGTERM', bySignal);
-    // Figures would silently freeze without the broker: better no target than a stale one.
-    client.once('close', () => resolve('lost'));
+    void services.lost.then(() => resolve('lost'));
   });
   await server.close();
-  await discovery?.stop();
-  await metrics.close();
-  if (ended === 'lost') throw new Error(`lost the connection to the desk broker of ${desk}`);
+  await services.close();
+  if (ended === 'lost') throw new Error(`lost the connection to the desk broker of ${access.desk}`);
 }

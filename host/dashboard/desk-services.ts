@@ -13,18 +13,21 @@ import type { MetricsSource } from './server.ts';
 export interface DeskServices {
   metrics: MetricsSource;
   homeAssistant: boolean;
+  /** Settles if the broker connection drops: the figures would silently freeze. */
+  lost: Promise<void>;
   close(): Promise<void>;
 }
 
 /** `access` must be for the host role when `homeAssistant` is set. */
-export async function startDeskServices(access: DeskAccess, opts: { homeAssistant: boolean; logger: Logger }): Promise<DeskServices> {
-  const client = await connectToDesk(access, 'dashboard');
+export async function startDeskServices(access: DeskAccess, opts: { homeAssistant: boolean; logger: Logger; purpose?: string }): Promise<DeskServices> {
+  const client = await connectToDesk(access, opts.purpose ?? 'dashboard');
   try {
     const metrics = await createDeskMetrics({ client, desk: access.desk, boards: access.boards });
     const discovery = opts.homeAssistant ? startHomeAssistantDiscovery({ client, desk: access.desk, logger: opts.logger.child('homeassistant') }) : undefined;
     return {
       metrics,
       homeAssistant: discovery !== undefined,
+      lost: new Promise<void>((resolve) => client.once('close', () => resolve())),
       async close() {
         // Discovery configs stay retained: the boards stay in Home Assistant until removed.
         await discovery?.stop();
