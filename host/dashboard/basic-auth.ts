@@ -1,10 +1,12 @@
 /**
  * Who is asking, for the dashboard's API: HTTP Basic credentials checked against the broker's
  * own users file, so the page's login means the same here as at the broker. The file is read
- * per request: a user added, removed or given a new password counts at once.
+ * again whenever it changed: a user added, removed or given a new password counts at once,
+ * while a page polling a job every second does not cost a file read and a scrypt check a poll.
  */
 import type { IncomingMessage } from 'node:http';
-import { loadUsers } from '../../broker/users.ts';
+import { stat } from 'node:fs/promises';
+import { loadUsers, type UserStore } from '../../broker/users.ts';
 import type { Principal, Role } from '../../broker/policy.ts';
 import { ApiError } from './api-request.ts';
 
@@ -25,11 +27,23 @@ export function parseBasicAuth(header: string | undefined): BasicCredentials | u
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** The users file as it is now: reloaded only when it was replaced or changed. */
+export function watchedUsersFile(path: string): () => Promise<UserStore> {
+  let loaded: { version: string; store: UserStore } | undefined;
+  return async () => {
+    const s = await stat(path);
+    // saveUsers renames a new file in place: a new inode, whatever the clock says.
+    const version = `${s.ino}:${s.size}:${s.mtimeMs}`;
+    if (loaded?.version !== version) loaded = { version, store: await loadUsers(path) };
+    return loaded.store;
+  };
+}
+
 /** The broker user behind the request; a 401 without valid credentials. */
-export async function authenticate(req: IncomingMessage, usersFile: string): Promise<Principal> {
+export async function authenticate(req: IncomingMessage, usersOf: () => Promise<UserStore>): Promise<Principal> {
   const credentials = parseBasicAuth(req.headers.authorization);
   if (!credentials) throw new ApiError(401, 'log in: HTTP Basic credentials of a broker user are required', CHALLENGE);
-  const users = await loadUsers(usersFile);
+  const users = await usersOf();
   const principal = await users.authenticate(credentials.username, credentials.password);
   if (!principal) throw new ApiError(401, 'wrong username or password', CHALLENGE);
   return principal;

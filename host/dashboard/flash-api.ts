@@ -9,7 +9,7 @@ import { describeIssues } from '../../broker/contract/messages.ts';
 import { isValidId } from '../../broker/contract/topics.ts';
 import type { Logger } from '../../board/runtime/log.ts';
 import { ApiError, readJsonBody, type ApiReply } from './api-request.ts';
-import { authenticate, requireRole } from './basic-auth.ts';
+import { authenticate, requireRole, watchedUsersFile } from './basic-auth.ts';
 import type { FlashJobs } from './flash-jobs.ts';
 
 export const FLASH_PATH = '/api/flash';
@@ -40,6 +40,7 @@ export interface FlashApi {
 
 export function createFlashApi(o: FlashApiOptions): FlashApi {
   const known = new Set(o.boards);
+  const users = watchedUsersFile(o.usersFile);
 
   const validBoards = (body: unknown): string[] => {
     const parsed = v.safeParse(FlashRequestSchema, body);
@@ -52,14 +53,14 @@ export function createFlashApi(o: FlashApiOptions): FlashApi {
 
   const start = async (req: IncomingMessage): Promise<ApiReply> => {
     const body = await readJsonBody(req);
-    const user = await authenticate(req, o.usersFile);
+    const user = await authenticate(req, users);
     requireRole(user, 'host', 'flash boards');
     const job = o.jobs.start(validBoards(body), user.username);
     return { status: 202, json: { id: job.id }, headers: { location: `${FLASH_PATH}/${job.id}` } };
   };
 
   const read = async (req: IncomingMessage, id: string): Promise<ApiReply> => {
-    await authenticate(req, o.usersFile);
+    await authenticate(req, users);
     const job = o.jobs.get(id);
     if (!job) throw new ApiError(404, `no flash job ${id} (the dashboard keeps the last few)`);
     return { status: 200, json: job };
