@@ -23,7 +23,7 @@ import { watchBoardHealth } from '../flash/health.ts';
 import { flashPlanImage } from '../experiment/flash-phase.ts';
 import { loadPlan } from '../experiment/plan.ts';
 import { runPlan, type PhaseProgress } from '../experiment/runner.ts';
-import { createProgressPublisher, teeProgress, type ProgressPublisher } from '../experiment/progress-publisher.ts';
+import { createProgressPublisher, teeProgress } from '../experiment/progress-publisher.ts';
 import { watchDesk } from '../experiment/desk-watch.ts';
 import { bundlePaths, buildReport, readRunRecord, type RunRecord } from '../experiment/bundle.ts';
 import { openTelemetryStore } from '../store/telemetry-store.ts';
@@ -97,7 +97,10 @@ export function registerExperiment(program: Command): void {
       };
       process.on('SIGINT', onSigint);
       let flushTimer: NodeJS.Timeout | undefined;
-      let progress: ProgressPublisher | undefined;
+      const published = createProgressPublisher({
+        desk: access.desk, run: runId, plan: plan.name, boards: boards.length, repetitions: plan.repetitions, now: () => Date.now(),
+        publish: (topic, payload) => client.publish(topic, payload, { qos: 1, retain: true }, (e) => { if (e) process.stderr.write(`deskbox: experiment progress not published: ${e.message}\n`); }),
+      });
       const record: RunRecord = { v: 1, runId, plan: plan.name, desk: access.desk, boards, startedAt: Date.now(), deskbox: AGENT_VERSION, images: {} };
       try {
         const desk = await watchDesk(client, access.desk, store, (e) => process.stderr.write(`deskbox: store: ${e.message}\n`));
@@ -107,11 +110,6 @@ export function registerExperiment(program: Command): void {
         record.images = Object.fromEntries(boards.map((b) => [b, desk.status(b)?.image ?? null]));
         store.setMeta('plan', plan);
         const layout = o.broker ? undefined : deskLayout(o.state);
-        const published = createProgressPublisher({
-          desk: access.desk, run: runId, plan: plan.name, boards: boards.length, repetitions: plan.repetitions, now: () => Date.now(),
-          publish: (topic, payload) => client.publish(topic, payload, { qos: 1, retain: true }, (e) => { if (e) process.stderr.write(`deskbox: experiment progress not published: ${e.message}\n`); }),
-        });
-        progress = published;
         const bars = teeProgress(phaseBars(!o.json && process.stderr.isTTY), published);
         if (plan.image) {
           if (!layout) throw new Error('flashing a plan\'s image needs a simulated desk (on a real desk: deskbox flash first)');
@@ -144,7 +142,7 @@ export function registerExperiment(program: Command): void {
           for (const b of boards) if (existsSync(layout.board(b).consoleLog)) await copyFile(layout.board(b).consoleLog, join(paths.consoles, `${b}.log`));
         }
       } catch (err) {
-        progress?.finish('failed', (err as Error).message);
+        published.finish('failed', (err as Error).message);
         throw err;
       } finally {
         clearInterval(flushTimer);
