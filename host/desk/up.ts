@@ -92,6 +92,7 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
   }, deadline, 'the desk supervisor to start its broker');
 
   const access = await resolveAccess({ state: opts.state }, 'monitor');
+  // A whole desk logging in at once keeps the broker's password checks busy for seconds.
   const client = await connectToDesk(access, 'desk-up', 30_000);
   try {
     const view = createBoardView(desk.desk);
