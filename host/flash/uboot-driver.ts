@@ -8,7 +8,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32 } from '../../images/format/crc32.ts';
 import type { SerialLink } from '../../board/hal/serial/binding.ts';
 import type { Clock } from '../../board/runtime/clock.ts';
 import { ymodemSend } from '../../images/serial/ymodem-send.ts';

@@ -4,7 +4,7 @@
  * trusts anything; the CRC turns a flipped header byte into a clear message instead of a
  * confusing length error further on.
  */
-import { crc32 } from 'node:zlib';
+import { crc32 } from './crc32.ts';
 import { ImageError } from './errors.ts';
 
 export const MAGIC = Buffer.from([0x89, 0x44, 0x42, 0x49, 0x0d, 0x0a, 0x1a, 0x0a]);

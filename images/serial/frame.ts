@@ -4,7 +4,7 @@
  * noise around and inside frames, and yields only bodies whose CRC holds; a damaged frame is
  * dropped here and recovered by retransmission above.
  */
-import { crc32 } from 'node:zlib';
+import { crc32 } from '../format/crc32.ts';
 import { cobsDecode, cobsEncode, cobsMaxEncodedLength } from './cobs.ts';
 
 const CRC_BYTES = 4;
