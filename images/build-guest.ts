@@ -3,10 +3,8 @@
  * one) packed into a guest image. The architecture is read from the programs inside, so an
  * armv7 rootfs is never labelled x86_64 by accident.
  */
-import { execFile } from 'node:child_process';
 import { lstat, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Logger } from '../board/runtime/log.ts';
 import { buildBusyboxRootfs } from './busybox-rootfs.ts';
 import { readElf } from './elf.ts';
@@ -57,11 +55,6 @@ export async function detectArch(rootfs: string): Promise<Arch | undefined> {
   return undefined;
 }
 
-async function busyboxVersion(busybox: string): Promise<string> {
-  const { stdout } = await promisify(execFile)(busybox, [], { timeout: 10_000 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
-  return /BusyBox v(\d+(?:\.\d+)+)/.exec(stdout)?.[1] ?? 'unknown';
-}
-
 export async function buildGuestImage(opts: GuestBuildOptions): Promise<BuiltGuest> {
   const started = performance.now();
   const fail = (detail: string) => new GuestBuildError(opts.out, detail);
@@ -69,10 +62,13 @@ export async function buildGuestImage(opts: GuestBuildOptions): Promise<BuiltGue
   let scratch: string | undefined;
   try {
     let rootfs = opts.rootfs!;
+    let busyboxVersion: string | undefined;
     if (opts.busybox) {
       await mkdir(dirname(opts.out), { recursive: true });
       scratch = await mkdtemp(join(dirname(opts.out), '.guest-build-'));
-      rootfs = (await buildBusyboxRootfs({ busybox: opts.busybox, dest: join(scratch, 'rootfs'), logger: opts.logger })).dir;
+      const built = await buildBusyboxRootfs({ busybox: opts.busybox, dest: join(scratch, 'rootfs'), logger: opts.logger });
+      rootfs = built.dir;
+      busyboxVersion = built.version;
     } else if (!(await stat(rootfs).catch(() => undefined))?.isDirectory()) {
       throw fail(`${rootfs} is not a folder`);
     }
@@ -82,8 +78,8 @@ export async function buildGuestImage(opts: GuestBuildOptions): Promise<BuiltGue
     const sources = await listTree(rootfs, { onSkip: (p, why) => skipped.push(`${p} (${why})`) });
     const name = opts.name ?? (opts.busybox ? 'busybox' : undefined);
     if (!name) throw fail('give the image a --name');
-    const version = opts.version ?? (opts.busybox ? await busyboxVersion(opts.busybox) : undefined);
-    if (!version) throw fail('give the image a --version');
+    const version = opts.version ?? busyboxVersion;
+    if (!version) throw fail(opts.busybox ? `${opts.busybox} names no "BusyBox v<version>"; give the image a --version` : 'give the image a --version');
     const written = await writeImage({ out: opts.out, fields: { kind: 'guest', name, version, arch }, payload: packArchive(sources), key: opts.key, created: opts.created });
     if (skipped.length > 0) opts.logger.warn('entries a guest image cannot carry were left out', { count: skipped.length, first: skipped[0] });
     return { ...written, skipped, ms: performance.now() - started };

@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Logger } from '../board/runtime/log.ts';
+import { readBusybox } from './busybox-applets.ts';
 import { readElf } from './elf.ts';
 import { fsyncPath } from '../board/runtime/atomic-file.ts';
 
@@ -26,6 +25,8 @@ export interface BuiltImage {
   applets: number;
   /** Bytes of regular-file content (the busybox binary dominates). */
   bytes: number;
+  /** The busybox's own version, from its banner; undefined if it names none. */
+  version?: string;
 }
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n';
@@ -33,8 +34,6 @@ const GROUP = 'root:x:0:\nnobody:x:65534:\n';
 /** Each guest gets its own hostname through its UTS namespace; this is what a bare chroot sees. */
 const HOSTNAME = 'deskbox-guest\n';
 const EMPTY_DIRS = ['proc', 'dev', 'sys', 'tmp', 'run', 'var/tmp', 'root'];
-/** An applet name becomes a file name in /bin: refuse anything that could escape it. */
-const APPLET = /^[A-Za-z0-9_.[\]-]+$/;
 
 export function defaultBusyboxPath(): string | undefined {
   for (const p of ['/bin/busybox', '/usr/bin/busybox']) {
@@ -54,7 +53,8 @@ export async function buildBusyboxRootfs(opts: { busybox: string; dest: string; 
   if (elf.interpreter) {
     throw fail(`${busybox} is dynamically linked (interpreter ${elf.interpreter}); a guest image needs a static busybox (Debian: busybox-static)`);
   }
-  const applets = await listApplets(busybox).catch((e: Error) => { throw fail(`${busybox} --list failed: ${e.message}`); });
+  // Read from the file (busybox-applets.ts): the busybox may be for another CPU than this one.
+  const { applets, version } = await readBusybox(busybox, elf).catch((e: Error) => { throw fail(e.message); });
 
   const tmp = join(dirname(dest), `.${basename(dest)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
@@ -78,21 +78,12 @@ export async function buildBusyboxRootfs(opts: { busybox: string; dest: string; 
       throw fail(e.code === 'ENOTEMPTY' || e.code === 'EEXIST' ? 'destination appeared during the build' : e.message);
     });
     await fsyncPath(dirname(dest));
-    logger.info('image built', { dest, applets: applets.length, bytes, busybox });
-    return { dir: dest, applets: applets.length, bytes };
+    logger.info('image built', { dest, applets: applets.length, bytes, busybox, version });
+    return { dir: dest, applets: applets.length, bytes, version };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e instanceof ImageBuildError ? e : fail((e as Error).message);
   }
-}
-
-async function listApplets(busybox: string): Promise<string[]> {
-  const { stdout } = await promisify(execFile)(busybox, ['--list'], { timeout: 10_000 });
-  const names = stdout.split('\n').filter((n) => n !== '' && n !== 'busybox');
-  const bad = names.find((n) => !APPLET.test(n) || n === '.' || n === '..');
-  if (bad !== undefined) throw new Error(`unexpected applet name ${JSON.stringify(bad)}`);
-  if (names.length === 0) throw new Error('no applets listed');
-  return names;
 }
 
 async function contentBytes(dir: string): Promise<number> {
