@@ -4,6 +4,7 @@
  * drives the status LED. One instance per board and no shared state, so a process can host
  * many simulated boards.
  */
+import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
 import { boardClientId, boardTopic, type BoardChannel } from '../broker/contract/topics.ts';
 import { decode, encode, type BoardPayloads } from '../broker/contract/messages.ts';
@@ -188,6 +189,8 @@ export function createAgent(deps: AgentDeps): Agent {
       clientId: boardClientId(config.desk, config.board),
       username: config.broker.username,
       password: deps.password,
+      // A desk broker's own CA for mqtts://; read here, once, as mqtt.js keeps it for reconnects.
+      ...(config.broker.caFile ? { ca: readFileSync(config.broker.caFile) } : {}),
       protocolVersion: 4,
       // A persistent session keeps commands sent while the board was briefly away.
       clean: false,

@@ -4,6 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
+// The ESM build: the package's main is a UMD wrapper whose inner require() calls esbuild cannot bundle.
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import { isValidId } from '../broker/contract/topics.ts';
 import { describeIssues } from '../broker/contract/messages.ts';
 import { ARCHES } from '../images/format/manifest.ts';
@@ -56,6 +58,8 @@ export const BoardConfigSchema = v.object({
     username: v.string(),
     /** Read from a file so the password never appears in argv or a process listing. */
     passwordFile: v.string(),
+    /** PEM CA certificate(s) for an mqtts:// broker whose certificate the system's CAs do not vouch for. */
+    caFile: v.optional(v.string()),
   }),
   /** Names for groups of boards (`tag:rack1` in a board set); published in the board's status. */
   tags: v.optional(v.array(id), []),
@@ -132,12 +136,25 @@ function layer(under: unknown, over: unknown): unknown {
   return out;
 }
 
+/** 1-based line and column of a character offset, as editors count them. */
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before[before.length - 1]!.length + 1}`;
+}
+
+/** Config files are JSON with comments (JSONC): a board's file explains itself (board/install/example-config.ts). */
 async function readJson(file: string): Promise<unknown> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(file, 'utf8'));
+    text = await readFile(file, 'utf8');
   } catch (err) {
     throw new ConfigError(file, (err as Error).message);
   }
+  const errors: ParseError[] = [];
+  const json: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (first) throw new ConfigError(file, `${printParseErrorCode(first.error)} at ${lineColumn(text, first.offset)}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`);
+  return json;
 }
 
 /** `defaultsFile`: the board defaults of the image the board booted, if it has any. */
