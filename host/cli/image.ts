@@ -9,6 +9,7 @@ import { packageRoot } from '../desk/paths.ts';
 import { ARCHES, hostArch, type Manifest } from '../../images/format/manifest.ts';
 import { buildGuestImage } from '../../images/build-guest.ts';
 import { buildBoardImage, readDefaults } from '../../images/build-board.ts';
+import { armhfCacheDir } from '../../images/toolchain/armhf.ts';
 import { verifyImageFile, type Verdict } from '../../images/verify-file.ts';
 import type { WrittenImage } from '../../images/write-image.ts';
 import { stateOption } from './options.ts';
@@ -24,11 +25,11 @@ const emptyBlocks = (m: Manifest) => m.blocks.hashes.filter((h) => h === null).l
  * The board agent that ships with this CLI: next to the bundle (dist/deskbox.mjs), or, from
  * source, the one `npm run build` wrote, whose version comes from package.json as the bundler's does.
  */
-function defaultAgent(): { file: string; version: string } {
-  if (import.meta.url.endsWith('.mjs')) return { file: fileURLToPath(new URL('./board.mjs', import.meta.url)), version: AGENT_VERSION };
+function defaultAgent(): { file: string; bootProgram: string; version: string } {
+  if (import.meta.url.endsWith('.mjs')) return { file: fileURLToPath(new URL('./board.mjs', import.meta.url)), bootProgram: fileURLToPath(new URL('./board-boot.mjs', import.meta.url)), version: AGENT_VERSION };
   const root = packageRoot();
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-  return { file: join(root, 'dist', 'board.mjs'), version: AGENT_VERSION === 'dev' ? pkg.version : AGENT_VERSION };
+  return { file: join(root, 'dist', 'board.mjs'), bootProgram: join(root, 'dist', 'board-boot.mjs'), version: AGENT_VERSION === 'dev' ? pkg.version : AGENT_VERSION };
 }
 
 function manifestLines(m: Manifest): string[] {
@@ -98,13 +99,18 @@ export function registerImage(program: Command): Command {
     .option('--type <type>', 'board type the image is for', 'sim')
     .option('--name <name>', 'image name', 'board')
     .addOption(new Option('--arch <arch>', 'CPU of the boards (default: this machine\'s)').choices(ARCHES))
+    .option('--with-node', 'also carry a Node runtime, for boards without one (armv7: Node 20.11.0 armv7l)')
+    .option('--armhf <dir>', 'armhf builds for --arch armv7 (default: .cache/armhf, from scripts/fetch-armhf.sh)')
     .action(action(async (o) => {
       if (o.agent && !o.agentVersion) throw new Error('--agent needs --agent-version <v> (the version that agent reports)');
-      const agent = o.agent ? { file: o.agent as string, version: o.agentVersion as string } : defaultAgent();
+      const builtIn = defaultAgent();
+      const agent = o.agent ? { file: o.agent as string, version: o.agentVersion as string } : builtIn;
+      const root = packageRoot();
       const key = await signingKey(o);
       const defaults = o.config ? await readDefaults(o.config) : undefined;
       reportBuilt(o, await buildBoardImage({
         out: o.out, agent: agent.file, agentVersion: o.agentVersion ?? agent.version, defaults, guests: o.guest ?? [],
+        bootProgram: builtIn.bootProgram, runtime: { root, armhf: o.armhf ?? armhfCacheDir(root), withNode: Boolean(o.withNode) },
         type: o.type, name: o.name, version: o.version ?? o.agentVersion ?? agent.version, arch: o.arch ?? hostArch(), key,
       }));
     }));

@@ -1,12 +1,14 @@
 /**
  * The simulated desk's power switches: each group of boards is powered together. Powering a
- * group on runs each board's boot ROM and then the agents they booted, one OS process per
- * distinct agent (normally one per group; two while a re-flash is half-way through a
- * group); off stops them. An agent process that ends on its own goes through its boards'
- * boot ROMs again, as a watchdog reset would (its guests keep running meanwhile and are
- * adopted): at once when it asked for a reboot (a flash was committed), after a delay when
- * it died. Going through the boot ROM is what counts the boots of a trial slot, so an image
- * whose agent keeps crashing is given up for the previous one.
+ * group on runs each board's U-Boot and then, for the boards that got past it, the board-side
+ * boot program (dist/board-boot.mjs, the same program a real board's systemd runs): it picks
+ * and checks each board's slot and runs the agents it booted. One boot program per group
+ * (two while a group is half-way through a power change); off stops it and its agents. A boot
+ * program that ends on its own is started again through U-Boot, as a watchdog reset would
+ * (its guests keep running meanwhile and are adopted): at once when an agent asked for a
+ * reboot (a flash was committed), after a delay when it died, never when it halted with
+ * nothing to boot. Going through the boot program is what counts the boots of a trial slot,
+ * so an image whose agent keeps crashing is given up for the previous one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
@@ -14,6 +16,8 @@ import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../../board/runtime/log.ts';
 import { AGENT_NODE_FLAGS } from '../../board/node-flags.ts';
+import { HALT_EXIT_CODE, REBOOT_EXIT_CODE } from '../../board/boot/exit-codes.ts';
+import type { BootReport } from '../../board/boot/main.ts';
 
 export type PowerAction = 'on' | 'off' | 'cycle';
 
@@ -27,18 +31,21 @@ export interface GroupState {
   name: string;
   boards: string[];
   power: 'on' | 'off';
-  /** The agent processes and the boards each hosts. */
+  /** The boot program processes (each the parent of its agents) and the boards each hosts. */
   processes: { pid: number; boards: string[] }[];
-  /** Boards that did not boot, with the boot ROM's reason. */
+  /** Boards that did not boot, with U-Boot's or the boot program's reason. */
   dark: Record<string, string>;
   poweredOnAt?: number;
   restarts: number;
   lastExit?: string;
 }
 
+/** A boot program, the boards it boots and the agents it started (it says which over IPC). */
+interface Child { child: ChildProcess; boards: string[]; agents: number[] }
+
 interface Running extends Omit<GroupState, 'processes'> {
   group: BoardGroup;
-  children: { child: ChildProcess; boards: string[] }[];
+  children: Child[];
   /** Bumped by every power change, so a boot or restart that finishes after one is dropped. */
   epoch: number;
   restartTimers: Set<NodeJS.Timeout>;
@@ -48,10 +55,12 @@ interface Running extends Omit<GroupState, 'processes'> {
 
 export interface BoardProcessesOptions {
   /**
-   * The board's firmware up to its agent (U-Boot, boot ROM): the agent file to run, or a
-   * thrown reason it stays dark. `signal` aborts when the power goes, whatever it waits for.
+   * The board's firmware before Linux (U-Boot): resolves when it hands over, throws the reason
+   * the board stays dark. `signal` aborts when the power goes, whatever it waits for.
    */
-  boot(board: string, signal: AbortSignal): Promise<string>;
+  firmware(board: string, signal: AbortSignal): Promise<void>;
+  /** The board-side boot program (dist/board-boot.mjs). */
+  bootProgram: string;
   logsDir: string;
   /** Seconds before a crashed agent is started again; 0 leaves it down. */
   restartDelayS: number;
@@ -60,8 +69,6 @@ export interface BoardProcessesOptions {
 
 /** A board stops its guests before it exits: hundreds of them take a while. */
 const STOP_GRACE_MS = 60_000;
-/** The exit code of an agent that asks for a reboot (board/main.ts). */
-export const REBOOT_EXIT_CODE = 75;
 
 export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesOptions) {
   const states = new Map<string, Running>(groups.map((g) => [g.name, { group: g, name: g.name, boards: g.boards, power: 'off', children: [], dark: {}, restarts: 0, epoch: 0, restartTimers: new Set(), powered: groupSwitch(g.boards.length) }]));
@@ -69,20 +76,28 @@ export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesO
   for (const s of states.values()) for (const b of s.boards) byBoard.set(b, s);
 
   /** `resetAt`: when these boards were last switched on or reset, their boot phases' `power-on`. */
-  const spawnAgent = (s: Running, agentFile: string, boards: string[], resetAt: number) => {
+  const spawnBoot = (s: Running, boards: string[], resetAt: number) => {
     const log = openSync(join(opts.logsDir, `agent-${s.name}.log`), 'a');
     const configs = boards.map((b) => s.group.configFiles[s.boards.indexOf(b)]!);
-    const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, agentFile, ...configs.flatMap((f) => ['--config', f])], {
+    // In the supervisor's process group, so reaping a crashed desk takes it and its agents too.
+    const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, opts.bootProgram, ...configs.flatMap((f) => ['--config', f])], {
       env: { ...process.env, DESKBOX_POWER_ON_AT: String(resetAt) },
-      stdio: ['ignore', log, log],
+      stdio: ['ignore', log, log, 'ipc'],
     });
     closeSync(log);
-    const entry = { child, boards };
+    const entry: Child = { child, boards, agents: [] };
     s.children.push(entry);
+    child.on('message', (m: BootReport) => {
+      if (m.type === 'dark') s.dark[m.board] = m.reason;
+      if (m.type === 'agents') entry.agents = m.pids;
+    });
     child.on('exit', (code, signal) => {
+      // A boot program that was killed leaves its agents behind; on a board they go with it.
+      // (One that exited on its own did so after its agents ended: their pids may be reused.)
+      if (signal) killAll(entry.agents, 'SIGKILL');
       s.children = s.children.filter((c) => c !== entry);
       s.lastExit = signal ? `signal ${signal}` : `code ${code}`;
-      if (s.power === 'off') return;
+      if (s.power === 'off' || code === HALT_EXIT_CODE) return;
       const reboot = code === REBOOT_EXIT_CODE;
       if (!reboot) opts.logger.warn('board process died', { group: s.name, exit: s.lastExit });
       if (reboot || opts.restartDelayS > 0) {
@@ -102,25 +117,27 @@ export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesO
     const epoch = s.epoch;
     const resetAt = Date.now();
     for (const b of boards) delete s.dark[b];
-    const byAgent = new Map<string, string[]>();
+    const handedOver: string[] = [];
     await Promise.all(boards.map(async (b) => {
       try {
-        const agent = await opts.boot(b, s.powered.signal);
-        byAgent.set(agent, [...(byAgent.get(agent) ?? []), b]);
+        await opts.firmware(b, s.powered.signal);
+        handedOver.push(b);
       } catch (e) {
         s.dark[b] = (e as Error).message;
       }
     }));
-    if (epoch !== s.epoch || s.power !== 'on') return;
-    for (const [agent, booted] of byAgent) spawnAgent(s, agent, s.boards.filter((b) => booted.includes(b)), resetAt);
+    if (epoch !== s.epoch || s.power !== 'on' || handedOver.length === 0) return;
+    spawnBoot(s, s.boards.filter((b) => handedOver.includes(b)), resetAt);
   };
 
   const stopChildren = async (s: Running) => {
     for (const t of s.restartTimers) clearTimeout(t);
     s.restartTimers.clear();
-    await Promise.all(s.children.map(({ child }) => new Promise<void>((resolve) => {
+    await Promise.all(s.children.map((c) => new Promise<void>((resolve) => {
+      const { child } = c;
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const force = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      // The boot program passes SIGTERM on to its agents and waits for them.
+      const force = setTimeout(() => killAll([child.pid!, ...c.agents], 'SIGKILL'), STOP_GRACE_MS);
       child.once('exit', () => { clearTimeout(force); resolve(); });
       child.kill('SIGTERM');
     })));
@@ -176,6 +193,14 @@ export function groupBoards(boards: string[], perProcess: number, configFile: (b
     groups.push({ name, boards: chunk, configFiles: chunk.map(configFile) });
   }
   return groups;
+}
+
+function killAll(pids: number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch { /* already gone */ }
+  }
 }
 
 /** A group's power switch: every board of the group waits on it while it boots. */

@@ -19,7 +19,7 @@ import { buildGuestImage } from '../../images/build-guest.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
 import { readImageHead, verifyImageFile } from '../../images/verify-file.ts';
 import type { DeskLayout } from './layout.ts';
-import { agentBundlePath } from './paths.ts';
+import { agentBundlePath, bootProgramPath, packageRoot } from './paths.ts';
 
 export const SIM_BOARD_TYPE = 'sim';
 
@@ -51,6 +51,7 @@ async function buildDeskImages(layout: DeskLayout, logger: Logger): Promise<stri
   const guests: string[] = [];
   const busybox = defaultBusyboxPath();
   const agent = agentBundlePath();
+  const bootProgram = bootProgramPath();
   if (busybox) {
     const g = await buildGuestImage({ out: layout.guestImage, busybox, key, logger, created: await inputsTime([busybox, layout.privateKey]) });
     guests.push(g.file);
@@ -58,7 +59,8 @@ async function buildDeskImages(layout: DeskLayout, logger: Logger): Promise<stri
     logger.warn('no static busybox found (Debian: apt install busybox-static); boards will carry no guest image');
   }
   await buildBoardImage({
-    out: layout.boardImage, agent, agentVersion: AGENT_VERSION, guests, created: await inputsTime([agent, layout.privateKey, ...(busybox ? [busybox] : [])]),
+    out: layout.boardImage, agent, agentVersion: AGENT_VERSION, guests, created: await inputsTime([agent, bootProgram, layout.privateKey, ...(busybox ? [busybox] : [])]),
+    bootProgram, runtime: { root: packageRoot() },
     type: SIM_BOARD_TYPE, name: 'deskbox-sim', version: AGENT_VERSION, arch: hostArch(), key,
   });
   return layout.boardImage;

@@ -19,3 +19,10 @@ export function agentBundlePath(): string {
   if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build`);
   return file;
 }
+
+/** The board-side boot program (board/boot/main.ts) that simulated boards boot through, as real ones do. */
+export function bootProgramPath(): string {
+  const file = join(packageRoot(), 'dist', 'board-boot.mjs');
+  if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build`);
+  return file;
+}

@@ -21,7 +21,7 @@ export interface SimBoard {
   id: string;
   hwmon: ReturnType<typeof createHwmonWriter>;
   link: LinkEmulator;
-  /** The board's UART, for U-Boot and the boot ROM before the agent owns it. */
+  /** The board's UART, for U-Boot before Linux and the agent own it. */
   openUart(): Promise<SerialLink>;
   close(): Promise<void>;
 }
@@ -52,6 +52,7 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
       maxGuests: desk.guests.maxPerBoard,
     },
     images: { storeDir: paths.storeDir, trustedKeys: [trustedKey], boardType: 'sim' },
+    boot: { unpackDir: layout.bootCacheDir },
     bootInfo: paths.bootInfo,
     flash: { dir: paths.flashDir },
   };

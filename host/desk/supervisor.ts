@@ -10,11 +10,10 @@ import { deskLayout, type DeskLayout } from './layout.ts';
 import { join, dirname } from 'node:path';
 import { openFlashSlots } from '../../board/flash/slots.ts';
 import { loadPublicKey } from '../../images/format/keys.ts';
-import { bootBoard } from './boot-rom.ts';
 import { runUboot } from './uboot-sim.ts';
 import { systemClock } from '../../board/runtime/clock.ts';
 import { SIM_BOARD_TYPE } from './desk-images.ts';
-import { packageRoot } from './paths.ts';
+import { bootProgramPath } from './paths.ts';
 import { readDeskFile, type RunFile } from './desk-file.ts';
 import { writeJsonAtomic } from './files.ts';
 import { spawnBrokerProcess } from './broker-process.ts';
@@ -83,9 +82,9 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     const failed = prepared.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
 
-    const nodeModules = join(packageRoot(), 'node_modules');
-    // Power-on: U-Boot's countdown (a key stops it: flashing over U-Boot), then the boot ROM's slot choice.
-    const boot = async (id: string, signal: AbortSignal) => {
+    // Power-on: U-Boot's countdown (a key stops it: flashing over U-Boot); then Linux, whose
+    // part here is the board-side boot program the board processes start.
+    const firmware = async (id: string, signal: AbortSignal) => {
       const uart = await boards.get(id)!.openUart();
       // Power gone: U-Boot may sit at its prompt or in a transfer; closing its UART ends that.
       const powerGone = new Promise<never>((_, reject) => {
@@ -95,22 +94,16 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
       });
       powerGone.catch(() => undefined);
       const slots = openFlashSlots(layout.board(id).flashDir);
-      let said = Promise.resolve();
-      const say = (line: string) => { said = said.then(() => uart.write(`${line}\r\n`)).catch(() => undefined); };
       try {
         while (await Promise.race([powerGone, runUboot({ link: uart, clock, bootDelayMs: desk.bootDelayMs, slots, keys: [key], boardType: SIM_BOARD_TYPE, maxLoadBytes: MAX_LOAD_BYTES, logger: logger.child('uboot') })]) === 'reset');
         if (signal.aborted) throw new Error('power switched off during boot');
-        const booted = await bootBoard(id, slots, layout.board(id).bootInfo, {
-          keys: [key], boardType: SIM_BOARD_TYPE, cacheDir: layout.bootCacheDir, nodeModules, console: say, logger: logger.child('boot'),
-        });
-        return booted.agentFile;
       } finally {
-        await said;
         await uart.close();
       }
     };
     const procs = createBoardProcesses(groupBoards(desk.boards, desk.boardsPerProcess, (b) => layout.board(b).configFile), {
-      boot,
+      firmware,
+      bootProgram: bootProgramPath(),
       logsDir: layout.logsDir,
       restartDelayS: desk.restartDelayS,
       logger: logger.child('boards'),

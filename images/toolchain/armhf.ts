@@ -47,7 +47,7 @@ export function openArmhfCache(dir: string): ArmhfCache {
     busybox: join(dir, 'busybox'),
     nodes: [
       { name: 'node-20.11-armv7l', binary: join(dir, 'node20', 'bin', 'node'), abi: 115, nodedir: join(dir, 'node20') },
-      { name: 'debian-nodejs-18.20', binary: join(sysroot, 'usr', 'bin', 'nodejs'), abi: 108, nodedir: join(sysroot, 'usr') },
+      { name: 'debian-nodejs-18.20', binary: join(sysroot, 'usr', 'bin', 'nodejs'), abi: 108, nodedir: join(dir, 'node18-headers') },
     ],
     emulate: (program, args = []) => ['qemu-arm-static', '-cpu', 'cortex-a8', '-L', sysroot, program, ...args],
   };

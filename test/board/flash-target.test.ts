@@ -13,7 +13,7 @@ import { stagingPaths } from '../../board/flash/staging.ts';
 import { generateKeys } from '../../images/format/keys.ts';
 import { BLOCK_SIZE } from '../../images/format/manifest.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
-import { bootBoard } from '../../host/desk/boot-rom.ts';
+import { bootBoard } from '../../board/boot/boot-board.ts';
 
 const key = generateKeys();
 const signer = { id: key.publicKey.id, key: createPrivateKey(key.privatePem) };
@@ -79,7 +79,7 @@ test('prepare: empty blocks and blocks the board holds are not asked for; commit
     assert.equal(await t.slots.readEnv(), { v: 1, active: 'a', trial: { slot: 'b', tries: 0 } });
     assert.not.ok(existsSync(stagingPaths(t.slots.dir).journal));
     // The boot ROM tries the new slot; once confirmed it is the active one.
-    const booted = await bootBoard('b01', t.slots, join(t.dir, 'boot.json'), { keys: [key.publicKey], boardType: 'sim', cacheDir: join(t.dir, 'cache'), nodeModules: t.dir, console: () => {}, logger: memoryLogger() });
+    const booted = await bootBoard('b01', t.slots, join(t.dir, 'boot.json'), { keys: [key.publicKey], boardType: 'sim', unpackDir: join(t.dir, 'cache'), console: () => {}, logger: memoryLogger() });
     assert.is(booted.slot, 'b');
     await t.slots.writeEnv(confirmBoot((await t.slots.readEnv())!, 'b')!);
     assert.equal(await t.slots.readEnv(), { v: 1, active: 'b' });

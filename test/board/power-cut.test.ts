@@ -19,7 +19,7 @@ import { confirmBoot } from '../../board/flash/boot-env.ts';
 import { generateKeys } from '../../images/format/keys.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
 import { sendImage } from '../../images/serial/sender.ts';
-import { bootBoard } from '../../host/desk/boot-rom.ts';
+import { bootBoard } from '../../board/boot/boot-board.ts';
 import { openPtyPair, type PtyPair } from '../../host/desk/pty-pair.ts';
 
 const CUTS = 12;
@@ -54,7 +54,7 @@ test('power pulled at random points of flashes: the board always boots, old imag
     await slots.install('a', images[0]!);
     await slots.writeEnv({ v: 1, active: 'a' });
     const random = seeded(4242);
-    const bootDeps = { keys: [keys.publicKey], boardType: 'sim', cacheDir: join(dir, 'cache'), nodeModules: dir, console: () => {}, logger: memoryLogger() };
+    const bootDeps = { keys: [keys.publicKey], boardType: 'sim', unpackDir: join(dir, 'cache'), console: () => {}, logger: memoryLogger() };
     const outcomes: string[] = [];
     for (let i = 0; i < CUTS; i++) {
       // The board boots whatever its environment says, as after any power-on, and runs that.

@@ -153,7 +153,7 @@ test('several boards per process; power cycling a group; consoles captured', asy
     // Online comes before ready (the agent installs its carried images in between).
     const consoleOf = () => readFile(join(dir, 'boards', 'b05', 'console.log'), 'utf8');
     await waitFor(async () => /ready at \d{4}-/.test(await consoleOf()), Date.now() + 15_000, 'b05 ready on its console');
-    assert.match(await consoleOf(), /deskbox boot ROM[\s\S]*slot a: [\s\S]*deskbox agent/);
+    assert.match(await consoleOf(), /deskbox boot \(board b0\d\)[\s\S]*slot a: [\s\S]*deskbox agent/);
   } finally {
     await deskbox(['desk', 'down', '--state', dir]).catch(() => pid && process.kill(-pid, 'SIGKILL'));
     assert.equal(await processesMentioning(dir), []);

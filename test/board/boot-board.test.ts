@@ -10,7 +10,7 @@ import { openFlashSlots } from '../../board/flash/slots.ts';
 import { readBootInfo } from '../../board/flash/boot-info.ts';
 import { generateKeys, type PublicKey } from '../../images/format/keys.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
-import { bootBoard, BootError } from '../../host/desk/boot-rom.ts';
+import { bootBoard, BootError } from '../../board/boot/boot-board.ts';
 
 /** A board image around a stand-in agent: the boot ROM neither runs nor cares what the agent does. */
 async function boardImage(dir: string, name: string, agentText: string, opts: { key: ReturnType<typeof generateKeys>; type?: string }) {
@@ -29,7 +29,7 @@ async function setup() {
   const slots = openFlashSlots(join(dir, 'flash'));
   const lines: string[] = [];
   const deps = (keys: PublicKey[] = [key.publicKey], boardType = 'sim') => ({
-    keys, boardType, cacheDir: join(dir, 'cache'), nodeModules: join(dir, 'node_modules'), console: (l: string) => lines.push(l), logger: memoryLogger(),
+    keys, boardType, unpackDir: join(dir, 'cache'), console: (l: string) => lines.push(l), logger: memoryLogger(),
   });
   return { dir, key, slots, lines, deps, info: join(dir, 'boot.json') };
 }
