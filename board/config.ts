@@ -88,7 +88,17 @@ export const BoardConfigSchema = v.object({
     /** Board images name the board type they are for. */
     boardType: v.optional(id, 'sim'),
   })),
-  /** Written by the boot ROM before the agent starts: which slot and image it booted. */
+  /** The boot program (board-boot.mjs): where it unpacks the booted image. */
+  boot: v.optional(v.object({
+    /** A RAM (tmpfs) folder; default /run/deskbox/agents. */
+    unpackDir: v.optional(v.string()),
+    /**
+     * A command put in front of the agent's Node (e.g. `["nice", "-n", "5"]`, or qemu-user
+     * to try an armv7 image on another machine: it cannot start ARM children by itself).
+     */
+    launcher: v.optional(v.array(v.string())),
+  })),
+  /** Written by the boot program before the agent starts: which slot and image it booted. */
   bootInfo: v.optional(v.string()),
   /** The board's flash: A/B slots, boot environment, staging for images arriving over the console. */
   flash: v.optional(v.object({

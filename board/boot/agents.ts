@@ -8,8 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../runtime/log.ts';
 
 export interface AgentLaunch {
-  /** The Node to run it with: the image's own, or the one running this program. */
-  node: string;
+  /** The Node to run it with (the image's own, or the one running this program), after the board's launcher if it has one. */
+  command: string[];
   agentFile: string;
   configs: string[];
 }
@@ -30,7 +30,8 @@ export function runAgents(launches: AgentLaunch[], opts: { nodeFlags: readonly s
     force.unref();
   };
   for (const l of launches) {
-    const child = spawn(l.node, [...opts.nodeFlags, l.agentFile, ...l.configs.flatMap((f) => ['--config', f])], { env: opts.env, stdio: 'inherit' });
+    const [program, ...args] = l.command;
+    const child = spawn(program!, [...args, ...opts.nodeFlags, l.agentFile, ...l.configs.flatMap((f) => ['--config', f])], { env: opts.env, stdio: 'inherit' });
     children.push(child);
     const onEnd = (code: number | null, signal: NodeJS.Signals | null) => {
       if (ended.has(child)) return;
@@ -45,7 +46,7 @@ export function runAgents(launches: AgentLaunch[], opts: { nodeFlags: readonly s
     };
     child.on('exit', onEnd);
     child.on('error', (e) => {
-      opts.logger.error('agent could not start', { node: l.node, error: e.message });
+      opts.logger.error('agent could not start', { command: l.command.join(' '), error: e.message });
       onEnd(1, null);
     });
   }

@@ -33,7 +33,7 @@ export type BootReport =
   /** The agents' pids: if this program is killed, its init takes them down too (systemd does so by cgroup). */
   | { type: 'agents'; pids: number[] };
 
-async function bootOne(file: string, logger: Logger): Promise<{ board: string; booted: Booted; config: string } | { board: string; reason: string }> {
+async function bootOne(file: string, logger: Logger): Promise<{ board: string; booted: Booted; config: string; launcher: string[] } | { board: string; reason: string }> {
   let board = file;
   try {
     const config = await loadBoardConfig(file);
@@ -46,7 +46,7 @@ async function bootOne(file: string, logger: Logger): Promise<{ board: string; b
       const booted = await bootBoard(board, openFlashSlots(config.flash.dir), config.bootInfo, {
         keys, boardType: config.images.boardType, unpackDir: config.boot?.unpackDir ?? DEFAULT_UNPACK_DIR, console: lines.say, logger,
       });
-      return { board, booted, config: file };
+      return { board, booted, config: file, launcher: config.boot?.launcher ?? [] };
     } finally {
       await lines.flush();
     }
@@ -69,9 +69,9 @@ async function boot(files: string[]): Promise<number> {
       report({ type: 'dark', board: o.board, reason: o.reason });
       continue;
     }
-    const node = o.booted.node ?? process.execPath;
-    const key = `${node}\0${o.booted.agentFile}`;
-    const launch = launches.get(key) ?? { node, agentFile: o.booted.agentFile, configs: [] };
+    const command = [...o.launcher, o.booted.node ?? process.execPath];
+    const key = `${command.join('\0')}\0${o.booted.agentFile}`;
+    const launch = launches.get(key) ?? { command, agentFile: o.booted.agentFile, configs: [] };
     launch.configs.push(o.config);
     launches.set(key, launch);
     report({ type: 'booted', board: o.board, slot: o.booted.slot, image: `${o.booted.manifest.name} ${o.booted.manifest.version}`, ms: Math.round(o.booted.ms) });

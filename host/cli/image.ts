@@ -10,6 +10,7 @@ import { ARCHES, hostArch, type Manifest } from '../../images/format/manifest.ts
 import { buildGuestImage } from '../../images/build-guest.ts';
 import { buildBoardImage, readDefaults } from '../../images/build-board.ts';
 import { armhfCacheDir } from '../../images/toolchain/armhf.ts';
+import { unpackImageFile } from '../../images/unpack-file.ts';
 import { verifyImageFile, type Verdict } from '../../images/verify-file.ts';
 import type { WrittenImage } from '../../images/write-image.ts';
 import { stateOption } from './options.ts';
@@ -150,6 +151,20 @@ export function registerImage(program: Command): Command {
       const m = verdict.manifest!;
       const signed = verdict.signer ? `signed by ${verdict.signer}` : `signature NOT checked (no key given and no desk.pub; the image claims key ${m.keyId ?? 'none: unsigned'})`;
       process.stdout.write(`OK ${file}: ${what(m)}, ${signed}\n`);
+    }));
+
+  stateOption(image.command('unpack'))
+    .description('unpack an image\'s payload into a new folder, every block checked (a board image: its agent, boot program and installer)')
+    .argument('<file>', 'the .dbi file')
+    .requiredOption('-o, --out <dir>', 'the folder to create')
+    .option('--key <key>', 'also check the signature with this public key (repeatable)', collect)
+    .option('--json', 'print the manifest and the folder as JSON')
+    .action(action(async (file: string, o) => {
+      const keys = o.key ? await trustedKeys(o) : undefined;
+      const { manifest, signer } = await unpackImageFile(file, o.out, { keys });
+      if (o.json) return printJson({ ok: true, dir: o.out, signer, manifest });
+      process.stdout.write(`unpacked ${file}: ${what(manifest)} into ${o.out}${signer ? `, signed by ${signer}` : ' (signature not checked: give --key)'}\n`);
+      if (manifest.board) process.stdout.write(`  on a board: node ${o.out}/agent/board-boot.mjs install --help\n`);
     }));
 
   return image;
