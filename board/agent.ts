@@ -41,9 +41,9 @@ export interface AgentDeps {
   config: BoardConfig;
   password: string;
   version: string;
-  /** When the board got power (from the boot ROM or the desk) and when this agent began. */
+  /** When the board got power (from the boot program or the desk) and when this agent began. */
   boot: { powerOnAt?: number; agentStartAt: number };
-  /** What the boot ROM says it booted (slot, image); absent when the agent was started directly. */
+  /** What the boot program says it booted (slot, image); absent when the agent was started directly. */
   bootInfo?: BootInfo;
   /** Resets the board (after a flash, or when a trial slot does not come up healthy in time). */
   reboot?(): void;

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   for (const file of files) {
     let config = await loadBoardConfig(file);
     const logger = stderrLogger(`board:${config.board}`);
-    // The boot ROM says which image this agent came from; that image's defaults sit under the board's own file.
+    // The boot program says which image this agent came from; that image's defaults sit under the board's own file.
     const bootInfo = config.bootInfo ? await readBootInfo(config.bootInfo).catch((e: Error) => { logger.warn('no boot info', { error: e.message }); return undefined; }) : undefined;
     if (bootInfo?.defaults) config = await loadBoardConfig(file, bootInfo.defaults);
     agents.push(createAgent({

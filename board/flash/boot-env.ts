@@ -3,7 +3,7 @@
  * of state that decides whether a board comes up, so it is validated on read and written
  * write -> fsync -> rename: a power cut leaves the old or the new environment, never half.
  *
- * `active` is the slot known good. A freshly flashed slot is a `trial`: the boot ROM boots it
+ * `active` is the slot known good. A freshly flashed slot is a `trial`: the boot program boots it
  * at most MAX_TRIES times, counting each attempt, until the agent on it comes online and
  * confirms it (it becomes `active`); after that many unconfirmed boots the board goes back
  * to `active` for good, as U-Boot's bootcount does.

@@ -1,7 +1,6 @@
 /**
- * What the boot ROM tells the agent it started: the slot, the image in it and where that
- * image's board defaults are. On a real board U-Boot passes the slot on the kernel command
- * line and init writes this file to /run; the simulated boot ROM writes it directly.
+ * What the boot program tells the agent it started: the slot, the image in it and where that
+ * image's board defaults are. Written to RAM (/run on a board) before the agent starts.
  */
 import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';

@@ -1,6 +1,6 @@
 /**
  * The agent's part of A/B trial boots: on a trial slot the board must come online and ready
- * within `flash.confirmTimeoutS`, or it resets and the boot ROM counts another failed try
+ * within `flash.confirmTimeoutS`, or it resets and the boot program counts another failed try
  * (after three it goes back to the old slot); once online and ready, it confirms the slot.
  */
 import type { Clock, TimerHandle } from '../runtime/clock.ts';

@@ -15,7 +15,7 @@ import { openImageStore } from './store.ts';
 
 export interface ImageServiceDeps {
   config: NonNullable<BoardConfig['images']>;
-  /** What the boot ROM booted: which slot, and so which carried guest images. */
+  /** What the boot program booted: which slot, and so which carried guest images. */
   boot?: BootInfo;
   logger: Logger;
   now(): number;

@@ -1,6 +1,6 @@
 /**
  * The simulated desk's broker in a process of its own. A 490-board desk keeps its supervisor
- * busy (U-Boot consoles, boot ROM checks, the power model); a broker sharing that event loop
+ * busy (U-Boot consoles, boot checks, the power model); a broker sharing that event loop
  * answered CONNACKs only after 30 s. The broker is the supervisor's child in its process group,
  * so reaping a crashed desk takes it too, and it exits when its stdin closes: a supervisor
  * that died without cleaning up does not leave it holding the ports.

@@ -28,7 +28,7 @@ export interface DeskLayout {
   publicKey: string;
   /** RAM-backed folder for the boards' guest state (a real board's tmpfs). */
   ramDir: string;
-  /** Agents the boot ROM unpacked from board images, one folder per image payload. */
+  /** Agents the boot program unpacked from board images, one folder per image payload. */
   bootCacheDir: string;
   credential(role: 'host' | 'monitor'): string;
   board(id: string): BoardLayout;
@@ -48,7 +48,7 @@ export interface BoardLayout {
   flashDir: string;
   /** The board's image store, on its flash. */
   storeDir: string;
-  /** Written by the boot ROM for the agent (RAM, like /run on a board). */
+  /** Written by the boot program for the agent (RAM, like /run on a board). */
   bootInfo: string;
 }
 

@@ -70,7 +70,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     const dashboard = await serveDeskDashboard(layout, desk, { host: desk.broker.host, tcpPort: broker.tcpPort, wsPort: broker.wsPort }, { entry: opts.cli, hint: opts.cliHint }, logger.child('dashboard'));
     if (dashboard) cleanups.push(() => dashboard.close());
 
-    // The boards' boot ROMs trust the desk's key (desk up makes it and signs the images).
+    // The boards' boot programs trust the desk's key (desk up makes it and signs the images).
     const key = await loadPublicKey(layout.publicKey);
     const boards = new Map<string, SimBoard>();
     cleanups.push(() => Promise.all([...boards.values()].map((b) => b.close())).then(() => undefined));
