@@ -72,7 +72,7 @@ test('metrics of every board over HTTP, Home Assistant configs on the broker, a 
       if (packet.retain && payload.length > 0) configs.set(topic, JSON.parse(payload.toString()));
     });
     await watcher.subscribeAsync('homeassistant/#', { qos: 1 });
-    await waitFor(() => configs.size === BOARDS.length * 3, Date.now() + 5000, 'three configs per board');
+    await waitFor(() => configs.size === BOARDS.length * 3, Date.now() + 20_000, 'three configs per board');
     assert.equal([...new Set([...configs.values()].map((c) => c.device.name))].sort(), BOARDS.map((b) => `${up.desk} ${b}`));
     assert.ok([...configs.values()].every((c) => c.state_topic.startsWith(`deskbox/${up.desk}/boards/`)));
   } finally {
