@@ -12,9 +12,10 @@ import { deskLayout } from '../desk/layout.ts';
 import { controlRequest } from '../desk/control.ts';
 import { resolveAccess } from '../client/access.ts';
 import { flashOne, type FlashResult, type PortTarget, type Progress } from '../flash/flash-one.ts';
-import { loadUbootProfile } from '../flash/uboot-profile.ts';
+import { BUILTIN_PROFILES, loadUbootProfile } from '../flash/uboot-profile.ts';
 import { resolveTargets } from '../flash/targets.ts';
 import { watchBoardHealth } from '../flash/health.ts';
+import { openConsoleLogs, portConsoleLogPath } from '../flash/console-log.ts';
 import { verifyImageFile } from '../../images/verify-file.ts';
 import { stateOption } from './options.ts';
 import { action, printJson } from './run.ts';
@@ -22,11 +23,15 @@ import { action, printJson } from './run.ts';
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const kib = (n: number) => `${(n / 1024).toFixed(0)} KiB`;
 
-function resultTable(results: FlashResult[]): string {
-  const table = new Table({ head: ['board', 'result', 'method', 'sent', 'time', 'goodput'], style: { head: [], border: [] } });
+/** A result with where the board's console output went. */
+type Reported = FlashResult & { consoleLog: string };
+
+function resultTable(results: Reported[]): string {
+  const table = new Table({ head: ['board', 'result', 'method', 'image', 'sent', 'time', 'goodput'], style: { head: [], border: [] } });
   for (const r of results) {
     const goodput = r.ok && r.ms > 0 ? `${(r.imageBytes / r.ms * 1000 / 1024).toFixed(1)} KiB/s` : '';
-    table.push([r.label, r.ok ? 'ok' : `failed (${r.error!.phase}): ${r.error!.code}: ${r.error!.message}`, r.method ?? '', kib(r.wireBytes), `${(r.ms / 1000).toFixed(1)} s`, goodput]);
+    const result = r.ok ? 'ok' : `failed (${r.error!.phase}): ${r.error!.code}: ${r.error!.message}\nconsole log: ${r.consoleLog}`;
+    table.push([r.label, result, r.method ?? '', kib(r.imageBytes), kib(r.wireBytes), `${(r.ms / 1000).toFixed(1)} s`, goodput]);
   }
   return table.toString();
 }
@@ -42,7 +47,7 @@ export function registerFlash(program: Command): void {
     .option('--all', 'every board of the simulated desk')
     .option('--desk', 'the simulated desk\'s boards (all of them unless --board names some)')
     .addOption(new Option('--method <m>', 'how to reach the board').choices(['auto', 'agent', 'uboot']).default('auto'))
-    .option('--profile <name|file.json>', 'U-Boot profile (built in: sim)', 'sim')
+    .option('--profile <name|file.json>', `U-Boot profile (built in: ${Object.keys(BUILTIN_PROFILES).join(', ')})`, 'sim')
     .option('--prompt-timeout <s>', 'seconds to wait for U-Boot\'s countdown after a reset (default: the profile\'s)', Number)
     .option('--baud <rate>', 'baud rate of the consoles', (x) => Number(x), 115200)
     .option('--retries <n>', 'retries of a failed transfer (it resumes)', (x) => Number(x), 3)
@@ -53,20 +58,27 @@ export function registerFlash(program: Command): void {
       const verdict = await verifyImageFile(o.image);
       if (!verdict.ok) throw new Error(`refusing to flash a damaged image: ${verdict.error!.message}`);
       if (verdict.manifest!.kind !== 'board') throw new Error(`${o.image} is a ${verdict.manifest!.kind} image; boards are flashed with board images`);
+      const loaded = await loadUbootProfile(o.profile);
+      const profile = o.promptTimeout ? { ...loaded, promptTimeoutMs: o.promptTimeout * 1000 } : loaded;
       const layout = deskLayout(o.state);
       const targets = await resolveTargets({ ...o, all: o.all || (o.desk && !o.board && !o.boards) }, async () => readDeskFile(layout));
       const onDesk = targets.some((t) => t.board);
       const health = onDesk ? await watchBoardHealth(await resolveAccess({ state: o.state }, 'monitor')) : undefined;
       const bars = !o.json && process.stderr.isTTY ? new cliProgress.MultiBar({ format: '{label} |{bar}| {percentage}% {done}/{size} KiB {rate} KiB/s {phase} {method} ETA {eta_formatted}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
       const barOf = new Map(targets.map((t) => [t.label, bars?.create(1, 0, { label: t.label.padEnd(8), phase: 'waiting', method: '', done: 0, size: 0, rate: '0.0' })]));
+      // Above the progress bars while they run, or they would overwrite it.
+      const say = (line: string) => (bars ? bars.log(`${line}\n`) : process.stderr.write(`${line}\n`));
+      // A desk board's link keeps its console log; a port's is kept here.
+      const consoleLog = (t: PortTarget) => (t.board ? layout.board(t.board).consoleLog : portConsoleLogPath(o.state, t.port));
+      const logs = openConsoleLogs();
       const started = Date.now();
-      const loaded = await loadUbootProfile(o.profile);
-      const profile = o.promptTimeout ? { ...loaded, promptTimeoutMs: o.promptTimeout * 1000 } : loaded;
       const limit = pLimit(o.parallel);
       try {
-        const results = await Promise.all(targets.map((t) => limit(() => flashOne(t, {
+        const results = await Promise.all(targets.map((t) => limit(async (): Promise<Reported> => ({ ...await flashOne(t, {
           imageFile: o.image, method: o.method, profile, baud: o.baud, clock: systemClock(), retries: o.retries,
           resetBoard: t.board ? async (pt: PortTarget) => { await controlRequest(layout.controlSocket, 'POST', '/power', { board: pt.board, action: 'cycle' }); } : undefined,
+          onResetNeeded: (pt: PortTarget, waitMs: number) => say(`reset ${pt.label} now (waiting ${Math.round(waitMs / 1000)} s for U-Boot's countdown on ${pt.port})`),
+          onOutput: t.board ? undefined : (pt: PortTarget, chunk: Buffer) => logs.write(consoleLog(pt), chunk),
           awaitHealth: t.board && health ? (pt: PortTarget, image: { sha256: string; version: string }, since: number) => health.until(pt.board!, image, since, o.healthTimeout * 1000) : undefined,
           onProgress: (pt: PortTarget, p: Progress) => {
             const bar = barOf.get(pt.label);
@@ -74,13 +86,14 @@ export function registerFlash(program: Command): void {
             const kibDone = Math.round(p.imageBytesDone / 1024);
             bar?.update(p.imageBytesDone, { phase: p.phase, method: p.method, done: kibDone, size: Math.round(p.imageBytes / 1024), rate: (kibDone / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1) });
           },
-        }))));
+        }), consoleLog: consoleLog(t) }))));
         bars?.stop();
         if (o.json) printJson({ ok: results.every((r) => r.ok), image: o.image, results });
         else process.stdout.write(`${resultTable(results)}\n`);
         if (!results.every((r) => r.ok)) process.exitCode = 1;
       } finally {
         bars?.stop();
+        await logs.close().catch((e: Error) => process.stderr.write(`warning: ${e.message}\n`));
         await health?.close();
       }
     }));

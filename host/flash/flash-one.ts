@@ -11,10 +11,11 @@ import type { Clock } from '../../board/runtime/clock.ts';
 import { readImageHead } from '../../images/verify-file.ts';
 import { sendImage } from '../../images/serial/sender.ts';
 import { FlashError } from '../../images/serial/errors.ts';
-import { flashViaUboot } from './uboot-driver.ts';
+import { flashViaUboot, type UbootFlashReport } from './uboot-driver.ts';
 import type { UbootProfile } from './uboot-profile.ts';
 import { FlashFailure, type FlashPhase } from './flash-failure.ts';
 import { lockPort } from './port-lock.ts';
+import { observeLink } from './observed-link.ts';
 
 export interface PortTarget {
   /** What the user calls it: a board id, or the port. */
@@ -37,9 +38,12 @@ export interface FlashOneOptions {
   /** Attempts after the first, for failures a retry can cure. */
   retries: number;
   resetBoard?(t: PortTarget): Promise<void>;
+  /** Without resetBoard, U-Boot needs a person to reset the board: now (the countdown is awaited for `waitMs`). */
+  onResetNeeded?(t: PortTarget, waitMs: number): void;
   /** Resolves once the board runs `image` after a boot later than `since` (epoch ms). */
   awaitHealth?(t: PortTarget, image: { sha256: string; version: string }, since: number): Promise<void>;
   onProgress?(t: PortTarget, p: Progress): void;
+  /** Everything the board prints while its port is open here, for its console log. */
   onOutput?(t: PortTarget, chunk: Buffer): void;
   signal?: AbortSignal;
 }
@@ -50,13 +54,17 @@ export interface FlashResult {
   ok: boolean;
   method?: 'agent' | 'uboot';
   error?: { code: string; phase: FlashPhase; message: string };
+  /** How the U-Boot path went, when it succeeded. */
+  uboot?: UbootFlashReport;
   imageBytes: number;
+  /** Every byte written to the port, all attempts: protocol framing, retransmissions and commands included. */
   wireBytes: number;
   attempts: number;
   ms: number;
 }
 
-const RETRYABLE = new Set(['timeout', 'link', 'transfer', 'check', 'no-prompt']);
+/** A crash at the profile's load address, or an image too big for it, would only happen again. */
+const RETRYABLE = new Set(['timeout', 'link', 'transfer', 'check', 'no-prompt', 'reset']);
 
 function asFailure(e: unknown): FlashFailure {
   if (e instanceof FlashFailure) return e;
@@ -73,28 +81,27 @@ export async function flashOne(t: PortTarget, o: FlashOneOptions): Promise<Flash
     const manifest = (await readImageHead(o.imageFile)).manifest;
     const since = Date.now();
     unlock = await lockPort(t.port);
-    const link = await serialportBinding().open(t.port, { baudRate: o.baud }).catch((e: Error) => { throw new FlashFailure('link', 'hello', e.message); });
+    const port = await serialportBinding().open(t.port, { baudRate: o.baud }).catch((e: Error) => { throw new FlashFailure('link', 'hello', e.message); });
+    const link = observeLink(port, o.onOutput && ((c) => o.onOutput!(t, c)));
     try {
       let useUboot = o.method === 'uboot';
       for (;;) {
         result.attempts++;
+        // Set before the attempt, so a failure says which way in failed.
+        result.method = useUboot ? 'uboot' : 'agent';
         try {
           if (!useUboot) {
-            const report = await sendImage({
+            await sendImage({
               link, imageFile: o.imageFile, clock: o.clock, lineRate: o.baud / 10, signal: o.signal,
               onProgress: (p) => o.onProgress?.(t, { ...p, method: 'agent' }),
             });
-            result.wireBytes += report.wireBytes;
-            result.method = 'agent';
           } else {
-            const r = await flashViaUboot({
+            result.uboot = await flashViaUboot({
               link, imageFile: o.imageFile, profile: o.profile, clock: o.clock, signal: o.signal,
               resetBoard: o.resetBoard && (() => o.resetBoard!(t)),
+              onResetNeeded: (waitMs) => o.onResetNeeded?.(t, waitMs),
               onProgress: (p) => o.onProgress?.(t, { ...p, method: 'uboot' }),
-              onOutput: (c) => o.onOutput?.(t, c),
             });
-            result.wireBytes += r.bytes;
-            result.method = 'uboot';
           }
           break;
         } catch (e) {
@@ -104,6 +111,7 @@ export async function flashOne(t: PortTarget, o: FlashOneOptions): Promise<Flash
         }
       }
     } finally {
+      result.wireBytes = link.written;
       await link.close();
     }
     if (o.awaitHealth) {

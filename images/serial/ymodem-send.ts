@@ -23,6 +23,13 @@ export interface YmodemSendOptions {
   timeoutMs?: number;
   /** Resends of one block (on NAK or silence) before giving up. */
   maxRetries?: number;
+  /**
+   * How long to wait for the receiver's 'C' after block 0's ACK before sending the first data
+   * block unasked; a 'C' that comes later asks for that block again. U-Boot's `loady` never
+   * sends this 'C' in time: it waits for block 1 and asks only when its 2 s timeout runs out.
+   * Unset: wait for the 'C', as the protocol says.
+   */
+  dataRequestMs?: number;
   onProgress?(sent: number, total: number): void;
   signal?: AbortSignal;
 }
@@ -51,8 +58,8 @@ export async function ymodemSend(link: SerialLink, file: YmodemSendFile, opts: Y
   let retries = 0;
 
   /** Waits for one of `wanted`, skipping noise; CAN CAN from the receiver ends everything. */
-  const reply = async (wanted: readonly number[]): Promise<number | undefined> => {
-    const end = clock.monotonic() + timeoutMs;
+  const reply = async (wanted: readonly number[], waitMs = timeoutMs): Promise<number | undefined> => {
+    const end = clock.monotonic() + waitMs;
     let cans = 0;
     for (;;) {
       const b = await reader.byte(end - clock.monotonic());
@@ -65,16 +72,17 @@ export async function ymodemSend(link: SerialLink, file: YmodemSendFile, opts: Y
   /**
    * Sends until ACKed. The first `expectedNaks` NAKs are the protocol's, not errors. For the
    * batch's last block a 'C' means the receiver still waits for it, and a few silences that
-   * it left: it has acknowledged every byte and the EOT already.
+   * it left: it has acknowledged every byte and the EOT already. For a block sent `unasked`,
+   * a 'C' is the receiver's late request for it.
    */
-  const deliver = async (packet: Buffer, block: number, what: string, { expectedNaks = 0, last = false, data = false } = {}): Promise<void> => {
+  const deliver = async (packet: Buffer, block: number, what: string, { expectedNaks = 0, last = false, data = false, unasked = false } = {}): Promise<void> => {
     where.block = block;
     for (let tries = 0, silences = 0; ; tries++) {
       if (tries > maxRetries + expectedNaks) throw new YmodemError('timeout', `no ACK for ${what} after ${tries} tries`, where);
       if (tries > expectedNaks) retries++;
       reader.purge();
       await link.write(packet);
-      const answer = await reply(last ? [ACK, NAK, WANT_CRC] : [ACK, NAK]);
+      const answer = await reply(last || unasked ? [ACK, NAK, WANT_CRC] : [ACK, NAK]);
       // A block sent twice may be ACKed twice; the second ACK must not pass for the next
       // block's. Nothing else is due from the receiver after a data block's ACK.
       if (answer === ACK && data && tries > 0) await reader.settle(Math.min(timeoutMs / 4, 1000));
@@ -87,11 +95,16 @@ export async function ymodemSend(link: SerialLink, file: YmodemSendFile, opts: Y
       if (waits >= maxRetries) throw new YmodemError('timeout', `receiver never asked for ${what} ('C')`, where);
     }
   };
+  /** False when `dataRequestMs` passed without the 'C' for the data: block 1 then goes unasked. */
+  const dataRequested = async (): Promise<boolean> => {
+    if (opts.dataRequestMs === undefined) return (await request('data'), true);
+    return (await reply([WANT_CRC], opts.dataRequestMs)) !== undefined;
+  };
 
   try {
     await request('block 0');
     await deliver(header, 0, 'block 0');
-    await request('data');
+    let unasked = !(await dataRequested());
     let sent = 0;
     let blocks = 0;
     while (sent < file.size) {
@@ -100,7 +113,8 @@ export async function ymodemSend(link: SerialLink, file: YmodemSendFile, opts: Y
       const size = remaining > 128 ? 1024 : 128;
       const payload = await source.read(Math.min(size, remaining));
       if (payload.length < Math.min(size, remaining)) throw new YmodemError('data', `data ended after ${sent + payload.length} of ${file.size} bytes`, where);
-      await deliver(encodeBlock(blocks + 1, payload, size, CPMEOF), blocks + 1, `block ${blocks + 1}`, { data: true });
+      await deliver(encodeBlock(blocks + 1, payload, size, CPMEOF), blocks + 1, `block ${blocks + 1}`, { data: true, unasked });
+      unasked = false;
       sent += payload.length;
       blocks++;
       opts.onProgress?.(sent, file.size);

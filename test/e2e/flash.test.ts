@@ -37,13 +37,15 @@ function flash(...args: string[]): Promise<{ code: number; results: Result[]; ra
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['dist/deskbox.mjs', 'flash', '--state', state, '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d: Buffer) => { out += d; });
-    child.stderr.on('data', (d: Buffer) => { out += d; });
+    // Apart: a port target's "reset <port> now" goes to stderr beside the JSON.
+    child.stderr.on('data', (d: Buffer) => { err += d; });
     child.on('exit', (code) => {
       try {
-        resolve({ code: code ?? -1, results: JSON.parse(out).results ?? [], raw: out });
+        resolve({ code: code ?? -1, results: JSON.parse(out).results ?? [], raw: out + err });
       } catch {
-        resolve({ code: code ?? -1, results: [], raw: out });
+        resolve({ code: code ?? -1, results: [], raw: out + err });
       }
     });
   });
@@ -129,6 +131,7 @@ test('deskbox flash on a desk: agent protocol, U-Boot, refusals, busy port, nois
     assert.is(silent.code, 1);
     assert.is(silent.results[0]!.error!.code, 'no-prompt', silent.raw);
     assert.match(silent.results[0]!.error!.message, /autoboot countdown/);
+    assert.match(silent.raw, new RegExp(`reset ${pair.hostPath} now`));
   } finally {
     await pair.close();
   }

@@ -1,0 +1,123 @@
+/**
+ * A real U-Boot on a pty: Debian's u-boot-qemu (2023.01, qemu_arm) in `qemu-system-arm -M virt
+ * -m 256`, for trying the U-Boot path and profiles without a board on the desk (the e2e test and
+ * the benchmark of that path use it). The machine starts powered off (`-S`): QEMU drops console
+ * output while nobody holds the pty open, so the caller opens the console first, then `reset()`
+ * powers the board on (or resets it) through QEMU's monitor, as a person pressing reset would.
+ */
+import { spawn } from 'node:child_process';
+import { createConnection, type Socket } from 'node:net';
+import { join } from 'node:path';
+
+const QEMU_ARM_UBOOT = '/usr/lib/u-boot/qemu_arm/u-boot.bin';
+
+export class QemuBoardError extends Error {
+  constructor(detail: string, readonly output: string) {
+    super(`qemu-system-arm: ${detail}${output.trim() ? `\nqemu said:\n${output.trim()}` : ''}`);
+    this.name = 'QemuBoardError';
+  }
+}
+
+export interface QemuBoard {
+  /** The board's console: /dev/pts/N. */
+  readonly pty: string;
+  readonly pid: number;
+  /** system_reset and cont: powers on the first time, resets afterwards. */
+  reset(): Promise<void>;
+  /** Quits QEMU and resolves once it has exited. */
+  close(): Promise<void>;
+}
+
+/** QEMU prints this once the pty exists; the path follows. */
+const PTY_LINE = /char device redirected to (\/dev\/pts\/\d+)/;
+const MONITOR_PROMPT = '(qemu) ';
+
+export async function startQemuBoard(dir: string, opts: { ramMiB?: number; timeoutMs?: number } = {}): Promise<QemuBoard> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const monitorPath = join(dir, 'qemu-monitor.sock');
+  // -nic none: the default NIC wants a ROM (efi-virtio.rom) Debian's qemu-system-arm lacks.
+  const child = spawn('qemu-system-arm', [
+    '-M', 'virt', '-m', String(opts.ramMiB ?? 256), '-display', 'none', '-nic', 'none', '-S',
+    '-bios', QEMU_ARM_UBOOT, '-serial', 'pty', '-monitor', `unix:${monitorPath},server,nowait`,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  let pty: string;
+  try {
+    pty = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new QemuBoardError(`no pty within ${timeoutMs} ms`, output)), timeoutMs);
+      const seen = (d: Buffer) => {
+        output = (output + d.toString()).slice(-4000);
+        const m = PTY_LINE.exec(output);
+        if (m) { clearTimeout(timer); resolve(m[1]!); }
+      };
+      child.stdout.on('data', seen);
+      child.stderr.on('data', seen);
+      child.once('error', (e) => { clearTimeout(timer); reject(new QemuBoardError(`cannot start it (apt install qemu-system-arm u-boot-qemu): ${e.message}`, output)); });
+      child.once('exit', (code, signal) => { clearTimeout(timer); reject(new QemuBoardError(`exited early (${signal ?? `code ${code}`})`, output)); });
+    });
+  } catch (e) {
+    await kill();
+    throw e;
+  }
+  const monitor = await connectMonitor(monitorPath, timeoutMs).catch(async (e: Error) => {
+    await kill();
+    throw new QemuBoardError(`monitor: ${e.message}`, output);
+  });
+  return {
+    pty,
+    pid: child.pid!,
+    async reset() {
+      await monitor.command('system_reset');
+      await monitor.command('cont');
+    },
+    async close() {
+      monitor.socket.destroy();
+      await kill();
+    },
+  };
+}
+
+/** QEMU's human monitor: one command at a time, each answered by its next prompt. */
+async function connectMonitor(path: string, timeoutMs: number) {
+  const socket: Socket = await new Promise((resolve, reject) => {
+    const s = createConnection(path);
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+  });
+  let text = '';
+  let waiter: (() => void) | undefined;
+  // QEMU gone mid-command: the command's wait says so instead of an unhandled 'error' event.
+  let broken: Error | undefined;
+  socket.on('error', (e) => { broken = e; waiter?.(); });
+  socket.on('data', (d: Buffer) => { text += d.toString('latin1'); waiter?.(); });
+  const untilPrompt = (what: string) => new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { waiter = undefined; reject(new Error(`no monitor prompt after ${what} within ${timeoutMs} ms`)); }, timeoutMs);
+    const check = () => {
+      if (broken) {
+        clearTimeout(timer);
+        waiter = undefined;
+        return reject(broken);
+      }
+      if (!text.endsWith(MONITOR_PROMPT)) return;
+      clearTimeout(timer);
+      waiter = undefined;
+      text = '';
+      resolve();
+    };
+    waiter = check;
+    check();
+  });
+  await untilPrompt('connecting');
+  return {
+    socket,
+    async command(line: string) {
+      socket.write(`${line}\n`);
+      await untilPrompt(`"${line}"`);
+    },
+  };
+}
