@@ -11,13 +11,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { boardClientId, boardTopic } from '../broker/contract/topics.ts';
-import type { BoardConfig } from '../board/config.ts';
+import type { BoardConfig } from '../board/config/board-config.ts';
 import { createHwmonWriter, modelPower } from '../host/desk/power-model.ts';
 import { openPtyPair } from '../host/desk/pty-pair.ts';
 import { median, printRows, spread, type Row } from './lib/stats.ts';
 import { procMemory, type ProcMemory } from './lib/proc-memory.ts';
 import { BENCH_DESK as DESK, BENCH_PASSWORD as pw, startBenchDesk } from './lib/bench-desk.ts';
-import { AGENT_NODE_FLAGS } from '../board/node-flags.ts';
+import { AGENT_NODE_FLAGS } from '../board/launch/node-flags.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const IDLE_MS = 3000;

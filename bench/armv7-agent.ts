@@ -13,8 +13,8 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { boardClientId, boardTopic } from '../broker/contract/topics.ts';
-import type { BoardConfigFile } from '../board/config.ts';
-import { AGENT_NODE_FLAGS } from '../board/node-flags.ts';
+import type { BoardConfigFile } from '../board/config/board-config.ts';
+import { AGENT_NODE_FLAGS } from '../board/launch/node-flags.ts';
 import { createHwmonWriter, modelPower } from '../host/desk/power-model.ts';
 import { openPtyPair } from '../host/desk/pty-pair.ts';
 import { waitFor } from '../host/desk/wait.ts';

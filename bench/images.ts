@@ -12,14 +12,14 @@ import { createPrivateKey } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { memoryLogger } from '../board/runtime/log.ts';
+import { memoryLogger } from '../platform/log.ts';
 import { buildBusyboxRootfs, defaultBusyboxPath } from '../images/busybox-rootfs.ts';
 import { buildGuestImage } from '../images/build-guest.ts';
 import { buildBoardImage } from '../images/build-board.ts';
 import { verifyImageFile } from '../images/verify-file.ts';
 import { generateKeys } from '../images/format/keys.ts';
 import { hostArch } from '../images/format/manifest.ts';
-import { agentBundlePath } from '../host/desk/paths.ts';
+import { agentBundlePath } from '../host/locations/package-paths.ts';
 import { median, printRows, spread } from './lib/stats.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

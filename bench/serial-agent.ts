@@ -9,9 +9,9 @@
  * Requests: open {boards: [{port, flashDir}], baud, key} -> null; cpu -> CPU used so far; close.
  */
 import { serialportBinding } from '../board/hal/serial/serialport.ts';
-import type { SerialLink } from '../board/hal/serial/binding.ts';
-import { systemClock } from '../board/runtime/clock.ts';
-import { memoryLogger } from '../board/runtime/log.ts';
+import type { SerialLink } from '../platform/hal/serial.ts';
+import { systemClock } from '../platform/clock.ts';
+import { memoryLogger } from '../platform/log.ts';
 import { openFlashSlots } from '../board/flash/slots.ts';
 import { createSlotTarget } from '../board/flash/slot-target.ts';
 import { parsePublicKey } from '../images/format/keys.ts';

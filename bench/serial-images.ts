@@ -10,13 +10,13 @@
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { memoryLogger } from '../board/runtime/log.ts';
+import { memoryLogger } from '../platform/log.ts';
 import { buildBoardImage } from '../images/build-board.ts';
 import { buildGuestImage } from '../images/build-guest.ts';
 import { defaultBusyboxPath } from '../images/busybox-rootfs.ts';
 import { generateKeys, type PrivateKey } from '../images/format/keys.ts';
 import { hostArch } from '../images/format/manifest.ts';
-import { agentBundlePath } from '../host/desk/paths.ts';
+import { agentBundlePath } from '../host/locations/package-paths.ts';
 
 export interface BenchImages {
   /** Trusted by the boards (the one-line form). */

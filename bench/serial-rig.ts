@@ -8,8 +8,8 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serialportBinding } from '../board/hal/serial/serialport.ts';
-import type { SerialLink } from '../board/hal/serial/binding.ts';
-import { systemClock } from '../board/runtime/clock.ts';
+import type { SerialLink } from '../platform/hal/serial.ts';
+import { systemClock } from '../platform/clock.ts';
 import { openFlashSlots } from '../board/flash/slots.ts';
 import type { LinkSettings } from '../host/desk/link-emulator.ts';
 import { sendImage, type SendReport } from '../images/serial/sender.ts';

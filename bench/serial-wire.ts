@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { openLinkEmulator, type LinkEmulator, type LinkSettings } from '../host/desk/link-emulator.ts';
 import { serveParent } from './lib/child.ts';
-import { parseProcStat } from '../board/runtime/proc-stat.ts';
+import { parseProcStat } from '../platform/proc-stat.ts';
 
 const links: LinkEmulator[] = [];
 let closing: Promise<void> | undefined;

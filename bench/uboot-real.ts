@@ -18,7 +18,7 @@ import { constants } from 'node:fs';
 import { mkdtemp, open, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../board/runtime/clock.ts';
+import { systemClock } from '../platform/clock.ts';
 import { serialportBinding } from '../board/hal/serial/serialport.ts';
 import { crc32 } from '../images/format/crc32.ts';
 import { buildBoardImage } from '../images/build-board.ts';

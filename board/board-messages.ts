@@ -4,7 +4,7 @@
  * publishes them.
  */
 import { PAYLOAD_VERSION, type BoardEvent, type BootPhase, type OnlineStatus, type Telemetry } from '../broker/contract/payloads.ts';
-import type { PowerReading } from './hal/power/binding.ts';
+import type { PowerReading } from '../platform/hal/power.ts';
 import type { LoadFigures } from './telemetry/sampler.ts';
 import type { GuestEvent } from './guests/supervisor.ts';
 import type { BootInfo } from './flash/boot-info.ts';

@@ -4,7 +4,7 @@
  */
 import type { Command, ErrorCode, Reply } from '../broker/contract/payloads.ts';
 import { PAYLOAD_VERSION } from '../broker/contract/payloads.ts';
-import { CommandError } from './command-error.ts';
+import { CommandError } from './ops/command-error.ts';
 
 export type LedMode = 'heartbeat' | 'on' | 'off';
 

@@ -2,13 +2,13 @@
  * Opens a board's devices from its config, choosing the binding each names. The agent sees
  * only the interfaces; a simulated board differs from a real one only here.
  */
-import type { BoardConfig } from './config.ts';
-import type { PowerSensor } from './hal/power/binding.ts';
+import type { BoardConfig } from './config/board-config.ts';
+import type { PowerSensor } from '../platform/hal/power.ts';
 import { findHwmonSensor, openHwmonSensor } from './hal/power/hwmon.ts';
-import type { GpioBinding, GpioLine } from './hal/gpio/binding.ts';
+import type { GpioBinding, GpioLine } from '../platform/hal/gpio.ts';
 import { fileGpio } from './hal/gpio/sim.ts';
 import { onoffGpio } from './hal/gpio/onoff.ts';
-import type { SerialLink } from './hal/serial/binding.ts';
+import type { SerialLink } from '../platform/hal/serial.ts';
 import { serialportBinding } from './hal/serial/serialport.ts';
 
 export interface BoardHardware {

@@ -2,7 +2,7 @@
  * The status LED: a heartbeat blink while the agent is healthy, or held on/off on request
  * (to find a board on the desk).
  */
-import type { GpioBinding, GpioLine, Level } from './hal/gpio/binding.ts';
+import type { GpioBinding, GpioLine, Level } from '../platform/hal/gpio.ts';
 import type { LedMode } from './commands.ts';
 
 export interface Led {

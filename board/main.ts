@@ -4,14 +4,14 @@
  */
 import { parseArgs } from 'node:util';
 import { createAgent, type Agent } from './agent.ts';
-import { loadBoardConfig, readPassword } from './config.ts';
+import { loadBoardConfig, readPassword } from './config/board-config.ts';
 import { readBootInfo } from './flash/boot-info.ts';
 import { openBoardHardware } from './hardware.ts';
-import { systemClock } from './runtime/clock.ts';
-import { stderrLogger } from './runtime/log.ts';
+import { systemClock } from '../platform/clock.ts';
+import { stderrLogger } from '../platform/log.ts';
 import { createScheduler } from './runtime/scheduler.ts';
 import { AGENT_VERSION } from './version.ts';
-import { REBOOT_EXIT_CODE } from './boot/exit-codes.ts';
+import { REBOOT_EXIT_CODE } from './launch/exit-codes.ts';
 
 const agentStartAt = Date.now();
 

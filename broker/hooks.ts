@@ -3,7 +3,7 @@
  * connection's principal is kept here (keyed by aedes' client object) rather than on it.
  */
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
-import type { Logger } from '../board/runtime/log.ts';
+import type { Logger } from '../platform/log.ts';
 import { authorizeClientId, authorizeOrphanWill, authorizePublish, authorizeSubscribe, type Decision, type Principal } from './policy.ts';
 import { boardClientId } from './contract/topics.ts';
 import { MAX_PAYLOAD_BYTES } from './contract/messages.ts';

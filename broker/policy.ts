@@ -11,7 +11,7 @@
  * Nobody publishes to `$`-topics: those belong to the broker. Under homeassistant/ the host
  * publishes discovery configs only, so it cannot speak for Home Assistant (its `status`).
  */
-import { ROOT, boardClientId, boardPrefix, parseBoardTopic, type BoardChannel } from './contract/topics.ts';
+import { ROOT, boardClientId, boardPrefix, parseBoardTopic, type BoardChannel, DISCOVERY_ROOT } from './contract/topics.ts';
 
 export type Principal =
   | { readonly role: 'board'; readonly username: string; readonly desk: string; readonly board: string }
@@ -27,8 +27,6 @@ const ALLOW: Decision = { allow: true };
 const deny = (reason: string): Decision => ({ allow: false, reason });
 
 const SYS_ROOT = '$SYS';
-/** Home Assistant's MQTT discovery prefix: HA's default, fixed so the policy stays a table. */
-export const DISCOVERY_ROOT = 'homeassistant';
 const BOARD_PUBLISHES: readonly BoardChannel[] = ['status', 'telemetry', 'events', 'reply'];
 
 export function authorizePublish(principal: Principal, topic: string): Decision {

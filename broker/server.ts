@@ -8,8 +8,9 @@ import { createRequire } from 'node:module';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { systemClock, type Clock } from '../board/runtime/clock.ts';
-import type { Logger } from '../board/runtime/log.ts';
+import { systemClock, type Clock } from '../platform/clock.ts';
+import type { Logger } from '../platform/log.ts';
+import { WS_PATH } from './contract/topics.ts';
 import { createAccessHooks } from './hooks.ts';
 import { BrokerStats, retainedCounter, startStatsPublisher } from './stats.ts';
 import type { UserStore } from './users.ts';
@@ -44,7 +45,6 @@ export class BrokerListenError extends Error {
   }
 }
 
-export const WS_PATH = '/mqtt';
 
 // aedes-persistence sets module.exports to its factory, but its typings declare
 // `exports.default`, so TypeScript mistypes an ESM default import; require() it as documented.

@@ -1,7 +1,7 @@
 /** Counts what the broker does and publishes it under $SYS (layout: contract/stats.ts). */
 import type { Aedes, Client } from 'aedes';
-import type { Clock, TimerHandle } from '../board/runtime/clock.ts';
-import type { Logger } from '../board/runtime/log.ts';
+import type { Clock, TimerHandle } from '../platform/clock.ts';
+import type { Logger } from '../platform/log.ts';
 import { STATS_TOPICS, type StatsSnapshot } from './contract/stats.ts';
 
 /** Counters the broker's hooks and events feed; each snapshot turns them into rates. */

@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as v from 'valibot';
 import { describeIssues } from '../broker/contract/messages.ts';
-import { ImageDefaultsSchema } from '../board/config.ts';
+import { ImageDefaultsSchema } from './format/board-defaults.ts';
 import type { Arch, GuestListing } from './format/manifest.ts';
 import type { PrivateKey } from './format/keys.ts';
 import type { PackSource } from './archive/pack.ts';

@@ -5,7 +5,7 @@
  */
 import { lstat, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Logger } from '../board/runtime/log.ts';
+import type { Logger } from '../platform/log.ts';
 import { buildBusyboxRootfs } from './busybox-rootfs.ts';
 import { readElf } from './elf.ts';
 import type { Arch } from './format/manifest.ts';

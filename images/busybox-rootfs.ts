@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Logger } from '../board/runtime/log.ts';
+import type { Logger } from '../platform/log.ts';
 import { readBusybox } from './busybox-applets.ts';
 import { readElf } from './elf.ts';
-import { fsyncPath } from '../board/runtime/atomic-file.ts';
+import { fsyncPath } from '../platform/atomic-file.ts';
 
 /**
  * The smallest useful guest image: one static busybox and its applets. The board mounts an

@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { openAtomicFile } from '../board/runtime/atomic-file.ts';
+import { openAtomicFile } from '../platform/atomic-file.ts';
 import { BlockHasher } from './format/block-hasher.ts';
 import { encodeHeader, SIGNATURE_BYTES } from './format/header.ts';
 import * as v from 'valibot';

@@ -10,7 +10,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { createDeskBroker, type DeskBroker } from '../../broker/server.ts';
 import { newUser, UserStore } from '../../broker/users.ts';
 import { openSqlitePersistence } from '../../broker/persistence/sqlite.ts';
-import { createLogger } from '../../board/runtime/log.ts';
+import { createLogger } from '../../platform/log.ts';
 
 export const BENCH_DESK = 'bench';
 export const BENCH_PASSWORD = 'bench-password';

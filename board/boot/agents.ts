@@ -5,7 +5,7 @@
  * agent's exit code, so its init sees what the agent asked for (a reboot, a crash).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Logger } from '../runtime/log.ts';
+import type { Logger } from '../../platform/log.ts';
 
 export interface AgentLaunch {
   /** The Node to run it with (the image's own, or the one running this program), after the board's launcher if it has one. */

@@ -7,7 +7,7 @@
  */
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../runtime/log.ts';
+import type { Logger } from '../../platform/log.ts';
 import type { FlashSlots } from '../flash/slots.ts';
 import { MAX_TRIES, otherSlot, planBoot, type Slot } from '../flash/boot-env.ts';
 import { writeBootInfo } from '../flash/boot-info.ts';

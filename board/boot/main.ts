@@ -15,11 +15,11 @@ import type { Booted } from './boot-board.ts';
 import { bootBoard } from './boot-board.ts';
 import { runAgents, type AgentLaunch } from './agents.ts';
 import { consoleLines } from './console-lines.ts';
-import { HALT_EXIT_CODE } from './exit-codes.ts';
-import { loadBoardConfig } from '../config.ts';
+import { HALT_EXIT_CODE } from '../launch/exit-codes.ts';
+import { loadBoardConfig } from '../config/board-config.ts';
 import { openFlashSlots } from '../flash/slots.ts';
-import { AGENT_NODE_FLAGS } from '../node-flags.ts';
-import { stderrLogger, type Logger } from '../runtime/log.ts';
+import { AGENT_NODE_FLAGS } from '../launch/node-flags.ts';
+import { stderrLogger, type Logger } from '../../platform/log.ts';
 import { parsePublicKey } from '../../images/format/keys.ts';
 import { runInstall } from '../install/install-command.ts';
 

@@ -6,8 +6,8 @@
 import * as v from 'valibot';
 import pLimit from 'p-limit';
 import { describeIssues, MAX_PAYLOAD_BYTES } from '../../broker/contract/messages.ts';
-import { CommandError } from '../command-error.ts';
-import type { Logger } from '../runtime/log.ts';
+import { CommandError } from '../ops/command-error.ts';
+import type { Logger } from '../../platform/log.ts';
 import { fitResults, fixedBytes } from './output-budget.ts';
 import { runCommand, type SpawnCommand } from './run-command.ts';
 import { ExecArgsSchema, type ExecResult, type GuestExecResult } from '../../broker/contract/exec.ts';

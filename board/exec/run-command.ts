@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { ExecResult } from '../../broker/contract/exec.ts';
-import { readProcStat } from '../runtime/proc-stat.ts';
+import { readProcStat } from '../../platform/proc-stat.ts';
 
 /** How to start a command: on the board itself, or inside a guest (see GuestRuntime.execCommand). */
 export interface SpawnCommand {

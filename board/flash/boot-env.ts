@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
 import { describeIssues } from '../../broker/contract/messages.ts';
-import { writeFileAtomic } from '../runtime/atomic-file.ts';
+import { writeFileAtomic } from '../../platform/atomic-file.ts';
 
 export const SLOTS = ['a', 'b'] as const;
 export type Slot = (typeof SLOTS)[number];

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
 import { describeIssues } from '../../broker/contract/messages.ts';
-import { writeFileAtomic } from '../runtime/atomic-file.ts';
+import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import { SLOTS } from './boot-env.ts';
 
 export const BootInfoSchema = v.strictObject({

@@ -4,9 +4,9 @@
  * (slot-target.ts). A committed image means a reset into it, on trial; the console keeps
  * quiet while a session owns the line.
  */
-import type { SerialLink } from '../hal/serial/binding.ts';
-import type { Clock } from '../runtime/clock.ts';
-import type { Logger } from '../runtime/log.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Logger } from '../../platform/log.ts';
 import { parsePublicKey } from '../../images/format/keys.ts';
 import { createFlashReceiver, type FlashReceiver } from '../../images/serial/receiver.ts';
 import type { BootInfo } from './boot-info.ts';

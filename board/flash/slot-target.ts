@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { Logger } from '../runtime/log.ts';
+import type { Logger } from '../../platform/log.ts';
 import { ImageError } from '../../images/format/errors.ts';
 import { BLOCK_SIZE, type Manifest } from '../../images/format/manifest.ts';
 import type { PublicKey } from '../../images/format/keys.ts';

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fsyncPath } from '../runtime/atomic-file.ts';
+import { fsyncPath } from '../../platform/atomic-file.ts';
 import { readBootEnv, writeBootEnv, type BootEnv, type Slot } from './boot-env.ts';
 
 export interface FlashSlots {

@@ -7,7 +7,7 @@
 import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { writeFileAtomic } from '../runtime/atomic-file.ts';
+import { writeFileAtomic } from '../../platform/atomic-file.ts';
 
 const JournalSchema = v.strictObject({
   v: v.literal(1),

@@ -3,8 +3,8 @@
  * within `flash.confirmTimeoutS`, or it resets and the boot program counts another failed try
  * (after three it goes back to the old slot); once online and ready, it confirms the slot.
  */
-import type { Clock, TimerHandle } from '../runtime/clock.ts';
-import type { Logger } from '../runtime/log.ts';
+import type { Clock, TimerHandle } from '../../platform/clock.ts';
+import type { Logger } from '../../platform/log.ts';
 import type { BootInfo } from './boot-info.ts';
 import { confirmBoot } from './boot-env.ts';
 import { openFlashSlots } from './slots.ts';

@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import type { Logger } from '../runtime/log.ts';
+import type { Logger } from '../../platform/log.ts';
 import type { CgroupLayout } from './cgroup-layout.ts';
 
 /** How to spawn a command so it sees the view: argv[0], the rest, and fds to pass as 3, 4... */

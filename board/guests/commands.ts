@@ -5,8 +5,8 @@
  */
 import * as v from 'valibot';
 import { describeIssues } from '../../broker/contract/messages.ts';
-import { CommandError } from '../command-error.ts';
-import type { Clock, TimerHandle } from '../runtime/clock.ts';
+import { CommandError } from '../ops/command-error.ts';
+import type { Clock, TimerHandle } from '../../platform/clock.ts';
 import type { GuestServiceDeps } from './service.ts';
 import type { GuestSupervisor, GuestEvent } from './supervisor.ts';
 import type { GuestSpec } from './types.ts';

@@ -12,7 +12,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Logger } from '../runtime/log.ts';
+import type { Logger } from '../../platform/log.ts';
 import type { CgroupView } from './cgroup-view.ts';
 
 export interface CrunResult {

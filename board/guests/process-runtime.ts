@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { writeFileAtomic } from '../runtime/atomic-file.ts';
+import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import { GuestRuntimeError, type GuestRuntime, type GuestSpec, type RunningGuest, type RuntimeDeps } from './types.ts';
-import { readProcStat } from '../runtime/proc-stat.ts';
+import { readProcStat } from '../../platform/proc-stat.ts';
 
 /**
  * The unprivileged fallback runtime, for hosts without crun or root: every guest is a plain

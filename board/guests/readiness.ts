@@ -3,8 +3,8 @@ import { constants, open as openCb } from 'node:fs';
 import { lstat, unlink } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { promisify } from 'node:util';
-import type { Clock } from '../runtime/clock.ts';
-import type { Logger } from '../runtime/log.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Logger } from '../../platform/log.ts';
 
 /**
  * The board's readiness channel: one FIFO that every guest writes `<id>\n` to once it has

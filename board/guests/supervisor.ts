@@ -4,8 +4,8 @@
  * decision to the guest's own ready signal, notices exits, restarts by policy, and takes
  * everything down on shutdown.
  */
-import type { Clock } from '../runtime/clock.ts';
-import type { Logger } from '../runtime/log.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Logger } from '../../platform/log.ts';
 import { backoffMs, plan, type GuestRecord, type RestartPolicy, type Step } from './planner.ts';
 import type { GuestRuntime, GuestSpec, RunningGuest } from './types.ts';
 import pLimit from 'p-limit';

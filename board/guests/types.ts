@@ -78,5 +78,5 @@ export interface RuntimeDeps {
    * (crun: bind mount at /run/deskbox/ready; process: the host path itself).
    */
   readyPath: string;
-  logger: import('../runtime/log.ts').Logger;
+  logger: import('../../platform/log.ts').Logger;
 }

@@ -12,7 +12,7 @@ import { ImageError } from '../../images/format/errors.ts';
 import type { PublicKey } from '../../images/format/keys.ts';
 import type { GuestListing } from '../../images/format/manifest.ts';
 import { openImageStream } from '../../images/read-stream.ts';
-import type { Logger } from '../runtime/log.ts';
+import type { Logger } from '../../platform/log.ts';
 import type { ImageStore, StoredImage } from './store.ts';
 
 /**

@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import { describeIssues } from '../../broker/contract/messages.ts';
 import { isValidId } from '../../broker/contract/topics.ts';
 import { ImageError } from '../../images/format/errors.ts';
-import { CommandError } from '../command-error.ts';
+import { CommandError } from '../ops/command-error.ts';
 import { downloadImage, DownloadError, type Download, type DownloadOptions } from './download.ts';
 import { ImageStoreError, type ImageStore, type StoredImage } from './store.ts';
 

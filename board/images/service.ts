@@ -3,11 +3,11 @@
  * installs the guest images the booted board image carries, and answers the images.*
  * commands. Guests resolve their root filesystems through it.
  */
-import type { BoardConfig } from '../config.ts';
+import type { BoardConfig } from '../config/board-config.ts';
 import type { BootInfo } from '../flash/boot-info.ts';
 import { parsePublicKey, type PublicKey } from '../../images/format/keys.ts';
 import { hostArch } from '../../images/format/manifest.ts';
-import type { Logger } from '../runtime/log.ts';
+import type { Logger } from '../../platform/log.ts';
 import { installCarriedImages } from './carried.ts';
 import { createImageCommands, type ImagesChange } from './commands.ts';
 import { blobRootfs } from './store-files.ts';

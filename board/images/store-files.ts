@@ -11,8 +11,8 @@ import * as v from 'valibot';
 import { isValidId } from '../../broker/contract/topics.ts';
 import { describeIssues } from '../../broker/contract/messages.ts';
 import { ARCHES } from '../../images/format/manifest.ts';
-import { fsyncPath } from '../runtime/atomic-file.ts';
-import type { Logger } from '../runtime/log.ts';
+import { fsyncPath } from '../../platform/atomic-file.ts';
+import type { Logger } from '../../platform/log.ts';
 
 export const SHA256 = /^[0-9a-f]{64}$/;
 /** Unpacks in progress, and blobs being deleted: both go at the next open or gc. */

@@ -10,8 +10,8 @@ import type { Readable } from 'node:stream';
 import { openImageStream } from '../../images/read-stream.ts';
 import type { PublicKey } from '../../images/format/keys.ts';
 import type { Arch } from '../../images/format/manifest.ts';
-import { fsyncPath, writeFileAtomic } from '../runtime/atomic-file.ts';
-import type { Logger } from '../runtime/log.ts';
+import { fsyncPath, writeFileAtomic } from '../../platform/atomic-file.ts';
+import type { Logger } from '../../platform/log.ts';
 import { clearLeftovers, dropBlob, ImageStoreError, keyedQueue, readRefs, removeTree, SHA256, storeLayout, TMP_PREFIX, type ImageRef } from './store-files.ts';
 import { refusal, unpackBlob } from './unpack.ts';
 

@@ -12,7 +12,7 @@ import { assertArchiveCounts, asImageError } from '../../images/check-payload.ts
 import { ImageError } from '../../images/format/errors.ts';
 import type { Arch, Manifest } from '../../images/format/manifest.ts';
 import type { ImageHead } from '../../images/read-stream.ts';
-import { fsyncPath } from '../runtime/atomic-file.ts';
+import { fsyncPath } from '../../platform/atomic-file.ts';
 
 /** Why this board will not store the image, or undefined when it will. */
 export function refusal(m: Manifest, want: { source: string; arch: Arch; sha256?: string }): ImageError | undefined {

@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { access, chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fsyncPath, writeFileAtomic } from '../runtime/atomic-file.ts';
+import { fsyncPath, writeFileAtomic } from '../../platform/atomic-file.ts';
 import { openFlashSlots } from '../flash/slots.ts';
-import { AGENT_NODE_FLAGS } from '../node-flags.ts';
+import { AGENT_NODE_FLAGS } from '../launch/node-flags.ts';
 import { BOARD_PATHS } from './board-paths.ts';
 import { exampleConfig } from './example-config.ts';
 import { systemdUnit } from './systemd-unit.ts';

@@ -2,7 +2,7 @@
  * The board's systemd service: systemd is the init the boot program's exit codes talk to
  * (board/boot/exit-codes.ts). A pure function of the install options, so a test can read it.
  */
-import { HALT_EXIT_CODE, REBOOT_EXIT_CODE } from '../boot/exit-codes.ts';
+import { HALT_EXIT_CODE, REBOOT_EXIT_CODE } from '../launch/exit-codes.ts';
 
 export interface UnitOptions {
   node: string;

@@ -8,10 +8,10 @@ import { isAbsolute } from 'node:path';
 import * as v from 'valibot';
 import { describeIssues } from '../../broker/contract/messages.ts';
 import { PushDoneArgsSchema, PushFetchArgsSchema, type PushDoneResult, type PushFetchResult } from '../../images/push/ops.ts';
-import { CommandError } from '../command-error.ts';
-import { PushConfigSchema, type PushConfig } from '../config.ts';
-import type { Clock } from '../runtime/clock.ts';
-import type { Logger } from '../runtime/log.ts';
+import { CommandError } from '../ops/command-error.ts';
+import { PushConfigSchema, type PushConfig } from '../config/board-config.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Logger } from '../../platform/log.ts';
 import { createPeerServer } from './peer-server.ts';
 import { PushError, transfer } from './transfer.ts';
 

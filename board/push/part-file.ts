@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import * as v from 'valibot';
-import { writeFileAtomic } from '../runtime/atomic-file.ts';
+import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import { chunkRange, type PushManifest } from '../../images/push/manifest.ts';
 
 export interface PartPaths {

@@ -6,8 +6,8 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { Clock, TimerHandle } from '../runtime/clock.ts';
-import type { Logger } from '../runtime/log.ts';
+import type { Clock, TimerHandle } from '../../platform/clock.ts';
+import type { Logger } from '../../platform/log.ts';
 import { serveFileRange } from '../../images/push/serve-range.ts';
 
 export interface PeerServerOptions {

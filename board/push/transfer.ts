@@ -8,7 +8,7 @@ import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises
 import { dirname } from 'node:path';
 import { chunkRange, type PushManifest } from '../../images/push/manifest.ts';
 import { sha256File } from '../../images/file-hash.ts';
-import { fsyncPath } from '../runtime/atomic-file.ts';
+import { fsyncPath } from '../../platform/atomic-file.ts';
 import { fetchRun } from './fetch-run.ts';
 import { partPaths, readBack, readVerified, removePart, saveVerified, type PartPaths } from './part-file.ts';
 import { SourceError } from './range-get.ts';

@@ -1,6 +1,6 @@
 import { createTask, validateDetailed, type ScheduledTask } from 'node-cron';
-import type { Clock, TimerHandle } from './clock.ts';
-import type { Logger } from './log.ts';
+import type { Clock, TimerHandle } from '../../platform/clock.ts';
+import type { Logger } from '../../platform/log.ts';
 
 export interface ScheduledJob {
   stop(): void;

@@ -3,9 +3,9 @@
  * into energy; the published sample carries the latest reading, the energy so far and the
  * process load since the previous publish.
  */
-import type { PowerReading, PowerSensor } from '../hal/power/binding.ts';
+import type { PowerReading, PowerSensor } from '../../platform/hal/power.ts';
 import { EnergyMeter } from './energy.ts';
-import type { Clock } from '../runtime/clock.ts';
+import type { Clock } from '../../platform/clock.ts';
 
 export interface LoadFigures {
   cpu: number;

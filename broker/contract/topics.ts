@@ -9,6 +9,10 @@
  *   deskbox/<desk>/boards/<board>/reply       the board's answers     {v, id, ok, ...}
  */
 export const ROOT = 'deskbox';
+/** Home Assistant's MQTT discovery prefix: HA's default, fixed so the broker's policy stays a table. */
+export const DISCOVERY_ROOT = 'homeassistant';
+/** Where the broker serves MQTT over WebSocket (the dashboard's and browsers' way in). */
+export const WS_PATH = '/mqtt';
 
 export const BOARD_CHANNELS = ['status', 'telemetry', 'events', 'cmd', 'reply'] as const;
 export type BoardChannel = (typeof BOARD_CHANNELS)[number];

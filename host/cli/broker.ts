@@ -4,11 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createDeskBroker } from '../../broker/server.ts';
-import { loadUsers, newUser, saveUsers, UserStore } from '../../broker/users.ts';
-import { ROLES, type Principal } from '../../broker/policy.ts';
-import { openSqlitePersistence } from '../../broker/persistence/sqlite.ts';
-import { stderrLogger } from '../../board/runtime/log.ts';
+import { createDeskBroker, loadUsers, newUser, saveUsers, UserStore, ROLES, type Principal, openSqlitePersistence } from '../../broker/index.ts';
+import { stderrLogger } from '../../platform/log.ts';
 import { action, printJson } from './run.ts';
 import { portNumber } from './options.ts';
 

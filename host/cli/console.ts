@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import { isValidId } from '../../broker/contract/topics.ts';
-import { deskLayout } from '../desk/layout.ts';
+import { deskLayout } from '../locations/layout.ts';
 import { stateOption } from './options.ts';
 import { action } from './run.ts';
 

@@ -5,13 +5,13 @@
  */
 import type { Command } from 'commander';
 import { isValidId } from '../../broker/contract/topics.ts';
-import { stderrLogger } from '../../board/runtime/log.ts';
+import { stderrLogger } from '../../platform/log.ts';
 import { startDashboard } from '../dashboard/server.ts';
 import { startDeskServices } from '../dashboard/desk-services.ts';
 import { resolveAccess } from '../client/access.ts';
 import { deskTarget, simulatedDeskFlash, type DeskTarget } from '../dashboard/target.ts';
-import { deskLayout } from '../desk/layout.ts';
-import { readDeskFile } from '../desk/desk-file.ts';
+import { deskLayout } from '../locations/layout.ts';
+import { readDeskFile } from '../locations/desk-file.ts';
 import { portNumber, stateOption } from './options.ts';
 import { action, invokedAs, printJson } from './run.ts';
 

@@ -1,11 +1,11 @@
 /** `deskbox desk up|down|status|power`: the simulated desk's lifecycle. */
 import { Option, type Command } from 'commander';
 import { deskDown, deskUp } from '../desk/up.ts';
-import { DEFAULT_STATE_DIR, deskLayout } from '../desk/layout.ts';
+import { DEFAULT_STATE_DIR, deskLayout } from '../locations/layout.ts';
 import { controlRequest } from '../desk/control.ts';
 import { runSupervisor } from '../desk/supervisor.ts';
 import { runBrokerProcess } from '../desk/broker-process.ts';
-import { stderrLogger } from '../../board/runtime/log.ts';
+import { stderrLogger } from '../../platform/log.ts';
 import { stateOption } from './options.ts';
 import { action, invokedAs, printJson } from './run.ts';
 import type { GroupState } from '../desk/board-processes.ts';

@@ -7,7 +7,7 @@ import { createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
+import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import { generateKeys, loadPrivateKey, loadPublicKey, parsePublicKey, type PrivateKey, type PublicKey } from '../../images/format/keys.ts';
 import { stateOption } from './options.ts';
 import { action, invokedAs, printJson } from './run.ts';

@@ -4,7 +4,7 @@
  * users without the dashboard; the metrics need the monitor role, discovery the host role.
  */
 import type { Command } from 'commander';
-import { stderrLogger } from '../../board/runtime/log.ts';
+import { stderrLogger } from '../../platform/log.ts';
 import { resolveAccess, type DeskAccess } from '../client/access.ts';
 import { connectToDesk } from '../client/connect.ts';
 import { serveMetrics } from '../metrics/server.ts';

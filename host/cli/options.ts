@@ -1,6 +1,6 @@
 /** Options shared by every subcommand that talks to a desk. */
 import type { Command } from 'commander';
-import { DEFAULT_STATE_DIR } from '../desk/layout.ts';
+import { DEFAULT_STATE_DIR } from '../locations/layout.ts';
 import type { AccessOptions } from '../client/access.ts';
 
 export function stateOption(cmd: Command): Command {

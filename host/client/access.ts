@@ -3,8 +3,8 @@
  * options for a real desk. Passwords come from files or the environment, never from argv.
  */
 import { readFile } from 'node:fs/promises';
-import { deskLayout } from '../desk/layout.ts';
-import { DeskStateError, readDeskFile, readLiveRunFile } from '../desk/desk-file.ts';
+import { deskLayout } from '../locations/layout.ts';
+import { DeskStateError, readDeskFile, readLiveRunFile } from '../locations/desk-file.ts';
 
 export type Role = 'host' | 'monitor';
 

@@ -6,7 +6,7 @@
 import type { MqttClient } from 'mqtt';
 import { allBoardsFilter, parseBoardTopic } from '../../broker/contract/topics.ts';
 import { decode } from '../../broker/contract/messages.ts';
-import { resolveBoardSet } from '../experiment/board-set.ts';
+import { resolveBoardSet } from './board-set.ts';
 import type { DeskAccess } from './access.ts';
 import { settle } from './connect.ts';
 

@@ -6,7 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
-import { packageRoot } from '../desk/paths.ts';
+import { packageRoot } from '../locations/package-paths.ts';
 
 export interface Asset {
   type: string;

@@ -6,8 +6,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { stat } from 'node:fs/promises';
-import { loadUsers, type UserStore } from '../../broker/users.ts';
-import type { Principal, Role } from '../../broker/policy.ts';
+import { loadUsers, type UserStore, type Principal, type Role } from '../../broker/index.ts';
 import { ApiError } from './api-request.ts';
 
 export interface BasicCredentials {

@@ -3,7 +3,7 @@
  * messages and, when asked, Home Assistant discovery. One broker connection for both: the
  * monitor role reads everything; discovery needs the host role to publish its configs.
  */
-import type { Logger } from '../../board/runtime/log.ts';
+import type { Logger } from '../../platform/log.ts';
 import type { DeskAccess } from '../client/access.ts';
 import { connectToDesk } from '../client/connect.ts';
 import { createDeskMetrics } from '../metrics/desk-metrics.ts';

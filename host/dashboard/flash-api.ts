@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import * as v from 'valibot';
 import { describeIssues } from '../../broker/contract/messages.ts';
 import { isValidId } from '../../broker/contract/topics.ts';
-import type { Logger } from '../../board/runtime/log.ts';
+import type { Logger } from '../../platform/log.ts';
 import { ApiError, readJsonBody, type ApiReply } from './api-request.ts';
 import { authenticate, requireRole, watchedUsersFile } from './basic-auth.ts';
 import type { FlashJobs } from './flash-jobs.ts';

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import * as v from 'valibot';
 import { describeIssues } from '../../broker/contract/messages.ts';
-import type { Logger } from '../../board/runtime/log.ts';
+import type { Logger } from '../../platform/log.ts';
 import type { FlashRun, FlashRunner } from './flash-jobs.ts';
 
 export interface ChildFlashOptions {

@@ -4,7 +4,7 @@
  * when the dashboard closes. How a job flashes is the runner's business.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../board/runtime/log.ts';
+import type { Logger } from '../../platform/log.ts';
 import { ApiError } from './api-request.ts';
 
 export interface BoardFlashResult {

@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../../board/runtime/log.ts';
+import type { Logger } from '../../platform/log.ts';
 import { loadAssets, type Asset } from './assets.ts';
 import type { ApiReply } from './api-request.ts';
 import { FLASH_PATH, type FlashApi } from './flash-api.ts';

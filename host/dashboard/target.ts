@@ -5,10 +5,10 @@
  * their own.
  */
 import { existsSync } from 'node:fs';
-import type { Logger } from '../../board/runtime/log.ts';
-import { deskLayout, type DeskLayout } from '../desk/layout.ts';
-import { DeskStateError, readDeskFile, readLiveRunFile, type DeskFile } from '../desk/desk-file.ts';
-import { WS_PATH } from '../../broker/server.ts';
+import type { Logger } from '../../platform/log.ts';
+import { deskLayout, type DeskLayout } from '../locations/layout.ts';
+import { DeskStateError, readDeskFile, readLiveRunFile, type DeskFile } from '../locations/desk-file.ts';
+import { WS_PATH } from '../../broker/contract/topics.ts';
 import type { DashboardOptions } from './server.ts';
 import { createFlashApi, type FlashApi } from './flash-api.ts';
 import { createFlashJobs } from './flash-jobs.ts';

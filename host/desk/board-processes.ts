@@ -14,9 +14,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
-import type { Logger } from '../../board/runtime/log.ts';
-import { AGENT_NODE_FLAGS } from '../../board/node-flags.ts';
-import { HALT_EXIT_CODE, REBOOT_EXIT_CODE } from '../../board/boot/exit-codes.ts';
+import type { Logger } from '../../platform/log.ts';
+import { AGENT_NODE_FLAGS } from '../../board/launch/node-flags.ts';
+import { HALT_EXIT_CODE, REBOOT_EXIT_CODE } from '../../board/launch/exit-codes.ts';
 import type { BootReport } from '../../board/boot/main.ts';
 
 export type PowerAction = 'on' | 'off' | 'cycle';

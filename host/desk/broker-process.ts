@@ -8,10 +8,10 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Logger } from '../../board/runtime/log.ts';
-import type { DeskLayout } from './layout.ts';
+import type { Logger } from '../../platform/log.ts';
+import type { DeskLayout } from '../locations/layout.ts';
 import { startDeskBroker } from './desk-broker.ts';
-import { readDeskFile } from './desk-file.ts';
+import { readDeskFile } from '../locations/desk-file.ts';
 
 export interface BrokerProcess {
   tcpPort: number;

@@ -1,12 +1,10 @@
 /** The simulated desk's broker: its users file and an SQLite store in the state folder. */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Logger } from '../../board/runtime/log.ts';
-import { createDeskBroker, type DeskBroker } from '../../broker/server.ts';
-import { loadUsers } from '../../broker/users.ts';
-import { openSqlitePersistence } from '../../broker/persistence/sqlite.ts';
-import type { DeskFile } from './desk-file.ts';
-import type { DeskLayout } from './layout.ts';
+import type { Logger } from '../../platform/log.ts';
+import { createDeskBroker, type DeskBroker, loadUsers, openSqlitePersistence } from '../../broker/index.ts';
+import type { DeskFile } from '../locations/desk-file.ts';
+import type { DeskLayout } from '../locations/layout.ts';
 
 export async function startDeskBroker(layout: DeskLayout, desk: DeskFile, logger: Logger): Promise<DeskBroker> {
   const users = await loadUsers(layout.usersFile);

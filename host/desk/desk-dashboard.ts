@@ -3,12 +3,12 @@
  * the page, `/metrics`, the flash API, and Home Assistant discovery when the desk was made with it.
  */
 import { readFile } from 'node:fs/promises';
-import type { Logger } from '../../board/runtime/log.ts';
+import type { Logger } from '../../platform/log.ts';
 import { startDashboard, type Dashboard } from '../dashboard/server.ts';
 import { simulatedDeskFlash, simulatedDeskTarget } from '../dashboard/target.ts';
 import { startDeskServices } from '../dashboard/desk-services.ts';
-import type { DeskFile } from './desk-file.ts';
-import type { DeskLayout } from './layout.ts';
+import type { DeskFile } from '../locations/desk-file.ts';
+import type { DeskLayout } from '../locations/layout.ts';
 
 export interface DeskBrokerPorts {
   host: string;

@@ -7,8 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
-import type { Logger } from '../../board/runtime/log.ts';
+import { writeFileAtomic } from '../../platform/atomic-file.ts';
+import type { Logger } from '../../platform/log.ts';
 import { openFlashSlots } from '../../board/flash/slots.ts';
 import { otherSlot } from '../../board/flash/boot-env.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
@@ -18,8 +18,8 @@ import { defaultBusyboxPath } from '../../images/busybox-rootfs.ts';
 import { buildGuestImage } from '../../images/build-guest.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
 import { readImageHead, verifyImageFile } from '../../images/verify-file.ts';
-import type { DeskLayout } from './layout.ts';
-import { agentBundlePath, bootProgramPath, packageRoot } from './paths.ts';
+import type { DeskLayout } from '../locations/layout.ts';
+import { agentBundlePath, bootProgramPath, packageRoot } from '../locations/package-paths.ts';
 
 export const SIM_BOARD_TYPE = 'sim';
 

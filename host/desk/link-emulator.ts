@@ -8,7 +8,7 @@ import { openPtyPair, type PtyPair } from './pty-pair.ts';
 import { LinkWire, type WireStats } from './link-wire.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import { DataFanout } from '../../board/hal/serial/fanout.ts';
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
 
 export interface LinkSettings {
   baud: number;

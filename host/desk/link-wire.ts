@@ -3,7 +3,7 @@
  * 10 bits each (8N1), arrive latencyMs after their last bit, meet noise on the way, and are
  * written to the receiving pty in batches.
  */
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
 
 export interface WireStats {
   /** Bytes taken onto the wire from the sender while plugged. */

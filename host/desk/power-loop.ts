@@ -6,7 +6,7 @@
 import type { BoardProcesses } from './board-processes.ts';
 import type { SimBoard } from './sim-board.ts';
 import { POWER_OFF, createCpuSampler, modelPower } from './power-model.ts';
-import type { Logger } from '../../board/runtime/log.ts';
+import type { Logger } from '../../platform/log.ts';
 
 export function startPowerLoop(procs: BoardProcesses, boards: Map<string, SimBoard>, logger: Logger, periodMs = 1000) {
   const samplers = new Map<number, ReturnType<typeof createCpuSampler>>();

@@ -1,8 +1,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
-import type { PowerReading } from '../../board/hal/power/binding.ts';
-import { parseProcStat } from '../../board/runtime/proc-stat.ts';
+import { writeFileAtomic } from '../../platform/atomic-file.ts';
+import type { PowerReading } from '../../platform/hal/power.ts';
+import { parseProcStat } from '../../platform/proc-stat.ts';
 
 /** What the sensor of a board without power reads. */
 export const POWER_OFF: PowerReading = Object.freeze({ watts: 0, volts: 0, amps: 0 });

@@ -7,13 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { assertId } from '../../broker/contract/topics.ts';
-import type { Principal } from '../../broker/policy.ts';
-import { loadUsers, newUser, saveUsers, UserStore } from '../../broker/users.ts';
-import { boardIds, type DeskLayout } from './layout.ts';
-import { writeDeskFile, readDeskFile, type DeskFile } from './desk-file.ts';
-import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
+import { type Principal, loadUsers, newUser, saveUsers, UserStore } from '../../broker/index.ts';
+import { boardIds, type DeskLayout } from '../locations/layout.ts';
+import { writeDeskFile, readDeskFile, type DeskFile } from '../locations/desk-file.ts';
+import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import { existsSync } from 'node:fs';
-import { tagsByBoard } from '../experiment/board-set.ts';
+import { tagsByBoard } from '../client/board-set.ts';
 
 export interface ProvisionOptions {
   desk: string;

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readProcStat } from '../../board/runtime/proc-stat.ts';
+import { readProcStat } from '../../platform/proc-stat.ts';
 
 export interface PtyPair {
   /** The desk's end (what a USB-serial adapter on the host would be). */

@@ -7,15 +7,15 @@
  */
 import { mkdir, open, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DeskFile } from './desk-file.ts';
-import type { DeskLayout } from './layout.ts';
-import { writeJsonAtomic } from './files.ts';
+import type { DeskFile } from '../locations/desk-file.ts';
+import type { DeskLayout } from '../locations/layout.ts';
+import { writeJsonAtomic } from '../locations/json-files.ts';
 import { openLinkEmulator, type LinkEmulator } from './link-emulator.ts';
 import { POWER_OFF, createHwmonWriter } from './power-model.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
-import type { BoardConfigFile } from '../../board/config.ts';
-import type { Logger } from '../../board/runtime/log.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
+import type { BoardConfigFile } from '../../board/config/board-config.ts';
+import type { Logger } from '../../platform/log.ts';
 
 export interface SimBoard {
   id: string;

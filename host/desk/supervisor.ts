@@ -5,17 +5,17 @@
  */
 import { mkdir, rm } from 'node:fs/promises';
 import pLimit from 'p-limit';
-import type { Logger } from '../../board/runtime/log.ts';
-import { deskLayout, type DeskLayout } from './layout.ts';
+import type { Logger } from '../../platform/log.ts';
+import { deskLayout, type DeskLayout } from '../locations/layout.ts';
 import { join, dirname } from 'node:path';
 import { openFlashSlots } from '../../board/flash/slots.ts';
 import { loadPublicKey } from '../../images/format/keys.ts';
 import { runUboot } from './uboot-sim.ts';
-import { systemClock } from '../../board/runtime/clock.ts';
+import { systemClock } from '../../platform/clock.ts';
 import { SIM_BOARD_TYPE } from './desk-images.ts';
-import { bootProgramPath } from './paths.ts';
-import { readDeskFile, type RunFile } from './desk-file.ts';
-import { writeJsonAtomic } from './files.ts';
+import { bootProgramPath } from '../locations/package-paths.ts';
+import { readDeskFile, type RunFile } from '../locations/desk-file.ts';
+import { writeJsonAtomic } from '../locations/json-files.ts';
 import { spawnBrokerProcess } from './broker-process.ts';
 import { serveDeskDashboard } from './desk-dashboard.ts';
 import { prepareSimBoard, type SimBoard } from './sim-board.ts';

@@ -2,7 +2,7 @@
  * One command line typed at the simulated U-Boot prompt, echoed as typed, with backspace;
  * control bytes (line noise) are dropped and an overlong line is cut, as U-Boot's CONFIG_SYS_CBSIZE does.
  */
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
 
 const MAX_LINE = 256;
 

@@ -8,16 +8,16 @@
  */
 import { crc32 } from 'node:zlib';
 import { Readable } from 'node:stream';
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
-import type { Clock } from '../../board/runtime/clock.ts';
-import type { Logger } from '../../board/runtime/log.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Logger } from '../../platform/log.ts';
 import type { FlashSlots } from '../../board/flash/slots.ts';
 import { otherSlot, startTrial } from '../../board/flash/boot-env.ts';
 import type { PublicKey } from '../../images/format/keys.ts';
 import { openImageStream } from '../../images/read-stream.ts';
 import { checkPayload } from '../../images/check-payload.ts';
 import { ymodemReceive } from '../../images/serial/ymodem-receive.ts';
-import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
+import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import { join } from 'node:path';
 import { readLine } from './uboot-line.ts';
 

@@ -6,15 +6,15 @@ import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { allBoardsFilter } from '../../broker/contract/topics.ts';
-import { deskLayout, type DeskLayout } from './layout.ts';
-import { DeskStateError, groupMembers, isAlive, readLiveRunFile, readRunFile, type RunFile } from './desk-file.ts';
+import { deskLayout, type DeskLayout } from '../locations/layout.ts';
+import { DeskStateError, groupMembers, isAlive, readLiveRunFile, readRunFile, type RunFile } from '../locations/desk-file.ts';
 import { provisionDesk, type ProvisionOptions } from './provision.ts';
 import { resolveAccess } from '../client/access.ts';
 import { connectToDesk } from '../client/connect.ts';
 import { createBoardView } from '../client/board-view.ts';
 import { waitFor } from './wait.ts';
 import { prepareDeskImages } from './desk-images.ts';
-import { stderrLogger } from '../../board/runtime/log.ts';
+import { stderrLogger } from '../../platform/log.ts';
 
 export interface UpResult {
   desk: string;

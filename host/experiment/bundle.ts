@@ -7,9 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
+import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import { openTelemetryStore } from '../store/telemetry-store.ts';
-import { summarizeRun, type RunSummary } from './summary.ts';
+import { summarizeRun, type RunSummary } from '../analysis/summary.ts';
 import { renderReport } from '../report/report.ts';
 
 export interface RunRecord {

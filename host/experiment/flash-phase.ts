@@ -5,9 +5,9 @@
  * running mixed images.
  */
 import pLimit from 'p-limit';
-import { systemClock } from '../../board/runtime/clock.ts';
+import { systemClock } from '../../platform/clock.ts';
 import { controlRequest } from '../desk/control.ts';
-import { deskLayout } from '../desk/layout.ts';
+import { deskLayout } from '../locations/layout.ts';
 import { flashOne, type FlashResult } from '../flash/flash-one.ts';
 import { BUILTIN_PROFILES } from '../flash/uboot-profile.ts';
 import type { watchBoardHealth } from '../flash/health.ts';

@@ -2,8 +2,8 @@
  * Reads a serial console as text while a driver talks to whatever answers there: waits for a
  * prompt or a pattern with a deadline, so a failure can say what the board printed last.
  */
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
-import type { Clock } from '../../board/runtime/clock.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
+import type { Clock } from '../../platform/clock.ts';
 
 export class ConsoleTimeout extends Error {
   constructor(readonly waitedFor: string, readonly lastOutput: string) {

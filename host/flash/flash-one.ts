@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
-import type { Clock } from '../../board/runtime/clock.ts';
+import type { Clock } from '../../platform/clock.ts';
 import { readImageHead } from '../../images/verify-file.ts';
 import { sendImage } from '../../images/serial/sender.ts';
 import { FlashError } from '../../images/serial/errors.ts';

@@ -3,7 +3,7 @@
  * (what actually crossed the line: framing, retransmissions and typed commands included, not
  * just the image) and every byte the board printed, handed to `onOutput` once whoever listens.
  */
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
 
 export interface ObservedLink extends SerialLink {
   /** Bytes written so far. */

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { open, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAlive } from '../desk/desk-file.ts';
+import { isAlive } from '../locations/desk-file.ts';
 import { FlashFailure } from './flash-failure.ts';
 
 export async function lockPort(port: string): Promise<() => Promise<void>> {

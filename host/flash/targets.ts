@@ -4,9 +4,9 @@
  * can also reset and watch). The same port twice is one target.
  */
 import { readdir } from 'node:fs/promises';
-import { resolveBoardSet } from '../experiment/board-set.ts';
+import { resolveBoardSet } from '../client/board-set.ts';
 import { basename, dirname, join } from 'node:path';
-import { deskLayout } from '../desk/layout.ts';
+import { deskLayout } from '../locations/layout.ts';
 import type { PortTarget } from './flash-one.ts';
 
 async function expandGlob(pattern: string): Promise<string[]> {

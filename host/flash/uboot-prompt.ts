@@ -4,7 +4,7 @@
  * desk's power switch, or by a person who is asked to) and its autoboot countdown is stopped
  * the moment it shows.
  */
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
 import { promptPattern, type UbootProfile } from './uboot-profile.ts';
 import type { watchConsole } from './console-watch.ts';
 import { FlashFailure } from './flash-failure.ts';

@@ -5,8 +5,8 @@
  * them means the flash cannot succeed any more: YMODEM blocks sent on would land in the shell of
  * the rebooted U-Boot, so the watcher stops the transfer at once and keeps what the board printed.
  */
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
-import type { Clock } from '../../board/runtime/clock.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
+import type { Clock } from '../../platform/clock.ts';
 
 /** ARM exception reports (32 and 64 bit) and hang(): U-Boot is broken, not merely restarted. */
 const CRASHES = [/data abort/i, /prefetch abort/i, /undefined instruction/i, /synchronous abort/i, /\bSError\b/, /### ERROR ###/];

@@ -5,7 +5,7 @@
  * board's retained status says online. Pure: it only builds the retained config messages.
  */
 import { boardTopic } from '../../broker/contract/topics.ts';
-import { DISCOVERY_ROOT } from '../../broker/policy.ts';
+import { DISCOVERY_ROOT } from '../../broker/contract/topics.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
 
 export interface DiscoveryBoard {

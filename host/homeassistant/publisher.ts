@@ -5,10 +5,10 @@
  * on `stop(true)`. Needs a client with the host role (broker/policy.ts).
  */
 import type { MqttClient } from 'mqtt';
-import type { Logger } from '../../board/runtime/log.ts';
+import type { Logger } from '../../platform/log.ts';
 import { allBoardsFilter, parseBoardTopic } from '../../broker/contract/topics.ts';
 import { decode } from '../../broker/contract/messages.ts';
-import { DISCOVERY_ROOT } from '../../broker/policy.ts';
+import { DISCOVERY_ROOT } from '../../broker/contract/topics.ts';
 import { discoveryMessages, removalMessages, type DiscoveryMessage } from './discovery.ts';
 
 export interface HomeAssistantDiscoveryOptions {

@@ -3,7 +3,7 @@
  * boards long gone included, so Home Assistant drops their entities. Needs the host role.
  */
 import type { MqttClient } from 'mqtt';
-import { DISCOVERY_ROOT } from '../../broker/policy.ts';
+import { DISCOVERY_ROOT } from '../../broker/contract/topics.ts';
 import { settle } from '../client/connect.ts';
 import { isDeskConfigTopic } from './discovery.ts';
 

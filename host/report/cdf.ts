@@ -2,7 +2,7 @@
  * Cumulative distributions of guest boot times: the share of boots done within x ms. A CDF
  * shows the whole spread (tail included) where a few percentiles only sample it.
  */
-import { percentile, sortNumbers } from '../experiment/percentiles.ts';
+import { percentile, sortNumbers } from '../analysis/percentiles.ts';
 import type { Point } from './downsample.ts';
 import { formatNumber } from './format.ts';
 import { type Series, linePlot } from './svg-plot.ts';

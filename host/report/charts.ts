@@ -3,8 +3,8 @@
  * power, and energy per board. Time runs in seconds from the run's first mark so every chart
  * shares one axis and the phase bands line up.
  */
-import { deskPowerSeries, groupByBoard, type PowerPoint, type RunMark } from '../experiment/energy.ts';
-import type { BootPhaseRow, GuestBootRow, RunSummary, TelemetryRow } from '../experiment/summary.ts';
+import { deskPowerSeries, groupByBoard, type PowerPoint, type RunMark } from '../analysis/energy.ts';
+import type { BootPhaseRow, GuestBootRow, RunSummary, TelemetryRow } from '../analysis/summary.ts';
 import { cdfPlot, cdfPoints } from './cdf.ts';
 import { formatDuration, withUnit } from './format.ts';
 import { barChart } from './svg-bars.ts';

@@ -3,7 +3,7 @@
  * guest boot time CDFs overlaid (from the percentiles summary.json keeps). Only differences
  * beyond noise are marked better or worse, and only for figures where more is plainly good or bad.
  */
-import type { RunSummary } from '../experiment/summary.ts';
+import type { RunSummary } from '../analysis/summary.ts';
 import { cdfFromQuantiles, cdfPlot } from './cdf.ts';
 import { escapeHtml, formatNumber, formatPercent } from './format.ts';
 import { type Metric, headlineMetrics } from './headline.ts';

@@ -2,7 +2,7 @@
  * The figures a reader looks for first, defined once so the run report and the comparison
  * of two runs say the same thing with the same words and units.
  */
-import type { RunSummary } from '../experiment/summary.ts';
+import type { RunSummary } from '../analysis/summary.ts';
 
 export interface Metric {
   key: string;

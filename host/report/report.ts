@@ -2,7 +2,7 @@
  * The run report: one self-contained HTML page from a run's summary and stored series. The
  * headline first, then the charts, then the exact figures and how they were computed.
  */
-import type { RunSummary } from '../experiment/summary.ts';
+import type { RunSummary } from '../analysis/summary.ts';
 import { type ReportSeries, runCharts } from './charts.ts';
 import { escapeHtml, formatDuration, formatNumber, formatPercent, withUnit } from './format.ts';
 import { card, htmlPage, planSection } from './page.ts';

@@ -2,7 +2,7 @@
  * The exact figures behind the charts: per phase and per board. Boards fold away once there
  * are more than fit a screen, so the charts stay the first thing a reader meets.
  */
-import type { RunSummary } from '../experiment/summary.ts';
+import type { RunSummary } from '../analysis/summary.ts';
 import { formatDuration, formatNumber, formatPercent } from './format.ts';
 import { table } from './page.ts';
 

@@ -4,7 +4,7 @@
  * and every valid frame in, decoded. Frames whose CRC holds but whose body no v1 peer sends
  * are counted and dropped, like damaged ones: a junk stretch can pass a CRC-32 by chance.
  */
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
 import { encodeFrame, FrameDecoder } from './frame.ts';
 import { decodeMessage, encodeMessage, type Message } from './messages.ts';
 

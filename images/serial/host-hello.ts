@@ -3,7 +3,7 @@
  * meet the board's boot text, a busy agent, or line noise) until the board answers or
  * helloMs has passed, which means no agent listens on that port.
  */
-import type { Clock } from '../../board/runtime/clock.ts';
+import type { Clock } from '../../platform/clock.ts';
 import type { FrameChannel } from './frame-channel.ts';
 import { PROTOCOL_VERSION, type Message } from './messages.ts';
 import type { SourceImage } from './source-image.ts';

@@ -4,7 +4,7 @@
  * commit that never ends, storage that never frees the window). One lazy timer: events only
  * move the deadlines, which are checked when it fires.
  */
-import type { Clock } from '../../board/runtime/clock.ts';
+import type { Clock } from '../../platform/clock.ts';
 import { NamedTimers } from './session-timers.ts';
 
 export interface WatchdogOptions {

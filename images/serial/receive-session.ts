@@ -4,8 +4,8 @@
  * silence), and every way out without commit (an error either side, a silent host, a new
  * session, the receiver closing) ending in one abandon() after the target's pending work.
  */
-import type { Clock } from '../../board/runtime/clock.ts';
-import type { Logger } from '../../board/runtime/log.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Logger } from '../../platform/log.ts';
 import { PROTOCOL_VERSION, type ErrorCode, type Message, type MessageOf } from './messages.ts';
 import { ReceiveTransfer } from './receive-transfer.ts';
 import type { ReceiverLimits } from './receiver-limits.ts';

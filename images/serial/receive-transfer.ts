@@ -4,7 +4,7 @@
  * acknowledged even when repeated and taken in once; failures and the end go to the session
  * around it, which owns the lifecycle.
  */
-import type { Logger } from '../../board/runtime/log.ts';
+import type { Logger } from '../../platform/log.ts';
 import { BlockIntake } from './block-intake.ts';
 import { HeadIntake, planFor } from './head-intake.ts';
 import type { ErrorCode, Message, MessageOf, SegmentFields } from './messages.ts';

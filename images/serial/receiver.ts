@@ -5,9 +5,9 @@
  * host restarted, e.g. to resume), a repeated one is answered again. Frames of a session the
  * board does not have get ERROR "session", so a host that outlived a board reboot learns it.
  */
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
-import type { Clock } from '../../board/runtime/clock.ts';
-import type { Logger } from '../../board/runtime/log.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Logger } from '../../platform/log.ts';
 import { FrameChannel } from './frame-channel.ts';
 import { PROTOCOL_VERSION, type Message, type MessageOf } from './messages.ts';
 import { ReceiveSession } from './receive-session.ts';

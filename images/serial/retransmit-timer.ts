@@ -4,7 +4,7 @@
  * its timer on every new acknowledgement. Lazy: progress only moves the deadline, checked
  * when the timer fires, so thousands of ACKs cost no timer churn.
  */
-import type { Clock } from '../../board/runtime/clock.ts';
+import type { Clock } from '../../platform/clock.ts';
 import { NamedTimers } from './session-timers.ts';
 
 export class RetransmitTimer {

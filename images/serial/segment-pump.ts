@@ -4,7 +4,7 @@
  * still waits for the board (its PLAN, its RESULT, a window that reopens), it sends PING with
  * backoff, so a lost answer is asked for again rather than waited for forever.
  */
-import type { Clock } from '../../board/runtime/clock.ts';
+import type { Clock } from '../../platform/clock.ts';
 import type { FrameChannel } from './frame-channel.ts';
 import type { FlashErrorCode } from './errors.ts';
 import type { LinkModel } from './link-model.ts';

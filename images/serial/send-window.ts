@@ -7,7 +7,7 @@
  * it to reveal the gap): after one RTO without progress the oldest outstanding segment is
  * resent as a probe, and the ACK for that probe reveals the rest.
  */
-import type { Clock } from '../../board/runtime/clock.ts';
+import type { Clock } from '../../platform/clock.ts';
 import { bitAt, SACK_SPAN, type AckFields } from './messages.ts';
 import type { LinkModel } from './link-model.ts';
 import { RetransmitTimer } from './retransmit-timer.ts';

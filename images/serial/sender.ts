@@ -6,9 +6,9 @@
  * silent board or a pulled cable ends in a FlashError with a code, never a hang.
  */
 import { randomInt } from 'node:crypto';
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
-import type { Clock } from '../../board/runtime/clock.ts';
-import type { Logger } from '../../board/runtime/log.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Logger } from '../../platform/log.ts';
 import { openSourceImage } from './source-image.ts';
 import { HostSession } from './host-session.ts';
 

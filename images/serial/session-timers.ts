@@ -2,7 +2,7 @@
  * A session's timers by name, on an injected Clock: restarting one replaces it, and ending
  * the session clears them all, so no callback of a finished session fires into a new one.
  */
-import type { Clock, TimerHandle } from '../../board/runtime/clock.ts';
+import type { Clock, TimerHandle } from '../../platform/clock.ts';
 
 export class NamedTimers<Name extends string> {
   private readonly handles = new Map<Name, TimerHandle>();

@@ -1,5 +1,5 @@
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
-import type { Clock } from '../../board/runtime/clock.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
+import type { Clock } from '../../platform/clock.ts';
 
 /**
  * The received bytes of one link as a queue with deadlines on the injected clock, so protocol

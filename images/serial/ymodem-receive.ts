@@ -1,5 +1,5 @@
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
-import type { Clock } from '../../board/runtime/clock.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
+import type { Clock } from '../../platform/clock.ts';
 import {
   ACK, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS, NAK, WANT_CRC, YmodemError, asYmodemError, cancelPeer,
   decodeFileInfo, readPacket as readWire, ymodemReader, type Packet, type YmodemPlace,

@@ -1,5 +1,5 @@
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
-import type { Clock } from '../../board/runtime/clock.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
+import type { Clock } from '../../platform/clock.ts';
 import { crc16Xmodem } from './crc16.ts';
 import { LinkReader } from './ymodem-reader.ts';
 

@@ -14,10 +14,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import type { BoardConfigFile } from '../../board/config.ts';
+import type { BoardConfigFile } from '../../board/config/board-config.ts';
 import { openFlashSlots } from '../../board/flash/slots.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
-import { createLogger } from '../../board/runtime/log.ts';
+import { createLogger } from '../../platform/log.ts';
 import { createDeskBroker } from '../../broker/server.ts';
 import { newUser, UserStore } from '../../broker/users.ts';
 import { createHwmonWriter, modelPower } from '../../host/desk/power-model.ts';

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { memoryLogger } from '../../platform/log.ts';
 import { openFlashSlots } from '../../board/flash/slots.ts';
 import { readBootInfo } from '../../board/flash/boot-info.ts';
 import { generateKeys, type PublicKey } from '../../images/format/keys.ts';

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadBoardConfig } from '../../board/config.ts';
+import { ConfigError, loadBoardConfig } from '../../board/config/board-config.ts';
 
 const BOARD = {
   v: 1, desk: 'desk1', board: 'b01',

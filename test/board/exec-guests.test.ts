@@ -16,8 +16,8 @@ import { createProcessRuntime } from '../../board/guests/process-runtime.ts';
 import { openReadinessChannel } from '../../board/guests/readiness.ts';
 import { guestSpecs } from '../../board/guests/spec.ts';
 import type { GuestRuntime, GuestSpec } from '../../board/guests/types.ts';
-import { systemClock } from '../../board/runtime/clock.ts';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { systemClock } from '../../platform/clock.ts';
+import { memoryLogger } from '../../platform/log.ts';
 import { waitFor } from '../../host/desk/wait.ts';
 import { buildBusyboxRootfs, defaultBusyboxPath } from '../../images/busybox-rootfs.ts';
 

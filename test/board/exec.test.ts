@@ -10,7 +10,7 @@ import { DEADLINE_GRACE_MS, handleCommand } from '../../board/commands.ts';
 import { createExecCommand } from '../../board/exec/exec-command.ts';
 import { clipText, fitResults, jsonBytes } from '../../board/exec/output-budget.ts';
 import type { ExecResult } from '../../broker/contract/exec.ts';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { memoryLogger } from '../../platform/log.ts';
 import { decode, encode, MAX_PAYLOAD_BYTES } from '../../broker/contract/messages.ts';
 import { PAYLOAD_VERSION, type Reply } from '../../broker/contract/payloads.ts';
 import { waitFor } from '../../host/desk/wait.ts';

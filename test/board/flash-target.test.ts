@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { memoryLogger } from '../../platform/log.ts';
 import { openFlashSlots } from '../../board/flash/slots.ts';
 import { confirmBoot, MAX_TRIES, planBoot, startTrial } from '../../board/flash/boot-env.ts';
 import { createSlotTarget } from '../../board/flash/slot-target.ts';

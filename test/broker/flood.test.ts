@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MqttClient } from 'mqtt';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { memoryLogger } from '../../platform/log.ts';
 import { boardTopic } from '../../broker/contract/topics.ts';
 import { createDeskBroker } from '../../broker/server.ts';
 import { Clients, DESK, testUsers, waitFor } from './support.ts';

@@ -6,7 +6,7 @@ import { connect as connectTcp } from 'node:net';
 import { suite, test } from 'uvu';
 import * as assert from 'uvu/assert';
 import mqtt, { type MqttClient } from 'mqtt';
-import { memoryLogger, type LogRecord } from '../../board/runtime/log.ts';
+import { memoryLogger, type LogRecord } from '../../platform/log.ts';
 import { boardClientId, boardTopic } from '../../broker/contract/topics.ts';
 import { BrokerListenError, createDeskBroker, type DeskBroker } from '../../broker/server.ts';
 import { STATS_TOPICS, type StatsSnapshot } from '../../broker/contract/stats.ts';

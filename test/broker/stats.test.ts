@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Client } from 'aedes';
-import { manualClock } from '../../board/runtime/clock.ts';
+import { manualClock } from '../../platform/clock.ts';
 import { BrokerStats, retainedCounter } from '../../broker/stats.ts';
 
 const fakeClient = () => ({ closed: false }) as unknown as Client & { closed: boolean };

@@ -14,8 +14,8 @@ import mqtt from 'mqtt';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { boardTopic } from '../../broker/contract/topics.ts';
 import { resolveAccess } from '../../host/client/access.ts';
-import { isAlive } from '../../host/desk/desk-file.ts';
-import { deskLayout } from '../../host/desk/layout.ts';
+import { isAlive } from '../../host/locations/desk-file.ts';
+import { deskLayout } from '../../host/locations/layout.ts';
 import { readImageHead } from '../../images/verify-file.ts';
 import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
 

@@ -12,7 +12,7 @@ import { allBoardsFilter, boardTopic } from '../../broker/contract/topics.ts';
 import { decode } from '../../broker/contract/messages.ts';
 import type { Status, Telemetry } from '../../broker/contract/payloads.ts';
 import { createRequester } from '../../host/client/request.ts';
-import { isAlive } from '../../host/desk/desk-file.ts';
+import { isAlive } from '../../host/locations/desk-file.ts';
 import { waitFor } from '../../host/desk/wait.ts';
 import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
 

@@ -11,7 +11,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { isAlive } from '../../host/desk/desk-file.ts';
+import { isAlive } from '../../host/locations/desk-file.ts';
 import { resolveAccess } from '../../host/client/access.ts';
 import { connectToDesk } from '../../host/client/connect.ts';
 import { decodeExperimentProgress, experimentTopic, type ExperimentProgress } from '../../broker/contract/experiment.ts';

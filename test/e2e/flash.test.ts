@@ -11,7 +11,7 @@ import { appendFile, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/pro
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAlive } from '../../host/desk/desk-file.ts';
+import { isAlive } from '../../host/locations/desk-file.ts';
 import { openPtyPair } from '../../host/desk/pty-pair.ts';
 import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
 

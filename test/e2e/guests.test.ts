@@ -9,7 +9,7 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deskLayout } from '../../host/desk/layout.ts';
+import { deskLayout } from '../../host/locations/layout.ts';
 import { waitFor } from '../../host/desk/wait.ts';
 import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
 

@@ -13,7 +13,7 @@ import mqtt from 'mqtt';
 import { allBoardsFilter } from '../../broker/contract/topics.ts';
 import { decode } from '../../broker/contract/messages.ts';
 import type { OnlineStatus } from '../../broker/contract/payloads.ts';
-import { isAlive } from '../../host/desk/desk-file.ts';
+import { isAlive } from '../../host/locations/desk-file.ts';
 import { waitFor } from '../../host/desk/wait.ts';
 import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
 

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { isAlive } from '../../host/desk/desk-file.ts';
+import { isAlive } from '../../host/locations/desk-file.ts';
 import { waitFor } from '../../host/desk/wait.ts';
 import { parseExposition, type Exposition } from '../host/exposition.ts';
 import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boardIds } from '../../host/desk/layout.ts';
+import { boardIds } from '../../host/locations/layout.ts';
 import type { PushReport } from '../../host/push/report.ts';
 import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
 

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../../board/runtime/clock.ts';
+import { systemClock } from '../../platform/clock.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import { crc32 } from '../../images/format/crc32.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
@@ -22,7 +22,7 @@ import { flashOne, type FlashResult } from '../../host/flash/flash-one.ts';
 import { BUILTIN_PROFILES } from '../../host/flash/uboot-profile.ts';
 import { portConsoleLogPath } from '../../host/flash/console-log.ts';
 import { startQemuBoard, type QemuBoard } from '../../host/flash/qemu-board.ts';
-import { isAlive } from '../../host/desk/desk-file.ts';
+import { isAlive } from '../../host/locations/desk-file.ts';
 
 let work = '';
 let image = '';

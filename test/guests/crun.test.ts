@@ -7,12 +7,12 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { memoryLogger } from '../../platform/log.ts';
 import { parseCgroupLayout, readCgroupLayout } from '../../board/guests/cgroup-layout.ts';
 import { openCgroupView } from '../../board/guests/cgroup-view.ts';
 import { createCrunRuntime } from '../../board/guests/crun.ts';
 import { FULL_PROFILE, LIGHT_PROFILE, ociConfig } from '../../board/guests/oci-bundle.ts';
-import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
+import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import { GuestRuntimeError, type GuestProfile, type GuestRuntime, type GuestSpec } from '../../board/guests/types.ts';
 import { makeBusyboxRootfs } from './fixtures/busybox-rootfs.ts';
 

@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, readlink, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { memoryLogger } from '../../platform/log.ts';
 import { buildBusyboxRootfs, defaultBusyboxPath, ImageBuildError } from '../../images/busybox-rootfs.ts';
 import { ElfError, readElf } from '../../images/elf.ts';
 

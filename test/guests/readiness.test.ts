@@ -6,8 +6,8 @@ import { appendFile, lstat, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lineSplitter, openReadinessChannel, type ReadinessChannel } from '../../board/guests/readiness.ts';
-import { manualClock } from '../../board/runtime/clock.ts';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { manualClock } from '../../platform/clock.ts';
+import { memoryLogger } from '../../platform/log.ts';
 import { waitFor } from '../../host/desk/wait.ts';
 
 const temps: string[] = [];

@@ -5,8 +5,8 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { GpioBinding, Level } from '../../board/hal/gpio/binding.ts';
-import { HalError } from '../../board/hal/errors.ts';
+import type { GpioBinding, Level } from '../../platform/hal/gpio.ts';
+import { HalError } from '../../platform/hal/errors.ts';
 
 export interface GpioFixture {
   binding: GpioBinding;

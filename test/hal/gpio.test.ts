@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { gpioContract } from './gpio.contract.ts';
 import { fileGpio } from '../../board/hal/gpio/sim.ts';
 import { onoffGpio } from '../../board/hal/gpio/onoff.ts';
-import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
-import { HalError } from '../../board/hal/errors.ts';
+import { writeFileAtomic } from '../../platform/atomic-file.ts';
+import { HalError } from '../../platform/hal/errors.ts';
 
 gpioContract('file (sim)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'deskbox-gpio-'));

@@ -4,8 +4,8 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { PowerReading, PowerSensor } from '../../board/hal/power/binding.ts';
-import { HalError } from '../../board/hal/errors.ts';
+import type { PowerReading, PowerSensor } from '../../platform/hal/power.ts';
+import { HalError } from '../../platform/hal/errors.ts';
 
 export interface PowerFixture {
   sensor: PowerSensor;

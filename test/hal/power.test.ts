@@ -7,7 +7,7 @@ import { powerContract } from './power.contract.ts';
 import { simPowerSensor } from '../../board/hal/power/sim.ts';
 import { findHwmonSensor, openHwmonSensor } from '../../board/hal/power/hwmon.ts';
 import { createHwmonWriter } from '../../host/desk/power-model.ts';
-import { HalError } from '../../board/hal/errors.ts';
+import { HalError } from '../../platform/hal/errors.ts';
 
 powerContract('sim', async () => {
   const sensor = simPowerSensor();

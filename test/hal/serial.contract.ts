@@ -5,8 +5,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import type { SerialBinding, SerialLink } from '../../board/hal/serial/binding.ts';
-import { HalError } from '../../board/hal/errors.ts';
+import type { SerialBinding, SerialLink } from '../../platform/hal/serial.ts';
+import { HalError } from '../../platform/hal/errors.ts';
 
 export interface SerialFixture {
   binding: SerialBinding;

@@ -8,7 +8,7 @@ import { serialContract } from './serial.contract.ts';
 import { simSerialBinding } from '../../board/hal/serial/sim.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import { openPtyPair } from '../../host/desk/pty-pair.ts';
-import { HalError } from '../../board/hal/errors.ts';
+import { HalError } from '../../platform/hal/errors.ts';
 
 serialContract('sim', async () => {
   const binding = simSerialBinding();

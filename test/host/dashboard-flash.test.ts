@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { memoryLogger } from '../../platform/log.ts';
 import { newUser, saveUsers } from '../../broker/users.ts';
 import { parseBasicAuth } from '../../host/dashboard/basic-auth.ts';
 import { createFlashApi } from '../../host/dashboard/flash-api.ts';

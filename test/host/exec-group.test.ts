@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import type { ExecResult } from '../../broker/contract/exec.ts';
 import { PAYLOAD_VERSION, type Reply } from '../../broker/contract/payloads.ts';
 import { RequestTimeoutError } from '../../host/client/request.ts';
-import { resolveBoardSet } from '../../host/experiment/board-set.ts';
+import { resolveBoardSet } from '../../host/client/board-set.ts';
 import { compressBoardList, compressGuestList } from '../../host/exec/board-ranges.ts';
 import { describeResult, groupReplies, type ExecOutcome } from '../../host/exec/group-replies.ts';
 import { renderJson, renderText } from '../../host/exec/render-groups.ts';

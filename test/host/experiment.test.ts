@@ -2,9 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   EnergyInputError, counterDelta, crossCheck, energyByPhase, idleWatts, integrateTrapezoid, joulesPerGuestBoot, type PowerPoint,
-} from '../../host/experiment/energy.ts';
-import { PercentileError, percentile, summarize } from '../../host/experiment/percentiles.ts';
-import { summarizeRun, type TelemetryRow } from '../../host/experiment/summary.ts';
+} from '../../host/analysis/energy.ts';
+import { PercentileError, percentile, summarize } from '../../host/analysis/percentiles.ts';
+import { summarizeRun, type TelemetryRow } from '../../host/analysis/summary.ts';
 
 const near = (actual: number, expected: number, rel = 1e-3, what = '') =>
   assert.ok(Math.abs(actual - expected) <= rel * Math.max(1e-9, Math.abs(expected)), `${what} ${actual} not within ${rel * 100}% of ${expected}`);

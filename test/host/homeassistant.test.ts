@@ -5,7 +5,7 @@
 import { suite, test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as v from 'valibot';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { memoryLogger } from '../../platform/log.ts';
 import { boardTopic } from '../../broker/contract/topics.ts';
 import { StatusSchema, TelemetrySchema, type Status, type Telemetry } from '../../broker/contract/payloads.ts';
 import { authorizePublish, authorizeSubscribe } from '../../broker/policy.ts';

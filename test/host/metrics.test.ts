@@ -5,7 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MqttClient } from 'mqtt';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { memoryLogger } from '../../platform/log.ts';
 import { boardTopic } from '../../broker/contract/topics.ts';
 import { experimentTopic, type ExperimentProgress } from '../../broker/contract/experiment.ts';
 import type { Status, Telemetry } from '../../broker/contract/payloads.ts';

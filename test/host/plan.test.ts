@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseDuration, parsePlan, PlanError } from '../../host/experiment/plan.ts';
-import { BoardSetError, resolveBoardSet, tagsByBoard } from '../../host/experiment/board-set.ts';
+import { BoardSetError, resolveBoardSet, tagsByBoard } from '../../host/client/board-set.ts';
 import { runPlan, type PhaseName } from '../../host/experiment/runner.ts';
 import { readFileSync } from 'node:fs';
 import type { Reply } from '../../broker/contract/payloads.ts';

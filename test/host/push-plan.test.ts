@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { childrenOf, planTree, PlanError } from '../../host/push/plan.ts';
 import { executePlan, type Requester } from '../../host/push/execute.ts';
 import type { PushManifest } from '../../images/push/manifest.ts';
-import { boardIds } from '../../host/desk/layout.ts';
+import { boardIds } from '../../host/locations/layout.ts';
 
 /** The fewest levels a tree of fan-out k needs for n boards: k + k^2 + ... >= n. */
 function minDepth(n: number, k: number): number {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { summarizeRun, type BootPhaseRow, type GuestBootRow, type TelemetryRow } from '../../host/experiment/summary.ts';
+import { summarizeRun, type BootPhaseRow, type GuestBootRow, type TelemetryRow } from '../../host/analysis/summary.ts';
 import { formatNumber } from '../../host/report/format.ts';
 import { renderComparison, renderReport } from '../../host/report/report.ts';
 

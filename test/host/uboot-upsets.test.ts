@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { systemClock } from '../../board/runtime/clock.ts';
+import { systemClock } from '../../platform/clock.ts';
 import { findUpset, printableLines, watchUpsets } from '../../host/flash/uboot-upsets.ts';
 import { memoryLine } from '../images/lossy-line.ts';
 

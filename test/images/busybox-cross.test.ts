@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import tar from 'tar-stream';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { memoryLogger } from '../../platform/log.ts';
 import { buildGuestImage } from '../../images/build-guest.ts';
 import { ImageBuildError } from '../../images/busybox-rootfs.ts';
 import { HEADER_SIZE } from '../../images/format/header.ts';

@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { installCarriedImages } from '../../board/images/carried.ts';
 import { openImageStore } from '../../board/images/store.ts';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { memoryLogger } from '../../platform/log.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
 import { ImageError } from '../../images/format/errors.ts';
 import { fileSource, flipPayloadByte, guestImage, keyPair, Temps } from './store-support.ts';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import tar from 'tar-stream';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { memoryLogger } from '../../platform/log.ts';
 import { buildGuestImage } from '../../images/build-guest.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
 import { verifyImageFile, type Verdict } from '../../images/verify-file.ts';

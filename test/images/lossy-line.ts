@@ -2,9 +2,9 @@
  * The YMODEM tests' in-memory setting: a line that damages bytes (given a random source), a sink
  * that keeps what it gets, and a driver for the manual clock.
  */
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
 import { DataFanout } from '../../board/hal/serial/fanout.ts';
-import type { ManualClock } from '../../board/runtime/clock.ts';
+import type { ManualClock } from '../../platform/clock.ts';
 import type { YmodemSink } from '../../images/serial/ymodem-receive.ts';
 
 export interface LineFaults { dropChunk: number; dropByte: number; flipByte: number; noise: number }

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SerialLink } from '../../board/hal/serial/binding.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import { openPtyPair } from '../../host/desk/pty-pair.ts';
 

@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import { generateKeys, type PrivateKey, type PublicKey } from '../../images/format/keys.ts';
 import type { Arch } from '../../images/format/manifest.ts';
 import { buildGuestImage } from '../../images/build-guest.ts';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { memoryLogger } from '../../platform/log.ts';
 
 export class Temps {
   readonly #dirs: string[] = [];

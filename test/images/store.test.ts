@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openImageStore, ImageStoreError, type ImageStore } from '../../board/images/store.ts';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { memoryLogger } from '../../platform/log.ts';
 import { ImageError } from '../../images/format/errors.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
 import { fileSource, flipPayloadByte, guestImage, keyPair, Temps } from './store-support.ts';

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { manualClock, systemClock } from '../../board/runtime/clock.ts';
+import { manualClock, systemClock } from '../../platform/clock.ts';
 import { crc16Xmodem } from '../../images/serial/crc16.ts';
 import { ymodemReceive } from '../../images/serial/ymodem-receive.ts';
 import { YmodemError, ymodemSend } from '../../images/serial/ymodem-send.ts';

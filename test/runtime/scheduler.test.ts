@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getTasks } from 'node-cron';
-import { manualClock, systemClock } from '../../board/runtime/clock.ts';
-import { memoryLogger } from '../../board/runtime/log.ts';
+import { manualClock, systemClock } from '../../platform/clock.ts';
+import { memoryLogger } from '../../platform/log.ts';
 import { createScheduler } from '../../board/runtime/scheduler.ts';
 
 /** A scheduler on a manual clock; `at()` is the seconds elapsed since `startEpochMs`. */

@@ -1,5 +1,5 @@
-import { HalError } from '../errors.ts';
-import { isLevel, type GpioBinding, type GpioLine } from './binding.ts';
+import { HalError } from '../../../platform/hal/errors.ts';
+import { isLevel, type GpioBinding, type GpioLine } from '../../../platform/hal/gpio.ts';
 
 /**
  * Real GPIO through onoff (sysfs /sys/class/gpio). `map` names the board's lines; the numbers

@@ -1,8 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../runtime/atomic-file.ts';
-import { HalError } from '../errors.ts';
-import { isLevel, type GpioBinding, type GpioLine, type Level } from './binding.ts';
+import { writeFileAtomic } from '../../../platform/atomic-file.ts';
+import { HalError } from '../../../platform/hal/errors.ts';
+import { isLevel, type GpioBinding, type GpioLine, type Level } from '../../../platform/hal/gpio.ts';
 
 /** Line names become file names: nothing that could leave the directory or hide as a dotfile. */
 const LINE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

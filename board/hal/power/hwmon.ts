@@ -1,7 +1,7 @@
 import { access, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HalError } from '../errors.ts';
-import type { PowerReading, PowerSensor } from './binding.ts';
+import { HalError } from '../../../platform/hal/errors.ts';
+import type { PowerReading, PowerSensor } from '../../../platform/hal/power.ts';
 
 /**
  * The ina2xx hwmon attributes this binding needs. in1 is the bus (supply) voltage; in0 would be

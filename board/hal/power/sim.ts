@@ -1,5 +1,5 @@
-import { HalError } from '../errors.ts';
-import type { PowerReading, PowerSensor } from './binding.ts';
+import { HalError } from '../../../platform/hal/errors.ts';
+import type { PowerReading, PowerSensor } from '../../../platform/hal/power.ts';
 
 const IDLE: PowerReading = { watts: 1.0, volts: 5.0, amps: 0.2 };
 

@@ -1,5 +1,5 @@
-import { HalError } from '../errors.ts';
-import { validBaudRate, type SerialBinding, type SerialLink } from './binding.ts';
+import { HalError } from '../../../platform/hal/errors.ts';
+import { validBaudRate, type SerialBinding, type SerialLink } from '../../../platform/hal/serial.ts';
 import { DataFanout } from './fanout.ts';
 import { keepPollInterest } from './poller-fix.ts';
 import type { SerialPortStream } from '@serialport/stream';

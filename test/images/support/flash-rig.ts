@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
-import { memoryLogger } from '../../../board/runtime/log.ts';
+import { memoryLogger } from '../../../platform/log.ts';
 import { buildGuestImage } from '../../../images/build-guest.ts';
 import type { Manifest } from '../../../images/format/manifest.ts';
 import { FlashError } from '../../../images/serial/errors.ts';

@@ -6,10 +6,10 @@
  * A write resolves once its bytes fit in the sender's transmit buffer, as a UART driver's
  * does; txBuffer Infinity makes writes return at once, like a pty into a link emulator.
  */
-import { HalError } from '../../../board/hal/errors.ts';
-import type { SerialLink } from '../../../board/hal/serial/binding.ts';
+import { HalError } from '../../../platform/hal/errors.ts';
+import type { SerialLink } from '../../../platform/hal/serial.ts';
 import { DataFanout } from '../../../board/hal/serial/fanout.ts';
-import type { Clock } from '../../../board/runtime/clock.ts';
+import type { Clock } from '../../../platform/clock.ts';
 import { seededRandom } from '../../support/seeded-random.ts';
 
 export interface LineSettings {

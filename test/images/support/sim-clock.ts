@@ -5,7 +5,7 @@
  * unfinished while no timer is left has hung: `run` says so instead of waiting for ever.
  */
 import { createHook, type AsyncHook } from 'node:async_hooks';
-import type { Clock, TimerHandle } from '../../../board/runtime/clock.ts';
+import type { Clock, TimerHandle } from '../../../platform/clock.ts';
 
 export interface SimClock extends Clock {
   /** `work`'s outcome, advancing virtual time whenever nothing else can happen; throws on a hang or past `limitMs` of virtual time. */

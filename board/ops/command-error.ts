@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../broker/contract/payloads.ts';
+import type { ErrorCode } from '../../broker/contract/payloads.ts';
 
 /** A command that cannot be honoured, with the reply code that tells the caller why. */
 export class CommandError extends Error {

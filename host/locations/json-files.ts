@@ -1,6 +1,6 @@
 /** The desk's state files: JSON, written durably (write -> fsync -> rename). */
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../../board/runtime/atomic-file.ts';
+import { writeFileAtomic } from '../../platform/atomic-file.ts';
 
 export async function writeJsonAtomic(file: string, value: unknown, mode?: number): Promise<void> {
   await writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n', { durable: true, mode });

@@ -6,26 +6,12 @@ import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
 // The ESM build: the package's main is a UMD wrapper whose inner require() calls esbuild cannot bundle.
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser/lib/esm/main.js';
-import { isValidId } from '../broker/contract/topics.ts';
-import { describeIssues } from '../broker/contract/messages.ts';
-import { ARCHES } from '../images/format/manifest.ts';
+import { isValidId } from '../../broker/contract/topics.ts';
+import { describeIssues } from '../../broker/contract/messages.ts';
+import { ARCHES } from '../../images/format/manifest.ts';
+import { guestLimits, ImageDefaultsSchema, seconds } from '../../images/format/board-defaults.ts';
 
 const id = v.pipe(v.string(), v.check(isValidId, 'must be 1-63 of A-Z a-z 0-9 _ . - starting alphanumeric'));
-const seconds = (min: number, max: number) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
-
-/** Guest limits: the same on every board of an image, so a board image may set them. */
-const guestLimits = {
-  maxGuests: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(9999)), 1024),
-  maxParallel: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64)), 4),
-  profile: v.optional(v.picklist(['light', 'full']), 'light'),
-  stopGraceMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 2000),
-  restart: v.optional(v.object({
-    mode: v.picklist(['on-failure', 'never']),
-    maxRestarts: v.pipe(v.number(), v.integer(), v.minValue(0)),
-    backoffBaseMs: v.pipe(v.number(), v.minValue(0)),
-    backoffMaxMs: v.pipe(v.number(), v.minValue(0)),
-  }), { mode: 'on-failure', maxRestarts: 5, backoffBaseMs: 1000, backoffMaxMs: 60_000 }),
-};
 
 const GuestsSchema = v.object({
   /** `auto`: crun where it and root are available, else plain processes (no isolation). */
@@ -110,18 +96,6 @@ export const BoardConfigSchema = v.object({
   push: v.optional(PushConfigSchema),
 });
 
-/**
- * What a board image may set for all its boards (docs/images.md, `board.config`). Layering:
- * built-in defaults < the image's defaults < the board's own file.
- */
-export const ImageDefaultsSchema = v.strictObject({
-  keepaliveS: v.optional(seconds(1, 600)),
-  telemetryPeriodS: v.optional(seconds(1, 3600)),
-  samplePeriodS: v.optional(seconds(1, 60)),
-  guests: v.optional(v.strictObject(Object.fromEntries(Object.entries(guestLimits).map(([k, s]) => [k, v.optional(s.wrapped)])) as {
-    [K in keyof typeof guestLimits]: v.OptionalSchema<(typeof guestLimits)[K]['wrapped'], undefined>
-  })),
-});
 
 export type BoardConfig = v.InferOutput<typeof BoardConfigSchema>;
 /** A config file as written: fields with defaults may be left out. */

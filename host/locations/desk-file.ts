@@ -7,8 +7,8 @@ import * as v from 'valibot';
 import { isValidId } from '../../broker/contract/topics.ts';
 import { describeIssues } from '../../broker/contract/messages.ts';
 import type { DeskLayout } from './layout.ts';
-import { readJsonIfExists, writeJsonAtomic } from './files.ts';
-import { readProcStat } from '../../board/runtime/proc-stat.ts';
+import { readJsonIfExists, writeJsonAtomic } from './json-files.ts';
+import { readProcStat } from '../../platform/proc-stat.ts';
 
 const id = v.pipe(v.string(), v.check(isValidId, 'not a valid id'));
 const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));

@@ -1,0 +1,9 @@
+/**
+ * The desk broker's public entry: what the desk computer's tools (host/) use to run a broker
+ * and manage its users. Everything else under broker/ is its inside; the wire contract that
+ * boards, host and outside clients share is broker/contract/.
+ */
+export { createDeskBroker, type DeskBroker } from './server.ts';
+export { loadUsers, newUser, saveUsers, UserStore } from './users.ts';
+export { ROLES, type Principal, type Role } from './policy.ts';
+export { openSqlitePersistence } from './persistence/sqlite.ts';
