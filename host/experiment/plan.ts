@@ -1,16 +1,17 @@
 /**
  * An experiment plan (YAML): which boards, which image, how many guests per board and how
  * fast to launch them, what they run, how long to hold, how often boards report, how many
- * repetitions. Validated with a schema; an error names the field and says what it wants.
+ * repetitions. Validated with a schema; an error names every wrong field and says what each wants.
  */
 import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
 import { parse as parseYaml } from 'yaml';
-import { describeIssues } from '../../broker/contract/messages.ts';
+import { describeRoot, planProblems } from './plan-problems.ts';
 
+/** `problems`: one line per wrong field (`guests.perBoard: ...`), all of them. */
 export class PlanError extends Error {
-  constructor(readonly file: string, detail: string) {
-    super(`plan ${file}: ${detail}`);
+  constructor(readonly file: string, readonly problems: readonly string[]) {
+    super(problems.length === 1 ? `plan ${file}: ${problems[0]}` : `plan ${file} has ${problems.length} problems:\n${problems.map((p) => `  ${p}`).join('\n')}`);
     this.name = 'PlanError';
   }
 }
@@ -64,14 +65,18 @@ export function parsePlan(text: string, file: string): Plan {
   try {
     raw = parseYaml(text);
   } catch (e) {
-    throw new PlanError(file, `not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    throw new PlanError(file, [`not valid YAML: ${(e as Error).message.split('\n')[0]}`]);
   }
-  const parsed = v.safeParse(PlanSchema, raw ?? {});
-  if (!parsed.success) throw new PlanError(file, describeIssues(parsed.issues));
+  // Every field has a default, and a list is an object to valibot: `[]` (or an empty file)
+  // would pass as a plan that power-cycles every board of the desk.
+  const root = describeRoot(raw);
+  if (root) throw new PlanError(file, [`the plan is ${root}; it must be a mapping of fields (name:, boards:, guests:, hold: ...; {} for every default)`]);
+  const parsed = v.safeParse(PlanSchema, raw);
+  if (!parsed.success) throw new PlanError(file, planProblems(PlanSchema, raw));
   return parsed.output;
 }
 
 export async function loadPlan(file: string): Promise<{ plan: Plan; text: string }> {
-  const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => { throw new PlanError(file, e.code === 'ENOENT' ? 'no such file' : e.message); });
+  const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => { throw new PlanError(file, [e.code === 'ENOENT' ? 'no such file' : e.message]); });
   return { plan: parsePlan(text, file), text };
 }

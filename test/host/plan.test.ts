@@ -63,6 +63,36 @@ test('plans: the default plan parses; durations; every mistake names its field',
   }
 });
 
+const planError = (text: string): PlanError => {
+  try {
+    parsePlan(text, 'p.yaml');
+  } catch (e) {
+    assert.instance(e, PlanError);
+    return e as PlanError;
+  }
+  throw new Error(`plan ${JSON.stringify(text)} was accepted`);
+};
+
+test('plans: a root that is not a mapping is refused, not run as every default (which power-cycles every board)', () => {
+  for (const [text, root] of [['[]', /a list/], ['- boards: all\n', /a list/], ['42', /a number \(42\)/], ['"hold: 5s"', /a string/], ['true', /a boolean/], ['', /empty/], ['# nothing\n', /empty/]] as const) {
+    const e = planError(text);
+    assert.is(e.problems.length, 1, text);
+    assert.match(e.message, root);
+    assert.match(e.message, /must be a mapping of fields/);
+  }
+  assert.is(parsePlan('{}', 'p.yaml').reboot, true, 'an explicit empty mapping still means every default');
+});
+
+test('plans: several wrong fields are all named at once, each with its path', () => {
+  const e = planError('hold: soon\nrepetitions: 0\ncolour: red\nsize: 3\nguests: { perBoard: -1.5, profile: heavy, colour: blue }\nboards: [1]\ntelemetry: { periodS: 0 }\n');
+  const fields = e.problems.map((p) => p.slice(0, p.indexOf(':')));
+  assert.equal(fields.sort(), ['boards', 'colour', 'guests.colour', 'guests.perBoard', 'guests.profile', 'hold', 'repetitions', 'size', 'telemetry.periodS']);
+  assert.match(e.message, /^plan p\.yaml has 9 problems:\n {2}/);
+  assert.match(e.message, /guests\.perBoard: Invalid integer[^\n]*; Invalid value: Expected >=0/, 'two problems of one field share its line');
+  assert.match(e.message, /guests\.colour: not a plan field \(known here: perBoard, image, profile, command, ramp\)/);
+  assert.match(e.message, /\n {2}hold: must be a duration/);
+});
+
 function fakeDesk(boards: string[], opts: { abortDuring?: PhaseName } = {}) {
   const calls: string[] = [];
   const marks: string[] = [];
