@@ -17,7 +17,7 @@ import type { BoardConfigFile } from '../board/config/board-config.ts';
 import { AGENT_NODE_FLAGS } from '../board/launch/node-flags.ts';
 import { createHwmonWriter, modelPower } from '../host/desk/power-model.ts';
 import { openPtyPair } from '../host/desk/pty-pair.ts';
-import { waitFor } from '../host/desk/wait.ts';
+import { waitFor } from '../test/support/wait.ts';
 import { armhfCacheDir, openArmhfCache } from '../images/toolchain/armhf.ts';
 import { median, printRows, spread, type Row } from './lib/stats.ts';
 import { BENCH_DESK as DESK, BENCH_PASSWORD as pw, startBenchDesk } from './lib/bench-desk.ts';
@@ -62,7 +62,7 @@ async function measure(node: string, args: string[], env: Record<string, string>
   const ms = (await seen) - t0;
   await new Promise((r) => setTimeout(r, IDLE_MS));
   child.kill('SIGUSR2');
-  await waitFor(() => stat(memOut).then(() => true, () => false), Date.now() + 10_000, 'memory figures');
+  await waitFor(() => stat(memOut).then(() => true, () => false), { timeoutMs: 10_000, what: 'memory figures' });
   const mem = JSON.parse(await readFile(memOut, 'utf8')) as NodeJS.MemoryUsage;
   await stop(child);
   return { ms, jsMB: (mem.heapUsed + mem.external + mem.arrayBuffers) / 1e6 };

@@ -10,8 +10,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { BoardConfigFile } from '../../board/config/board-config.ts';
@@ -22,10 +21,11 @@ import { createDeskBroker } from '../../broker/server.ts';
 import { newUser, UserStore } from '../../broker/users.ts';
 import { createHwmonWriter, modelPower } from '../../host/desk/power-model.ts';
 import { openPtyPair, type PtyPair } from '../../host/desk/pty-pair.ts';
-import { waitFor } from '../../host/desk/wait.ts';
+import { waitFor } from '../support/wait.ts';
 import { armhfCacheDir, openArmhfCache } from '../../images/toolchain/armhf.ts';
 import { readImageHead } from '../../images/verify-file.ts';
 import { runProgram } from '../support/run-program.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const DIST = join(ROOT, 'dist');
@@ -35,7 +35,7 @@ const PASSWORD = 'armv7-board-password';
 const ONLINE_WITHIN_MS = 180_000;
 
 const armhf = openArmhfCache(armhfCacheDir(ROOT));
-const work = await mkdtemp(join(tmpdir(), 'deskbox-armv7-'));
+const { path: work, remove: removeWork } = await tempDir('deskbox-armv7-');
 const state = join(work, 'desk');
 const image = join(work, 'board-armv7.dbi');
 for (const args of [['keys', 'init', '--state', state], ['image', 'build', 'board', '--arch', 'armv7', '--type', 'armv7-test', '--state', state, '-o', image]]) {
@@ -58,7 +58,7 @@ test.after(async () => {
   for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await Promise.all(ptys.map((p) => p.close()));
   await broker.close();
-  await rm(work, { recursive: true, force: true });
+  await removeWork();
 });
 
 test('the armv7 image carries the agent, the boot program, serialport\'s armv7 binding and epoll per Node ABI, nothing for x86', async () => {
@@ -121,16 +121,16 @@ for (const b of boards) {
     boot.stdout!.on('data', (d) => (log += d));
     boot.stderr!.on('data', (d) => (log += d));
     try {
-      await waitFor(() => status.state === 'online' || boot.exitCode !== null, Date.now() + ONLINE_WITHIN_MS, `${b.id} online`, 200)
+      await waitFor(() => status.state === 'online' || boot.exitCode !== null, { timeoutMs: ONLINE_WITHIN_MS, what: `${b.id} online`, pollMs: 200 })
         .catch((e: Error) => { throw new Error(`${e.message}\n${log}`); });
       assert.is(status.state, 'online', log);
-      await waitFor(() => /deskbox agent \S+ on /.test(consoleText.join('')), Date.now() + 30_000, 'the agent\'s banner on its console', 100);
+      await waitFor(() => /deskbox agent \S+ on /.test(consoleText.join('')), { timeoutMs: 30_000, what: 'the agent\'s banner on its console', pollMs: 100 });
       const text = consoleText.join('');
       assert.match(text, /deskbox boot \(board arm\d\)[\s\S]*slot a: board \S+ \([0-9a-f]{12}\) verified/);
       const exited = new Promise<number | null>((resolve) => boot.once('exit', (code) => resolve(code)));
       boot.kill('SIGTERM');
       assert.is(await exited, 0, log);
-      await waitFor(() => status.state === 'offline', Date.now() + 20_000, `${b.id} offline after SIGTERM`, 100);
+      await waitFor(() => status.state === 'offline', { timeoutMs: 20_000, what: `${b.id} offline after SIGTERM`, pollMs: 100 });
     } finally {
       await host.close();
       await watcher.endAsync();

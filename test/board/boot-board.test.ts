@@ -2,8 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPrivateKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { memoryLogger } from '../../platform/log.ts';
 import { openFlashSlots } from '../../board/flash/slots.ts';
@@ -11,6 +10,7 @@ import { readBootInfo } from '../../board/flash/boot-info.ts';
 import { generateKeys, type PublicKey } from '../../images/format/keys.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
 import { bootBoard, BootError } from '../../board/boot/boot-board.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 /** A board image around a stand-in agent: the boot ROM neither runs nor cares what the agent does. */
 async function boardImage(dir: string, name: string, agentText: string, opts: { key: ReturnType<typeof generateKeys>; type?: string }) {
@@ -24,14 +24,14 @@ async function boardImage(dir: string, name: string, agentText: string, opts: { 
 }
 
 async function setup() {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-bootrom-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-bootrom-');
   const key = generateKeys();
   const slots = openFlashSlots(join(dir, 'flash'));
   const lines: string[] = [];
   const deps = (keys: PublicKey[] = [key.publicKey], boardType = 'sim') => ({
     keys, boardType, unpackDir: join(dir, 'cache'), console: (l: string) => lines.push(l), logger: memoryLogger(),
   });
-  return { dir, key, slots, lines, deps, info: join(dir, 'boot.json') };
+  return { dir, removeDir, key, slots, lines, deps, info: join(dir, 'boot.json') };
 }
 
 async function rejects(fn: () => Promise<unknown>, expected: RegExp | ((e: Error) => boolean)): Promise<void> {
@@ -72,7 +72,7 @@ test('boots the active slot: agent unpacked, boot info written, console told', a
     await flipByte(t.slots.slotFile('a'), v1.bytes - 10);
     await rejects(() => bootBoard('b01', t.slots, t.info, t.deps()), (e: Error) => e instanceof BootError && /slot a: blocks: block/.test(e.message));
   } finally {
-    await rm(t.dir, { recursive: true, force: true });
+    await t.removeDir();
   }
 });
 
@@ -88,7 +88,7 @@ test('a re-flashed inactive slot that is switched to runs the new agent', async 
     assert.is(booted.slot, 'b');
     assert.is(await readFile(booted.agentFile, 'utf8'), 'export const v = 2;\n');
   } finally {
-    await rm(t.dir, { recursive: true, force: true });
+    await t.removeDir();
   }
 });
 
@@ -110,7 +110,7 @@ test('a bad active slot falls back to the other one and the environment follows'
     assert.ok(t.lines.some((l) => /slot b: size: truncated/.test(l)), t.lines.join('\n'));
     assert.ok(t.lines.some((l) => l.includes('falling back from slot b to slot a')));
   } finally {
-    await rm(t.dir, { recursive: true, force: true });
+    await t.removeDir();
   }
 });
 
@@ -130,7 +130,7 @@ test('refuses: never flashed, wrong key, wrong board type, both slots bad; nothi
     assert.ok(t.lines.includes('no bootable slot; halted'));
     assert.not.ok(existsSync(t.info), 'no boot info for a board that did not boot');
   } finally {
-    await rm(t.dir, { recursive: true, force: true });
+    await t.removeDir();
   }
 });
 
@@ -148,7 +148,7 @@ test('a trial slot that is never confirmed boots 3 times, then the board goes ba
     assert.equal(await t.slots.readEnv(), { v: 1, active: 'a' });
     assert.ok(t.lines.includes('slot b was not confirmed after 3 boots; back to slot a'), t.lines.join('\n'));
   } finally {
-    await rm(t.dir, { recursive: true, force: true });
+    await t.removeDir();
   }
 });
 
@@ -162,7 +162,7 @@ test('a damaged payload on first boot is refused as the block it is, and nothing
     await rejects(() => bootBoard('b01', t.slots, t.info, t.deps()), /slot a: blocks: block \d+ \(payload bytes/);
     assert.equal(existsSync(join(t.dir, 'cache')) ? (await readdir(join(t.dir, 'cache'))) : [], [], 'no unpacked agent, no temporary folder');
   } finally {
-    await rm(t.dir, { recursive: true, force: true });
+    await t.removeDir();
   }
 });
 

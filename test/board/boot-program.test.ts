@@ -7,8 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BoardConfigFile } from '../../board/config/board-config.ts';
 import type { BootReport } from '../../board/boot/main.ts';
@@ -16,12 +15,13 @@ import { HALT_EXIT_CODE, REBOOT_EXIT_CODE } from '../../board/launch/exit-codes.
 import { openFlashSlots } from '../../board/flash/slots.ts';
 import { generateKeys } from '../../images/format/keys.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
-import { waitFor } from '../../host/desk/wait.ts';
+import { waitFor } from '../support/wait.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const BOOT = new URL('../../dist/board-boot.mjs', import.meta.url).pathname;
 const key = generateKeys();
-const work = await mkdtemp(join(tmpdir(), 'deskbox-bootprog-'));
-test.after(() => rm(work, { recursive: true, force: true }));
+const { path: work, remove: removeWork } = await tempDir('deskbox-bootprog-');
+test.after(() => removeWork());
 
 /** An agent that records its argv, then exits with `code`, or idles until SIGTERM and exits 0. */
 const standIn = (code: number | 'idle') => `import { appendFileSync } from 'node:fs';
@@ -82,10 +82,10 @@ test('one good board and one dark: the good one runs; SIGTERM reaches its agent 
   const good = await board('g1', standIn('idle'));
   const dark = await board('d1');
   const { child, reports, exited } = start([good, dark]);
-  await waitFor(() => reports.some((r) => r.type === 'agents'), Date.now() + 20_000, 'the agents report');
+  await waitFor(() => reports.some((r) => r.type === 'agents'), { timeoutMs: 20_000, what: 'the agents report' });
   assert.ok(reports.some((r) => r.type === 'dark' && r.board === 'd1'));
   assert.ok(reports.some((r) => r.type === 'booted' && r.board === 'g1' && r.slot === 'a'));
-  await waitFor(() => readFile(`${good}.started`, 'utf8').then(() => true, () => false), Date.now() + 20_000, 'the agent to start');
+  await waitFor(() => readFile(`${good}.started`, 'utf8').then(() => true, () => false), { timeoutMs: 20_000, what: 'the agent to start' });
   child.kill('SIGTERM');
   assert.is(await exited, 0);
   assert.match(await readFile(`${good}.started`, 'utf8'), /SIGTERM/);

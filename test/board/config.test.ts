@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, loadBoardConfig } from '../../board/config/board-config.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const BOARD = {
   v: 1, desk: 'desk1', board: 'b01',
@@ -14,12 +14,12 @@ const BOARD = {
 };
 
 async function withFiles(files: Record<string, unknown>, fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-config-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-config-');
   try {
     for (const [name, body] of Object.entries(files)) await writeFile(join(dir, name), typeof body === 'string' ? body : JSON.stringify(body));
     await fn(dir);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
   }
 }
 

@@ -2,8 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPrivateKey, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { memoryLogger } from '../../platform/log.ts';
 import { openFlashSlots } from '../../board/flash/slots.ts';
@@ -14,6 +13,7 @@ import { generateKeys } from '../../images/format/keys.ts';
 import { BLOCK_SIZE } from '../../images/format/manifest.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
 import { bootBoard } from '../../board/boot/boot-board.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const key = generateKeys();
 const signer = { id: key.publicKey.id, key: createPrivateKey(key.privatePem) };
@@ -25,14 +25,14 @@ async function image(dir: string, name: string, agent: Buffer, type = 'sim') {
 }
 
 async function setup() {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-flash-target-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-flash-target-');
   const slots = openFlashSlots(join(dir, 'flash'));
   const agent = Buffer.concat([randomBytes(6 * BLOCK_SIZE), Buffer.alloc(3 * BLOCK_SIZE), randomBytes(BLOCK_SIZE)]);
   const v1 = await image(dir, 'v1', agent);
   await slots.install('a', v1.file);
   await slots.writeEnv({ v: 1, active: 'a' });
   const target = () => createSlotTarget({ slots, booted: 'a', keys: [key.publicKey], boardType: 'sim', logger: memoryLogger() });
-  return { dir, slots, agent, v1, target };
+  return { dir, removeDir, slots, agent, v1, target };
 }
 
 async function headAndBlocks(file: string) {
@@ -84,7 +84,7 @@ test('prepare: empty blocks and blocks the board holds are not asked for; commit
     await t.slots.writeEnv(confirmBoot((await t.slots.readEnv())!, 'b')!);
     assert.equal(await t.slots.readEnv(), { v: 1, active: 'b' });
   } finally {
-    await rm(t.dir, { recursive: true, force: true });
+    await t.removeDir();
   }
 });
 
@@ -108,7 +108,7 @@ test('an interrupted flash resumes: staged blocks are not asked for again; anoth
     assert.ok((await third.prepare(other.head)).need.length >= 8, 'a different image does not inherit the staged blocks');
     await third.abandon();
   } finally {
-    await rm(t.dir, { recursive: true, force: true });
+    await t.removeDir();
   }
 });
 
@@ -143,7 +143,7 @@ test('refusals before any payload: wrong key, wrong board type, a guest image; a
     assert.equal(await t.slots.readEnv(), { v: 1, active: 'a' }, 'boot environment untouched');
     assert.not.ok(existsSync(t.slots.slotFile('b')));
   } finally {
-    await rm(t.dir, { recursive: true, force: true });
+    await t.removeDir();
   }
 });
 

@@ -26,9 +26,10 @@ import { buildGuestImage } from '../../images/build-guest.ts';
 import { defaultBusyboxPath } from '../../images/busybox-rootfs.ts';
 import { downloadImage, DownloadError } from '../../board/images/download.ts';
 import { Clients, DESK, testUsers, waitFor } from '../broker/support.ts';
-import { flipPayloadByte, guestImage, keyPair, Temps } from '../images/store-support.ts';
+import { flipPayloadByte, guestImage, keyPair } from '../images/store-support.ts';
+import { tempDirs } from '../support/temp-dir.ts';
 
-const temps = new Temps();
+const temps = tempDirs();
 const clients = new Clients();
 const clock = manualClock();
 const logger = memoryLogger('board:b01');

@@ -7,8 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, open, readFile, readdir, readlink, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, open, readFile, readdir, readlink, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { applyEdits, modify } from 'jsonc-parser/lib/esm/main.js';
@@ -22,24 +21,14 @@ import { loadPublicKey } from '../../images/format/keys.ts';
 import { verifyImageFile } from '../../images/verify-file.ts';
 import { openImageStream } from '../../images/read-stream.ts';
 import { extractArchive } from '../../images/archive/extract.ts';
-import { waitFor } from '../../host/desk/wait.ts';
+import { waitFor } from '../support/wait.ts';
+import { tempDir } from '../support/temp-dir.ts';
+import { runProgram as run } from '../support/run-program.ts';
 
 const DIST = new URL('../../dist/', import.meta.url).pathname;
 const PASSWORD = 'b07-secret-password';
 
-function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const work = await mkdtemp(join(tmpdir(), 'deskbox-install-'));
+const { path: work, remove: removeWork } = await tempDir('deskbox-install-');
 const desk = join(work, 'desk');
 const image = join(work, 'board.dbi');
 const pub = join(desk, 'keys', 'desk.pub');
@@ -53,7 +42,7 @@ const install = (root: string, opts: Record<string, string | true> = {}) => run(
   ...Object.entries<string | true>({ image, trust: pub, board: 'b07', desk: 'desk1', broker: 'mqtt://127.0.0.1:1883', ...opts }).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, v]))]);
 const mode = async (path: string) => (await stat(path)).mode & 0o7777;
 
-test.after(() => rm(work, { recursive: true, force: true }));
+test.after(() => removeWork());
 
 test('writes every file with its mode; the config loads as written; slot a verifies and is active', async () => {
   const root = join(work, 'root1');
@@ -227,7 +216,7 @@ test('the installed files boot: online on a desk broker, gone after SIGTERM', as
     child.stderr!.on('data', (d) => (log += d));
     const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
     const ready = () => statuses.some((s) => s.state === 'online' && s.image?.slot === 'a' && s.phases?.some((p) => p.phase === 'ready'));
-    await waitFor(ready, Date.now() + 30_000, 'b07 online and ready').catch((e: Error) => { throw new Error(`${e.message}\n${log}`); });
+    await waitFor(ready, { timeoutMs: 30_000, what: 'b07 online and ready' }).catch((e: Error) => { throw new Error(`${e.message}\n${log}`); });
     agents = (await pids()).filter((pid) => readProcStat(pid)?.ppid === child!.pid);
     assert.is(agents.length, 1, 'one agent under the boot program');
     const namespace = await readlink(`/proc/${child.pid}/ns/mnt`);
@@ -235,7 +224,7 @@ test('the installed files boot: online on a desk broker, gone after SIGTERM', as
 
     child.kill('SIGTERM');
     assert.is(await exited, 0, log);
-    await waitFor(() => statuses.at(-1)?.state === 'offline', Date.now() + 10_000, 'the offline status');
+    await waitFor(() => statuses.at(-1)?.state === 'offline', { timeoutMs: 10_000, what: 'the offline status' });
     assert.is(statuses.at(-1)!.reason, 'shutdown');
     assert.is(readProcStat(agents[0]!), undefined, 'the agent is gone');
     // Its mounts lived only in its namespace, which ends with the last process in it.

@@ -8,8 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import { systemClock } from '../../platform/clock.ts';
@@ -21,6 +20,7 @@ import { buildBoardImage } from '../../images/build-board.ts';
 import { sendImage } from '../../images/serial/sender.ts';
 import { bootBoard } from '../../board/boot/boot-board.ts';
 import { openPtyPair, type PtyPair } from '../../host/desk/pty-pair.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const CUTS = 12;
 
@@ -38,7 +38,7 @@ function startBoard(pair: PtyPair, flashDir: string, booted: 'a' | 'b', key: str
 }
 
 test('power pulled at random points of flashes: the board always boots, old image or new', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-power-cut-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-power-cut-');
   const pair = await openPtyPair(dir, 'tty');
   const keys = generateKeys();
   const signer = { id: keys.publicKey.id, key: createPrivateKey(keys.privatePem) };
@@ -100,7 +100,7 @@ test('power pulled at random points of flashes: the board always boots, old imag
     if (board && board.exitCode === null && board.signalCode === null) board.kill('SIGKILL');
     await host.close();
     await pair.close();
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
   }
 });
 

@@ -18,11 +18,11 @@ import type { Reply } from '../../broker/contract/payloads.ts';
 import { buildPushManifest } from '../../host/push/build-manifest.ts';
 import type { PushManifest } from '../../images/push/manifest.ts';
 import type { PushDoneResult, PushFetchResult } from '../../images/push/ops.ts';
-import { Temps } from '../images/store-support.ts';
+import { tempDirs } from '../support/temp-dir.ts';
 import { startSource, type TestSource } from './fixtures/push-source.ts';
 
 const MiB = 1 << 20;
-const temps = new Temps();
+const temps = tempDirs();
 const sources: TestSource[] = [];
 const push = createPushCommands({ clock: systemClock(), logger: memoryLogger('push'), stallTimeoutMs: 5000 });
 const data = randomBytes(3 * MiB + MiB / 2);

@@ -10,7 +10,8 @@ import type { MqttClient } from 'mqtt';
 import { memoryLogger } from '../../platform/log.ts';
 import { boardTopic } from '../../broker/contract/topics.ts';
 import { createDeskBroker } from '../../broker/server.ts';
-import { Clients, DESK, testUsers, waitFor } from './support.ts';
+import { Clients, DESK, testUsers } from './support.ts';
+import { waitFor } from '../support/wait.ts';
 
 const PUBLISHERS = 8;
 const PER_PUBLISHER = 3000;
@@ -53,12 +54,12 @@ test('8 clients flood QoS 0 while the deskbox/# subscriber vanishes: the broker 
       for (let k = 0; k < PER_PUBLISHER; k++) pub.publish(topic, payload, { qos: 0 });
     });
 
-    await waitFor('subscriber vanished and reconnected', unlessCrashed(() => vanished && reconnected), DEADLINE_MS);
+    await waitFor(unlessCrashed(() => vanished && reconnected), { timeoutMs: DEADLINE_MS, what: 'subscriber vanished and reconnected' });
     await sub.subscribeAsync('deskbox/#');
     // QoS 1 from each publisher completes only after its QoS 0 backlog went through the broker.
     const ends = pubs.map((pub, i) => pub.publishAsync(boardTopic(DESK, `b${i}`, 'events'), 'end', { qos: 1 }));
     await Promise.all(ends);
-    await waitFor('end markers after the flood', unlessCrashed(() => after >= PUBLISHERS), DEADLINE_MS);
+    await waitFor(unlessCrashed(() => after >= PUBLISHERS), { timeoutMs: DEADLINE_MS, what: 'end markers after the flood' });
 
     assert.equal(crashes, [], 'no uncaught exception');
     assert.ok(before >= VANISH_AFTER, `subscriber got ${before} messages before vanishing`);

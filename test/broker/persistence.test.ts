@@ -4,15 +4,14 @@
  *   node --import tsx node_modules/uvu/bin.js test/broker persistence
  */
 import { EventEmitter, once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { type AddressInfo, type Server, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import { type IClientOptions, type IConnackPacket, type MqttClient, connect } from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type SqlitePersistence, openSqlitePersistence } from '../../broker/persistence/sqlite.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const DEADLINE_MS = 5_000;
 const SESSION_ID = 'desk-host';
@@ -99,7 +98,7 @@ async function runCleanups(cleanups: Cleanup[]): Promise<void> {
 }
 
 test('retained messages and offline QoS 1 messages survive a broker restart', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-persistence-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-persistence-');
   const path = join(dir, 'broker.db');
   const first: Cleanup[] = [];
   const second: Cleanup[] = [];
@@ -145,7 +144,7 @@ test('retained messages and offline QoS 1 messages survive a broker restart', as
     const left = await after.persistence.outgoingStream({ id: SESSION_ID }).toArray();
     assert.equal(left, [], 'acknowledged packets leave the queue');
   } finally {
-    await runCleanups([...first, ...second]).finally(() => rm(dir, { recursive: true, force: true }));
+    await runCleanups([...first, ...second]).finally(() => removeDir());
   }
 });
 

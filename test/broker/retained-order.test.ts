@@ -10,7 +10,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { openSqlitePersistence } from '../../broker/persistence/sqlite.ts';
-import { waitFor } from '../../host/desk/wait.ts';
+import { waitFor } from '../support/wait.ts';
 
 test('retained and plain QoS 1 publishes interleaved: a wildcard subscriber gets every one', async () => {
   const persistence = await openSqlitePersistence({ path: ':memory:' });
@@ -31,7 +31,7 @@ test('retained and plain QoS 1 publishes interleaved: a wildcard subscriber gets
       pub.publish('b/events', 'y', { qos: 1 });
       if (i % 20 === 0) await new Promise((r) => setImmediate(r));
     }
-    await waitFor(async () => got.length >= seq, Date.now() + 10_000, 'every telemetry message').catch(() => undefined);
+    await waitFor(async () => got.length >= seq, { timeoutMs: 10_000, what: 'every telemetry message' }).catch(() => undefined);
     const missing = Array.from({ length: seq }, (_, i) => i).filter((i) => !got.includes(i));
     assert.equal(missing, [], `${missing.length} of ${seq} retained messages never arrived`);
   } finally {

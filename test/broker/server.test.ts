@@ -10,7 +10,8 @@ import { memoryLogger, type LogRecord } from '../../platform/log.ts';
 import { boardClientId, boardTopic } from '../../broker/contract/topics.ts';
 import { BrokerListenError, createDeskBroker, type DeskBroker } from '../../broker/server.ts';
 import { STATS_TOPICS, type StatsSnapshot } from '../../broker/contract/stats.ts';
-import { Clients, DESK, collect, testUsers, waitFor } from './support.ts';
+import { Clients, DESK, collect, testUsers } from './support.ts';
+import { waitFor } from '../support/wait.ts';
 
 interface Ctx {
   desk: DeskBroker;
@@ -47,7 +48,7 @@ const closed = (c: MqttClient) => () => !c.connected;
 async function markerSeen(host: MqttClient, got: { topic: string }[]): Promise<void> {
   const marker = `deskbox/${DESK}/host/marker-${Math.random()}`;
   await host.publishAsync(marker, 'm', { qos: 1 });
-  await waitFor('marker', () => got.some((m) => m.topic === marker));
+  await waitFor(() => got.some((m) => m.topic === marker), { timeoutMs: 5000, what: 'marker' });
 }
 
 broker('connections: bad password and unknown users are refused, good ones accepted', async ({ clients, tcp, logs }) => {
@@ -74,7 +75,7 @@ broker('a board publishing to another board is disconnected and its message neve
   const b01 = await clients.connect(tcp, 'b01');
   await b01.publishAsync(boardTopic(DESK, 'b01', 'telemetry'), 'own', { qos: 1 });
   b01.publish(boardTopic(DESK, 'b02', 'telemetry'), 'forged', { qos: 0 });
-  await waitFor('b01 disconnected', closed(b01));
+  await waitFor(closed(b01), { timeoutMs: 5000, what: 'b01 disconnected' });
   await markerSeen(host, got);
 
   assert.ok(got.some((m) => m.payload === 'own'), 'own telemetry went through');
@@ -105,11 +106,11 @@ broker('the host commands a board; the monitor cannot publish at all', async ({ 
   const hostGot = collect(host);
   await host.subscribeAsync('deskbox/#');
   await host.publishAsync(boardTopic(DESK, 'b01', 'cmd'), '{"v":1,"id":"1","op":"ping"}', { qos: 1 });
-  await waitFor('command delivered', () => boardGot.some((m) => m.payload.includes('"ping"')));
+  await waitFor(() => boardGot.some((m) => m.payload.includes('"ping"')), { timeoutMs: 5000, what: 'command delivered' });
 
   const monitor = await clients.connect(tcp, 'monitor');
   monitor.publish(boardTopic(DESK, 'b01', 'cmd'), 'from-monitor', { qos: 0 });
-  await waitFor('monitor disconnected', closed(monitor));
+  await waitFor(closed(monitor), { timeoutMs: 5000, what: 'monitor disconnected' });
   await markerSeen(host, hostGot);
   assert.not.ok(hostGot.some((m) => m.payload === 'from-monitor'));
   assert.not.ok(boardGot.some((m) => m.payload === 'from-monitor'));
@@ -122,7 +123,7 @@ broker('a WebSocket client connects at /mqtt and subscribes', async ({ clients, 
   await ws.subscribeAsync(`deskbox/${DESK}/boards/+/telemetry`);
   const b02 = await clients.connect(tcp, 'b02');
   await b02.publishAsync(boardTopic(DESK, 'b02', 'telemetry'), 'over-ws', { qos: 1 });
-  await waitFor('message over WebSocket', () => got.some((m) => m.payload === 'over-ws'));
+  await waitFor(() => got.some((m) => m.payload === 'over-ws'), { timeoutMs: 5000, what: 'message over WebSocket' });
 
   const elsewhere = await clients.connect(`ws://127.0.0.1:${desk.wsPort}/other`, 'monitor').catch((e: Error) => e);
   assert.instance(elsewhere, Error, 'only /mqtt upgrades');
@@ -134,7 +135,7 @@ broker('$SYS statistics reach the host and the monitor', async ({ clients, tcp }
     const got = collect(c);
     await c.subscribeAsync('$SYS/deskbox/broker/#');
     const topics = Object.values(STATS_TOPICS);
-    await waitFor(`${user}: every stats topic`, () => topics.every((t) => got.some((m) => m.topic === t)));
+    await waitFor(() => topics.every((t) => got.some((m) => m.topic === t)), { timeoutMs: 5000, what: `${user}: every stats topic` });
     const json = got.find((m) => m.topic === STATS_TOPICS.stats)!;
     const snap = JSON.parse(json.payload) as StatsSnapshot;
     assert.is(snap.v, 1);
@@ -159,12 +160,12 @@ broker("a board's last will is published, retained, when its socket dies", async
   const live = collect(watcher);
   await watcher.subscribeAsync(status);
   b02.stream.destroy();
-  await waitFor('will delivered live', () => live.some((m) => m.payload === offline));
+  await waitFor(() => live.some((m) => m.payload === offline), { timeoutMs: 5000, what: 'will delivered live' });
 
   const late = await clients.connect(tcp, 'host');
   const replay = collect(late);
   await late.subscribeAsync(status);
-  await waitFor('will replayed to a new subscriber', () => replay.length > 0);
+  await waitFor(() => replay.length > 0, { timeoutMs: 5000, what: 'will replayed to a new subscriber' });
   assert.equal(replay[0], { topic: status, payload: offline, retain: true });
 });
 
@@ -201,7 +202,7 @@ broker('a refused filter in a mixed SUBSCRIBE never delivers, not even to a resu
   const back = mqtt.connect(tcp, { protocolVersion: 4, reconnectPeriod: 0, clientId: boardClientId(DESK, 'b01'), username: 'b01', password: 'b01-pw', clean: false });
   back.on('message', (topic) => got.push(topic));
   try {
-    await waitFor('b01 own command', () => got.includes(boardTopic(DESK, 'b01', 'cmd')));
+    await waitFor(() => got.includes(boardTopic(DESK, 'b01', 'cmd')), { timeoutMs: 5000, what: 'b01 own command' });
     assert.not.ok(got.includes(boardTopic(DESK, 'b02', 'cmd')), 'another board\'s command leaked');
   } finally {
     await back.endAsync(true);
@@ -214,7 +215,7 @@ broker('a payload over 64 KiB is refused and never delivered', async ({ clients,
   await host.subscribeAsync(`deskbox/${DESK}/#`, { qos: 1 });
   const b01 = await clients.connect(tcp, 'b01');
   b01.publish(boardTopic(DESK, 'b01', 'events'), Buffer.alloc(65 * 1024, 0x20), { qos: 0 });
-  await waitFor('the oversized publisher to be cut off', closed(b01));
+  await waitFor(closed(b01), { timeoutMs: 5000, what: 'the oversized publisher to be cut off' });
   await markerSeen(host, got);
   assert.not.ok(got.some((m) => m.topic === boardTopic(DESK, 'b01', 'events')));
 });

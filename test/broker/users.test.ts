@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,15 +13,9 @@ import {
   verifyPassword,
 } from '../../broker/users.ts';
 import { CHEAP_SCRYPT } from './support.ts';
+import { withTempDir } from '../support/temp-dir.ts';
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-users-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir('deskbox-users-', fn);
 
 test('hash and verify: right password passes, wrong fails, salts differ', async () => {
   const a = await hashPassword('s3cret', CHEAP_SCRYPT);

@@ -4,12 +4,11 @@
  *   node --import tsx --test test/conformance/persistence.conformance.ts
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { type SqlitePersistence, openSqlitePersistence } from '../../broker/persistence/sqlite.ts';
+import { tempDirSync } from '../support/temp-dir.ts';
 
 interface AbstractSuiteOptions {
   test: typeof it;
@@ -32,8 +31,8 @@ describe('sqlite persistence in memory', () => {
 });
 
 describe('sqlite persistence on a WAL file', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deskbox-conformance-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  const { path: dir, remove: removeDir } = tempDirSync('deskbox-conformance-');
+  after(() => removeDir());
   abstractPersistence({
     test: it,
     // A fresh file per case: the suite expects every instance to start empty.

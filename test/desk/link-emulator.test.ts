@@ -1,25 +1,26 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openLinkEmulator, LinkEmulatorError, type LinkEmulator, type LinkSettings } from '../../host/desk/link-emulator.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import { seededRandom } from '../support/seeded-random.ts';
+import { waitFor } from '../support/wait.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const serial = serialportBinding();
 const clean: LinkSettings = { baud: 115200, latencyMs: 0, bitErrorRate: 0, dropRate: 0 };
 
 /** One emulator per test, in its own folder; the folder must be empty of links afterwards. */
 async function withLink(settings: Partial<LinkSettings>, body: (link: LinkEmulator, dir: string) => Promise<void>, random?: () => number): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-link-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-link-');
   const link = await openLinkEmulator(dir, 'b01', { ...clean, ...settings }, { random });
   try {
     await body(link, dir);
   } finally {
     await link.close();
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
   }
 }
 
@@ -33,11 +34,7 @@ function collect(port: { onData(cb: (b: Buffer) => void): () => void } | LinkEmu
     all,
     stop,
     async until(cond: (b: Buffer) => boolean, timeoutMs: number, what: string): Promise<Buffer> {
-      const deadline = performance.now() + timeoutMs;
-      while (!cond(all())) {
-        if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (have ${all().length} bytes)`);
-        await new Promise((r) => setTimeout(r, 2));
-      }
+      await waitFor(() => cond(all()), { timeoutMs, pollMs: 2, what: () => `${what} (have ${all().length} bytes)` });
       return all();
     },
   };
@@ -208,7 +205,7 @@ test('board output reaches onBoardOutput while nobody holds the host end, withou
 });
 
 test('settings are checked; close() leaves no socat and no links, and is idempotent', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-link-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-link-');
   const opened: { close(): Promise<void> }[] = [];
   try {
     const bad = await openLinkEmulator(dir, 'x', { ...clean, baud: 0 }).then(() => undefined, (e: unknown) => e);
@@ -235,7 +232,7 @@ test('settings are checked; close() leaves no socat and no links, and is idempot
     for (const p of [link.hostPath, link.boardPath]) assert.not.ok(await lstat(p).then(() => true, () => false), `${p} left behind`);
   } finally {
     for (const o of opened) await o.close();
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
   }
 });
 

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createCpuSampler, createHwmonWriter, modelPower } from '../../host/desk/power-model.ts';
 import { openHwmonSensor } from '../../board/hal/power/hwmon.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 test('model: idle board draws ~1 W at 5 V, consistently W = V * A', () => {
   const r = modelPower({ cpuFraction: 0 });
@@ -34,7 +34,7 @@ test('model: pure, parameters honoured, nonsense CPU figures read as idle', () =
 });
 
 test('writer: kernel-style integer files that parse back through the hwmon binding', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'deskbox-model-'));
+  const { path: root, remove: removeRoot } = await tempDir('deskbox-model-');
   try {
     const writer = createHwmonWriter(join(root, 'b01', 'hwmon'));
     const r = modelPower({ cpuFraction: 0.037 });
@@ -51,7 +51,7 @@ test('writer: kernel-style integer files that parse back through the hwmon bindi
     assert.ok(Math.abs(back.amps - r.amps) <= 0.5e-3);
     await sensor.close();
   } finally {
-    await rm(root, { recursive: true, force: true });
+    await removeRoot();
   }
 });
 

@@ -7,32 +7,30 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { boardTopic } from '../../broker/contract/topics.ts';
 import { resolveAccess } from '../../host/client/access.ts';
-import { isAlive } from '../../host/locations/desk-file.ts';
 import { deskLayout } from '../../host/locations/layout.ts';
 import { readImageHead } from '../../images/verify-file.ts';
-import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
+import { processesMentioning } from '../support/deskbox.ts';
+import { Desk } from '../support/desk.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const WAIT = { timeout: 15_000 };
+let desk: Desk;
 let state = '';
-let supervisorPid = 0;
 let browser: BrowserContext | undefined;
 
 test.before(async () => {
-  state = await mkdtemp(join(tmpdir(), 'deskbox-e2e-dash-flash-'));
+  desk = await Desk.create('deskbox-e2e-dash-flash-');
+  state = desk.state;
 });
 
 test.after(async () => {
   await browser?.close();
-  if (supervisorPid && isAlive(supervisorPid)) await deskbox(['desk', 'down', '--state', state]).catch(() => process.kill(-supervisorPid, 'SIGKILL'));
-  await rm(state, { recursive: true, force: true });
+  await desk.close();
 });
 
 const password = async (user: 'host' | 'monitor') => (await resolveAccess({ state }, user)).password;
@@ -59,11 +57,10 @@ async function logIn(page: Page, user: 'host' | 'monitor'): Promise<void> {
   await page.locator('#live[data-state="live"]').waitFor(WAIT);
 }
 
-test('Reflash: refused for a monitor, done for the host, and the board runs the desk image again', () => withDeskLogs(state, async () => {
+test('Reflash: refused for a monitor, done for the host, and the board runs the desk image again', () => desk.withLogs(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: the dashboard test needs a real browser (apt-get install chromium)`);
-  const up = JSON.parse((await deskbox(['desk', 'up', '--boards', '2', '--baud', '3000000', '--latency', '1', '--state', state, '--json'])).stdout);
-  supervisorPid = up.pid;
-  const url = up.dashboard as string;
+  const up = await desk.up({ boards: 2, baud: 3_000_000, latency: 1 });
+  const url = up.dashboard!;
   assert.is((await (await fetch(`${url}config.json`)).json()).flash, true);
 
   // The server checks the role itself: plain HTTP gets the same answers as the page.
@@ -110,7 +107,7 @@ test('Reflash: refused for a monitor, done for the host, and the board runs the 
 test('desk down leaves no process behind', async () => {
   await browser?.close();
   browser = undefined;
-  await deskbox(['desk', 'down', '--state', state]);
+  await desk.down();
   assert.equal(await processesMentioning(state), [], 'no agent, socat, flash child or chromium left for this desk');
 });
 

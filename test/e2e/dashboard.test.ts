@@ -8,35 +8,34 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { memoryLogger } from '../../platform/log.ts';
 import { resolveAccess } from '../../host/client/access.ts';
-import { isAlive } from '../../host/locations/desk-file.ts';
 import { startDashboard, type Dashboard } from '../../host/dashboard/server.ts';
-import { waitFor } from '../../host/desk/wait.ts';
-import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
+import { waitFor } from '../support/wait.ts';
+import { deskbox, processesMentioning } from '../support/deskbox.ts';
+import { Desk } from '../support/desk.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const BOARDS = 6;
 const WAIT = { timeout: 15_000 };
+let desk: Desk;
 let state = '';
-let supervisorPid = 0;
 let dashboard: Dashboard | undefined;
 let browser: BrowserContext | undefined;
 
 test.before(async () => {
-  state = await mkdtemp(join(tmpdir(), 'deskbox-e2e-dash-'));
+  desk = await Desk.create('deskbox-e2e-dash-');
+  state = desk.state;
 });
 
 test.after(async () => {
   await browser?.close();
   await dashboard?.close();
-  if (supervisorPid && isAlive(supervisorPid)) await deskbox(['desk', 'down', '--state', state]).catch(() => process.kill(-supervisorPid, 'SIGKILL'));
-  await rm(state, { recursive: true, force: true });
+  await desk.close();
 });
 
 const tile = (page: Page, board: string) => page.getByRole('button', { name: new RegExp(`^${board}: `) });
@@ -54,14 +53,13 @@ async function logIn(page: Page, username: string): Promise<void> {
   await page.locator('#live[data-state="live"]').waitFor(WAIT);
 }
 
-test('the grid follows the desk; the broker refuses a monitor\'s reboot, a host\'s goes through', () => withDeskLogs(state, async () => {
+test('the grid follows the desk; the broker refuses a monitor\'s reboot, a host\'s goes through', () => desk.withLogs(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: the dashboard test needs a real browser (apt-get install chromium)`);
-  const up = JSON.parse((await deskbox(['desk', 'up', '--boards', String(BOARDS), '--state', state, '--restart-delay', '0', '--json'])).stdout);
-  supervisorPid = up.pid;
+  const up = await desk.up({ boards: BOARDS, restartDelay: 0 });
   // desk up serves the dashboard (and its /metrics) from the desk's supervisor.
-  const url = up.dashboard as string;
+  const url = up.dashboard!;
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
-  await waitFor(async () => /deskbox_boards\{state="online"\} 6/.test(await (await fetch(`${url}metrics`)).text()), Date.now() + 15_000, '/metrics to count 6 boards online');
+  await waitFor(async () => /deskbox_boards\{state="online"\} 6/.test(await (await fetch(`${url}metrics`)).text()), { timeoutMs: 15_000, what: '/metrics to count 6 boards online' });
   browser = await chromium.launchPersistentContext(join(state, 'chromium'), { executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
   const page = browser.pages()[0] ?? await browser.newPage();
   const pageErrors: string[] = [];
@@ -108,7 +106,7 @@ test('the grid follows the desk; the broker refuses a monitor\'s reboot, a host\
   assert.equal(pageErrors, []);
 }));
 
-test('490 boards: the page draws every tile', () => withDeskLogs(state, async () => {
+test('490 boards: the page draws every tile', () => desk.withLogs(async () => {
   const host = await resolveAccess({ state }, 'host');
   const client = await mqtt.connectAsync(host.url, { username: host.username, password: host.password, protocolVersion: 4, reconnectPeriod: 0 });
   const ids = Array.from({ length: 490 }, (_, i) => `b${String(i + 1).padStart(3, '0')}`);
@@ -136,7 +134,7 @@ test('closing everything leaves no process behind', async () => {
   browser = undefined;
   await dashboard?.close();
   dashboard = undefined;
-  await deskbox(['desk', 'down', '--state', state]);
+  await desk.down();
   assert.equal(await processesMentioning(state), [], 'no agent, socat or chromium left for this desk');
 });
 

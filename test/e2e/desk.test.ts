@@ -4,8 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, readFile, rm, access } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { allBoardsFilter, boardTopic } from '../../broker/contract/topics.ts';
@@ -13,28 +12,24 @@ import { decode } from '../../broker/contract/messages.ts';
 import type { Status, Telemetry } from '../../broker/contract/payloads.ts';
 import { createRequester } from '../../host/client/request.ts';
 import { isAlive } from '../../host/locations/desk-file.ts';
-import { waitFor } from '../../host/desk/wait.ts';
-import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
+import { waitFor } from '../support/wait.ts';
+import { deskbox, processesMentioning } from '../support/deskbox.ts';
+import { Desk, withDesk } from '../support/desk.ts';
 
 const KEEPALIVE = 4;
 const BOARDS = 8;
-let state = '';
-let supervisorPid = 0;
+let desk: Desk;
 
 test.before(async () => {
-  state = await mkdtemp(join(tmpdir(), 'deskbox-e2e-'));
+  desk = await Desk.create('deskbox-e2e-');
 });
 
-test.after(async () => {
-  if (supervisorPid && isAlive(supervisorPid)) {
-    await deskbox(['desk', 'down', '--state', state]).catch(() => process.kill(-supervisorPid, 'SIGKILL'));
-  }
-  await rm(state, { recursive: true, force: true });
-});
+test.after(() => desk.close());
 
-test('desk up, watch, kill a board, see its last will, power it back, desk down', () => withDeskLogs(state, async () => {
-  const up = JSON.parse((await deskbox(['desk', 'up', '--boards', String(BOARDS), '--state', state, '--keepalive', String(KEEPALIVE), '--restart-delay', '0', '--json'])).stdout);
-  supervisorPid = up.pid;
+test('desk up, watch, kill a board, see its last will, power it back, desk down', () => desk.withLogs(async () => {
+  const state = desk.state;
+  const up = await desk.up({ boards: BOARDS, keepalive: KEEPALIVE, restartDelay: 0 });
+  const supervisorPid = up.pid;
   assert.is(up.online, BOARDS);
   assert.ok(up.msToAllOnline < 30_000);
   assert.match(up.broker.url, /^mqtt:\/\/127\.0\.0\.1:\d+$/);
@@ -61,7 +56,7 @@ test('desk up, watch, kill a board, see its last will, power it back, desk down'
   await watcher.subscribeAsync([allBoardsFilter(up.desk, 'status'), allBoardsFilter(up.desk, 'telemetry')]);
   try {
     const seenSoFar = () => [...statuses.entries()].map(([b, s]) => `${b}:${s.state}:${s.state === 'online' ? s.phases.map((p) => p.phase).join('>') : s.reason}`).join(' ');
-    await waitFor(() => statuses.size === BOARDS && [...statuses.values()].every((s) => s.state === 'online' && s.phases.some((p) => p.phase === 'ready')), Date.now() + 10_000, 'retained statuses')
+    await waitFor(() => statuses.size === BOARDS && [...statuses.values()].every((s) => s.state === 'online' && s.phases.some((p) => p.phase === 'ready')), { timeoutMs: 10_000, what: 'retained statuses' })
       .catch((err: Error) => { throw new Error(`${err.message}; seen: ${seenSoFar()}`); });
     for (const s of statuses.values()) {
       if (s.state !== 'online') throw new Error('unreachable');
@@ -73,7 +68,7 @@ test('desk up, watch, kill a board, see its last will, power it back, desk down'
     // Energy grows between samples and power sits near an Overo-class idle draw.
     // Two messages can leave close together (a period's tick and the one sent on `ready`): compare over a second.
     const spanMs = (t: Telemetry[]) => t.length < 2 ? 0 : t[t.length - 1]!.at - t[0]!.at;
-    await waitFor(() => [...telemetry.values()].filter((t) => spanMs(t) >= 1500).length === BOARDS, Date.now() + 15_000, 'telemetry over 1.5 s from every board');
+    await waitFor(() => [...telemetry.values()].filter((t) => spanMs(t) >= 1500).length === BOARDS, { timeoutMs: 15_000, what: 'telemetry over 1.5 s from every board' });
     for (const [board, samples] of telemetry) {
       const [a, b] = [samples[0]!, samples[samples.length - 1]!];
       assert.ok(b.energyJ > a.energyJ, `${board} energy grows: ${JSON.stringify(samples)}`);
@@ -99,7 +94,7 @@ test('desk up, watch, kill a board, see its last will, power it back, desk down'
       const replies: string[] = [];
       host.on('message', (t, p) => { if (t === boardTopic(up.desk, 'b02', 'reply')) replies.push(p.toString()); });
       await host.publishAsync(boardTopic(up.desk, 'b02', 'cmd'), '{"v":1,"id":"broken-1","op":');
-      await waitFor(() => replies.some((r) => r.includes('"bad-request"')), Date.now() + 5000, 'an error reply to a malformed command');
+      await waitFor(() => replies.some((r) => r.includes('"bad-request"')), { timeoutMs: 5000, what: 'an error reply to a malformed command' });
       assert.ok((await request('b02', 'ping')).ok, 'the board is still up after a malformed command');
     } finally {
       await host.endAsync();
@@ -110,75 +105,62 @@ test('desk up, watch, kill a board, see its last will, power it back, desk down'
     const victim = status.groups.find((g: { name: string }) => g.name === 'b03');
     const killedAt = Date.now();
     process.kill(victim.processes[0].pid, 'SIGKILL');
-    await waitFor(() => statuses.get('b03')?.state === 'offline', killedAt + 1.5 * KEEPALIVE * 1000, 'b03 offline by last will');
+    await waitFor(() => statuses.get('b03')?.state === 'offline', { deadline: killedAt + 1.5 * KEEPALIVE * 1000, what: 'b03 offline by last will' });
     const will = statuses.get('b03');
     assert.ok(will?.state === 'offline' && will.reason === 'lastwill');
     assert.ok([...statuses.entries()].filter(([b]) => b !== 'b03').every(([, s]) => s.state === 'online'), 'other boards unaffected');
 
     await deskbox(['desk', 'power', 'b03', 'on', '--state', state]);
-    await waitFor(() => statuses.get('b03')?.state === 'online', Date.now() + 10_000, 'b03 online again');
+    await waitFor(() => statuses.get('b03')?.state === 'online', { timeoutMs: 10_000, what: 'b03 online again' });
   } finally {
     await watcher.endAsync();
   }
 
   const pids = (JSON.parse((await deskbox(['desk', 'status', '--state', state, '--json'])).stdout).groups as { processes: { pid: number }[] }[]).flatMap((g) => g.processes.map((p) => p.pid));
-  await deskbox(['desk', 'down', '--state', state]);
+  await desk.down();
   assert.not.ok(isAlive(supervisorPid), 'supervisor gone');
   assert.ok(pids.every((p) => !isAlive(p)), 'every agent process gone');
   assert.equal(await processesMentioning(state), [], 'no socat or agent left for this desk');
   await access(join(state, 'run.json')).then(() => assert.unreachable('run.json removed'), () => undefined);
 }));
 
-test('several boards per process; power cycling a group; consoles captured', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-e2e-k-'));
-  let pid = 0;
-  try {
-    const up = JSON.parse((await deskbox(['desk', 'up', '--boards', '6', '--boards-per-process', '3', '--state', dir, '--tag', 'odd=b01,b03,b05', '--tag', 'top=2', '--json'])).stdout);
-    pid = up.pid;
-    assert.is(up.online, 6);
-    // Tags travel in the boards' statuses; a board set names them like ids and ranges.
-    const tagged = JSON.parse((await deskbox(['guests', 'ls', '--boards', 'tag:odd,tag:top', '--state', dir, '--json'])).stdout) as { board: string; ok: boolean }[];
-    assert.equal(tagged.map((t) => [t.board, t.ok]), [['b01', true], ['b02', true], ['b03', true], ['b05', true]]);
-    const status = JSON.parse((await deskbox(['desk', 'status', '--state', dir, '--json'])).stdout);
-    assert.equal(status.groups.map((g: { boards: string[] }) => g.boards), [['b01', 'b02', 'b03'], ['b04', 'b05', 'b06']]);
+test('several boards per process; power cycling a group; consoles captured', () => withDesk('deskbox-e2e-k-', async (desk) => {
+  const dir = desk.state;
+  const up = await desk.up({ boards: 6, boardsPerProcess: 3, tags: { odd: 'b01,b03,b05', top: '2' } });
+  assert.is(up.online, 6);
+  // Tags travel in the boards' statuses; a board set names them like ids and ranges.
+  const tagged = JSON.parse((await deskbox(['guests', 'ls', '--boards', 'tag:odd,tag:top', '--state', dir, '--json'])).stdout) as { board: string; ok: boolean }[];
+  assert.equal(tagged.map((t) => [t.board, t.ok]), [['b01', true], ['b02', true], ['b03', true], ['b05', true]]);
+  const status = JSON.parse((await deskbox(['desk', 'status', '--state', dir, '--json'])).stdout);
+  assert.equal(status.groups.map((g: { boards: string[] }) => g.boards), [['b01', 'b02', 'b03'], ['b04', 'b05', 'b06']]);
 
-    const cycled = JSON.parse((await deskbox(['desk', 'power', 'b02', 'cycle', '--state', dir, '--json'])).stdout);
-    assert.equal(cycled.boards, ['b01', 'b02', 'b03']);
-    assert.is(cycled.processes.length, 1, 'one process for the group: its boards booted the same agent');
-    assert.is.not(cycled.processes[0].pid, status.groups[0].processes[0].pid);
-    const boardsAfter = async () => JSON.parse((await deskbox(['boards', '--state', dir, '--json'])).stdout).boards as { board: string; state: string; uptimeS?: number }[];
-    await waitFor(async () => (await boardsAfter()).every((b) => b.state === 'online'), Date.now() + 15_000, 'all boards online after the power cycle');
+  const cycled = JSON.parse((await deskbox(['desk', 'power', 'b02', 'cycle', '--state', dir, '--json'])).stdout);
+  assert.equal(cycled.boards, ['b01', 'b02', 'b03']);
+  assert.is(cycled.processes.length, 1, 'one process for the group: its boards booted the same agent');
+  assert.is.not(cycled.processes[0].pid, status.groups[0].processes[0].pid);
+  const boardsAfter = async () => JSON.parse((await deskbox(['boards', '--state', dir, '--json'])).stdout).boards as { board: string; state: string; uptimeS?: number }[];
+  await waitFor(async () => (await boardsAfter()).every((b) => b.state === 'online'), { timeoutMs: 15_000, what: 'all boards online after the power cycle' });
 
-    // The console captured the boot ROM's and the agent's output through the real pty pair.
-    // Online comes before ready (the agent installs its carried images in between).
-    const consoleOf = () => readFile(join(dir, 'boards', 'b05', 'console.log'), 'utf8');
-    await waitFor(async () => /ready at \d{4}-/.test(await consoleOf()), Date.now() + 15_000, 'b05 ready on its console');
-    assert.match(await consoleOf(), /deskbox boot \(board b0\d\)[\s\S]*slot a: [\s\S]*deskbox agent/);
-  } finally {
-    await deskbox(['desk', 'down', '--state', dir]).catch(() => pid && process.kill(-pid, 'SIGKILL'));
-    assert.equal(await processesMentioning(dir), []);
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+  // The console captured the boot ROM's and the agent's output through the real pty pair.
+  // Online comes before ready (the agent installs its carried images in between).
+  const consoleOf = () => readFile(join(dir, 'boards', 'b05', 'console.log'), 'utf8');
+  await waitFor(async () => /ready at \d{4}-/.test(await consoleOf()), { timeoutMs: 15_000, what: 'b05 ready on its console' });
+  assert.match(await consoleOf(), /deskbox boot \(board b0\d\)[\s\S]*slot a: [\s\S]*deskbox agent/);
+  await desk.down();
+  assert.equal(await processesMentioning(dir), []);
+}));
 
-test('a supervisor killed with SIGKILL: the next desk up reaps its boards, desk down leaves nothing', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-e2e-crash-'));
-  try {
-    await withDeskLogs(dir, async () => {
-      const first = JSON.parse((await deskbox(['desk', 'up', '--boards', '2', '--state', dir, '--json'])).stdout);
-      const orphans = (JSON.parse((await deskbox(['desk', 'status', '--state', dir, '--json'])).stdout).groups as { processes: { pid: number }[] }[]).flatMap((g) => g.processes.map((p) => p.pid));
-      process.kill(first.pid, 'SIGKILL');
-      await waitFor(() => !isAlive(first.pid), Date.now() + 5000, 'the supervisor to die');
-      const second = JSON.parse((await deskbox(['desk', 'up', '--boards', '2', '--state', dir, '--json'])).stdout);
-      assert.is(second.online, 2);
-      assert.ok(orphans.every((p) => !isAlive(p)), 'the crashed desk\'s board processes were reaped');
-      await deskbox(['desk', 'down', '--state', dir]);
-      assert.equal(await processesMentioning(dir), []);
-    });
-  } finally {
-    await deskbox(['desk', 'down', '--state', dir]).catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+test('a supervisor killed with SIGKILL: the next desk up reaps its boards, desk down leaves nothing', () => withDesk('deskbox-e2e-crash-', async (desk) => {
+  const dir = desk.state;
+  const first = await desk.up({ boards: 2 });
+  const orphans = (JSON.parse((await deskbox(['desk', 'status', '--state', dir, '--json'])).stdout).groups as { processes: { pid: number }[] }[]).flatMap((g) => g.processes.map((p) => p.pid));
+  process.kill(first.pid, 'SIGKILL');
+  await waitFor(() => !isAlive(first.pid), { timeoutMs: 5000, what: 'the supervisor to die' });
+  const second = await desk.up({ boards: 2 });
+  assert.is(second.online, 2);
+  assert.ok(orphans.every((p) => !isAlive(p)), 'the crashed desk\'s board processes were reaped');
+  await desk.down();
+  assert.equal(await processesMentioning(dir), []);
+}));
 
 test.run();

@@ -7,30 +7,32 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { isAlive } from '../../host/locations/desk-file.ts';
 import { resolveAccess } from '../../host/client/access.ts';
 import { connectToDesk } from '../../host/client/connect.ts';
 import { decodeExperimentProgress, experimentTopic, type ExperimentProgress } from '../../broker/contract/experiment.ts';
-import { waitFor } from '../../host/desk/wait.ts';
-import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
+import { waitFor } from '../support/wait.ts';
+import { DESKBOX_CLI, deskbox, processesMentioning } from '../support/deskbox.ts';
+import { Desk } from '../support/desk.ts';
+import { tempDir, type TempDir } from '../support/temp-dir.ts';
 
+/** The desk `deskbox run --start-desk` starts in this state folder (close() finds it through run.json). */
+let desk: Desk;
+let workDir: TempDir;
 let state = '';
 let work = '';
 
 test.before(async () => {
-  state = await mkdtemp(join(tmpdir(), 'deskbox-e2e-exp-'));
-  work = await mkdtemp(join(tmpdir(), 'deskbox-e2e-exp-work-'));
+  desk = await Desk.create('deskbox-e2e-exp-');
+  workDir = await tempDir('deskbox-e2e-exp-work-');
+  [state, work] = [desk.state, workDir.path];
 });
 
 test.after(async () => {
-  const run = JSON.parse(await readFile(join(state, 'run.json'), 'utf8').catch(() => '{}'));
-  if (run.pid && isAlive(run.pid)) await deskbox(['desk', 'down', '--state', state]).catch(() => process.kill(-run.pid, 'SIGKILL'));
-  await rm(state, { recursive: true, force: true });
-  await rm(work, { recursive: true, force: true });
+  await desk.close();
+  await workDir.remove();
 });
 
 const PLAN = `name: e2e
@@ -49,14 +51,14 @@ async function experimentOnDesk(): Promise<ExperimentProgress> {
     let found: ExperimentProgress | undefined;
     client.on('message', (_t, payload) => { const d = decodeExperimentProgress(payload); if (d.ok) found = d.value; });
     await client.subscribeAsync(experimentTopic(access.desk), { qos: 1 });
-    await waitFor(() => found !== undefined, Date.now() + 5000, 'the retained experiment progress');
+    await waitFor(() => found !== undefined, { timeoutMs: 5000, what: 'the retained experiment progress' });
     return found!;
   } finally {
     await client.endAsync();
   }
 }
 
-test('deskbox run: a bundle with store, CSVs, consoles, summary and report; report and compare rebuild from it', () => withDeskLogs(state, async () => {
+test('deskbox run: a bundle with store, CSVs, consoles, summary and report; report and compare rebuild from it', () => desk.withLogs(async () => {
   const planFile = join(work, 'plan.yaml');
   await writeFile(planFile, PLAN);
   const out = join(work, 'runs');
@@ -84,29 +86,28 @@ test('deskbox run: a bundle with store, CSVs, consoles, summary and report; repo
   // Stopped with Ctrl-C in its hold: the bundle is still written, and no guest is left.
   const long = join(work, 'long.yaml');
   await writeFile(long, PLAN.replace('hold: 3s', 'hold: 10m'));
-  const child = spawn(process.execPath, ['dist/deskbox.mjs', 'run', long, '--state', state, '--out', out, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [DESKBOX_CLI, 'run', long, '--state', state, '--out', out, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => { stdout += d; });
   const runs = async () => (await readdir(out)).length;
-  for (const deadline = Date.now() + 90_000; ;) {
+  const inHold = async () => {
     const dirs = await readdir(out);
     const db2 = dirs.length > 1 ? join(out, dirs.sort()[dirs.length - 1]!, 'store.db') : '';
-    if (db2 && existsSync(db2)) {
-      // The run may be creating the file and its tables right now: not there yet is not yet.
-      let held = 0;
+    if (!db2 || !existsSync(db2)) return false;
+    // The run may be creating the file and its tables right now: not there yet is not yet.
+    try {
+      const d = new Database(db2, { readonly: true, fileMustExist: true });
       try {
-        const d = new Database(db2, { readonly: true, fileMustExist: true });
-        try {
-          held = (d.prepare("select count(*) as n from marks where name = 'hold-start'").get() as { n: number }).n;
-        } finally {
-          d.close();
-        }
-      } catch { /* not created yet */ }
-      if (held > 0) break;
+        return (d.prepare("select count(*) as n from marks where name = 'hold-start'").get() as { n: number }).n > 0;
+      } finally {
+        d.close();
+      }
+    } catch {
+      return false; // not created yet
     }
-    if (Date.now() > deadline) throw new Error(`the long run never reached its hold (${await runs()} bundles)`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  };
+  await waitFor(inHold, { timeoutMs: 90_000, pollMs: 200, what: 'the long run to reach its hold' })
+    .catch(async (err: Error) => { throw new Error(`${err.message} (${await runs()} bundles)`); });
   child.kill('SIGINT');
   await new Promise((r) => child.once('exit', r));
   const stopped = JSON.parse(stdout);
@@ -125,7 +126,7 @@ test('deskbox run: a bundle with store, CSVs, consoles, summary and report; repo
   const record = JSON.parse(await readFile(join(third.bundle, 'run.json'), 'utf8'));
   assert.equal(Object.values(record.images).map((i) => (i as { version: string }).version), ['0.9.0-e2e', '0.9.0-e2e']);
 
-  await deskbox(['desk', 'down', '--state', state]);
+  await desk.down();
   assert.equal(await processesMentioning(state), []);
 }));
 

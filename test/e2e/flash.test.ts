@@ -7,48 +7,47 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { appendFile, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isAlive } from '../../host/locations/desk-file.ts';
 import { openPtyPair } from '../../host/desk/pty-pair.ts';
-import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
+import { DESKBOX_CLI, deskbox, processesMentioning, runDeskbox } from '../support/deskbox.ts';
+import { Desk } from '../support/desk.ts';
+import { tempDir, type TempDir } from '../support/temp-dir.ts';
+import { waitFor } from '../support/wait.ts';
 
+let desk: Desk;
+let workDir: TempDir;
 let state = '';
 let work = '';
-let supervisorPid = 0;
 
 test.before(async () => {
-  state = await mkdtemp(join(tmpdir(), 'deskbox-e2e-flash-'));
-  work = await mkdtemp(join(tmpdir(), 'deskbox-e2e-flash-work-'));
+  desk = await Desk.create('deskbox-e2e-flash-');
+  workDir = await tempDir('deskbox-e2e-flash-work-');
+  [state, work] = [desk.state, workDir.path];
 });
 
 test.after(async () => {
-  if (supervisorPid && isAlive(supervisorPid)) await deskbox(['desk', 'down', '--state', state]).catch(() => process.kill(-supervisorPid, 'SIGKILL'));
-  await rm(state, { recursive: true, force: true });
-  await rm(work, { recursive: true, force: true });
+  await desk.close();
+  await workDir.remove();
 });
 
 type Result = { label: string; ok: boolean; method?: string; wireBytes: number; error?: { code: string; phase: string; message: string } };
 
 /** `deskbox flash ... --json`, whatever its exit code. */
-function flash(...args: string[]): Promise<{ code: number; results: Result[]; raw: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['dist/deskbox.mjs', 'flash', '--state', state, '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d; });
-    // Apart: a port target's "reset <port> now" goes to stderr beside the JSON.
-    child.stderr.on('data', (d: Buffer) => { err += d; });
-    child.on('exit', (code) => {
-      try {
-        resolve({ code: code ?? -1, results: JSON.parse(out).results ?? [], raw: out + err });
-      } catch {
-        resolve({ code: code ?? -1, results: [], raw: out + err });
-      }
-    });
-  });
+async function flash(...args: string[]): Promise<{ code: number; results: Result[]; raw: string }> {
+  // stdout and stderr apart: a port target's "reset <port> now" goes to stderr beside the JSON.
+  const r = await runDeskbox(['flash', '--state', state, '--json', ...args]);
+  let results: Result[] = [];
+  try {
+    results = JSON.parse(r.stdout).results ?? [];
+  } catch { /* no JSON: raw says why */ }
+  return { code: r.code ?? -1, results, raw: r.stdout + r.stderr };
+}
+
+/** The emulated cable's counts of bytes towards the board: taken onto the wire, and lost to a pulled cable. */
+async function toBoard(board: string): Promise<{ bytes: number; unplugged: number }> {
+  return JSON.parse((await deskbox(['desk', 'link', board, '--state', state, '--json'])).stdout).stats.toBoard;
 }
 
 const image = async (name: string, ...args: string[]) => {
@@ -56,9 +55,8 @@ const image = async (name: string, ...args: string[]) => {
   return join(work, `${name}.dbi`);
 };
 
-test('deskbox flash on a desk: agent protocol, U-Boot, refusals, busy port, noise, unplug, silence', () => withDeskLogs(state, async () => {
-  const up = JSON.parse((await deskbox(['desk', 'up', '--boards', '3', '--state', state, '--baud', '3000000', '--latency', '1', '--json'])).stdout);
-  supervisorPid = up.pid;
+test('deskbox flash on a desk: agent protocol, U-Boot, refusals, busy port, noise, unplug, silence', () => desk.withLogs(async () => {
+  await desk.up({ boards: 3, baud: 3_000_000, latency: 1 });
   const agent = join(work, 'board.mjs');
   await copyFile('dist/board.mjs', agent);
   await appendFile(agent, '\n// another build\n');
@@ -86,7 +84,7 @@ test('deskbox flash on a desk: agent protocol, U-Boot, refusals, busy port, nois
 
   // `deskbox console`: the board's console answers a typed command; Ctrl-] leaves.
   const typed = await new Promise<string>((resolve) => {
-    const child = spawn(process.execPath, ['dist/deskbox.mjs', 'console', 'b02', '--state', state], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DESKBOX_CLI, 'console', 'b02', '--state', state], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
       out += d;
@@ -104,8 +102,10 @@ test('deskbox flash on a desk: agent protocol, U-Boot, refusals, busy port, nois
   await deskbox(['image', 'build', 'guest', '--state', state, '--rootfs', rootfs, '--name', 'noise', '--version', '1', '--arch', 'x86_64', '-o', join(work, 'noise.dbi')]);
   const big = await image('big', '--guest', join(work, 'noise.dbi'), '--version', '0.4.0-e2e');
 
+  // The second flash starts once the first is writing to the port (it locks the port before).
+  const b03Before = (await toBoard('b03')).bytes;
   const first = flash('--board', 'b03', '--image', big);
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor(async () => (await toBoard('b03')).bytes > b03Before, { timeoutMs: 15_000, what: 'the first flash writing to b03' });
   const second = await flash('--board', 'b03', '--image', big);
   assert.is(second.code, 1);
   assert.is(second.results[0]!.error!.code, 'busy', second.raw);
@@ -116,10 +116,12 @@ test('deskbox flash on a desk: agent protocol, U-Boot, refusals, busy port, nois
   await deskbox(['desk', 'link', 'b02', '--bit-error-rate', '0', '--state', state]);
   assert.is(noisy.code, 0, noisy.raw);
 
+  // Pulled once a quarter of the noise is across, plugged back once the flash has lost bytes to it.
+  const b01Before = await toBoard('b01');
   const pulled = flash('--board', 'b01', '--image', big);
-  await new Promise((r) => setTimeout(r, 2500));
+  await waitFor(async () => (await toBoard('b01')).bytes - b01Before.bytes >= 384 * 1024, { timeoutMs: 30_000, what: 'a quarter of the image on the wire to b01' });
   await deskbox(['desk', 'link', 'b01', '--unplug', '--state', state]);
-  await new Promise((r) => setTimeout(r, 1500));
+  await waitFor(async () => (await toBoard('b01')).unplugged > b01Before.unplugged, { timeoutMs: 10_000, what: 'bytes of the flash lost to the pulled cable' });
   await deskbox(['desk', 'link', 'b01', '--plug', '--state', state]);
   const afterUnplug = await pulled;
   assert.is(afterUnplug.code, 0, afterUnplug.raw);
@@ -136,7 +138,7 @@ test('deskbox flash on a desk: agent protocol, U-Boot, refusals, busy port, nois
     await pair.close();
   }
 
-  await deskbox(['desk', 'down', '--state', state]);
+  await desk.down();
   assert.equal(await processesMentioning(state), []);
 }));
 

@@ -5,13 +5,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deskLayout } from '../../host/locations/layout.ts';
-import { waitFor } from '../../host/desk/wait.ts';
-import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
+import { waitFor } from '../support/wait.ts';
+import { deskbox, processesMentioning } from '../support/deskbox.ts';
+import { withDesk } from '../support/desk.ts';
 
 /** Cgroup folders anywhere under /sys/fs/cgroup whose name holds `needle` (bounded depth). */
 async function cgroupsNamed(needle: string, dir = '/sys/fs/cgroup', depth = 4): Promise<string[]> {
@@ -27,49 +27,40 @@ async function cgroupsNamed(needle: string, dir = '/sys/fs/cgroup', depth = 4): 
   return found;
 }
 
-test('guests on a desk: start on all boards, survive an agent crash, gone after desk down', async () => {
-  const state = await mkdtemp(join(tmpdir(), 'deskbox-e2e-guests-'));
+test('guests on a desk: start on all boards, survive an agent crash, gone after desk down', () => withDesk('deskbox-e2e-guests-', async (desk) => {
+  const state = desk.state;
   const ram = deskLayout(state).ramDir;
-  let pid = 0;
-  try {
-    await withDeskLogs(state, async () => {
-      const up = JSON.parse((await deskbox(['desk', 'up', '--boards', '2', '--state', state, '--restart-delay', '1', '--max-guests', '40', '--json'])).stdout);
-      pid = up.pid;
-      const started = JSON.parse((await deskbox(['guests', 'start', '--all', '--count', '20', '--state', state, '--json'])).stdout) as { board: string; ok: boolean; result: { ready: number; bootMs: { p50: number }; board: { runtime: string } } }[];
-      assert.equal(started.map((s) => [s.board, s.ok, s.result.ready, s.result.board.runtime]), [['b01', true, 20, 'crun'], ['b02', true, 20, 'crun']]);
-      const full = JSON.parse((await deskbox(['guests', 'start', '--board', 'b02', '--count', '2', '--profile', 'full', '--state', state, '--json'])).stdout);
-      assert.is(full[0].result.ready, 2);
+  await desk.up({ boards: 2, restartDelay: 1, maxGuests: 40 });
+  const started = JSON.parse((await deskbox(['guests', 'start', '--all', '--count', '20', '--state', state, '--json'])).stdout) as { board: string; ok: boolean; result: { ready: number; bootMs: { p50: number }; board: { runtime: string } } }[];
+  assert.equal(started.map((s) => [s.board, s.ok, s.result.ready, s.result.board.runtime]), [['b01', true, 20, 'crun'], ['b02', true, 20, 'crun']]);
+  const full = JSON.parse((await deskbox(['guests', 'start', '--board', 'b02', '--count', '2', '--profile', 'full', '--state', state, '--json'])).stdout);
+  assert.is(full[0].result.ready, 2);
 
-      // Over the cap: a clear error, exit code 1, and the board keeps its guests.
-      const over = await deskbox(['guests', 'start', '--board', 'b01', '--count', '30', '--state', state]).then(() => undefined, (e: Error) => e);
-      assert.match(String(over?.message), 'cap of 40');
+  // Over the cap: a clear error, exit code 1, and the board keeps its guests.
+  const over = await deskbox(['guests', 'start', '--board', 'b01', '--count', '30', '--state', state]).then(() => undefined, (e: Error) => e);
+  assert.match(String(over?.message), 'cap of 40');
 
-      // SIGKILL the agent of b01: its init brings it back and it adopts its 20 guests.
-      const status = JSON.parse((await deskbox(['desk', 'status', '--state', state, '--json'])).stdout);
-      process.kill(status.groups[0].processes[0].pid, 'SIGKILL');
-      await waitFor(async () => {
-        const ls = JSON.parse((await deskbox(['guests', 'ls', '--board', 'b01', '--state', state, '--json']).catch(() => ({ stdout: '[]' }))).stdout);
-        return ls[0]?.ok === true && ls[0].result.board.ready === 20;
-      }, Date.now() + 20_000, 'b01 back with its 20 guests adopted');
-      const log = await readFile(join(state, 'logs', 'agent-b01.log'), 'utf8');
-      assert.match(log, /"adopted":20/);
+  // SIGKILL the agent of b01: its init brings it back and it adopts its 20 guests.
+  const status = JSON.parse((await deskbox(['desk', 'status', '--state', state, '--json'])).stdout);
+  process.kill(status.groups[0].processes[0].pid, 'SIGKILL');
+  await waitFor(async () => {
+    const ls = JSON.parse((await deskbox(['guests', 'ls', '--board', 'b01', '--state', state, '--json']).catch(() => ({ stdout: '[]' }))).stdout);
+    return ls[0]?.ok === true && ls[0].result.board.ready === 20;
+  }, { timeoutMs: 20_000, what: 'b01 back with its 20 guests adopted' });
+  const log = await readFile(join(state, 'logs', 'agent-b01.log'), 'utf8');
+  assert.match(log, /"adopted":20/);
 
-      const stopped = JSON.parse((await deskbox(['guests', 'stop', '--board', 'b02', '--count', '2', '--state', state, '--json'])).stdout);
-      assert.equal([stopped[0].result.stopped, stopped[0].result.board.running], [2, 20]);
+  const stopped = JSON.parse((await deskbox(['guests', 'stop', '--board', 'b02', '--count', '2', '--state', state, '--json'])).stdout);
+  assert.equal([stopped[0].result.stopped, stopped[0].result.board.running], [2, 20]);
 
-      const boards = JSON.parse((await deskbox(['boards', '--state', state, '--json'])).stdout);
-      assert.ok(boards.boards.every((b: { state: string }) => b.state === 'online'));
+  const boards = JSON.parse((await deskbox(['boards', '--state', state, '--json'])).stdout);
+  assert.ok(boards.boards.every((b: { state: string }) => b.state === 'online'));
 
-      await deskbox(['desk', 'down', '--state', state]);
-    });
-    assert.equal(await processesMentioning('2147483647'), [], 'no guest process left');
-    assert.not.ok(existsSync(ram), 'the desk\'s RAM state folder is gone');
-    assert.not.ok((await readFile('/proc/self/mountinfo', 'utf8')).includes(ram), 'no mount left under it');
-    assert.equal(await cgroupsNamed('-g000'), [], 'no guest cgroup left');
-  } finally {
-    if (pid) await deskbox(['desk', 'down', '--state', state]).catch(() => process.kill(-pid, 'SIGKILL'));
-    await rm(state, { recursive: true, force: true });
-  }
-});
+  await desk.down();
+  assert.equal(await processesMentioning('2147483647'), [], 'no guest process left');
+  assert.not.ok(existsSync(ram), 'the desk\'s RAM state folder is gone');
+  assert.not.ok((await readFile('/proc/self/mountinfo', 'utf8')).includes(ram), 'no mount left under it');
+  assert.equal(await cgroupsNamed('-g000'), [], 'no guest cgroup left');
+}));
 
 test.run();

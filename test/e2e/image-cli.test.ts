@@ -4,24 +4,18 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runDeskbox } from '../support/deskbox.ts';
+import { withTempDir } from '../support/temp-dir.ts';
 
 interface Run { code: number; stdout: string; stderr: string }
 
 /** Runs dist/deskbox.mjs and keeps the exit code: the failures are what this test is about. */
 async function deskbox(...args: string[]): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['dist/deskbox.mjs', ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
+  const r = await runDeskbox(args, { timeoutMs: 60_000 });
+  return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 async function ok(...args: string[]): Promise<string> {
@@ -34,8 +28,7 @@ const mode = async (file: string) => (await stat(file)).mode & 0o777;
 
 test('keys, a busybox guest image and a board image: build, inspect, verify, refuse', async () => {
   assert.ok(existsSync('/bin/busybox'), 'this test needs a static /bin/busybox (Debian: busybox-static)');
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-e2e-image-'));
-  try {
+  await withTempDir('deskbox-e2e-image-', async (dir) => {
     // The default key folder is <state>/keys, so --state finds what --dir wrote.
     const keys = JSON.parse(await ok('keys', 'init', '--dir', join(dir, 'keys'), '--json'));
     assert.match(keys.publicKey, /^ed25519:[A-Za-z0-9+/]{43}=$/);
@@ -93,9 +86,7 @@ test('keys, a busybox guest image and a board image: build, inspect, verify, ref
     assert.is((await deskbox('image', 'inspect', damaged)).code, 1);
 
     assert.match(await ok('image', '--help'), /build.*\n.*inspect.*\n.*verify/s);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test.run();

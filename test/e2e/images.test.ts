@@ -6,32 +6,31 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFile, copyFile, mkdtemp, readFile, rename, rm, truncate } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, copyFile, readFile, rename, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { allBoardsFilter } from '../../broker/contract/topics.ts';
 import { decode } from '../../broker/contract/messages.ts';
 import type { OnlineStatus } from '../../broker/contract/payloads.ts';
-import { isAlive } from '../../host/locations/desk-file.ts';
-import { waitFor } from '../../host/desk/wait.ts';
-import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
+import { waitFor } from '../support/wait.ts';
+import { deskbox, processesMentioning } from '../support/deskbox.ts';
+import { Desk } from '../support/desk.ts';
+import { tempDir, type TempDir } from '../support/temp-dir.ts';
 
+let desk: Desk;
+let workDir: TempDir;
 let state = '';
 let work = '';
-let supervisorPid = 0;
 
 test.before(async () => {
-  state = await mkdtemp(join(tmpdir(), 'deskbox-e2e-images-'));
-  work = await mkdtemp(join(tmpdir(), 'deskbox-e2e-images-work-'));
+  desk = await Desk.create('deskbox-e2e-images-');
+  workDir = await tempDir('deskbox-e2e-images-work-');
+  [state, work] = [desk.state, workDir.path];
 });
 
 test.after(async () => {
-  if (supervisorPid && isAlive(supervisorPid)) {
-    await deskbox(['desk', 'down', '--state', state]).catch(() => process.kill(-supervisorPid, 'SIGKILL'));
-  }
-  await rm(state, { recursive: true, force: true });
-  await rm(work, { recursive: true, force: true });
+  await desk.close();
+  await workDir.remove();
 });
 
 /** Each board's retained online status once it reports `want`, read as an outside client would. */
@@ -46,21 +45,17 @@ async function statuses(boards: string[], want: (s: OnlineStatus) => boolean): P
   });
   try {
     await client.subscribeAsync(allBoardsFilter('desk1', 'status'), { qos: 1 });
-    await waitFor(async () => boards.every((b) => seen.has(b)), Date.now() + 30_000, `statuses of ${boards.join(', ')}`);
+    await waitFor(async () => boards.every((b) => seen.has(b)), { timeoutMs: 30_000, what: `statuses of ${boards.join(', ')}` });
     return seen;
   } finally {
     await client.endAsync();
   }
 }
 
-const up = async (...extra: string[]) => {
-  const r = JSON.parse((await deskbox(['desk', 'up', '--boards', '2', '--state', state, '--json', ...extra])).stdout);
-  supervisorPid = r.pid;
-  return r;
-};
-const down = () => deskbox(['desk', 'down', '--state', state]);
+const up = (boardImage?: string) => desk.up({ boards: 2, boardImage });
+const down = () => desk.down();
 
-test('boards run the agent of their active slot; a re-flash changes it; bad images never reach a board', () => withDeskLogs(state, async () => {
+test('boards run the agent of their active slot; a re-flash changes it; bad images never reach a board', () => desk.withLogs(async () => {
   const first = await up();
   assert.is(first.image.programmed, 2);
   const v1 = await statuses(['b01', 'b02'], (s) => s.image?.slot === 'a');
@@ -75,7 +70,7 @@ test('boards run the agent of their active slot; a re-flash changes it; bad imag
   const built = JSON.parse((await deskbox(['image', 'build', 'board', '--state', state, '--agent', agent, '--agent-version', '9.9.9-e2e',
     '--guest', join(state, 'images', 'busybox.dbi'), '--name', 'deskbox-sim', '-o', v2file, '--json'])).stdout);
   await down();
-  const second = await up('--board-image', v2file);
+  const second = await up(v2file);
   assert.is(second.image.programmed, 2);
   assert.is(second.image.sha256, built.manifest.payload.sha256);
   const v2 = await statuses(['b01', 'b02'], (s) => s.image?.slot === 'b');
@@ -103,7 +98,7 @@ test('boards run the agent of their active slot; a re-flash changes it; bad imag
   await deskbox(['image', 'build', 'board', '--key', join(work, 'stranger', 'desk.key'), '--guest', join(state, 'images', 'busybox.dbi'), '-o', strange]);
   const envBefore = await readFile(join(state, 'boards', 'b02', 'hw', 'flash', 'bootenv.json'), 'utf8');
   try {
-    await up('--board-image', strange);
+    await up(strange);
     assert.unreachable('a stranger\'s image was accepted');
   } catch (e) {
     assert.match((e as Error).message, /signature: signed by key [0-9a-f]{16}, which is not trusted here/);
@@ -113,9 +108,9 @@ test('boards run the agent of their active slot; a re-flash changes it; bad imag
 }));
 
 
-test('image install/ls/rm/gc on a desk: shared content stored once, guests run from the store', () => withDeskLogs(state, async () => {
-  const desk = await up();
-  assert.is(desk.online, 2);
+test('image install/ls/rm/gc on a desk: shared content stored once, guests run from the store', () => desk.withLogs(async () => {
+  const running = await up();
+  assert.is(running.online, 2);
   // The same busybox under another name: a second ref to the blob the board image carried.
   const tools = join(work, 'tools.dbi');
   await deskbox(['image', 'build', 'guest', '--state', state, '--busybox', '/bin/busybox', '--name', 'tools', '--version', '2', '-o', tools]);

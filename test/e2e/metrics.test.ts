@@ -6,28 +6,23 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { isAlive } from '../../host/locations/desk-file.ts';
-import { waitFor } from '../../host/desk/wait.ts';
+import { waitFor } from '../support/wait.ts';
 import { parseExposition, type Exposition } from '../host/exposition.ts';
-import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
+import { DESKBOX_CLI, processesMentioning } from '../support/deskbox.ts';
+import { Desk } from '../support/desk.ts';
 
 const BOARDS = ['b01', 'b02', 'b03'];
-let state = '';
-let supervisorPid = 0;
+let desk: Desk;
 let child: ChildProcess | undefined;
 
 test.before(async () => {
-  state = await mkdtemp(join(tmpdir(), 'deskbox-e2e-metrics-'));
+  desk = await Desk.create('deskbox-e2e-metrics-');
 });
 
 test.after(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL');
-  if (supervisorPid && isAlive(supervisorPid)) await deskbox(['desk', 'down', '--state', state]).catch(() => process.kill(-supervisorPid, 'SIGKILL'));
-  await rm(state, { recursive: true, force: true });
+  await desk.close();
 });
 
 /** The JSON the command printed once listening, when all of it has arrived. */
@@ -39,18 +34,18 @@ function printed(stdout: string): { url: string } | undefined {
   }
 }
 
-test('metrics of every board over HTTP, Home Assistant configs on the broker, a clean stop', () => withDeskLogs(state, async () => {
-  const up = JSON.parse((await deskbox(['desk', 'up', '--boards', String(BOARDS.length), '--state', state, '--json'])).stdout);
-  supervisorPid = up.pid;
+test('metrics of every board over HTTP, Home Assistant configs on the broker, a clean stop', () => desk.withLogs(async () => {
+  const state = desk.state;
+  const up = await desk.up({ boards: BOARDS.length });
 
-  const metrics = spawn(process.execPath, ['dist/deskbox.mjs', 'metrics', '--state', state, '--port', '0', '--json', '--home-assistant'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const metrics = spawn(process.execPath, [DESKBOX_CLI, 'metrics', '--state', state, '--port', '0', '--json', '--home-assistant'], { stdio: ['ignore', 'pipe', 'pipe'] });
   child = metrics;
   let stdout = '';
   let stderr = '';
   metrics.stdout.on('data', (d: Buffer) => { stdout += d; });
   metrics.stderr.on('data', (d: Buffer) => { stderr += d; });
   const exited = new Promise<number | null>((resolve) => metrics.once('exit', resolve));
-  await waitFor(() => printed(stdout) !== undefined || metrics.exitCode !== null, Date.now() + 10_000, 'the metrics URL');
+  await waitFor(() => printed(stdout) !== undefined || metrics.exitCode !== null, { timeoutMs: 10_000, what: 'the metrics URL' });
   const url = printed(stdout)?.url;
   assert.ok(url, `no URL printed: ${stdout} ${stderr}`);
 
@@ -60,7 +55,7 @@ test('metrics of every board over HTTP, Home Assistant configs on the broker, a 
   await waitFor(async () => {
     scrape = parseExposition(await (await fetch(url)).text());
     return allPowered();
-  }, Date.now() + 15_000, 'three boards up, drawing power, energy counted').catch((err: Error) => { throw new Error(`${err.message}; stderr: ${stderr}`); });
+  }, { timeoutMs: 15_000, what: 'three boards up, drawing power, energy counted' }).catch((err: Error) => { throw new Error(`${err.message}; stderr: ${stderr}`); });
   assert.is(scrape!.value('deskbox_boards', { state: 'online' }), BOARDS.length);
   assert.ok(scrape!.value('deskbox_desk_power_watts')! > 0);
 
@@ -72,7 +67,7 @@ test('metrics of every board over HTTP, Home Assistant configs on the broker, a 
       if (packet.retain && payload.length > 0) configs.set(topic, JSON.parse(payload.toString()));
     });
     await watcher.subscribeAsync('homeassistant/#', { qos: 1 });
-    await waitFor(() => configs.size === BOARDS.length * 3, Date.now() + 20_000, 'three configs per board');
+    await waitFor(() => configs.size === BOARDS.length * 3, { timeoutMs: 20_000, what: 'three configs per board' });
     assert.equal([...new Set([...configs.values()].map((c) => c.device.name))].sort(), BOARDS.map((b) => `${up.desk} ${b}`));
     assert.ok([...configs.values()].every((c) => c.state_topic.startsWith(`deskbox/${up.desk}/boards/`)));
   } finally {
@@ -81,7 +76,7 @@ test('metrics of every board over HTTP, Home Assistant configs on the broker, a 
 
   metrics.kill('SIGTERM');
   assert.is(await exited, 0, `metrics stopped cleanly: ${stderr}`);
-  await deskbox(['desk', 'down', '--state', state]);
+  await desk.down();
   assert.equal(await processesMentioning(state), []);
 }));
 

@@ -11,8 +11,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock } from '../../platform/clock.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
@@ -23,7 +22,10 @@ import { BUILTIN_PROFILES } from '../../host/flash/uboot-profile.ts';
 import { portConsoleLogPath } from '../../host/flash/console-log.ts';
 import { startQemuBoard, type QemuBoard } from '../../host/flash/qemu-board.ts';
 import { isAlive } from '../../host/locations/desk-file.ts';
+import { tempDir, type TempDir } from '../support/temp-dir.ts';
+import { DESKBOX_CLI } from '../support/deskbox.ts';
 
+let workDir: TempDir;
 let work = '';
 let image = '';
 /** Every process a test started, so none outlives this file should a test crash. */
@@ -31,19 +33,18 @@ const started: number[] = [];
 process.once('exit', () => { for (const pid of started) if (isAlive(pid)) process.kill(pid, 'SIGKILL'); });
 
 test.before(async () => {
-  work = await mkdtemp(join(tmpdir(), 'deskbox-e2e-uboot-'));
+  workDir = await tempDir('deskbox-e2e-uboot-');
+  work = workDir.path;
   // ~100 KB of incompressible payload: at the ~12 KB/s QEMU's emulated UART takes, ~8 s a flash.
   await writeFile(join(work, 'agent.mjs'), randomBytes(100 * 1024));
   image = (await buildBoardImage({ out: join(work, 'board.dbi'), agent: join(work, 'agent.mjs'), agentVersion: '0.0.1-qemu', guests: [], type: 'sim', name: 'qemu-board', version: '1', arch: 'x86_64' })).file;
 });
 
-test.after(async () => {
-  await rm(work, { recursive: true, force: true });
-});
+test.after(() => workDir.remove());
 
 /** A fresh powered-off machine per test; gone afterwards, whatever happened. */
 async function withQemu(body: (board: QemuBoard, dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(work, 'qemu-'));
+  const { path: dir } = await tempDir(join(work, 'qemu-'));
   const board = await startQemuBoard(dir);
   started.push(board.pid);
   try {
@@ -128,7 +129,7 @@ test('deskbox flash --port with the old load address: asks for the reset, fails 
   const profile = join(dir, 'wrong.json');
   await writeFile(profile, JSON.stringify({ name: 'wrong', ram: { start: '0x80000000', size: '0x10000000' }, loadAddr: '0x82000000', write: ['crc32 ${loadaddr} ${filesize}'], writeOk: '==> ' }));
   const state = join(dir, 'state');
-  const child = spawn(process.execPath, ['dist/deskbox.mjs', 'flash', '--state', state, '--port', board.pty, '--method', 'uboot', '--profile', profile, '--image', image, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [DESKBOX_CLI, 'flash', '--state', state, '--port', board.pty, '--method', 'uboot', '--profile', profile, '--image', image, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child.pid!);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stdout = '';

@@ -2,9 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { constants, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { memoryLogger } from '../../platform/log.ts';
@@ -15,11 +13,13 @@ import { FULL_PROFILE, LIGHT_PROFILE, ociConfig } from '../../board/guests/oci-b
 import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import { GuestRuntimeError, type GuestProfile, type GuestRuntime, type GuestSpec } from '../../board/guests/types.ts';
 import { makeBusyboxRootfs } from './fixtures/busybox-rootfs.ts';
+import { tempDir } from '../support/temp-dir.ts';
+import { waitFor } from '../support/wait.ts';
 
 /** A line of the crun launcher's script: how its shells are found in /proc. */
 const LAUNCHER_MARK = 'crun=$1 out=$2 err=$3';
 const AGENT_FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/abandoning-agent.ts');
-const dir = await mkdtemp(join(tmpdir(), 'deskbox-crun-'));
+const { path: dir, remove: removeDir } = await tempDir('deskbox-crun-');
 const stateDir = join(dir, 'state');
 const rootfs = await makeBusyboxRootfs(join(dir, 'rootfs'));
 const readyPath = join(dir, 'ready');
@@ -50,20 +50,10 @@ function spec(name: string, profile: GuestProfile, command = ['sh', '-c', REPORT
     limits: { memoryBytes: 24 * 1024 * 1024, pids: 32 } };
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
-
 /** This test's guest as list() reports it: tests stay independent when an earlier one failed. */
 const listed = async (runtime: GuestRuntime, id: string) => (await runtime.list()).filter((g) => g.id === id);
 
-const reportOf = (id: string) => waitFor(`report of ${id}`, () => lines.find((l) => l.startsWith(`${id} host=`)));
+const reportOf = (id: string) => waitFor(() => lines.find((l) => l.startsWith(`${id} host=`)), { timeoutMs: 5000, what: `report of ${id}`, pollMs: 100 });
 
 /** The guest's cgroup in one v1 controller (or the v2 tree), as a host path. */
 function cgroupDir(pid: number | 'self', controller: string): string {
@@ -176,12 +166,12 @@ test('an agent killed outright leaves no launcher or namespace behind; its guest
     { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   agent.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-  const pid = Number(await waitFor('the agent to start its guest', () => /started (\d+)/.exec(out)?.[1], 20_000));
+  const pid = Number(await waitFor(() => /started (\d+)/.exec(out)?.[1], { timeoutMs: 20_000, what: 'the agent to start its guest', pollMs: 100 }));
   const launchers = processesMentioning(LAUNCHER_MARK).filter((p) => parentOf(p) === agent.pid);
   assert.is(launchers.length, 1);
   agent.kill('SIGKILL');
   // The launcher held the view's namespace open: once it is gone, nothing of the agent is left.
-  await waitFor('the agent\'s launcher to exit', () => launchers.every((p) => parentOf(p) === undefined));
+  await waitFor(() => launchers.every((p) => parentOf(p) === undefined), { timeoutMs: 5000, what: 'the agent\'s launcher to exit', pollMs: 100 });
   assert.equal(await listed(rt, s.id), [{ id: s.id, pid, state: 'running' }]);
   await rt.stop(s.id, 0);
   assert.equal(await listed(rt, s.id), []);
@@ -190,7 +180,7 @@ test('an agent killed outright leaves no launcher or namespace behind; its guest
 test('a guest that exits at once is seen not alive, listed stopped, and stops cleanly', async () => {
   const s = spec('exit', LIGHT_PROFILE, ['true']);
   const g = await rt.start(s);
-  await waitFor('guest exit', () => !rt.alive(g));
+  await waitFor(() => !rt.alive(g), { timeoutMs: 5000, what: 'guest exit', pollMs: 100 });
   assert.equal(await listed(rt, s.id), [{ id: s.id, state: 'stopped' }]);
   await rt.stop(s.id, 200);
   assert.equal(await listed(rt, s.id), []);
@@ -235,7 +225,7 @@ test.after(async () => {
   } finally {
     await rt.close();
     fifo.destroy();
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
   }
 });
 

@@ -2,17 +2,17 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, readlink, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readlink, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { memoryLogger } from '../../platform/log.ts';
 import { buildBusyboxRootfs, defaultBusyboxPath, ImageBuildError } from '../../images/busybox-rootfs.ts';
 import { ElfError, readElf } from '../../images/elf.ts';
+import { tempDirs } from '../support/temp-dir.ts';
 
 const busybox = defaultBusyboxPath();
-const temps: string[] = [];
-const tempDir = async () => { const d = await mkdtemp(join(tmpdir(), 'deskbox-image-')); temps.push(d); return d; };
-test.after(async () => { await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true }))); });
+const temps = tempDirs();
+const tempDir = () => temps.make('deskbox-image-');
+test.after(() => temps.removeAll());
 
 /** A minimal little-endian ELF: header plus one PT_LOAD and, optionally, a PT_INTERP. */
 function fakeElf(bits: 32 | 64, interpreter?: string): Buffer {

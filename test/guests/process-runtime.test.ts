@@ -1,8 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createProcessRuntime } from '../../board/guests/process-runtime.ts';
 import { openReadinessChannel, type ReadinessChannel } from '../../board/guests/readiness.ts';
@@ -10,12 +9,13 @@ import { guestSpecs } from '../../board/guests/spec.ts';
 import { GuestRuntimeError, type GuestProfile, type RunningGuest } from '../../board/guests/types.ts';
 import { systemClock } from '../../platform/clock.ts';
 import { memoryLogger } from '../../platform/log.ts';
-import { waitFor } from '../../host/desk/wait.ts';
+import { waitFor } from '../support/wait.ts';
+import { tempDir } from '../support/temp-dir.ts';
 import { buildBusyboxRootfs, defaultBusyboxPath } from '../../images/busybox-rootfs.ts';
 
 const profile: GuestProfile = { name: 'light', namespaces: [], cgroups: 'board' };
-const deadline = (ms = 5000) => Date.now() + ms;
-const root = await mkdtemp(join(tmpdir(), 'deskbox-process-'));
+const work = await tempDir('deskbox-process-');
+const root = work.path;
 const rootfs = join(root, 'images/busybox');
 const started: number[] = [];
 const cleanups: Array<() => Promise<void>> = [];
@@ -28,7 +28,7 @@ test.before(async () => {
 
 test.after(async () => {
   for (const c of cleanups.reverse()) await c();
-  await rm(root, { recursive: true, force: true });
+  await work.remove();
 });
 
 /** A runtime on a fresh state folder, with a real readiness channel collecting ids. */
@@ -62,12 +62,12 @@ const ignoresSigterm = (pid: number) =>
 test('guests run the image, signal readiness, and stop', async () => {
   const { stateDir, logger, ready, runtime, start } = await setup('basic');
   const guests = await start(3);
-  await waitFor(() => ready.size === 3, deadline(), 'three guests ready');
+  await waitFor(() => ready.size === 3, { timeoutMs: 5000, what: 'three guests ready' });
   assert.equal([...ready].sort(), ['b01-g0000', 'b01-g0001', 'b01-g0002']);
   for (const g of guests) {
     assert.ok(runtime.alive(g));
     // After the readiness line the shell exec'd the workload: the image's busybox, as sleep.
-    await waitFor(() => readFileSync(`/proc/${g.pid}/cmdline`, 'latin1').startsWith('sleep\0'), deadline(), 'exec of sleep');
+    await waitFor(() => readFileSync(`/proc/${g.pid}/cmdline`, 'latin1').startsWith('sleep\0'), { timeoutMs: 5000, what: 'exec of sleep' });
     assert.is(readlinkSync(`/proc/${g.pid}/exe`), join(rootfs, 'bin/busybox'));
     assert.is(readlinkSync(`/proc/${g.pid}/cwd`), join(stateDir, 'process', g.id));
   }
@@ -89,7 +89,7 @@ test('guests run the image, signal readiness, and stop', async () => {
 test('a guest that exits at once is not alive and lists as stopped', async () => {
   const { ready, runtime, start } = await setup('exits');
   const [g] = await start(1, ['true']);
-  await waitFor(() => !runtime.alive(g!), deadline(), 'guest exit');
+  await waitFor(() => !runtime.alive(g!), { timeoutMs: 5000, what: 'guest exit' });
   assert.ok(ready.has('b01-g0000'));
   assert.equal(await runtime.list(), [{ id: 'b01-g0000', pid: g!.pid, state: 'stopped' }]);
   await runtime.stop(g!.id, 100);
@@ -99,7 +99,7 @@ test('a guest that exits at once is not alive and lists as stopped', async () =>
 test('a guest ignoring SIGTERM is killed after the grace period', async () => {
   const { logger, runtime, start } = await setup('stubborn');
   const [g] = await start(1, ['sh', '-c', 'trap "" TERM; exec sleep 1000']);
-  await waitFor(() => ignoresSigterm(g!.pid!), deadline(), 'SIGTERM ignored');
+  await waitFor(() => ignoresSigterm(g!.pid!), { timeoutMs: 5000, what: 'SIGTERM ignored' });
   await runtime.stop(g!.id, 200);
   assert.not.ok(runtime.alive(g!));
   assert.ok(logger.records.some((r) => r.msg === 'guest ignored SIGTERM, killing it'));
@@ -119,7 +119,7 @@ test('a new runtime on the same state folder lists and stops leftovers, never st
   assert.equal(listed, guests.map((g) => ({ id: g.id, pid: g.pid, state: 'running' })));
   for (const g of listed) assert.ok(second.alive(g));
   for (const g of listed) await second.stop(g.id, 2000);
-  for (const g of guests) await waitFor(() => !first.runtime.alive(g), deadline(), `${g.id} gone`);
+  for (const g of guests) await waitFor(() => !first.runtime.alive(g), { timeoutMs: 5000, what: `${g.id} gone` });
   assert.equal(await second.list(), []);
   assert.equal(JSON.parse(await readFile(statePath, 'utf8')).guests, []);
   await second.close();
@@ -139,7 +139,7 @@ test('an unknown image is a GuestRuntimeError and starts nothing', async () => {
 test('no guest process is left', async () => {
   assert.ok(started.length >= 7);
   const gone = (pid: number) => !existsSync(`/proc/${pid}`);
-  await waitFor(() => started.every(gone), deadline(), 'all guests reaped');
+  await waitFor(() => started.every(gone), { timeoutMs: 5000, what: 'all guests reaped' });
   // Whatever a guest might have forked carries the test's readiness paths in its environment.
   const strays = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid).filter((p) => {
     try {

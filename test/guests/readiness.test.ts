@@ -2,27 +2,23 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { appendFile, lstat, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, lstat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lineSplitter, openReadinessChannel, type ReadinessChannel } from '../../board/guests/readiness.ts';
 import { manualClock } from '../../platform/clock.ts';
 import { memoryLogger } from '../../platform/log.ts';
-import { waitFor } from '../../host/desk/wait.ts';
+import { waitFor } from '../support/wait.ts';
+import { tempDirs } from '../support/temp-dir.ts';
 
-const temps: string[] = [];
+const temps = tempDirs();
 const opened: ReadinessChannel[] = [];
 // A channel left open (a failed assertion skips a test's close) would keep the run alive.
 test.after(async () => {
   await Promise.all(opened.map((ch) => ch.close()));
-  await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
+  await temps.removeAll();
 });
 
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-ready-'));
-  temps.push(dir);
-  return dir;
-}
+const tempDir = () => temps.make('deskbox-ready-');
 
 async function open(path: string, onReady: (id: string, at: number) => void, deps: Parameters<typeof openReadinessChannel>[2]) {
   const ch = await openReadinessChannel(path, onReady, deps);
@@ -38,14 +34,12 @@ async function channel() {
   return { clock, logger, seen, ch, ids: () => seen.map(([id]) => id) };
 }
 
-const deadline = (ms = 5000) => Date.now() + ms;
-
 test('ids arrive in order, stamped with the monotonic clock', async () => {
   const { clock, seen, ch } = await channel();
   clock.advance(1234);
   await appendFile(ch.path, 'b01-g0000\nb01-g0001\n');
   await appendFile(ch.path, 'b01-g0002\n');
-  await waitFor(() => seen.length === 3, deadline(), 'three ids');
+  await waitFor(() => seen.length === 3, { timeoutMs: 5000, what: 'three ids' });
   assert.equal(seen, [['b01-g0000', 1234], ['b01-g0001', 1234], ['b01-g0002', 1234]]);
   await ch.close();
 });
@@ -58,7 +52,7 @@ test('500 concurrent writers (one shell each) all arrive, each once', async () =
     sh.once('error', reject).once('exit', resolve);
   }));
   assert.ok((await Promise.all(exits)).every((code) => code === 0), 'every writer succeeded');
-  await waitFor(() => ids().length >= n, deadline(20_000), `${n} ids`);
+  await waitFor(() => ids().length >= n, { timeoutMs: 20_000, what: `${n} ids` });
   assert.is(ids().length, n);
   assert.is(new Set(ids()).size, n);
   await ch.close();
@@ -67,7 +61,7 @@ test('500 concurrent writers (one shell each) all arrive, each once', async () =
 test('noise is logged and dropped without losing the lines around it', async () => {
   const { ids, logger, ch } = await channel();
   await appendFile(ch.path, `ok-1\n${'x'.repeat(300)}\nbad id!\n\n../etc\r\nok-2\r\n${'y'.repeat(129)}\nok.3\n`);
-  await waitFor(() => ids().at(-1) === 'ok.3', deadline(), 'last id');
+  await waitFor(() => ids().at(-1) === 'ok.3', { timeoutMs: 5000, what: 'last id' });
   assert.equal(ids(), ['ok-1', 'ok-2', 'ok.3']);
   const warns = logger.records.filter((r) => r.level === 'warn').map((r) => r.msg);
   assert.equal(warns, [
@@ -100,7 +94,7 @@ test('a handler that throws is logged and the channel keeps reading', async () =
     seen.push(id);
   }, { clock: manualClock(), logger });
   await appendFile(ch.path, 'boom\nafter\n');
-  await waitFor(() => seen.length === 1, deadline(), 'the id after the failing one');
+  await waitFor(() => seen.length === 1, { timeoutMs: 5000, what: 'the id after the failing one' });
   assert.ok(logger.records.some((r) => r.level === 'error' && r.fields?.error === 'handler bug'));
   await ch.close();
 });

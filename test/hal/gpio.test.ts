@@ -1,23 +1,23 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gpioContract } from './gpio.contract.ts';
 import { fileGpio } from '../../board/hal/gpio/sim.ts';
 import { onoffGpio } from '../../board/hal/gpio/onoff.ts';
 import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import { HalError } from '../../platform/hal/errors.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 gpioContract('file (sim)', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-gpio-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-gpio-');
   return {
     binding: fileGpio(dir),
     lines: ['led', 'power-en'],
     badLine: '../escape',
     // The desk drives inputs the way the binding writes outputs: atomically.
     drive: (line, v) => writeFileAtomic(join(dir, line), `${v}\n`),
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    cleanup: () => removeDir(),
   };
 }, { drives: true });
 
@@ -46,7 +46,7 @@ test('onoff: on a kernel without GPIO, opening the binding is a clear HalError',
 });
 
 test('file gpio: outputs are whole files a watcher can read; no temp files left behind', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-gpio-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-gpio-');
   try {
     const led = await fileGpio(join(dir, 'lines')).open('led', 'out', 1);
     assert.is(await readFile(join(dir, 'lines', 'led'), 'utf8'), '1\n');
@@ -55,12 +55,12 @@ test('file gpio: outputs are whole files a watcher can read; no temp files left 
     assert.equal(await readdir(join(dir, 'lines')), ['led']);
     await led.close();
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
   }
 });
 
 test('file gpio: an input keeps what the desk already drives; a garbled file is a HalError', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-gpio-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-gpio-');
   try {
     await writeFile(join(dir, 'button'), '1\n');
     const button = await fileGpio(dir).open('button', 'in', 0);
@@ -71,7 +71,7 @@ test('file gpio: an input keeps what the desk already drives; a garbled file is 
     assert.match((e as HalError).message, /garbled value "x"/);
     await button.close();
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
   }
 });
 

@@ -1,13 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { powerContract } from './power.contract.ts';
 import { simPowerSensor } from '../../board/hal/power/sim.ts';
 import { findHwmonSensor, openHwmonSensor } from '../../board/hal/power/hwmon.ts';
 import { createHwmonWriter } from '../../host/desk/power-model.ts';
 import { HalError } from '../../platform/hal/errors.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 powerContract('sim', async () => {
   const sensor = simPowerSensor();
@@ -16,23 +16,23 @@ powerContract('sim', async () => {
 
 // The same writer and directory layout the simulated desk uses.
 powerContract('hwmon', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'deskbox-hwmon-'));
+  const { path: root, remove: removeRoot } = await tempDir('deskbox-hwmon-');
   const writer = createHwmonWriter(join(root, 'hwmon0'));
   await writer.write({ watts: 1, volts: 5, amps: 0.2 });
   const sensor = await openHwmonSensor(writer.dir);
   return {
     sensor,
     set: (r) => writer.write(r),
-    cleanup: async () => { await sensor.close(); await rm(root, { recursive: true, force: true }); },
+    cleanup: async () => { await sensor.close(); await removeRoot(); },
   };
 });
 
 async function withTemp(fn: (root: string) => Promise<void>): Promise<void> {
-  const root = await mkdtemp(join(tmpdir(), 'deskbox-hwmon-'));
+  const { path: root, remove: removeRoot } = await tempDir('deskbox-hwmon-');
   try {
     await fn(root);
   } finally {
-    await rm(root, { recursive: true, force: true });
+    await removeRoot();
   }
 }
 

@@ -1,14 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile } from 'node:child_process';
-import { lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, mkdir, readFile, readdir, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { serialContract } from './serial.contract.ts';
 import { simSerialBinding } from '../../board/hal/serial/sim.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import { openPtyPair } from '../../host/desk/pty-pair.ts';
 import { HalError } from '../../platform/hal/errors.ts';
+import { runProgram } from '../support/run-program.ts';
+import { waitFor } from '../support/wait.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 serialContract('sim', async () => {
   const binding = simSerialBinding();
@@ -24,7 +25,7 @@ process.once('exit', () => {
 });
 
 serialContract('serialport on a real pty pair', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-pty-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-pty-');
   const pair = await openPtyPair(dir, 'b01');
   socats.push(pair.pid);
   return {
@@ -35,36 +36,35 @@ serialContract('serialport on a real pty pair', async () => {
       await pair.close();
       assert.not.ok(alive(pair.pid), `socat ${pair.pid} still running after close`);
       for (const p of [pair.hostPath, pair.boardPath]) assert.not.ok(await exists(p), `${p} left behind`);
-      await rm(dir, { recursive: true, force: true });
+      await removeDir();
     },
   };
 });
 
 test('pty pair: an unclosed pair does not keep its caller alive', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-pty-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-pty-');
   const script = `
     import { openPtyPair } from ${JSON.stringify(new URL('../../host/desk/pty-pair.ts', import.meta.url).href)};
     const pair = await openPtyPair(${JSON.stringify(dir)}, 'leak');
     process.stdout.write('pid=' + pair.pid + '\\n');`;
   let pid = 0;
   try {
-    const out = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 10000 },
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
-    });
+    const r = await runProgram(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeoutMs: 10000 });
+    if (r.code !== 0) throw new Error(`child ${r.timedOut ? 'timed out' : `exit ${r.code ?? r.signal}`}\n${r.stderr}`);
+    const out = r.stdout;
     pid = Number(/pid=(\d+)/.exec(out)?.[1] ?? 0);
     assert.ok(pid > 0, `child printed ${JSON.stringify(out)}`);
     socats.push(pid);
     assert.ok(alive(pid), 'the pair outlives its caller (it was never closed)');
   } finally {
     if (pid && alive(pid)) process.kill(pid, 'SIGTERM');
-    await waitFor(() => !pid || !alive(pid), 3000, `orphaned socat ${pid} did not exit`);
-    await rm(dir, { recursive: true, force: true });
+    await waitFor(() => !pid || !alive(pid), { timeoutMs: 3000, what: `orphaned socat ${pid} to exit`, pollMs: 20 });
+    await removeDir();
   }
 });
 
 test('pty pair: links in use, bad names and a missed deadline are clear errors that leave nothing behind', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-pty-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-pty-');
   try {
     const pair = await openPtyPair(dir, 'x');
     socats.push(pair.pid);
@@ -75,7 +75,7 @@ test('pty pair: links in use, bad names and a missed deadline are clear errors t
 
     // A link a SIGKILLed socat left behind, leading to a pty number the kernel has since
     // given to another pair: that pair does not own this name, so it may be taken over.
-    const otherDir = await mkdtemp(join(tmpdir(), 'deskbox-pty-other-'));
+    const { path: otherDir, remove: removeOtherDir } = await tempDir('deskbox-pty-other-');
     const other = await openPtyPair(otherDir, 'o');
     socats.push(other.pid);
     await symlink(await readlink(other.hostPath), join(dir, 'w.host'));
@@ -83,7 +83,7 @@ test('pty pair: links in use, bad names and a missed deadline are clear errors t
     socats.push(taken.pid);
     assert.is.not(await readlink(taken.hostPath), await readlink(other.hostPath), 'the stale link now leads to the new pair');
     await Promise.all([taken.close(), other.close()]);
-    await rm(otherDir, { recursive: true });
+    await removeOtherDir();
 
     const bad = await openPtyPair(dir, 'y,bogus').then(() => undefined, (err: Error) => err);
     assert.match(bad?.message ?? '', /invalid name "y,bogus"/);
@@ -106,12 +106,12 @@ test('pty pair: links in use, bad names and a missed deadline are clear errors t
     assert.not.ok(alive(fake), 'the stuck process was killed');
     assert.equal((await readdir(dir)).sort(), ['bin', 'fake.pid'], 'no links left');
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
   }
 });
 
 test('serialport: the far end vanishing turns writes into HalErrors, nothing crashes', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-pty-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-pty-');
   try {
     const pair = await openPtyPair(dir, 'gone');
     socats.push(pair.pid);
@@ -125,7 +125,7 @@ test('serialport: the far end vanishing turns writes into HalErrors, nothing cra
     }
     await board.close();
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
   }
 });
 
@@ -145,14 +145,6 @@ function alive(pid: number): boolean {
 
 async function exists(p: string): Promise<boolean> {
   return lstat(p).then(() => true, () => false);
-}
-
-async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(what);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 test.run();

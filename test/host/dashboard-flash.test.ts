@@ -5,8 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { memoryLogger } from '../../platform/log.ts';
 import { newUser, saveUsers } from '../../broker/users.ts';
@@ -16,6 +15,7 @@ import { createFlashJobs, type FlashRun } from '../../host/dashboard/flash-jobs.
 import { childFlashRunner } from '../../host/dashboard/flash-child.ts';
 import { startDashboard } from '../../host/dashboard/server.ts';
 import { CHEAP_SCRYPT, testUsers } from '../broker/support.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const HOST = basic('host', 'host-pw');
@@ -30,7 +30,7 @@ test('Basic credentials: user and password (which may hold a colon), or nothing'
 });
 
 test('POST /api/flash: 401, 403 for a monitor, 400 and 415 and 413, 202, 409 while one runs; GET a job', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-dash-flash-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-dash-flash-');
   const usersFile = join(dir, 'users.json');
   const store = await testUsers();
   await saveUsers(usersFile, store);
@@ -106,7 +106,7 @@ test('POST /api/flash: 401, 403 for a monitor, 400 and 415 and 413, 202, 409 whi
     assert.is(jobs.get(third.id)!.state, 'failed');
   } finally {
     await dash.close();
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
   }
 });
 
@@ -128,7 +128,7 @@ test('flash jobs: a runner that throws fails the job; only the last few finished
 });
 
 test('the child runner: reads deskbox flash --json, says why a child failed, kills it on abort', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-dash-child-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-dash-child-');
   // Stands in for deskbox: answers per --board, fails or hangs on request.
   const cli = join(dir, 'fake-deskbox.mjs');
   await writeFile(cli, `
@@ -150,7 +150,7 @@ test('the child runner: reads deskbox flash --json, says why a child failed, kil
     stop.abort();
     assert.equal(await hanging, { results: [], error: 'stopped: the dashboard closed' });
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
   }
 });
 

@@ -1,14 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveTargets } from '../../host/flash/targets.ts';
 import { lockPort } from '../../host/flash/port-lock.ts';
 import { FlashFailure } from '../../host/flash/flash-failure.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 test('targets: ports, a glob of ports, desk boards; the same port once; nothing named is an error', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-targets-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-targets-');
   try {
     for (const n of ['ttyUSB0', 'ttyUSB1', 'ttyUSB10', 'ttyACM0']) await writeFile(join(dir, n), '');
     const state = join(dir, 'desk');
@@ -27,12 +27,12 @@ test('targets: ports, a glob of ports, desk boards; the same port once; nothing 
       }
     }
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
   }
 });
 
 test('port lock: a second flash of one port is refused while the first holds it; released, it can be taken', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-lock-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-lock-');
   const port = join(dir, 'ttyUSB3');
   await writeFile(port, '');
   try {
@@ -49,7 +49,7 @@ test('port lock: a second flash of one port is refused while the first holds it;
     const again = await lockPort(port);
     await again();
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
   }
 });
 

@@ -13,7 +13,8 @@ import { createDeskBroker, type DeskBroker } from '../../broker/server.ts';
 import { configTopics, deviceId, discoveryMessages, isDeskConfigTopic, removalMessages } from '../../host/homeassistant/discovery.ts';
 import { startHomeAssistantDiscovery } from '../../host/homeassistant/publisher.ts';
 import { removeHomeAssistantDiscovery } from '../../host/homeassistant/remove.ts';
-import { Clients, DESK, collect, testUsers, waitFor } from '../broker/support.ts';
+import { Clients, DESK, collect, testUsers } from '../broker/support.ts';
+import { waitFor } from '../support/wait.ts';
 
 // What Home Assistant accepts as a discovery topic: <prefix>/<component>/[<node_id>/]<object_id>/config.
 const HA_TOPIC = /^homeassistant\/sensor\/[a-zA-Z0-9_-]+\/[a-zA-Z0-9_-]+\/config$/;
@@ -116,15 +117,15 @@ publisher('configs follow the boards: first seen, new version, cleared, stopped 
   await publishStatus('b01', status);
   const logger = memoryLogger('ha');
   const discovery = startHomeAssistantDiscovery({ client: host, desk: DESK, logger });
-  await waitFor('b01 configs from its retained status', () => swVersion('b01') === '1.2.3');
+  await waitFor(() => swVersion('b01') === '1.2.3', { timeoutMs: 5000, what: 'b01 configs from its retained status' });
   await publishStatus('b02', { v: 1, state: 'offline', board: 'b02', reason: 'lastwill' });
-  await waitFor('b02 configs though offline', () => swVersion('b02') === undefined && latest(configTopics(DESK, 'b02')[0]!) !== undefined);
+  await waitFor(() => swVersion('b02') === undefined && latest(configTopics(DESK, 'b02')[0]!) !== undefined, { timeoutMs: 5000, what: 'b02 configs though offline' });
   await publishStatus('b01', { ...status, version: '2.0.0' });
-  await waitFor('b01 configs carry its new version', () => swVersion('b01') === '2.0.0');
+  await waitFor(() => swVersion('b01') === '2.0.0', { timeoutMs: 5000, what: 'b01 configs carry its new version' });
   await publishStatus('b02', '');
-  await waitFor('b02 configs removed with its status', () => configTopics(DESK, 'b02').every((t) => latest(t) === ''));
+  await waitFor(() => configTopics(DESK, 'b02').every((t) => latest(t) === ''), { timeoutMs: 5000, what: 'b02 configs removed with its status' });
   await discovery.stop(true);
-  await waitFor('b01 configs removed on stop', () => configTopics(DESK, 'b01').every((t) => latest(t) === ''));
+  await waitFor(() => configTopics(DESK, 'b01').every((t) => latest(t) === ''), { timeoutMs: 5000, what: 'b01 configs removed on stop' });
   assert.equal(logger.records.filter((r) => r.level === 'warn' || r.level === 'error'), []);
 });
 

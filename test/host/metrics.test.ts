@@ -10,7 +10,7 @@ import { boardTopic } from '../../broker/contract/topics.ts';
 import { experimentTopic, type ExperimentProgress } from '../../broker/contract/experiment.ts';
 import type { Status, Telemetry } from '../../broker/contract/payloads.ts';
 import { createDeskBroker, type DeskBroker } from '../../broker/server.ts';
-import { waitFor } from '../../host/desk/wait.ts';
+import { waitFor } from '../support/wait.ts';
 import { createDeskMetrics, type DeskMetrics } from '../../host/metrics/desk-metrics.ts';
 import { serveMetrics } from '../../host/metrics/server.ts';
 import { Clients, DESK, testUsers } from '../broker/support.ts';
@@ -35,7 +35,7 @@ const publish = (client: MqttClient, desk: string, board: string, channel: 'stat
 /** Renders until `cond` holds on what Prometheus would read; returns that reading. */
 async function scrapeUntil(metrics: DeskMetrics, what: string, cond: (e: Exposition) => boolean): Promise<Exposition> {
   let last = parseExposition('');
-  await waitFor(async () => cond((last = parseExposition(await metrics.render()))), Date.now() + 5000, what, 10);
+  await waitFor(async () => cond((last = parseExposition(await metrics.render()))), { timeoutMs: 5000, what, pollMs: 10 });
   return last;
 }
 

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { test } from 'uvu';
@@ -9,6 +8,7 @@ import { PAYLOAD_VERSION, type Telemetry } from '../../broker/contract/payloads.
 import { boardTopic } from '../../broker/contract/topics.ts';
 import { openTelemetryStore, type TelemetryStore, type TelemetryStoreOptions } from '../../host/store/telemetry-store.ts';
 import { TelemetryStoreError } from '../../host/store/schema.ts';
+import { tempDirSync } from '../support/temp-dir.ts';
 
 const DESK = 'desk1';
 const T0 = 1_764_072_000_000;
@@ -34,14 +34,14 @@ function online(board: string): [string, Buffer] {
 
 /** Runs `body` with a store on a fresh file; the folder goes whatever happens. */
 function withStore(body: (store: TelemetryStore, dir: string, file: string) => void, options: Partial<TelemetryStoreOptions> = {}): void {
-  const dir = mkdtempSync(join(tmpdir(), 'deskbox-telemetry-store-'));
+  const { path: dir, remove: removeDir } = tempDirSync('deskbox-telemetry-store-');
   const file = join(dir, 'run.sqlite');
   const store = openTelemetryStore(file, { desk: DESK, ...options });
   try {
     body(store, dir, file);
   } finally {
     store.close();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
   }
 }
 
@@ -191,7 +191,7 @@ test('CSV export writes one RFC 4180 file per table', () => {
 });
 
 test('a reopened file reads back its data and counters and goes on judging seq gaps', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'deskbox-telemetry-store-'));
+  const { path: dir, remove: removeDir } = tempDirSync('deskbox-telemetry-store-');
   const file = join(dir, 'run.sqlite');
   try {
     const first = openTelemetryStore(file, { desk: DESK });
@@ -218,7 +218,7 @@ test('a reopened file reads back its data and counters and goes on judging seq g
       again.close();
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
   }
 });
 

@@ -4,12 +4,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { observeLink } from '../../host/flash/observed-link.ts';
 import { openConsoleLogs, portConsoleLogPath } from '../../host/flash/console-log.ts';
 import { memoryLine } from '../images/lossy-line.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -42,7 +42,7 @@ test('observeLink: counts every byte written; the output once per chunk however 
 });
 
 test('console logs: one file per port under <state>/consoles, appended to by each flash', async () => {
-  const state = await mkdtemp(join(tmpdir(), 'deskbox-console-log-'));
+  const { path: state, remove: removeState } = await tempDir('deskbox-console-log-');
   try {
     assert.is(portConsoleLogPath(state, '/dev/ttyUSB3'), join(state, 'consoles', 'dev_ttyUSB3.log'));
     assert.is(portConsoleLogPath(state, '/dev/serial/by-id/usb-FTDI_FT232R:if00'), join(state, 'consoles', 'dev_serial_by-id_usb-FTDI_FT232R_if00.log'));
@@ -54,7 +54,7 @@ test('console logs: one file per port under <state>/consoles, appended to by eac
     }
     assert.is(await readFile(file, 'utf8'), 'U-Boot 2023.01\r\n=> ');
   } finally {
-    await rm(state, { recursive: true, force: true });
+    await removeState();
   }
 });
 

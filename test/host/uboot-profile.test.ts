@@ -4,11 +4,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUILTIN_PROFILES, loadUbootProfile, parseUbootProfile, promptPattern } from '../../host/flash/uboot-profile.ts';
 import { checkImageFits, ramWindow, UbootProfileError } from '../../host/flash/uboot-ram.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 const MiB = 1024 * 1024;
 const overo = { name: 'overo', ram: { start: '0x80000000', size: '0x20000000' }, loadAddr: '0x82000000', write: ['nand write ${loadaddr} slot-b ${filesize}'], writeOk: 'written: OK' };
@@ -58,7 +58,7 @@ test('RAM and load address must be given, as hex addresses; a zero-sized RAM is 
 });
 
 test('loadUbootProfile: a built-in by name, a file checked as it loads', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-uboot-profile-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-uboot-profile-');
   try {
     assert.is(await loadUbootProfile('qemu-arm'), BUILTIN_PROFILES['qemu-arm']);
     const good = join(dir, 'overo.json');
@@ -69,7 +69,7 @@ test('loadUbootProfile: a built-in by name, a file checked as it loads', async (
     await loadUbootProfile(bad).then(() => assert.unreachable('accepted'), (e: Error) => assert.match(e.message, new RegExp(`"${bad}": loadAddr 0x40200000 lies outside`)));
     await loadUbootProfile(join(dir, 'none.json')).then(() => assert.unreachable('accepted'), (e: Error) => assert.match(e.message, /not a built-in profile \(sim, qemu-arm\) nor a readable JSON file/));
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
   }
 });
 

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -11,10 +11,11 @@ import tar from 'tar-stream';
 import { extractArchive, listArchive } from '../../images/archive/extract.ts';
 import { listTree, packArchive, type PackSource } from '../../images/archive/pack.ts';
 import { ArchiveError, createArchiveRules, type EntryInfo } from '../../images/archive/rules.ts';
+import { tempDir as tempDirIn, tempDirs } from '../support/temp-dir.ts';
 
-const temps: string[] = [];
-const tempDir = async () => { const d = await mkdtemp(join(tmpdir(), 'deskbox-archive-')); temps.push(d); return d; };
-test.after.each(async () => { await Promise.all(temps.splice(0).map((d) => rm(d, { recursive: true, force: true }))); });
+const temps = tempDirs();
+const tempDir = () => temps.make('deskbox-archive-');
+test.after.each(() => temps.removeAll());
 
 const collect = async (r: Readable) => { const parts: Buffer[] = []; for await (const c of r) parts.push(c as Buffer); return Buffer.concat(parts); };
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -239,7 +240,7 @@ test('malicious archives are refused and nothing lands outside dest', async () =
   ];
   for (const [label, entries, rule] of cases) {
     const bytes = await craft(entries);
-    const dest = await mkdtemp(join(base, 'dest-'));
+    const { path: dest } = await tempDirIn(join(base, 'dest-')); // removed with base
     const err = await refusal(extractBytes(bytes, dest));
     assert.ok(err.detail.includes(rule), `${label}: "${err.message}" should say "${rule}"`);
     const listed = await refusal(listArchive(Readable.from([bytes])));

@@ -6,14 +6,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import tar from 'tar-stream';
 import { memoryLogger } from '../../platform/log.ts';
 import { buildGuestImage } from '../../images/build-guest.ts';
@@ -21,12 +19,14 @@ import { ImageBuildError } from '../../images/busybox-rootfs.ts';
 import { HEADER_SIZE } from '../../images/format/header.ts';
 import type { Manifest } from '../../images/format/manifest.ts';
 import { armhfCacheDir, openArmhfCache } from '../../images/toolchain/armhf.ts';
+import { tempDirs } from '../support/temp-dir.ts';
+import { runDeskbox } from '../support/deskbox.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const HOST_BUSYBOX = '/bin/busybox';
-const temps: string[] = [];
-const tempDir = async () => { const d = await mkdtemp(join(tmpdir(), 'deskbox-busybox-cross-')); temps.push(d); return d; };
-test.after(async () => { await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true }))); });
+const temps = tempDirs();
+const tempDir = () => temps.make('deskbox-busybox-cross-');
+test.after(() => temps.removeAll());
 
 /** The armhf cache, or a failure saying how to get it: the test must not pass by skipping. */
 function armhf() {
@@ -139,7 +139,12 @@ test('CLI: image build guest --busybox <armhf> then image inspect', async () => 
   const cache = armhf();
   assert.ok(existsSync(join(root, 'dist/deskbox.mjs')), 'run `npm run build` first');
   const dir = await tempDir();
-  const deskbox = (...args: string[]) => promisify(execFile)(process.execPath, [join(root, 'dist/deskbox.mjs'), ...args], { timeout: 60_000 });
+  // Rejects like execFile: with the exit code and output.
+  const deskbox = async (...args: string[]) => {
+    const r = await runDeskbox(args, { timeoutMs: 60_000 });
+    if (r.code !== 0) throw r;
+    return r;
+  };
   const file = join(dir, 'g.dbi');
   const built = JSON.parse((await deskbox('image', 'build', 'guest', '--busybox', cache.busybox, '-o', file, '--unsigned', '--json')).stdout);
   assert.equal([built.ok, built.manifest.arch, built.manifest.version], [true, 'armv7', '1.35.0']);

@@ -12,9 +12,10 @@ import { openImageStore } from '../../board/images/store.ts';
 import { memoryLogger } from '../../platform/log.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
 import { ImageError } from '../../images/format/errors.ts';
-import { fileSource, flipPayloadByte, guestImage, keyPair, Temps } from './store-support.ts';
+import { fileSource, flipPayloadByte, guestImage, keyPair } from './store-support.ts';
+import { tempDirs } from '../support/temp-dir.ts';
 
-const temps = new Temps();
+const temps = tempDirs();
 test.after.each(() => temps.removeAll());
 
 const desk = keyPair();
@@ -26,7 +27,7 @@ async function boardImage(dir: string, guests: string[], key = desk.privateKey) 
 }
 
 test('installs each carried guest the store lacks; nothing to do reads no payload', async () => {
-  const dir = await temps.make();
+  const dir = await temps.make('deskbox-store-');
   const hello = await guestImage(join(dir, 'hello.dbi'), { name: 'hello', files: { 'etc/motd': 'hello\n' }, key: desk.privateKey });
   const tools = await guestImage(join(dir, 'tools.dbi'), { name: 'tools', files: { 'bin/tool': 'tool\n' }, key: desk.privateKey });
   const slot = await boardImage(dir, [hello.file, tools.file]);
@@ -46,7 +47,7 @@ test('installs each carried guest the store lacks; nothing to do reads no payloa
 });
 
 test('a carried guest whose payload is already a blob only gets its ref, and the walk goes on', async () => {
-  const dir = await temps.make();
+  const dir = await temps.make('deskbox-store-');
   const files = { 'etc/motd': 'same\n' };
   const alpha = await guestImage(join(dir, 'alpha.dbi'), { name: 'alpha', files, key: desk.privateKey });
   const beta = await guestImage(join(dir, 'beta.dbi'), { name: 'beta', files, key: desk.privateKey });
@@ -63,7 +64,7 @@ test('a carried guest whose payload is already a blob only gets its ref, and the
 });
 
 test('a carried guest this board does not trust is skipped and logged; the others install', async () => {
-  const dir = await temps.make();
+  const dir = await temps.make('deskbox-store-');
   const stranger = keyPair();
   const theirs = await guestImage(join(dir, 'theirs.dbi'), { name: 'theirs', files: { 'a': 'a' }, key: stranger.privateKey });
   const ours = await guestImage(join(dir, 'ours.dbi'), { name: 'ours', files: { 'b': 'b' }, key: desk.privateKey });
@@ -77,7 +78,7 @@ test('a carried guest this board does not trust is skipped and logged; the other
 });
 
 test('a slot that is not a trusted board image is refused as a whole', async () => {
-  const dir = await temps.make();
+  const dir = await temps.make('deskbox-store-');
   const stranger = keyPair();
   const guest = await guestImage(join(dir, 'g.dbi'), { name: 'g', files: { 'a': 'a' }, key: desk.privateKey });
   const logger = memoryLogger();

@@ -6,16 +6,16 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rm } from 'node:fs/promises';
-import { rig, tempDir, testImage, type TestImage } from './support/flash-rig.ts';
+import { rig, testImage, type TestImage } from './support/flash-rig.ts';
+import { tempDir, type TempDir } from '../support/temp-dir.ts';
 
-const fx = {} as { dir: string; image: TestImage };
+const fx = {} as { dir: TempDir; image: TestImage };
 
 test.before(async () => {
-  fx.dir = await tempDir();
-  fx.image = await testImage(fx.dir, { seed: 5, random: 2 * 1024 * 1024, name: 'incompressible' });
+  fx.dir = await tempDir('deskbox-flash-');
+  fx.image = await testImage(fx.dir.path, { seed: 5, random: 2 * 1024 * 1024, name: 'incompressible' });
 });
-test.after(async () => { await rm(fx.dir, { recursive: true, force: true }); });
+test.after(() => fx.dir.remove());
 
 const cases = [
   { baud: 115_200, flipRate: 0, dropRate: 0, floor: 95 },

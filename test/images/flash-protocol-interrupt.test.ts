@@ -5,19 +5,19 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rm } from 'node:fs/promises';
-import { failure, once, rig, settle, tempDir, testImage, type Rig, type TestImage } from './support/flash-rig.ts';
+import { failure, once, rig, settle, testImage, type Rig, type TestImage } from './support/flash-rig.ts';
+import { tempDir, type TempDir } from '../support/temp-dir.ts';
 
-const fx = {} as { dir: string; image: TestImage };
+const fx = {} as { dir: TempDir; image: TestImage };
 const rigs: Rig[] = [];
 const use = (r: Rig) => (rigs.push(r), r);
 
 test.before(async () => {
-  fx.dir = await tempDir();
-  fx.image = await testImage(fx.dir, { seed: 4, random: 1_000_000, zeros: 300_000, text: 200_000 });
+  fx.dir = await tempDir('deskbox-flash-');
+  fx.image = await testImage(fx.dir.path, { seed: 4, random: 1_000_000, zeros: 300_000, text: 200_000 });
 });
 test.after.each(() => { for (const r of rigs.splice(0)) r.close(); });
-test.after(async () => { await rm(fx.dir, { recursive: true, force: true }); });
+test.after(() => fx.dir.remove());
 
 const LINE = { bytesPerSecond: 92160, latencyMs: 16 };
 const nonEmpty = () => fx.image.manifest.blocks.hashes.filter((h) => h !== null).length;

@@ -6,22 +6,22 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { rm } from 'node:fs/promises';
 import type { FlashProgress } from '../../images/serial/sender.ts';
-import { rig, tempDir, testImage, type Rig, type TestImage } from './support/flash-rig.ts';
+import { rig, testImage, type Rig, type TestImage } from './support/flash-rig.ts';
+import { tempDir, type TempDir } from '../support/temp-dir.ts';
 
-const fx = {} as { dir: string; mixed: TestImage; text: TestImage; random: TestImage };
+const fx = {} as { dir: TempDir; mixed: TestImage; text: TestImage; random: TestImage };
 const rigs: Rig[] = [];
 const use = (r: Rig) => (rigs.push(r), r);
 
 test.before(async () => {
-  fx.dir = await tempDir();
-  fx.mixed = await testImage(fx.dir, { seed: 1, random: 1_000_000, zeros: 600_000, text: 300_000 });
-  fx.text = await testImage(fx.dir, { seed: 2, random: 20_000, text: 1_500_000, name: 'logs' });
-  fx.random = await testImage(fx.dir, { seed: 3, random: 1_200_000, name: 'noise' });
+  fx.dir = await tempDir('deskbox-flash-');
+  fx.mixed = await testImage(fx.dir.path, { seed: 1, random: 1_000_000, zeros: 600_000, text: 300_000 });
+  fx.text = await testImage(fx.dir.path, { seed: 2, random: 20_000, text: 1_500_000, name: 'logs' });
+  fx.random = await testImage(fx.dir.path, { seed: 3, random: 1_200_000, name: 'noise' });
 });
 test.after.each(() => { for (const r of rigs.splice(0)) r.close(); });
-test.after(async () => { await rm(fx.dir, { recursive: true, force: true }); });
+test.after(() => fx.dir.remove());
 
 const nonEmpty = (img: TestImage) => img.manifest.blocks.hashes.flatMap((h, i) => (h === null ? [] : [i]));
 

@@ -6,8 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPrivateKey, createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
@@ -22,6 +21,7 @@ import { encodeHeader, HEADER_SIZE } from '../../images/format/header.ts';
 import { BLOCK_SIZE, type Manifest } from '../../images/format/manifest.ts';
 import { generateKeys, signManifest, type PrivateKey, type PublicKey } from '../../images/format/keys.ts';
 import type { ImageCheck } from '../../images/format/errors.ts';
+import { tempDir, type TempDir } from '../support/temp-dir.ts';
 
 interface Fixture { dir: string; key: PrivateKey; pub: PublicKey; guest: Buffer; board: Buffer; guestFile: string; rootfs: string }
 const fx = {} as Fixture;
@@ -92,8 +92,11 @@ async function tarOf(entries: { name: string; type: 'file' | 'symlink' | 'direct
   return Buffer.concat(chunks);
 }
 
+let work: TempDir;
+
 test.before(async () => {
-  fx.dir = await mkdtemp(join(tmpdir(), 'deskbox-format-'));
+  work = await tempDir('deskbox-format-');
+  fx.dir = work.path;
   Object.assign(fx, newKey());
   fx.rootfs = join(fx.dir, 'rootfs');
   await mkdir(join(fx.rootfs, 'bin'), { recursive: true });
@@ -114,7 +117,7 @@ test.before(async () => {
   fx.board = await readFile(join(fx.dir, 'board.dbi'));
 });
 
-test.after(async () => { await rm(fx.dir, { recursive: true, force: true }); });
+test.after(() => work.remove());
 
 test('a signed guest image and a board image carrying it verify', async () => {
   const guest = await verdictOf(fx.guest);

@@ -4,12 +4,11 @@
  */
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SerialLink } from '../../platform/hal/serial.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import { openPtyPair } from '../../host/desk/pty-pair.ts';
+import { tempDir } from '../support/temp-dir.ts';
 
 export interface Peer {
   readonly pid: number;
@@ -68,9 +67,9 @@ export interface Ptys { dir: string; open(end: 'host' | 'board'): Promise<Serial
  * too. `track` learns each pid first, so the caller can still kill them should it crash.
  */
 export async function onPtys(track: (pid: number) => void, body: (p: Ptys) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'deskbox-ymodem-'));
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-ymodem-');
   const pair = await openPtyPair(dir, 'ym').catch(async (e: unknown) => {
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
     throw e;
   });
   track(pair.pid);
@@ -88,7 +87,7 @@ export async function onPtys(track: (pid: number) => void, body: (p: Ptys) => Pr
     for (const l of links) await l.close();
     await pair.close();
     for (const pid of [pair.pid, ...peers.map((p) => p.pid)]) assert.not.ok(alive(pid), `process ${pid} outlived its test`);
-    await rm(dir, { recursive: true, force: true });
+    await removeDir();
   }
 }
 

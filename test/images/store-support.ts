@@ -1,10 +1,9 @@
 /**
- * Shared by the image store tests: temporary folders removed after each test, desk keys,
- * small real guest images built from folders, and a byte flipped inside a payload.
+ * Shared by the image store tests: desk keys, small real guest images built from folders, and
+ * a byte flipped inside a payload.
  */
 import { createPrivateKey } from 'node:crypto';
-import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -12,18 +11,7 @@ import { generateKeys, type PrivateKey, type PublicKey } from '../../images/form
 import type { Arch } from '../../images/format/manifest.ts';
 import { buildGuestImage } from '../../images/build-guest.ts';
 import { memoryLogger } from '../../platform/log.ts';
-
-export class Temps {
-  readonly #dirs: string[] = [];
-  async make(prefix = 'deskbox-store-'): Promise<string> {
-    const d = await mkdtemp(join(tmpdir(), prefix));
-    this.#dirs.push(d);
-    return d;
-  }
-  async removeAll(): Promise<void> {
-    await Promise.all(this.#dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-  }
-}
+import { withTempDir } from '../support/temp-dir.ts';
 
 export interface KeyPair { privateKey: PrivateKey; publicKey: PublicKey }
 
@@ -34,16 +22,13 @@ export function keyPair(): KeyPair {
 
 /** A guest image of a small rootfs folder; the same `files` always give the same payload. */
 export async function guestImage(out: string, opts: { name: string; version?: string; files: Record<string, string>; key?: PrivateKey; arch?: Arch }) {
-  const rootfs = await mkdtemp(join(dirname(out), '.rootfs-'));
-  try {
+  return withTempDir(join(dirname(out), '.rootfs-'), async (rootfs) => {
     for (const [path, body] of Object.entries(opts.files)) {
       await mkdir(dirname(join(rootfs, path)), { recursive: true });
       await writeFile(join(rootfs, path), body);
     }
-    return await buildGuestImage({ out, rootfs, name: opts.name, version: opts.version ?? '1.0', arch: opts.arch ?? 'x86_64', key: opts.key, logger: memoryLogger() });
-  } finally {
-    await rm(rootfs, { recursive: true, force: true });
-  }
+    return buildGuestImage({ out, rootfs, name: opts.name, version: opts.version ?? '1.0', arch: opts.arch ?? 'x86_64', key: opts.key, logger: memoryLogger() });
+  });
 }
 
 /** What store.install takes for a file. */

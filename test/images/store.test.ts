@@ -12,9 +12,10 @@ import { openImageStore, ImageStoreError, type ImageStore } from '../../board/im
 import { memoryLogger } from '../../platform/log.ts';
 import { ImageError } from '../../images/format/errors.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
-import { fileSource, flipPayloadByte, guestImage, keyPair, Temps } from './store-support.ts';
+import { fileSource, flipPayloadByte, guestImage, keyPair } from './store-support.ts';
+import { tempDirs } from '../support/temp-dir.ts';
 
-const temps = new Temps();
+const temps = tempDirs();
 test.after.each(() => temps.removeAll());
 
 const desk = keyPair();
@@ -42,7 +43,7 @@ async function contents(dir: string): Promise<string[]> {
 }
 
 test('install unpacks into a blob named by the payload, resolves, lists, survives a reopen', async () => {
-  const dir = await temps.make();
+  const dir = await temps.make('deskbox-store-');
   const img = await guestImage(join(dir, 'hello.dbi'), { name: 'hello', files: FILES, key: desk.privateKey });
   const store = await storeIn(dir);
   const got = await install(store, img.file);
@@ -60,7 +61,7 @@ test('install unpacks into a blob named by the payload, resolves, lists, survive
 });
 
 test('two images with the same payload share one blob; rm keeps it until the last ref goes', async () => {
-  const dir = await temps.make();
+  const dir = await temps.make('deskbox-store-');
   const a = await guestImage(join(dir, 'a.dbi'), { name: 'alpha', files: FILES, key: desk.privateKey });
   const b = await guestImage(join(dir, 'b.dbi'), { name: 'beta', version: '2.0', files: FILES, key: desk.privateKey });
   const sha = a.manifest.payload.sha256;
@@ -87,7 +88,7 @@ test('two images with the same payload share one blob; rm keeps it until the las
 });
 
 test('gc keeps a blob while a ref or a running guest holds it, then removes it', async () => {
-  const dir = await temps.make();
+  const dir = await temps.make('deskbox-store-');
   const v1 = await guestImage(join(dir, 'v1.dbi'), { name: 'app', version: '1', files: FILES, key: desk.privateKey });
   const v2 = await guestImage(join(dir, 'v2.dbi'), { name: 'app', version: '2', files: { ...FILES, 'etc/motd': 'v2\n' }, key: desk.privateKey });
   const [old, neu] = [v1.manifest.payload.sha256, v2.manifest.payload.sha256];
@@ -108,7 +109,7 @@ test('gc keeps a blob while a ref or a running guest holds it, then removes it',
 });
 
 test('open and gc clear what a crash left: half-unpacked blobs, half-written refs', async () => {
-  const dir = await temps.make();
+  const dir = await temps.make('deskbox-store-');
   const img = await guestImage(join(dir, 'hello.dbi'), { name: 'hello', files: FILES, key: desk.privateKey });
   await install(await storeIn(dir), img.file);
   const blobs = join(dir, 'store', 'blobs');
@@ -123,7 +124,7 @@ test('open and gc clear what a crash left: half-unpacked blobs, half-written ref
 });
 
 test('refused images leave no blob, ref or temporary folder, and say which check failed', async () => {
-  const dir = await temps.make();
+  const dir = await temps.make('deskbox-store-');
   const other = keyPair();
   const store = await storeIn(dir);
   const cases: [string, () => Promise<string>, string, RegExp][] = [
@@ -156,7 +157,7 @@ test('refused images leave no blob, ref or temporary folder, and say which check
 });
 
 test('concurrent installs of one payload unpack it once', async () => {
-  const dir = await temps.make();
+  const dir = await temps.make('deskbox-store-');
   const a = await guestImage(join(dir, 'a.dbi'), { name: 'alpha', files: { ...FILES, 'big.bin': 'y'.repeat(500_000) }, key: desk.privateKey });
   const b = await guestImage(join(dir, 'b.dbi'), { name: 'beta', files: { ...FILES, 'big.bin': 'y'.repeat(500_000) }, key: desk.privateKey });
   const store = await storeIn(dir);

@@ -4,8 +4,7 @@
  * starts from.
  */
 import { createCipheriv, createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as assert from 'uvu/assert';
 import { memoryLogger } from '../../../platform/log.ts';
@@ -17,6 +16,7 @@ import { sendImage, type FlashProgress, type SendOptions, type SendReport } from
 import { memoryBoard, type MemoryBoard } from './memory-board.ts';
 import { pacedLinkPair, type LineSettings, type PacedLinkPair } from './paced-link.ts';
 import { simClock, type SimClock } from './sim-clock.ts';
+import { withTempDir } from '../../support/temp-dir.ts';
 
 /** Incompressible bytes, the same for the same seed (AES-CTR keystream). */
 export function seededBytes(seed: number, n: number): Buffer {
@@ -28,20 +28,16 @@ export interface TestImage { file: string; manifest: Manifest; bytes: number; pa
 
 /** A guest image of a rootfs with random, zero-filled and text files of the given sizes. */
 export async function testImage(dir: string, opts: { seed: number; random: number; zeros?: number; text?: number; name?: string }): Promise<TestImage> {
-  const rootfs = await mkdtemp(join(dir, 'rootfs-'));
-  await mkdir(join(rootfs, 'data'));
-  await writeFile(join(rootfs, 'data/random.bin'), seededBytes(opts.seed, opts.random));
-  if (opts.zeros) await writeFile(join(rootfs, 'data/zeros.bin'), Buffer.alloc(opts.zeros));
-  if (opts.text) await writeFile(join(rootfs, 'data/log.txt'), Buffer.from('deskbox board 7: sensor ok, fan 1200 rpm, 41.5 C\n'.repeat(Math.ceil(opts.text / 50))).subarray(0, opts.text));
   const file = join(dir, `${opts.name ?? 'img'}-${opts.seed}.dbi`);
-  const built = await buildGuestImage({ out: file, rootfs, name: opts.name ?? 'flashme', version: `1.${opts.seed}`, arch: 'x86_64', created: new Date(0), logger: memoryLogger() });
-  await rm(rootfs, { recursive: true, force: true });
+  const built = await withTempDir(join(dir, 'rootfs-'), async (rootfs) => {
+    await mkdir(join(rootfs, 'data'));
+    await writeFile(join(rootfs, 'data/random.bin'), seededBytes(opts.seed, opts.random));
+    if (opts.zeros) await writeFile(join(rootfs, 'data/zeros.bin'), Buffer.alloc(opts.zeros));
+    if (opts.text) await writeFile(join(rootfs, 'data/log.txt'), Buffer.from('deskbox board 7: sensor ok, fan 1200 rpm, 41.5 C\n'.repeat(Math.ceil(opts.text / 50))).subarray(0, opts.text));
+    return buildGuestImage({ out: file, rootfs, name: opts.name ?? 'flashme', version: `1.${opts.seed}`, arch: 'x86_64', created: new Date(0), logger: memoryLogger() });
+  });
   const whole = await readFile(file);
   return { file, manifest: built.manifest, bytes: built.bytes, payload: whole.subarray(whole.length - built.manifest.payload.size) };
-}
-
-export async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'deskbox-flash-'));
 }
 
 export interface Rig {
