@@ -3,10 +3,13 @@
  * connection's principal is kept here (keyed by aedes' client object) rather than on it.
  */
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
+import type { Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/log.ts';
-import { authorizeClientId, authorizeOrphanWill, authorizePublish, authorizeSubscribe, type Decision, type Principal } from './policy.ts';
+import { authorizeClientId, authorizeOrphanWill, authorizePublish, authorizeSubscribe, isSysTopic, type Decision, type Principal } from './policy.ts';
 import { boardClientId } from './contract/topics.ts';
 import { MAX_PAYLOAD_BYTES } from './contract/messages.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import { sourceAddress } from './source-address.ts';
 import type { UserStore } from './users.ts';
 
 export type AccessHooks = Required<
@@ -16,11 +19,17 @@ export type AccessHooks = Required<
 export interface AccessHooksOptions {
   users: UserStore;
   logger: Logger;
+  /** Failed logins back off per user name and source address (login-throttle.ts). */
+  throttle: LoginThrottle;
+  /** Holds back refusals the throttle delays. */
+  clock: Clock;
   /** Told of every subscription the policy let through (for the broker's statistics). */
   onSubscribed?: (client: Client, filter: string) => void;
 }
 
 // aedes' CONNACK return codes (MQTT 3.1.1 table 3.1).
+/** "Server unavailable": what a throttled login gets, unchecked; clients take it as "try later". */
+const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
 
@@ -30,7 +39,7 @@ function refusal(returnCode: number, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
 
-export function createAccessHooks({ users, logger, onSubscribed }: AccessHooksOptions): AccessHooks {
+export function createAccessHooks({ users, logger, throttle, clock, onSubscribed }: AccessHooksOptions): AccessHooks {
   const principals = new WeakMap<Client, Principal>();
   const willTopics = new WeakMap<Client, string>();
 
@@ -43,14 +52,34 @@ export function createAccessHooks({ users, logger, onSubscribed }: AccessHooksOp
       callback(null, true);
     },
 
+    // Refusals may be held back (the connection waits): a guesser that got its answer at once
+    // would simply ask again. aedes ignores an answer for a connection that closed meanwhile.
     authenticate(client, username, password, callback) {
+      const address = sourceAddress(client);
+      const answer = (holdMs: number, send: () => void) => {
+        if (holdMs > 0) clock.setTimeout(send, holdMs);
+        else send();
+      };
+      const admission = throttle.admit(username, address, () => users.isVerified(username, password));
+      if (admission.kind === 'refused') {
+        // Not a warning each: guessers make many; the checked failures before them were logged.
+        logger.debug('login throttled', { clientId: client.id, username, address, by: admission.by });
+        return answer(admission.holdMs, () => callback(refusal(SERVER_UNAVAILABLE, 'too many failed logins: try again later'), false));
+      }
       users.authenticate(username, password).then(
         (principal) => {
-          const refuse = (returnCode: number, reason: string) => {
-            logger.warn('connect refused', { clientId: client.id, username, reason });
-            callback(refusal(returnCode, reason), false);
+          const refuse = (returnCode: number, reason: string, holdMs = 0, extra: Record<string, unknown> = {}) => {
+            logger.warn('connect refused', { clientId: client.id, username, address, reason, ...extra });
+            answer(holdMs, () => callback(refusal(returnCode, reason), false));
           };
-          if (!principal) return refuse(BAD_USERNAME_OR_PASSWORD, 'bad username or password');
+          if (!principal) {
+            const failure = admission.failed();
+            return refuse(BAD_USERNAME_OR_PASSWORD, 'bad username or password', failure.holdMs, {
+              userFailures: failure.userFailures,
+              addressFailures: failure.addressFailures,
+            });
+          }
+          admission.passed();
           const id = authorizeClientId(principal, client.id, users.list().find((u) => u.role === 'board' && boardClientId(u.desk, u.board) === client.id));
           if (!id.allow) return refuse(NOT_AUTHORIZED, id.reason);
           const willTopic = willTopics.get(client);
@@ -63,6 +92,7 @@ export function createAccessHooks({ users, logger, onSubscribed }: AccessHooksOp
           callback(null, true);
         },
         (err: unknown) => {
+          admission.abandoned();
           logger.error('authentication failed', { clientId: client.id, username, error: String(err) });
           callback(refusal(NOT_AUTHORIZED, 'authentication failed'), false);
         },
@@ -110,7 +140,10 @@ export function createAccessHooks({ users, logger, onSubscribed }: AccessHooksOp
     authorizeForward(client, packet) {
       const principal = principals.get(client);
       if (principal && authorizeSubscribe(principal, packet.topic).allow) return packet;
-      logger.warn('delivery refused', { clientId: client.id, username: principal?.username ?? null, topic: packet.topic });
+      // aedes' own $SYS/<broker id>/... (clients, subscriptions) meet every `$SYS/#` subscriber
+      // here: withholding them is routine, not worth a warning each.
+      const log = isSysTopic(packet.topic) ? logger.debug : logger.warn;
+      log('delivery refused', { clientId: client.id, username: principal?.username ?? null, topic: packet.topic });
       return null;
     },
   };

@@ -5,13 +5,18 @@
  * | role    | publish                                              | subscribe                              |
  * |---------|------------------------------------------------------|----------------------------------------|
  * | board   | its own .../<board>/{status,telemetry,events,reply}  | filters inside deskbox/<desk>/boards/<board> |
- * | host    | anything under deskbox/; homeassistant/.../config    | anything under deskbox/, homeassistant/, $SYS/... |
- * | monitor | nothing                                              | anything under deskbox/, homeassistant/, $SYS/... |
+ * | host    | anything under deskbox/; homeassistant/.../config    | anything under deskbox/, homeassistant/, $SYS/deskbox/ |
+ * | monitor | nothing                                              | anything under deskbox/, homeassistant/, $SYS/deskbox/ |
  *
  * Nobody publishes to `$`-topics: those belong to the broker. Under homeassistant/ the host
  * publishes discovery configs only, so it cannot speak for Home Assistant (its `status`).
+ *
+ * Of `$SYS`, only the desk's statistics (`$SYS/deskbox/...`) are anyone's. aedes publishes its
+ * own `$SYS/<broker id>/...` too (every client id as it connects, every subscription as it is
+ * made): a `$SYS/#` subscription is allowed, but those topics are never delivered (hooks.ts
+ * checks each delivery against these rules).
  */
-import { ROOT, boardClientId, boardPrefix, parseBoardTopic, type BoardChannel, DISCOVERY_ROOT } from './contract/topics.ts';
+import { ROOT, boardClientId, boardPrefix, parseBoardTopic, type BoardChannel, DISCOVERY_ROOT, SYS_PREFIX } from './contract/topics.ts';
 
 export type Principal =
   | { readonly role: 'board'; readonly username: string; readonly desk: string; readonly board: string }
@@ -27,6 +32,8 @@ const ALLOW: Decision = { allow: true };
 const deny = (reason: string): Decision => ({ allow: false, reason });
 
 const SYS_ROOT = '$SYS';
+/** The level under $SYS/ that is the desk's: `deskbox`. */
+const SYS_OURS = SYS_PREFIX.split('/')[1]!;
 const BOARD_PUBLISHES: readonly BoardChannel[] = ['status', 'telemetry', 'events', 'reply'];
 
 export function authorizePublish(principal: Principal, topic: string): Decision {
@@ -65,10 +72,23 @@ export function authorizeSubscribe(principal: Principal, filter: string): Decisi
     }
     case 'host':
     case 'monitor':
-      return under(ROOT, levels) || under(DISCOVERY_ROOT, levels) || levels[0] === SYS_ROOT
+      return under(ROOT, levels) || under(DISCOVERY_ROOT, levels) || reachesDeskSys(levels)
         ? ALLOW
-        : deny(`${principal.role} subscribes only under ${ROOT}/, ${DISCOVERY_ROOT}/ and ${SYS_ROOT}/`);
+        : deny(`${principal.role} subscribes only under ${ROOT}/, ${DISCOVERY_ROOT}/ and ${SYS_PREFIX}/`);
   }
+}
+
+export function isSysTopic(topic: string): boolean {
+  return topic.split('/', 1)[0] === SYS_ROOT;
+}
+
+/**
+ * A `$SYS` filter that can match the desk's statistics: `$SYS/deskbox/...`, or a wildcard in
+ * its place (`$SYS/#`, `$SYS/+/broker/stats`); deliveries it matches elsewhere are withheld.
+ * For a topic (no wildcards) this is "under $SYS/deskbox".
+ */
+function reachesDeskSys(levels: readonly string[]): boolean {
+  return levels[0] === SYS_ROOT && (levels[1] === SYS_OURS || levels[1] === '+' || levels[1] === '#');
 }
 
 /**

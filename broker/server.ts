@@ -11,7 +11,11 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { systemClock, type Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/log.ts';
 import { WS_PATH } from './contract/topics.ts';
+import { ackAfterStore } from './ack-after-store.ts';
 import { createAccessHooks } from './hooks.ts';
+import type { BackoffPolicy } from './login-backoff.ts';
+import { LoginThrottle } from './login-throttle.ts';
+import { boundOfflineQueues } from './offline-queues.ts';
 import { BrokerStats, retainedCounter, startStatsPublisher } from './stats.ts';
 import type { UserStore } from './users.ts';
 
@@ -28,6 +32,15 @@ export interface DeskBrokerOptions {
   logger: Logger;
   statsIntervalMs?: number;
   clock?: Clock;
+  /** How failed logins back off (login-backoff.ts). Default DEFAULT_LOGIN_BACKOFF. */
+  loginBackoff?: BackoffPolicy;
+  /**
+   * Messages kept per offline persistent session; older ones are dropped (offline-queues.ts).
+   * Needs a persistence that can trim (the SQLite one). Default 1000.
+   */
+  maxQueuedPerSession?: number;
+  /** A client whose socket takes no data for this long while a write waits is disconnected. Default 10 s. */
+  drainTimeoutMs?: number;
 }
 
 export interface DeskBroker {
@@ -52,14 +65,29 @@ const memoryPersistence = createRequire(import.meta.url)('aedes-persistence') as
 
 export async function createDeskBroker(opts: DeskBrokerOptions): Promise<DeskBroker> {
   const { users, logger, host = '127.0.0.1', port = 0, wsPort = 0, statsIntervalMs = 10_000 } = opts;
+  const { maxQueuedPerSession = 1000, drainTimeoutMs = 10_000 } = opts;
   const clock = opts.clock ?? systemClock();
-  const persistence = opts.persistence ?? memoryPersistence();
   const stats = new BrokerStats(clock);
-  const hooks = createAccessHooks({ users, logger, onSubscribed: (client, filter) => stats.subscribed(client, filter) });
+  const queues = boundOfflineQueues({
+    persistence: opts.persistence ?? memoryPersistence(),
+    maxPerSession: maxQueuedPerSession,
+    logger,
+    onDropped: (count) => stats.countDropped(count),
+  });
+  if (!queues.bounded) logger.debug('offline queues unbounded: the persistence cannot trim them');
+  const persistence = queues.persistence;
+  const throttle = new LoginThrottle({ clock, policy: opts.loginBackoff });
+  const hooks = createAccessHooks({ users, logger, throttle, clock, onSubscribed: (client, filter) => stats.subscribed(client, filter) });
+  const acks = ackAfterStore(hooks.authorizePublish);
 
   const broker = await Aedes.createBroker({
     ...hooks,
+    authorizePublish: acks.authorizePublish,
     persistence,
+    // A subscriber whose socket stops taking data holds every message written to it meanwhile
+    // and stalls the publishers that feed it (see concurrency below), until this disconnects it.
+    // aedes' default is 60 s; a live client on a desk's network never stalls for 10.
+    drainTimeout: drainTimeoutMs,
     // Flood cure. With concurrency N > 0, mqemitter queues messages beyond N in flight, and
     // its `released` callback starts the next queued message synchronously. A message nobody
     // listens to (or whose listeners answer at once, like a `#` subscription shown a $SYS
@@ -78,6 +106,9 @@ export async function createDeskBroker(opts: DeskBrokerOptions): Promise<DeskBro
       return allowed;
     },
   });
+  acks.attach(broker);
+  broker.on('client', (client) => queues.online(client.id));
+  broker.on('clientDisconnect', (client) => queues.offline(client.id));
   broker.on('publish', (_packet, client) => {
     if (client) stats.countReceived();
   });

@@ -8,6 +8,7 @@ import { STATS_TOPICS, type StatsSnapshot } from './contract/stats.ts';
 export class BrokerStats {
   #received = 0;
   #sent = 0;
+  #dropped = 0;
   readonly #subscriptions = new Map<Client, Set<string>>();
   readonly #startedAt: number;
   #last: { at: number; received: number; sent: number };
@@ -23,6 +24,11 @@ export class BrokerStats {
 
   countSent(): void {
     this.#sent++;
+  }
+
+  /** Messages dropped from full offline queues (offline-queues.ts). */
+  countDropped(count: number): void {
+    this.#dropped += count;
   }
 
   subscribed(client: Client, filter: string): void {
@@ -48,6 +54,7 @@ export class BrokerStats {
       retained,
       received: { total: this.#received, perSec: rate(this.#received, this.#last.received) },
       sent: { total: this.#sent, perSec: rate(this.#sent, this.#last.sent) },
+      dropped: this.#dropped,
     };
     this.#last = { at: now, received: this.#received, sent: this.#sent };
     return snap;
@@ -111,6 +118,7 @@ export function startStatsPublisher(opts: StatsPublisherOptions): { stop(): void
     if (snap.retained !== null) publish(STATS_TOPICS.retained, String(snap.retained));
     publish(STATS_TOPICS.receivedPerSec, String(snap.received.perSec));
     publish(STATS_TOPICS.sentPerSec, String(snap.sent.perSec));
+    publish(STATS_TOPICS.dropped, String(snap.dropped));
   }
 
   const schedule = () => {

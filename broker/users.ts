@@ -102,6 +102,8 @@ export class UserStore {
    * Failed checks are forgotten, so a guesser still pays for every guess.
    */
   readonly #checks = new Map<string, Promise<boolean>>();
+  /** Keys of #checks that passed: what isVerified answers from, without waiting. */
+  readonly #verified = new Set<string>();
   readonly #digestKey = randomBytes(32);
 
   constructor(entries: Iterable<UserEntry> = [], opts: { verify?: PasswordCheck } = {}) {
@@ -115,6 +117,7 @@ export class UserStore {
     if (problem) throw new InvalidUserError(entry.username, problem);
     this.#users.set(entry.username, entry);
     for (const key of this.#checks.keys()) if (key.startsWith(`${entry.username}\0`)) this.#checks.delete(key);
+    for (const key of this.#verified) if (key.startsWith(`${entry.username}\0`)) this.#verified.delete(key);
   }
 
   get(username: string): UserEntry | undefined {
@@ -132,15 +135,31 @@ export class UserStore {
       await derive(bytes(password ?? ''), randomBytes(SALT_BYTES), DEFAULT_SCRYPT);
       return undefined;
     }
-    const key = `${username}\0${createHmac('sha256', this.#digestKey).update(password).digest('base64')}`;
+    const key = this.#checkKey(entry.username, password);
     let check = this.#checks.get(key);
     if (!check) {
       check = this.#verify(entry.password, password);
       this.#checks.set(key, check);
       const forget = () => { if (this.#checks.get(key) === check) this.#checks.delete(key); };
-      check.then((ok) => { if (!ok) forget(); }, forget);
+      check.then((ok) => {
+        if (!ok) forget();
+        else if (this.#checks.get(key) === check) this.#verified.add(key);
+      }, forget);
     }
     return (await check) ? principalOf(entry) : undefined;
+  }
+
+  /**
+   * Whether these exact credentials passed a check before (and the user was not replaced since).
+   * One HMAC, no derivation: the login throttle asks it to let known boards back in.
+   */
+  isVerified(username: string | undefined, password: string | Uint8Array | undefined): boolean {
+    if (username === undefined || password === undefined || !this.#users.has(username)) return false;
+    return this.#verified.has(this.#checkKey(username, password));
+  }
+
+  #checkKey(username: string, password: string | Uint8Array): string {
+    return `${username}\0${createHmac('sha256', this.#digestKey).update(password).digest('base64')}`;
   }
 }
 

@@ -3,13 +3,15 @@
  *
  *   $SYS/deskbox/broker/stats                     JSON, all figures below in one message:
  *       {"v":1,"at":<ms epoch>,"uptimeS":<s>,"clients":<n>,"subscriptions":<n>,"retained":<n|null>,
- *        "received":{"total":<n>,"perSec":<x>},"sent":{"total":<n>,"perSec":<x>}}
+ *        "received":{"total":<n>,"perSec":<x>},"sent":{"total":<n>,"perSec":<x>},"dropped":<n>}
  *   $SYS/deskbox/broker/uptime                    seconds since the broker started (integer)
  *   $SYS/deskbox/broker/clients/connected         connected, authenticated clients
  *   $SYS/deskbox/broker/subscriptions/count       subscriptions of connected clients
  *   $SYS/deskbox/broker/retained/count            retained messages (absent if the store cannot list them)
  *   $SYS/deskbox/broker/messages/received/persec  PUBLISHes from clients, mean over the last interval
  *   $SYS/deskbox/broker/messages/sent/persec      PUBLISHes to clients (every subscriber counts), same
+ *   $SYS/deskbox/broker/messages/dropped          messages dropped from full offline queues since the
+ *                                                 broker started (oldest first; docs/mqtt.md, durability)
  *
  * The single-value topics carry a plain decimal number, as mosquitto's `$SYS/broker/...` do,
  * so `mosquitto_sub -t '$SYS/deskbox/broker/#' -v` reads well. Everything is published every
@@ -28,6 +30,7 @@ export const STATS_TOPICS = {
   retained: `${BROKER_SYS}/retained/count`,
   receivedPerSec: `${BROKER_SYS}/messages/received/persec`,
   sentPerSec: `${BROKER_SYS}/messages/sent/persec`,
+  dropped: `${BROKER_SYS}/messages/dropped`,
 } as const;
 
 export interface StatsSnapshot {
@@ -39,4 +42,6 @@ export interface StatsSnapshot {
   retained: number | null;
   received: { total: number; perSec: number };
   sent: { total: number; perSec: number };
+  /** Messages dropped from full offline queues since the broker started. */
+  dropped: number;
 }

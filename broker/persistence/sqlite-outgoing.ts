@@ -69,6 +69,14 @@ export class OutgoingQueue {
   }
 
   /**
+   * Drops all but the newest `keep` packets of the client's queue; resolves to how many went.
+   * Queued behind the writes requested before it, so a trim right after an enqueue sees it.
+   */
+  async trim(clientId: string, keep: number): Promise<number> {
+    return this.#batch.run('outgoingTrim', () => this.#sql.outgoingTrim.run(clientId, keep).changes);
+  }
+
+  /**
    * The queue as it stands when reading starts. Packets appended later are left out: they are
    * being delivered live, and a reconnect drain that chased them would send them twice.
    */

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { ensurePrivateFileSync, restrictFileSync } from '../../platform/private-files.ts';
 import { SchemaVersionError, SqlitePersistenceError } from './sqlite-errors.ts';
 import { topicMatches } from './sqlite-topics.ts';
 
@@ -53,14 +54,22 @@ CREATE TABLE IF NOT EXISTS wills (
 ) WITHOUT ROWID;
 `;
 
+/** SQLite's in-memory and temporary databases have no file to protect. */
+const onDisk = (path: string) => path !== '' && path !== ':memory:';
+
 /**
  * Opens (creating if needed) the store. WAL with synchronous=NORMAL makes a commit an append to
  * the WAL without fsync: it survives a broker crash or restart, and only an OS crash or power
  * loss can drop the last commits before a checkpoint.
+ *
+ * The store holds every queued and retained message, so it is 0600: SQLite creates a database
+ * 0644 but gives its -wal and -shm files the database's own mode, so the file is made (or
+ * narrowed) first, and the companions of an older store are narrowed once WAL is on.
  */
 export function openDatabase(path: string): Database.Database {
   let db: Database.Database;
   try {
+    if (onDisk(path)) ensurePrivateFileSync(path);
     db = new Database(path);
   } catch (cause) {
     throw new SqlitePersistenceError('cannot open the database', { path }, { cause });
@@ -70,6 +79,7 @@ export function openDatabase(path: string): Database.Database {
     if (path !== ':memory:' && mode !== 'wal') {
       throw new SqlitePersistenceError('the file system refused WAL mode', { path, mode: String(mode) });
     }
+    if (onDisk(path)) for (const companion of ['-wal', '-shm']) restrictFileSync(path + companion);
     db.pragma('synchronous = NORMAL');
     const version = db.pragma('user_version', { simple: true });
     if (version !== 0 && version !== SCHEMA_VERSION) {

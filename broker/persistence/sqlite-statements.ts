@@ -77,6 +77,11 @@ export function prepareStatements(db: Database) {
          SELECT seq FROM outgoing WHERE client_id = ? AND message_id = ? ORDER BY seq LIMIT 1)
        RETURNING seq, message_id, packet`,
     ),
+    // Every row of the client but its newest `keep` (seq is the queue order).
+    outgoingTrim: db.prepare<[string, number]>(
+      `DELETE FROM outgoing WHERE seq IN (
+         SELECT seq FROM outgoing WHERE client_id = ? ORDER BY seq DESC LIMIT -1 OFFSET ?)`,
+    ),
     outgoingLastSeq: db
       .prepare<[string], number | null>('SELECT max(seq) FROM outgoing WHERE client_id = ?')
       .pluck(),

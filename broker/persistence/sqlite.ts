@@ -138,6 +138,14 @@ export class SqlitePersistence {
     return this.#outgoing.enqueue(subs, packet);
   }
 
+  /**
+   * Not in the aedes-persistence interface: drops all but the client's newest `keep` queued
+   * packets and resolves to how many went (broker/offline-queues.ts bounds offline queues so).
+   */
+  trimOutgoing(clientId: string, keep: number): Promise<number> {
+    return this.#outgoing.trim(clientId, keep);
+  }
+
   outgoingUpdate(client: PersistenceClient, packet: PersistedPacket): Promise<void> {
     return this.#outgoing.update(client.id, packet);
   }

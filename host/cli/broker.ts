@@ -2,10 +2,10 @@
 import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createDeskBroker, loadUsers, newUser, saveUsers, UserStore, ROLES, type Principal, openSqlitePersistence } from '../../broker/index.ts';
 import { stderrLogger } from '../../platform/log.ts';
+import { ensurePrivateDir } from '../../platform/private-files.ts';
 import { action, printJson } from './run.ts';
 import { portNumber } from './options.ts';
 
@@ -20,7 +20,8 @@ export function registerBroker(program: Command): void {
     .action(action(async (o) => {
       const logger = stderrLogger('broker');
       const users = await loadUsers(o.users);
-      await mkdir(o.data, { recursive: true });
+      // The store holds every retained and queued message: its folder is owner-only.
+      await ensurePrivateDir(o.data);
       const persistence = await openSqlitePersistence({ path: join(o.data, 'store.db'), onError: (e) => logger.error('retained message not stored', { error: e.message }) });
       const server = await createDeskBroker({ host: o.host, port: o.port, wsPort: o.wsPort === -1 ? null : o.wsPort, users, persistence, logger });
       logger.info('listening', { mqtt: `mqtt://${o.host}:${server.tcpPort}`, ws: server.wsPort ? `ws://${o.host}:${server.wsPort}/mqtt` : 'off', users: users.list().length });

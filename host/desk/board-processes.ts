@@ -11,10 +11,11 @@
  * so an image whose agent keeps crashing is given up for the previous one.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, fchmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '../../platform/log.ts';
+import { PRIVATE_FILE_MODE } from '../../platform/private-files.ts';
 import { AGENT_NODE_FLAGS } from '../../board/launch/node-flags.ts';
 import { HALT_EXIT_CODE, REBOOT_EXIT_CODE } from '../../board/launch/exit-codes.ts';
 import type { BootReport } from '../../board/boot/main.ts';
@@ -77,7 +78,9 @@ export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesO
 
   /** `resetAt`: when these boards were last switched on or reset, their boot phases' `power-on`. */
   const spawnBoot = (s: Running, boards: string[], resetAt: number) => {
-    const log = openSync(join(opts.logsDir, `agent-${s.name}.log`), 'a');
+    // Agents log topics and what they were sent: owner-only (host/desk/private-state.ts).
+    const log = openSync(join(opts.logsDir, `agent-${s.name}.log`), 'a', PRIVATE_FILE_MODE);
+    fchmodSync(log, PRIVATE_FILE_MODE);
     const configs = boards.map((b) => s.group.configFiles[s.boards.indexOf(b)]!);
     // In the supervisor's process group, so reaping a crashed desk takes it and its agents too.
     const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, opts.bootProgram, ...configs.flatMap((f) => ['--config', f])], {

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import type { Logger } from '../../platform/log.ts';
+import { ensurePrivateDir } from '../../platform/private-files.ts';
 import { openFlashSlots } from '../../board/flash/slots.ts';
 import { otherSlot } from '../../board/flash/boot-env.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
@@ -31,6 +32,8 @@ export class DeskImageError extends Error {
 }
 
 export async function ensureDeskKeys(layout: DeskLayout): Promise<PublicKey> {
+  // The private key's folder is owner-only too, as `deskbox keys init` makes it.
+  await ensurePrivateDir(layout.keysDir);
   if (!existsSync(layout.privateKey)) {
     const { privatePem, publicKey } = generateKeys();
     await writeFileAtomic(layout.privateKey, privatePem, { durable: true, mode: 0o600 });

@@ -1,7 +1,8 @@
 /**
  * Creates or refreshes a simulated desk's state folder: desk.json, one broker user per board
  * plus `host` and `monitor`, each with a random password in a 0600 file. Existing passwords
- * are kept, so clients that know them keep working across `desk up`s.
+ * are kept, so clients that know them keep working across `desk up`s. What holds secrets or
+ * messages is owner-only (private-state.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rm, mkdir } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { writeDeskFile, readDeskFile, type DeskFile } from '../locations/desk-fi
 import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import { existsSync } from 'node:fs';
 import { tagsByBoard } from '../client/board-set.ts';
+import { makePrivateFiles, makePrivateFolders } from './private-state.ts';
 
 export interface ProvisionOptions {
   desk: string;
@@ -54,6 +56,7 @@ export async function provisionDesk(layout: DeskLayout, opts: ProvisionOptions):
   const boards = boardIds(opts.boards);
   const previous = existsSync(layout.deskFile) ? await readDeskFile(layout) : undefined;
   const store = existsSync(layout.usersFile) ? await loadUsers(layout.usersFile) : new UserStore();
+  await makePrivateFolders(layout, boards);
 
   await ensureUser(store, { role: 'host', username: 'host' }, layout.credential('host'));
   await ensureUser(store, { role: 'monitor', username: 'monitor' }, layout.credential('monitor'));
@@ -63,6 +66,7 @@ export async function provisionDesk(layout: DeskLayout, opts: ProvisionOptions):
   await Promise.all(boards.map((b) => ensureUser(keep, { role: 'board', username: b, desk: opts.desk, board: b }, layout.board(b).passwordFile)));
   await mkdir(dirname(layout.usersFile), { recursive: true });
   await saveUsers(layout.usersFile, keep);
+  await makePrivateFiles(layout, boards);
 
   const desk: DeskFile = {
     v: 1,

@@ -16,6 +16,7 @@ import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import type { SerialLink } from '../../platform/hal/serial.ts';
 import type { BoardConfigFile } from '../../board/config/board-config.ts';
 import type { Logger } from '../../platform/log.ts';
+import { PRIVATE_FILE_MODE } from '../../platform/private-files.ts';
 
 export interface SimBoard {
   id: string;
@@ -34,7 +35,9 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
   const link = await openLinkEmulator(paths.consoleDir, 'tty', { ...desk.console, bitErrorRate: 0, dropRate: 0 });
   await rm(paths.consolePort, { force: true });
   await symlink(link.hostPath, paths.consolePort);
-  const log = await open(paths.consoleLog, 'a');
+  // What boards print can carry what they were sent: owner-only, as provisioning made it.
+  const log = await open(paths.consoleLog, 'a', PRIVATE_FILE_MODE);
+  await log.chmod(PRIVATE_FILE_MODE);
   // Console output is kept whole, from the first byte, so early boot output is never lost.
   link.onBoardOutput((chunk) => { log.write(chunk).catch((err: Error) => logger.warn('console log write failed', { board: id, error: err.message })); });
   // Only what this desk decides; the rest comes from the booted image's defaults, then the agent's.

@@ -16,6 +16,8 @@ const StatsSnapshotSchema = v.object({
   retained: v.nullable(amount),
   received: flow,
   sent: flow,
+  // A broker from before offline queues were bounded reports none: it dropped none.
+  dropped: v.optional(amount, 0),
 });
 
 export const decodeStats = (payload: Buffer) => decodeJson(StatsSnapshotSchema, payload);
@@ -32,6 +34,7 @@ export function brokerMetrics(registry: Registry) {
   // The broker's own totals: they restart at 0 with the broker, which rate() takes as a counter reset.
   const received = counter('deskbox_broker_messages_received_total', 'PUBLISHes from clients since the broker started');
   const sent = counter('deskbox_broker_messages_sent_total', 'PUBLISHes to clients since the broker started');
+  const dropped = counter('deskbox_broker_messages_dropped_total', 'Messages dropped from full offline queues (oldest first) since the broker started');
   const uptime = gauge('deskbox_broker_uptime_seconds', 'Seconds since the desk broker started');
 
   return {
@@ -44,6 +47,7 @@ export function brokerMetrics(registry: Registry) {
       show(sentRate, snap?.sent.perSec);
       show(received, snap?.received.total);
       show(sent, snap?.sent.total);
+      show(dropped, snap?.dropped);
       show(uptime, snap?.uptimeS);
     },
   };

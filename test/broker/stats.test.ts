@@ -17,7 +17,7 @@ test('rates are per second over the interval since the previous snapshot', () =>
     { ...first, at: 0 },
     {
       v: 1, at: 0, uptimeS: 10, clients: 3, subscriptions: 0, retained: 7,
-      received: { total: 50, perSec: 5 }, sent: { total: 120, perSec: 12 },
+      received: { total: 50, perSec: 5 }, sent: { total: 120, perSec: 12 }, dropped: 0,
     },
   );
   assert.is(first.at, clock.now());
@@ -27,6 +27,14 @@ test('rates are per second over the interval since the previous snapshot', () =>
   assert.equal(second.received, { total: 51, perSec: 0.5 });
   assert.equal(second.sent, { total: 120, perSec: 0 });
   assert.is(second.uptimeS, 12);
+});
+
+test('messages dropped from full offline queues are a running total', () => {
+  const stats = new BrokerStats(manualClock());
+  stats.countDropped(3);
+  stats.countDropped(4);
+  assert.is(stats.snapshot(0, null).dropped, 7);
+  assert.is(stats.snapshot(0, null).dropped, 7, 'not a rate: the next snapshot still says 7');
 });
 
 test('subscriptions: distinct filters of clients that are still open', () => {

@@ -1,0 +1,68 @@
+/**
+ * A simulated desk's state folder, after `desk up` through the built CLI (npm run build first)
+ * under umask 000: everything that holds secrets or messages is owner-only, 0700 folders and
+ * 0600 files, whatever the umask would have given.
+ *   node --import tsx node_modules/uvu/bin.js test "e2e/state-modes"
+ */
+import { execFile } from 'node:child_process';
+import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const run = promisify(execFile);
+const CLI = new URL('../../dist/deskbox.mjs', import.meta.url).pathname;
+const BOARDS = ['b01', 'b02'];
+
+const deskbox = (...args: string[]) => run(process.execPath, [CLI, ...args], { timeout: 120_000 });
+
+/** Every path under `root` (relative) with its permission bits, symlinks not followed. */
+async function modes(root: string): Promise<Map<string, { dir: boolean; mode: number }>> {
+  const found = new Map<string, { dir: boolean; mode: number }>();
+  for (const entry of await readdir(root, { recursive: true })) {
+    const s = await lstat(join(root, entry)).catch(() => undefined); // gone meanwhile (a temp file)
+    if (s && !s.isSymbolicLink()) found.set(entry, { dir: s.isDirectory(), mode: s.mode & 0o777 });
+  }
+  return found;
+}
+
+test('desk up under umask 000: secrets, stores and logs are 0600, their folders 0700', async () => {
+  const state = await mkdtemp(join(tmpdir(), 'deskbox-e2e-modes-'));
+  const umask = process.umask(0);
+  try {
+    // The CLI, its supervisor, broker and boards inherit the umask.
+    await deskbox('desk', 'up', '--boards', String(BOARDS.length), '--state', state, '--json');
+    process.umask(umask);
+    const found = await modes(state);
+    const wrong: string[] = [];
+    const expect = (path: string, mode: number) => {
+      const got = found.get(path);
+      if (!got) wrong.push(`${path}: missing`);
+      else if (got.mode !== mode) wrong.push(`${path}: ${got.mode.toString(8)}, expected ${mode.toString(8)}`);
+    };
+
+    for (const dir of ['credentials', 'broker', 'keys', 'logs', ...BOARDS.map((b) => `boards/${b}`)]) expect(dir, 0o700);
+    for (const file of [
+      'credentials/host.password', 'credentials/monitor.password', 'broker/users.json', 'broker/store.db',
+      'keys/desk.key', 'supervisor.log', 'logs/broker.log',
+      ...BOARDS.flatMap((b) => [`boards/${b}/password`, `boards/${b}/console.log`]),
+    ]) expect(file, 0o600);
+    // Whatever else is in them: the store's -wal/-shm (present while the broker runs), every
+    // agent's log, any credential.
+    const under = (prefix: string) => [...found].filter(([p, e]) => !e.dir && p.startsWith(prefix));
+    for (const [path] of [...under('logs/'), ...under('credentials/'), ...under('broker/store.db')]) expect(path, 0o600);
+    assert.ok(under('broker/store.db-').length > 0, 'the running broker has its -wal and -shm');
+    assert.ok(under('logs/agent-').length > 0, 'the boards have their logs');
+
+    assert.equal(wrong, [], `state folder modes:\n${wrong.join('\n')}`);
+    console.log(`  ${found.size} paths checked; ${[...found].filter(([, e]) => e.mode === 0o600 || e.mode === 0o700).length} owner-only`);
+  } finally {
+    process.umask(umask);
+    await deskbox('desk', 'down', '--state', state).catch(() => undefined);
+    await rm(state, { recursive: true, force: true });
+  }
+});
+
+test.run();
