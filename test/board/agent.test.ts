@@ -4,8 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { createAgent, type Agent } from '../../board/agent.ts';
@@ -20,9 +19,12 @@ import { decode } from '../../broker/contract/messages.ts';
 import type { BoardEvent, Reply, Status, Telemetry } from '../../broker/contract/payloads.ts';
 import { createDeskBroker, type DeskBroker } from '../../broker/server.ts';
 import { createRequester } from '../../host/client/request.ts';
-import { Clients, DESK, testUsers, waitFor } from '../broker/support.ts';
+import { Clients, DESK, testUsers } from '../broker/support.ts';
+import { waitFor } from '../support/wait.ts';
+import { tempDirs } from '../support/temp-dir.ts';
 
 const WATTS = 2;
+const temps = tempDirs();
 let dir = '';
 let broker: DeskBroker;
 let agent: Agent | undefined;
@@ -31,7 +33,7 @@ const clock = manualClock();
 const logger = memoryLogger('board:b01');
 
 test.before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'deskbox-agent-'));
+  dir = await temps.make('deskbox-agent-');
   broker = await createDeskBroker({ users: await testUsers(), logger: memoryLogger('broker'), wsPort: null });
   await writeFile(join(dir, 'password'), 'b01-pw\n');
 });
@@ -40,7 +42,7 @@ test.after(async () => {
   await agent?.stop();
   await clients.endAll();
   await broker.close();
-  await rm(dir, { recursive: true, force: true });
+  await temps.removeAll();
 });
 
 /** Moves the manual clock a second at a time, letting each second's async jobs finish. */
@@ -89,7 +91,7 @@ test('agent: online with boot phases, energy from power, commands answered, offl
     logger,
   });
   await agent.start();
-  await waitFor('ready status', () => seen.status.some((s) => s.state === 'online' && s.phases.at(-1)?.phase === 'ready'));
+  await waitFor(() => seen.status.some((s) => s.state === 'online' && s.phases.at(-1)?.phase === 'ready'), { timeoutMs: 5000, what: 'ready status' });
   const ready = seen.status.at(-1)!;
   assert.ok(ready.state === 'online' && ready.version === '9.9.9' && ready.hardware?.gpio === gpio.description);
   if (ready.state === 'online') assert.equal(ready.phases.map((p) => p.phase), ['power-on', 'agent-start', 'broker-connected', 'ready']);
@@ -98,7 +100,7 @@ test('agent: online with boot phases, energy from power, commands answered, offl
   const t0 = clock.monotonic();
   const before = seen.telemetry.length;
   await advance(20);
-  await waitFor('telemetry after 20 s', () => seen.telemetry.length >= before + 4);
+  await waitFor(() => seen.telemetry.length >= before + 4, { timeoutMs: 5000, what: 'telemetry after 20 s' });
   const last = seen.telemetry.at(-1)!;
   const elapsedS = (clock.monotonic() - t0) / 1000;
   assert.ok(Math.abs(last.energyJ - WATTS * elapsedS) < 1e-6, `energy ${last.energyJ} J after ${elapsedS} s at ${WATTS} W`);
@@ -110,22 +112,22 @@ test('agent: online with boot phases, energy from power, commands answered, offl
   assert.is((await readFile(join(dir, 'led'), 'utf8')).trim(), '1');
   const bad = await request('b01', 'led', { mode: 'disco' });
   assert.ok(!bad.ok && bad.error.code === 'bad-args');
-  await waitFor('a command-failed event', () => seen.events.some((e) => e.type === 'command-failed' && e.op === 'led' && e.code === 'bad-args'));
+  await waitFor(() => seen.events.some((e) => e.type === 'command-failed' && e.op === 'led' && e.code === 'bad-args'), { timeoutMs: 5000, what: 'a command-failed event' });
 
   // Malformed requests: not JSON, wrong version. Each is answered and reported, none crashes.
   await host.publishAsync(boardTopic(DESK, 'b01', 'cmd'), 'not json at all', { qos: 1 });
   await host.publishAsync(boardTopic(DESK, 'b01', 'cmd'), '{"v":2,"id":"future-1","op":"ping"}', { qos: 1 });
-  await waitFor('two bad-request replies', () => seen.replies.filter((r) => !r.ok && r.error.code === 'bad-request').length === 2);
+  await waitFor(() => seen.replies.filter((r) => !r.ok && r.error.code === 'bad-request').length === 2, { timeoutMs: 5000, what: 'two bad-request replies' });
   const replies = seen.replies.filter((r) => !r.ok);
   assert.ok(replies.some((r) => r.id === null), 'unparseable request answered with a null id');
   assert.ok(replies.some((r) => r.id === 'future-1' && !r.ok && /version/.test(r.error.message)));
-  await waitFor('payload-rejected events', () => seen.events.filter((e) => e.type === 'payload-rejected').length === 2);
+  await waitFor(() => seen.events.filter((e) => e.type === 'payload-rejected').length === 2, { timeoutMs: 5000, what: 'payload-rejected events' });
   assert.ok(logger.records.some((r) => r.msg === 'malformed command dropped' && r.fields?.topic === boardTopic(DESK, 'b01', 'cmd')));
   assert.ok((await request('b01', 'ping')).ok, 'still answering');
 
   await agent.stop();
   agent = undefined;
-  await waitFor('shutdown status', () => seen.status.at(-1)?.state === 'offline');
+  await waitFor(() => seen.status.at(-1)?.state === 'offline', { timeoutMs: 5000, what: 'shutdown status' });
   const off = seen.status.at(-1)!;
   assert.ok(off.state === 'offline' && off.reason === 'shutdown');
   assert.is((await readFile(join(dir, 'led'), 'utf8')).trim(), '0');

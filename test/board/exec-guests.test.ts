@@ -5,8 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createExecCommand } from '../../board/exec/exec-command.ts';
 import type { GuestExecResult } from '../../broker/contract/exec.ts';
@@ -18,10 +17,11 @@ import { guestSpecs } from '../../board/guests/spec.ts';
 import type { GuestRuntime, GuestSpec } from '../../board/guests/types.ts';
 import { systemClock } from '../../platform/clock.ts';
 import { memoryLogger } from '../../platform/log.ts';
-import { waitFor } from '../../host/desk/wait.ts';
+import { waitFor } from '../support/wait.ts';
+import { tempDir } from '../support/temp-dir.ts';
 import { buildBusyboxRootfs, defaultBusyboxPath } from '../../images/busybox-rootfs.ts';
 
-const root = await mkdtemp(join(tmpdir(), 'deskbox-exec-guests-'));
+const { path: root, remove: removeRoot } = await tempDir('deskbox-exec-guests-');
 const rootfs = join(root, 'busybox');
 const board = `x${Math.random().toString(36).slice(2, 6)}`;
 const cleanups: Array<() => Promise<void>> = [];
@@ -32,7 +32,7 @@ test.before(async () => {
 
 test.after(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  await rm(root, { recursive: true, force: true });
+  await removeRoot();
 });
 
 /** A runtime of `kind` on its own state folder running `specs`, and exec reaching into them. */
@@ -82,7 +82,7 @@ test('crun: a timeout kills the command inside the guest, children too, and the 
   const marker = '765.4321';
   const [r] = await run({ argv: ['sh', '-c', `sleep ${marker} & sleep ${marker}`], timeoutS: 0.5 });
   assert.equal([r!.timedOut, r!.stdout], [true, '']);
-  await waitFor(async () => (await processesWith(marker)).length === 0, Date.now() + 3000, 'no sleep left in the guest');
+  await waitFor(async () => (await processesWith(marker)).length === 0, { timeoutMs: 3000, what: 'no sleep left in the guest' });
   assert.equal(await running(), [`${board}-g0010`]);
 });
 

@@ -13,7 +13,7 @@ import type { ExecResult } from '../../broker/contract/exec.ts';
 import { memoryLogger } from '../../platform/log.ts';
 import { decode, encode, MAX_PAYLOAD_BYTES } from '../../broker/contract/messages.ts';
 import { PAYLOAD_VERSION, type Reply } from '../../broker/contract/payloads.ts';
-import { waitFor } from '../../host/desk/wait.ts';
+import { waitFor } from '../support/wait.ts';
 
 const exec = createExecCommand({ desk: 'desk1', board: 'b07', logger: memoryLogger() });
 const run = (args: Record<string, unknown>) => exec.handle(args) as Promise<ExecResult>;
@@ -77,7 +77,7 @@ test('a timeout kills the command and its children', async () => {
   const r = await run({ argv: ['sh', '-c', `sleep ${marker} & sleep ${marker}; echo never`], timeoutS: 0.3 });
   assert.equal([r.timedOut, r.signal, r.exitCode, r.stdout], [true, 'SIGKILL', null, '']);
   assert.ok(r.elapsedMs >= 300 && r.elapsedMs < 2500, `took ${r.elapsedMs} ms`);
-  await waitFor(async () => (await processesWith(marker)).length === 0, Date.now() + 2000, 'no sleep left');
+  await waitFor(async () => (await processesWith(marker)).length === 0, { timeoutMs: 2000, what: 'no sleep left' });
 });
 
 test('output is capped at 16 KiB a stream and marked truncated', async () => {
@@ -124,7 +124,7 @@ test('--guests on a board without guests is a clear failure', async () => {
 test('close() kills what still runs', async () => {
   const own = createExecCommand({ desk: 'desk1', board: 'b08', logger: memoryLogger() });
   const pending = own.handle({ argv: ['sleep', '876.5432'], timeoutS: 60 }) as Promise<ExecResult>;
-  await waitFor(async () => (await processesWith('876.5432')).length === 1, Date.now() + 2000, 'sleep started');
+  await waitFor(async () => (await processesWith('876.5432')).length === 1, { timeoutMs: 2000, what: 'sleep started' });
   own.close();
   const r = await pending;
   assert.equal([r.signal, r.timedOut], ['SIGKILL', false]);

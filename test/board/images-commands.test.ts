@@ -25,9 +25,10 @@ import { buildBoardImage } from '../../images/build-board.ts';
 import { buildGuestImage } from '../../images/build-guest.ts';
 import { defaultBusyboxPath } from '../../images/busybox-rootfs.ts';
 import { downloadImage, DownloadError } from '../../board/images/download.ts';
-import { Clients, DESK, testUsers, waitFor } from '../broker/support.ts';
+import { Clients, DESK, testUsers } from '../broker/support.ts';
 import { flipPayloadByte, guestImage, keyPair } from '../images/store-support.ts';
 import { tempDirs } from '../support/temp-dir.ts';
+import { waitFor } from '../support/wait.ts';
 
 const temps = tempDirs();
 const clients = new Clients();
@@ -122,7 +123,7 @@ test('images.*: carried images at start, install over HTTP, ls, rm, gc, errors',
   };
   const names = async () => ((await ok('images.ls')).images as { name: string; version: string; origin: string }[]).map((i) => `${i.name}@${i.version}:${i.origin}`);
 
-  await waitFor('the carried image event', () => imageEvents().some((e) => e.installed.some((i) => i.name === 'busybox' && i.origin === 'board-image')));
+  await waitFor(() => imageEvents().some((e) => e.installed.some((i) => i.name === 'busybox' && i.origin === 'board-image')), { timeoutMs: 5000, what: 'the carried image event' });
   assert.equal(await names(), [carried]);
 
   // Guests run from the store; the blob under them cannot be removed until they stop.
@@ -132,7 +133,7 @@ test('images.*: carried images at start, install over HTTP, ls, rm, gc, errors',
 
   const installed = await ok('images.install', { url: `${filesUrl}/tools-1.dbi`, sha256: tools1.manifest.payload.sha256 });
   assert.equal([installed.name, installed.version, installed.sha256, installed.deduped], ['tools', '1', tools1.manifest.payload.sha256, false]);
-  await waitFor('an installed event', () => imageEvents().some((e) => e.installed.some((i) => i.name === 'tools' && i.origin === 'install')));
+  await waitFor(() => imageEvents().some((e) => e.installed.some((i) => i.name === 'tools' && i.origin === 'install')), { timeoutMs: 5000, what: 'an installed event' });
 
   await fails('images.install', { url: `${filesUrl}/tools-2.dbi`, sha256: tools1.manifest.payload.sha256 }, 'bad-image', /SHA-256 is .* was asked for/);
   await fails('images.install', { url: `${filesUrl}/tampered.dbi` }, 'bad-image', /blocks: block \d+/);
@@ -147,12 +148,12 @@ test('images.*: carried images at start, install over HTTP, ls, rm, gc, errors',
   assert.equal(await names(), [carried, 'tools@2:install']);
   const gc = await ok('images.gc');
   assert.equal(gc.removed, [tools1.manifest.payload.sha256]);
-  await waitFor('a collected event', () => imageEvents().some((e) => e.collected.includes(tools1.manifest.payload.sha256)));
+  await waitFor(() => imageEvents().some((e) => e.collected.includes(tools1.manifest.payload.sha256)), { timeoutMs: 5000, what: 'a collected event' });
   assert.equal((await ok('images.gc')).removed, []);
 
   const removed = await ok('images.rm', { name: 'tools' });
   assert.equal([removed.name, removed.blobRemoved], ['tools', true]);
-  await waitFor('a removed event', () => imageEvents().some((e) => e.removed.includes('tools')));
+  await waitFor(() => imageEvents().some((e) => e.removed.includes('tools')), { timeoutMs: 5000, what: 'a removed event' });
   await fails('images.rm', { name: 'tools' }, 'bad-args', /no such image/);
   await fails('images.rm', { name: '../etc' }, 'bad-args', /name/);
   await fails('images.frobnicate', {}, 'unknown-op', /images\.frobnicate/);

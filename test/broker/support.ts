@@ -1,11 +1,10 @@
 /**
- * Shared by the broker tests: a user store with cheap hashes, mqtt.js clients that are all
- * closed at the end, and waiting on conditions with deadlines instead of sleeping.
+ * Shared by the broker tests: a user store with cheap hashes and mqtt.js clients that are all
+ * closed at the end (waiting on conditions: test/support/wait.ts).
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Principal } from '../../broker/policy.ts';
 import { boardClientId } from '../../broker/contract/topics.ts';
-import { waitFor as waitUntil } from '../../host/desk/wait.ts';
 import { UserStore, newUser, type ScryptParams } from '../../broker/users.ts';
 
 /** The cheapest parameters users.ts accepts: tests check behaviour, not cost. */
@@ -25,11 +24,6 @@ export async function testUsers(): Promise<UserStore> {
   return new UserStore(
     await Promise.all(principals.map((p) => newUser(p, PASSWORDS[p.username as TestUser], CHEAP_SCRYPT))),
   );
-}
-
-/** Polls `cond` until it holds; fails with `what` after `timeoutMs`. */
-export function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  return waitUntil(cond, Date.now() + timeoutMs, what, 5);
 }
 
 /** mqtt.js clients opened by a test, ended together however the test finished. */

@@ -5,8 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openGuestService, type GuestService } from '../../board/guests/service.ts';
 import type { GuestEvent } from '../../board/guests/supervisor.ts';
@@ -15,14 +14,16 @@ import { systemClock } from '../../platform/clock.ts';
 import { memoryLogger } from '../../platform/log.ts';
 import { CommandError } from '../../board/ops/command-error.ts';
 import { buildBusyboxRootfs, defaultBusyboxPath } from '../../images/busybox-rootfs.ts';
-import { waitFor } from '../../host/desk/wait.ts';
-import { processesMentioning } from '../e2e/cli.ts';
+import { waitFor } from '../support/wait.ts';
+import { processesMentioning } from '../support/deskbox.ts';
+import { tempDirs } from '../support/temp-dir.ts';
 
+const temps = tempDirs();
 let work = '';
 let imagesDir = '';
 
 test.before(async () => {
-  work = await mkdtemp(join(tmpdir(), 'deskbox-guests-'));
+  work = await temps.make('deskbox-guests-');
   imagesDir = join(work, 'images');
   await buildBusyboxRootfs({ busybox: defaultBusyboxPath()!, dest: join(imagesDir, 'busybox', 'rootfs'), logger: memoryLogger() });
   // An image with every mount point but no programs: guests of it cannot start.
@@ -30,7 +31,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  await rm(work, { recursive: true, force: true });
+  await temps.removeAll();
 });
 
 function open(runtime: 'crun' | 'process', stateDir: string, events: GuestEvent[] = []): Promise<GuestService> {
@@ -76,7 +77,7 @@ for (const runtime of ['crun', 'process'] as const) {
       // A guest that exits at once: reported, restarted by policy, then left failed; others unaffected.
       const quick = (await service.handle('guests.start', { count: 1, cmd: ['true'], waitS: 30 })) as { ready: number };
       assert.is(quick.ready, 1, 'it signalled ready before exiting');
-      await waitFor(async () => { await service.tick(); return service.summary().failed === 1; }, Date.now() + 10_000, 'the quick guest to end up failed');
+      await waitFor(async () => { await service.tick(); return service.summary().failed === 1; }, { timeoutMs: 10_000, what: 'the quick guest to end up failed' });
       assert.ok(events.filter((e) => e.type === 'exited').length >= 3, `exits reported, restarts included: ${JSON.stringify(events.filter((e) => e.type !== 'booted'))}`);
       assert.is(service.summary().ready, 5);
 
@@ -88,7 +89,7 @@ for (const runtime of ['crun', 'process'] as const) {
     } finally {
       await service.close();
     }
-    await waitFor(async () => (await processesMentioning('2147483647')).length === 0, Date.now() + 10_000, 'no guest left');
+    await waitFor(async () => (await processesMentioning('2147483647')).length === 0, { timeoutMs: 10_000, what: 'no guest left' });
   });
 }
 
