@@ -4,19 +4,13 @@
  * 0600 files, whatever the umask would have given.
  *   node --import tsx node_modules/uvu/bin.js test "e2e/state-modes"
  */
-import { execFile } from 'node:child_process';
-import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { withDesk } from '../support/desk.ts';
 
-const run = promisify(execFile);
-const CLI = new URL('../../dist/deskbox.mjs', import.meta.url).pathname;
 const BOARDS = ['b01', 'b02'];
-
-const deskbox = (...args: string[]) => run(process.execPath, [CLI, ...args], { timeout: 120_000 });
 
 /** Every path under `root` (relative) with its permission bits, symlinks not followed. */
 async function modes(root: string): Promise<Map<string, { dir: boolean; mode: number }>> {
@@ -28,12 +22,12 @@ async function modes(root: string): Promise<Map<string, { dir: boolean; mode: nu
   return found;
 }
 
-test('desk up under umask 000: secrets, stores and logs are 0600, their folders 0700', async () => {
-  const state = await mkdtemp(join(tmpdir(), 'deskbox-e2e-modes-'));
+test('desk up under umask 000: secrets, stores and logs are 0600, their folders 0700', () => withDesk('deskbox-e2e-modes-', async (desk) => {
+  const state = desk.state;
   const umask = process.umask(0);
   try {
     // The CLI, its supervisor, broker and boards inherit the umask.
-    await deskbox('desk', 'up', '--boards', String(BOARDS.length), '--state', state, '--json');
+    await desk.up({ boards: BOARDS.length, timeoutMs: 120_000 });
     process.umask(umask);
     const found = await modes(state);
     const wrong: string[] = [];
@@ -60,9 +54,7 @@ test('desk up under umask 000: secrets, stores and logs are 0600, their folders 
     console.log(`  ${found.size} paths checked; ${[...found].filter(([, e]) => e.mode === 0o600 || e.mode === 0o700).length} owner-only`);
   } finally {
     process.umask(umask);
-    await deskbox('desk', 'down', '--state', state).catch(() => undefined);
-    await rm(state, { recursive: true, force: true });
   }
-});
+}));
 
 test.run();
