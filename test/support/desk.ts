@@ -28,6 +28,8 @@ export interface DeskOptions {
   latency?: number;
   /** MQTT keepalive of the boards, s. */
   keepalive?: number;
+  /** Seconds between telemetry messages. */
+  telemetryPeriod?: number;
   /** Seconds before a crashed agent restarts (0: never). */
   restartDelay?: number;
   maxGuests?: number;
@@ -84,6 +86,7 @@ export class Desk {
     flag('--baud', o.baud);
     flag('--latency', o.latency);
     flag('--keepalive', o.keepalive);
+    flag('--telemetry-period', o.telemetryPeriod);
     flag('--restart-delay', o.restartDelay);
     flag('--max-guests', o.maxGuests);
     for (const [name, boards] of Object.entries(o.tags ?? {})) flag('--tag', `${name}=${boards}`);
@@ -106,23 +109,28 @@ export class Desk {
   }
 
   /**
-   * Takes down whatever still runs of the desk (started by up() or by another command in this
-   * folder, e.g. `deskbox run --start-desk`): `desk down`, then SIGKILL to any process group
-   * whose supervisor is still there; removes the state folder.
+   * Takes down whatever still runs of the desk (started by up(), by a `desk up` that failed
+   * before printing its pid, or by another command in this folder, e.g. `deskbox run
+   * --start-desk`): `desk down`, then SIGKILL to any process group whose supervisor is still
+   * there. The state folder stays, for the next up().
    */
+  async stop(): Promise<void> {
+    const run = JSON.parse(await readFile(join(this.state, 'run.json'), 'utf8').catch(() => '{}')) as { pid?: number };
+    if (run.pid) this.#supervisors.add(run.pid);
+    const alive = () => [...this.#supervisors].filter(isAlive);
+    if (alive().length === 0) return;
+    await deskbox(['desk', 'down', '--state', this.state]).catch(() => undefined);
+    for (const pid of alive()) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch { /* gone meanwhile */ }
+    }
+  }
+
+  /** stop(), then the state folder is removed. */
   async close(): Promise<void> {
     try {
-      const run = JSON.parse(await readFile(join(this.state, 'run.json'), 'utf8').catch(() => '{}')) as { pid?: number };
-      if (run.pid) this.#supervisors.add(run.pid);
-      const alive = () => [...this.#supervisors].filter(isAlive);
-      if (alive().length > 0) {
-        await deskbox(['desk', 'down', '--state', this.state]).catch(() => undefined);
-        for (const pid of alive()) {
-          try {
-            process.kill(-pid, 'SIGKILL');
-          } catch { /* gone meanwhile */ }
-        }
-      }
+      await this.stop();
     } finally {
       await this.#dir.remove();
     }
