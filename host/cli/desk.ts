@@ -9,6 +9,7 @@ import { stderrLogger } from '../../platform/log.ts';
 import { stateOption } from './options.ts';
 import { action, invokedAs, printJson } from './run.ts';
 import type { GroupState } from '../desk/board-processes.ts';
+import { deskStatus } from '../desk/status.ts';
 
 const int = (name: string, min: number) => (value: string) => {
   const n = Number(value);
@@ -66,6 +67,7 @@ export function registerDesk(program: Command): void {
         `desk ${result.desk} is up: ${result.online}/${result.boards} boards online in ${(result.msToAllOnline / 1000).toFixed(2)} s`,
         `  image      ${result.image.file} (${result.image.sha256.slice(0, 12)}; programmed into ${result.image.programmed} board${result.image.programmed === 1 ? '' : 's'} now)`,
         `  broker     ${result.broker.url}${result.broker.ws ? `  (WebSocket ${result.broker.ws})` : ''}`,
+        ...(result.portsNote ? [`  note       ${result.portsNote}`] : []),
         ...(result.dashboard ? [`  dashboard  ${result.dashboard}  (log in as monitor to watch, host to command; ${result.dashboard}metrics for Prometheus)`] : []),
         `  watch      mosquitto_sub -h ${hostname} -p ${port} -u ${result.monitor.user} -P '${result.monitor.password}' -t 'deskbox/#' -v`,
         `  boards     ${me} boards${at}   |   ${me} monitor${at}`,
@@ -89,9 +91,11 @@ export function registerDesk(program: Command): void {
     .description('show the desk supervisor and each board process')
     .option('--json', 'print JSON')
     .action(action(async (o) => {
-      const status = await controlRequest<{ desk: string; pid: number; broker: { url: string }; dashboard: string | null; groups: GroupState[] }>(deskLayout(o.state).controlSocket, 'GET', '/status');
+      const status = await deskStatus(deskLayout(o.state));
       if (o.json) return printJson(status);
-      process.stdout.write(`desk ${status.desk}: supervisor pid ${status.pid}, broker ${status.broker.url}${status.dashboard ? `, dashboard ${status.dashboard}` : ''}\n`);
+      const b = status.broker;
+      const restarts = `${b.restarts} restart${b.restarts === 1 ? '' : 's'}${b.lastExit ? `, last exit: ${b.lastExit}` : ''}${b.lastDownMs !== null ? `, back in ${(b.lastDownMs / 1000).toFixed(2)} s` : ''}`;
+      process.stdout.write(`desk ${status.desk}: supervisor pid ${status.pid}, broker ${b.url} (pid ${b.pid ?? 'none: restarting'}, ${restarts})${status.dashboard ? `, dashboard ${status.dashboard}` : ''}\n`);
       for (const g of status.groups) {
         const pids = g.processes.map((p) => p.pid).join(',') || '-';
         process.stdout.write(`  ${g.name.padEnd(12)} power ${g.power.padEnd(3)}  pid ${pids.padEnd(8)} restarts ${g.restarts}${g.lastExit ? `  last exit: ${g.lastExit}` : ''}\n`);
@@ -137,7 +141,9 @@ export function registerDesk(program: Command): void {
 
   stateOption(desk.command('broker', { hidden: true }))
     .description('run a simulated desk\'s broker (the supervisor starts it as its own process)')
+    .requiredOption('--port <port>', 'TCP port (0: any free port)', int('--port', 0))
+    .requiredOption('--ws-port <port>', 'WebSocket port (0: any free port; none: no WebSocket listener)', (v: string) => (v === 'none' ? null : int('--ws-port', 0)(v)))
     .action(action(async (o) => {
-      await runBrokerProcess(deskLayout(o.state), stderrLogger('desk:broker'));
+      await runBrokerProcess(deskLayout(o.state), { tcpPort: o.port, wsPort: o.wsPort }, stderrLogger('desk:broker'));
     }));
 }

@@ -15,12 +15,15 @@ export function registerMonitor(program: Command): void {
     .option('--count <n>', 'stop after this many redraws (for scripts)')
     .action(action(async (opts: AccessOptions & { interval: string; count?: string }) => {
       const access = await resolveAccess(opts, 'monitor');
-      const client = await connectToDesk(access, 'monitor');
+      const client = await connectToDesk(access, 'monitor', undefined, { reconnect: true });
       const view = createBoardView(access.desk);
       let dirty = true;
       let draws = 0;
       const limit = opts.count ? Number(opts.count) : Infinity;
       client.on('message', (t, p, packet) => { if (view.apply(t, p, packet.retain)) dirty = true; });
+      // Shown in the header: while the broker is away (restarting, say) the figures are old.
+      client.on('offline', () => (dirty = true));
+      client.on('connect', () => (dirty = true));
       await client.subscribeAsync([allBoardsFilter(access.desk, 'status'), allBoardsFilter(access.desk, 'telemetry')], { qos: 1 });
       await new Promise<void>((resolve) => {
         const draw = () => {
@@ -28,13 +31,13 @@ export function registerMonitor(program: Command): void {
           dirty = false;
           const rows = view.rows(access.boards);
           const clear = process.stdout.isTTY ? '\x1b[H\x1b[2J' : '';
-          process.stdout.write(`${clear}deskbox monitor - ${access.desk} at ${access.url} - ${new Date().toLocaleTimeString()}\n${boardTable(rows)}\n${deskTotals(rows)}\n`);
+          const link = client.connected ? '' : ' - broker unreachable, reconnecting';
+          process.stdout.write(`${clear}deskbox monitor - ${access.desk} at ${access.url} - ${new Date().toLocaleTimeString()}${link}\n${boardTable(rows)}\n${deskTotals(rows)}\n`);
           if (++draws >= limit) stop();
         };
         const timer = setInterval(draw, Number(opts.interval));
         const stop = () => { clearInterval(timer); resolve(); };
         process.once('SIGINT', stop);
-        client.on('close', stop);
       });
       await client.endAsync();
     }));

@@ -10,7 +10,16 @@ export class BrokerUnreachableError extends Error {
   }
 }
 
-export async function connectToDesk(access: DeskAccess, purpose: string, timeoutMs = 5000): Promise<MqttClient> {
+/** How often a long-running tool tries again after losing the broker (as a board's agent does). */
+const RECONNECT_MS = 1000;
+
+/**
+ * The first connection must succeed (or the command fails at once). `reconnect`: for tools
+ * that run until stopped (dashboard, metrics, monitor): after a drop, such as a desk broker
+ * restarted after a crash, mqtt.js connects again and renews its subscriptions, whose retained
+ * messages bring the views up to date; one-shot commands fail instead of waiting.
+ */
+export async function connectToDesk(access: DeskAccess, purpose: string, timeoutMs = 5000, opts: { reconnect?: boolean } = {}): Promise<MqttClient> {
   try {
     return await mqtt.connectAsync(access.url, {
       clientId: `deskbox-${purpose}-${randomBytes(4).toString('hex')}`,
@@ -19,7 +28,7 @@ export async function connectToDesk(access: DeskAccess, purpose: string, timeout
       protocolVersion: 4,
       clean: true,
       connectTimeout: timeoutMs,
-      reconnectPeriod: 0,
+      reconnectPeriod: opts.reconnect ? RECONNECT_MS : 0,
     });
   } catch (err) {
     throw new BrokerUnreachableError(access.url, (err as Error).message);

@@ -3,7 +3,8 @@
  * busy (U-Boot consoles, boot checks, the power model); a broker sharing that event loop
  * answered CONNACKs only after 30 s. The broker is the supervisor's child in its process group,
  * so reaping a crashed desk takes it too, and it exits when its stdin closes: a supervisor
- * that died without cleaning up does not leave it holding the ports.
+ * that died without cleaning up does not leave it holding the ports. What to do when it dies
+ * is broker-keeper.ts's business; this file starts one and reports how it ended.
  */
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
@@ -12,48 +13,67 @@ import type { Logger } from '../../platform/log.ts';
 import type { DeskLayout } from '../locations/layout.ts';
 import { startDeskBroker } from './desk-broker.ts';
 import { readDeskFile } from '../locations/desk-file.ts';
+import type { BrokerPorts, Listener } from './broker-ports.ts';
 
-export interface BrokerProcess {
-  tcpPort: number;
-  wsPort: number | null;
+export interface BrokerProcess extends BrokerPorts {
   pid: number;
+  /** Settles with how the process ended (`signal SIGKILL`, `code 1`), however it did. */
+  exited: Promise<string>;
   close(): Promise<void>;
 }
 
-/** What the child prints on stdout once it listens. */
-interface Listening {
-  tcpPort: number;
-  wsPort: number | null;
+/** The one line the child prints on stdout once it listens, or why it cannot. */
+type StartReport =
+  | { listening: BrokerPorts }
+  | { failed: string; portTaken?: { listener: Listener; port: number } };
+
+/** The broker process did not come up; `portTaken` when a port it asked for is in use. */
+export class BrokerStartError extends Error {
+  constructor(message: string, readonly portTaken?: { listener: Listener; port: number }) {
+    super(message);
+    this.name = 'BrokerStartError';
+  }
 }
 
 const STOP_GRACE_MS = 10_000;
 
 /** `cli`: the deskbox entry point the supervisor itself runs from. */
-export async function spawnBrokerProcess(layout: DeskLayout, cli: string, logger: Logger, onUnexpectedExit: (reason: string) => void): Promise<BrokerProcess> {
+export async function spawnBrokerProcess(layout: DeskLayout, cli: string, ports: BrokerPorts, logger: Logger): Promise<BrokerProcess> {
   const log = openSync(layout.brokerLog, 'a');
-  const child = spawn(process.execPath, [...process.execArgv, cli, 'desk', 'broker', '--state', layout.root], { stdio: ['pipe', 'pipe', log] });
+  const args = [cli, 'desk', 'broker', '--state', layout.root, '--port', String(ports.tcpPort), '--ws-port', ports.wsPort === null ? 'none' : String(ports.wsPort)];
+  const child = spawn(process.execPath, [...process.execArgv, ...args], { stdio: ['pipe', 'pipe', log] });
   closeSync(log);
-  let closing = false;
   const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `code ${code}`)));
-  void exited.then((how) => { if (!closing) onUnexpectedExit(`the desk broker exited (${how}); see ${layout.brokerLog}`); });
 
-  const listening = await new Promise<Listening>((resolve, reject) => {
+  const started = new Promise<BrokerPorts>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', (line) => {
+      let report: StartReport;
       try {
-        resolve(JSON.parse(line) as Listening);
+        report = JSON.parse(line) as StartReport;
       } catch {
-        reject(new Error(`the desk broker said "${line}" instead of its ports`));
+        return reject(new BrokerStartError(`the desk broker said "${line}" instead of its ports`));
       }
+      if ('listening' in report) resolve(report.listening);
+      else reject(new BrokerStartError(`the desk broker did not start: ${report.failed}`, report.portTaken));
     });
-    void exited.then((how) => reject(new Error(`the desk broker exited during start-up (${how}); see ${layout.brokerLog}`)));
+    void exited.then((how) => reject(new BrokerStartError(`the desk broker exited during start-up (${how}); see ${layout.brokerLog}`)));
   });
+  let listening: BrokerPorts;
+  try {
+    listening = await started;
+  } catch (err) {
+    // One that answered nonsense may still run: it must not keep the ports from the next try.
+    child.kill('SIGKILL');
+    await exited;
+    throw err;
+  }
   logger.info('broker process listening', { pid: child.pid, ...listening });
   return {
     ...listening,
     pid: child.pid!,
+    exited,
     async close() {
-      closing = true;
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
@@ -63,11 +83,30 @@ export async function spawnBrokerProcess(layout: DeskLayout, cli: string, logger
   };
 }
 
-/** The child's side: `deskbox desk broker --state <dir>` (hidden), until SIGTERM or stdin ends. */
-export async function runBrokerProcess(layout: DeskLayout, logger: Logger): Promise<void> {
+/**
+ * The listener and port of a listen that found its port in use. Read off the fields of the
+ * broker's BrokerListenError, which stays inside broker/ (host/ sees only broker/index.ts).
+ */
+function portTaken(err: unknown): { listener: Listener; port: number } | undefined {
+  const e = err as { listener?: unknown; port?: unknown; cause?: { code?: unknown } };
+  if (e.cause?.code !== 'EADDRINUSE' || (e.listener !== 'tcp' && e.listener !== 'ws') || typeof e.port !== 'number') return undefined;
+  return { listener: e.listener, port: e.port };
+}
+
+const report = (r: StartReport) => process.stdout.write(`${JSON.stringify(r)}\n`);
+
+/** The child's side: `deskbox desk broker --state <dir> --port <p> --ws-port <p|none>` (hidden), until SIGTERM or stdin ends. */
+export async function runBrokerProcess(layout: DeskLayout, ports: BrokerPorts, logger: Logger): Promise<void> {
   const desk = await readDeskFile(layout);
-  const broker = await startDeskBroker(layout, desk, logger);
-  process.stdout.write(`${JSON.stringify({ tcpPort: broker.tcpPort, wsPort: broker.wsPort } satisfies Listening)}\n`);
+  let broker;
+  try {
+    broker = await startDeskBroker(layout, desk, ports, logger);
+  } catch (err) {
+    const taken = portTaken(err);
+    report({ failed: (err as Error).message, ...(taken ? { portTaken: taken } : {}) });
+    throw err;
+  }
+  report({ listening: { tcpPort: broker.tcpPort, wsPort: broker.wsPort } });
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
@@ -77,4 +116,7 @@ export async function runBrokerProcess(layout: DeskLayout, logger: Logger): Prom
   });
   logger.info('broker stopping');
   await broker.close();
+  // The pipe from the supervisor stays open until it exits and would keep this process alive
+  // until the supervisor's SIGKILL (STOP_GRACE_MS) on every `desk down`.
+  process.stdin.destroy();
 }

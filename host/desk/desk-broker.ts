@@ -5,12 +5,20 @@ import type { Logger } from '../../platform/log.ts';
 import { createDeskBroker, type DeskBroker, loadUsers, openSqlitePersistence } from '../../broker/index.ts';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
+import type { BrokerPorts } from './broker-ports.ts';
 
-export async function startDeskBroker(layout: DeskLayout, desk: DeskFile, logger: Logger): Promise<DeskBroker> {
+/** `ports`: what the supervisor asks for (broker-ports.ts); 0 is any free port. */
+export async function startDeskBroker(layout: DeskLayout, desk: DeskFile, ports: BrokerPorts, logger: Logger): Promise<DeskBroker> {
   const users = await loadUsers(layout.usersFile);
   await mkdir(dirname(layout.brokerStore), { recursive: true });
   const persistence = await openSqlitePersistence({ path: layout.brokerStore, onError: (e) => logger.error('retained message not stored', { error: e.message }) });
-  const broker = await createDeskBroker({ host: desk.broker.host, port: desk.broker.port, wsPort: desk.broker.wsPort, users, persistence, logger });
+  let broker: DeskBroker;
+  try {
+    broker = await createDeskBroker({ host: desk.broker.host, port: ports.tcpPort, wsPort: ports.wsPort, users, persistence, logger });
+  } catch (err) {
+    await persistence.destroy();
+    throw err;
+  }
   return {
     tcpPort: broker.tcpPort,
     wsPort: broker.wsPort,

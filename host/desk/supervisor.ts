@@ -1,7 +1,8 @@
 /**
- * The simulated desk's long-running process: the desk broker, each board's hardware (power
- * sensor files, GPIO files, a pty console) and the board processes, plus a control socket.
- * It runs until told to stop, then takes everything it started down with it.
+ * The simulated desk's long-running process: the desk broker (restarted when it dies), each
+ * board's hardware (power sensor files, GPIO files, a pty console) and the board processes,
+ * plus a control socket. It runs until told to stop, or until its broker crash-loops, then
+ * takes everything it started down with it.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import pLimit from 'p-limit';
@@ -16,7 +17,9 @@ import { SIM_BOARD_TYPE } from './desk-images.ts';
 import { bootProgramPath } from '../locations/package-paths.ts';
 import { readDeskFile, type RunFile } from '../locations/desk-file.ts';
 import { writeJsonAtomic } from '../locations/json-files.ts';
-import { spawnBrokerProcess } from './broker-process.ts';
+import { keepBrokerUp } from './broker-keeper.ts';
+import { recordDown } from './down-file.ts';
+import type { DeskStatus } from './status.ts';
 import { serveDeskDashboard } from './desk-dashboard.ts';
 import { prepareSimBoard, type SimBoard } from './sim-board.ts';
 import { createBoardProcesses, groupBoards, type PowerAction } from './board-processes.ts';
@@ -43,6 +46,8 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
   const desk = await readDeskFile(layout);
   await mkdir(layout.logsDir, { recursive: true });
   const cleanups: Array<() => Promise<void> | void> = [];
+  /** Set when the desk goes down on its own: the supervisor then ends with this error. */
+  let down: { error: Error; recorded: Promise<void> } | undefined;
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) {
       try {
@@ -60,9 +65,14 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     cleanups.push(() => rm(layout.ramDir, { recursive: true, force: true }));
     let stop!: () => void;
     const stopped = new Promise<void>((resolve) => (stop = resolve));
-    const broker = await spawnBrokerProcess(layout, opts.cli, logger.child('broker'), (reason) => {
-      logger.error('desk going down: its broker is gone', { reason });
-      stop();
+    const broker = await keepBrokerUp({
+      layout, desk, cli: opts.cli, logger: logger.child('broker'),
+      onGiveUp(error) {
+        logger.error('desk going down', { reason: error.message });
+        // Recorded at once: stopping the boards can take a while, and `desk status` should say why now.
+        down = { error, recorded: recordDown(layout, error.message).catch((e: Error) => logger.warn('could not record why the desk went down', { error: e.message })) };
+        stop();
+      },
     });
     cleanups.push(() => broker.close());
     const url = `mqtt://${desk.broker.host}:${broker.tcpPort}`;
@@ -130,7 +140,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
         if (plugged === true) sim.link.plug();
         return { board, ...sim.link.settings(), stats: sim.link.stats() };
       },
-      status: () => ({ desk: desk.desk, pid: process.pid, broker: { url, wsPort: broker.wsPort }, dashboard: dashboard?.url ?? null, groups: procs.groups() }),
+      status: (): DeskStatus => ({ desk: desk.desk, pid: process.pid, broker: { url, wsPort: broker.wsPort, ...broker.health() }, dashboard: dashboard?.url ?? null, groups: procs.groups() }),
       async power(board, action) {
         if (!POWER_ACTIONS.includes(action)) throw new ControlError(`power action must be one of ${POWER_ACTIONS.join(', ')}`);
         const state = await procs.power(board, action as PowerAction);
@@ -144,6 +154,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     const run: RunFile = {
       v: 1, pid: process.pid, startedAt: Date.now(), host: desk.broker.host, tcpPort: broker.tcpPort, wsPort: broker.wsPort,
       ...(dashboard ? { dashboardUrl: dashboard.url } : {}),
+      ...(broker.portsNote ? { portsNote: broker.portsNote } : {}),
     };
     await writeJsonAtomic(layout.runFile, run);
     cleanups.push(() => rm(layout.runFile, { force: true }));
@@ -156,5 +167,9 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
   } finally {
     await cleanup();
     logger.info('desk down');
+  }
+  if (down) {
+    await down.recorded;
+    throw down.error;
   }
 }

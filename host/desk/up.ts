@@ -14,6 +14,7 @@ import { connectToDesk } from '../client/connect.ts';
 import { createBoardView } from '../client/board-view.ts';
 import { waitFor } from './wait.ts';
 import { prepareDeskImages } from './desk-images.ts';
+import { clearDown } from './down-file.ts';
 import { stderrLogger } from '../../platform/log.ts';
 
 export interface UpResult {
@@ -28,6 +29,8 @@ export interface UpResult {
   dashboard: string | null;
   monitor: { user: string; password: string };
   image: { file: string; sha256: string; programmed: number };
+  /** Set when the desk's last broker ports were taken and it moved to new ones. */
+  portsNote: string | null;
 }
 
 /** Starts the supervisor as its own session so it outlives the CLI; stdio goes to its log. */
@@ -77,6 +80,7 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
   const running = await readLiveRunFile(layout);
   if (running) throw new DeskStateError(`a desk is already up in ${layout.root} (pid ${running.pid}); run deskbox desk down first`);
   await reapCrashedDesk(layout);
+  await clearDown(layout);
   await mkdir(layout.root, { recursive: true });
   const desk = await provisionDesk(layout, opts);
   const t0 = performance.now();
@@ -113,6 +117,7 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
       dashboard: run?.dashboardUrl ?? null,
       monitor: { user: access.username, password: access.password },
       image: { file: images.image, sha256: images.sha256, programmed: images.programmed.length },
+      portsNote: run?.portsNote ?? null,
     };
   } finally {
     await client.endAsync();

@@ -51,6 +51,8 @@ export interface RunFile {
   wsPort: number | null;
   /** The supervisor's web dashboard (and its /metrics), when it serves one. */
   dashboardUrl?: string;
+  /** Set when the desk's last ports were taken and its broker moved to new ones. */
+  portsNote?: string;
 }
 
 export class DeskStateError extends Error {

@@ -17,6 +17,10 @@ export interface DeskLayout {
   controlSocket: string;
   usersFile: string;
   brokerStore: string;
+  /** The ports the broker last listened on: a desk brought up again keeps its address. */
+  brokerPorts: string;
+  /** Why the desk last went down on its own (a crash-looping broker), for `desk status`. */
+  downFile: string;
   logsDir: string;
   /** Images the desk builds for its boards: `busybox.dbi` (guest), `board.dbi` (board). */
   imagesDir: string;
@@ -71,6 +75,8 @@ export function deskLayout(stateDir: string): DeskLayout {
     controlSocket: socketPath(root),
     usersFile: join(root, 'broker', 'users.json'),
     brokerStore: join(root, 'broker', 'store.db'),
+    brokerPorts: join(root, 'broker', 'ports.json'),
+    downFile: join(root, 'down.json'),
     logsDir: join(root, 'logs'),
     imagesDir: join(root, 'images'),
     guestImage: join(root, 'images', 'busybox.dbi'),
