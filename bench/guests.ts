@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { openGuestService } from '../board/guests/service.ts';
+import { answer } from '../board/commands.ts';
 import type { GuestsConfig } from '../board/config/board-config.ts';
 import { systemClock } from '../platform/clock.ts';
 import { createLogger } from '../platform/log.ts';
@@ -87,7 +88,7 @@ async function deskbox(profile: 'light' | 'full', maxParallel: number, n: number
   });
   try {
     const before = holdForMemory ? await settledMemAvailableMB() : 0;
-    const r = (await service.handle('guests.start', { count: n, waitS: 600 })) as { ready: number; elapsedMs: number; bootMs: { p50: number; p95: number } | null };
+    const r = await answer(service.handlers, 'guests.start', { count: n, waitS: 600 });
     if (r.ready !== n) throw new Error(`${profile}: only ${r.ready}/${n} guests ready`);
     const memMB = holdForMemory ? before - (await settledMemAvailableMB()) : undefined;
     return { rate: n / (r.elapsedMs / 1000), memMB, p50: r.bootMs?.p50 ?? 0 };

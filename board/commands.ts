@@ -1,30 +1,18 @@
 /**
- * What a board does with a command: a function from request to reply. Every request gets a
- * reply; failures become error replies with a code the caller can act on.
+ * What a board does with a command: a function from request to reply, through one handler
+ * table keyed by the catalogue's ops (broker/contract/commands) and made from the agent's
+ * features (board/ops/feature.ts). Arguments are validated by the catalogue before a handler
+ * runs. Every request gets a reply; failures become error replies with a code the caller can
+ * act on.
  */
+import { COMMAND_OPS, isCommandOp, parseArgs, type CommandOp, type CommandResult } from '../broker/contract/commands/index.ts';
 import type { Command, ErrorCode, Reply } from '../broker/contract/payloads.ts';
 import { PAYLOAD_VERSION } from '../broker/contract/payloads.ts';
 import { CommandError } from './ops/command-error.ts';
+import type { Feature, Handlers } from './ops/feature.ts';
 
-export type LedMode = 'heartbeat' | 'on' | 'off';
-
-export interface CommandContext {
-  info(): Record<string, unknown>;
-  setLed(mode: LedMode): Promise<void>;
-  now(): number;
-  /** Changes how often telemetry goes out (an experiment's sampling period). */
-  setTelemetryPeriod?(seconds: number): void;
-  /** guests.* commands, where the board runs guests. */
-  guests?(op: string, args: unknown): Promise<unknown>;
-  /** images.* commands, where the board has an image store. */
-  images?(op: string, args: unknown): Promise<unknown>;
-  /** push.* commands: fetching a pushed file and serving it to peers (docs/push.md). */
-  push?(op: string, args: unknown): Promise<unknown>;
-  /** Resets the board soon after the reply has left; absent where nothing can reset it. */
-  reboot?(): void;
-  /** The exec command: runs a command on the board or in its guests (board/exec). */
-  exec?(args: unknown): Promise<unknown>;
-}
+/** Board and host clocks may disagree by this much before a command reads as expired. */
+export const DEADLINE_GRACE_MS = 30_000;
 
 export function errorReply(id: string | null, code: ErrorCode, message: string): Reply {
   return { v: PAYLOAD_VERSION, id, ok: false, error: { code, message } };
@@ -34,64 +22,58 @@ function okReply(id: string, result: unknown): Reply {
   return { v: PAYLOAD_VERSION, id, ok: true, result };
 }
 
-const LED_MODES: readonly LedMode[] = ['heartbeat', 'on', 'off'];
+/**
+ * `op` with arguments as they came: refused (a CommandError) where the board cannot answer it
+ * or the arguments do not fit the catalogue (`bad-args`), else what its handler gives or throws.
+ */
+export async function answer<Op extends CommandOp>(handlers: Handlers, op: Op, args: unknown): Promise<CommandResult<Op>> {
+  const entry = handlers[op];
+  if (!entry) throw new CommandError('unknown-op', `unknown op "${op}"`);
+  if ('unavailable' in entry) throw new CommandError('failed', entry.unavailable);
+  const parsed = parseArgs(op, args);
+  if (!parsed.ok) throw new CommandError('bad-args', parsed.reason);
+  return entry(parsed.args);
+}
 
-/** Board and host clocks may disagree by this much before a command reads as expired. */
-export const DEADLINE_GRACE_MS = 30_000;
+export interface Dispatch {
+  handlers: Handlers;
+  now(): number;
+}
 
-export async function handleCommand(cmd: Command, ctx: CommandContext): Promise<Reply> {
-  if (cmd.deadline !== undefined && ctx.now() > cmd.deadline + DEADLINE_GRACE_MS) {
+export async function handleCommand(cmd: Command, { handlers, now }: Dispatch): Promise<Reply> {
+  if (cmd.deadline !== undefined && now() > cmd.deadline + DEADLINE_GRACE_MS) {
     return errorReply(cmd.id, 'expired', `${cmd.op} arrived after its sender stopped waiting (deadline ${new Date(cmd.deadline).toISOString()}); not run`);
   }
+  if (!isCommandOp(cmd.op)) return errorReply(cmd.id, 'unknown-op', `unknown op "${cmd.op}"`);
   try {
-    switch (cmd.op) {
-      case 'ping':
-        return okReply(cmd.id, { pong: true, at: ctx.now() });
-      case 'info':
-        return okReply(cmd.id, ctx.info());
-      case 'led': {
-        const mode = cmd.args?.mode;
-        if (typeof mode !== 'string' || !LED_MODES.includes(mode as LedMode)) {
-          return errorReply(cmd.id, 'bad-args', `led needs args.mode, one of ${LED_MODES.join(', ')}`);
-        }
-        await ctx.setLed(mode as LedMode);
-        return okReply(cmd.id, { mode });
-      }
-      case 'telemetry.period': {
-        const seconds = cmd.args?.seconds;
-        if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
-          return errorReply(cmd.id, 'bad-args', 'telemetry.period needs args.seconds, an integer from 1 to 3600');
-        }
-        if (!ctx.setTelemetryPeriod) return errorReply(cmd.id, 'failed', 'telemetry is not running yet');
-        ctx.setTelemetryPeriod(seconds);
-        return okReply(cmd.id, { seconds });
-      }
-      case 'exec':
-        if (!ctx.exec) return errorReply(cmd.id, 'failed', 'this agent does not run commands');
-        return okReply(cmd.id, await ctx.exec(cmd.args));
-      case 'reboot':
-        if (!ctx.reboot) return errorReply(cmd.id, 'failed', 'this agent was started without a way to reset its board');
-        ctx.reboot();
-        return okReply(cmd.id, { rebooting: true });
-      default:
-        if (cmd.op.startsWith('guests.')) {
-          if (!ctx.guests) return errorReply(cmd.id, 'failed', 'this board runs no guests (no guests section in its config)');
-          return okReply(cmd.id, await ctx.guests(cmd.op, cmd.args));
-        }
-        if (cmd.op.startsWith('images.')) {
-          if (!ctx.images) return errorReply(cmd.id, 'failed', 'this board has no image store (no images section in its config)');
-          return okReply(cmd.id, await ctx.images(cmd.op, cmd.args));
-        }
-        if (cmd.op.startsWith('push.')) {
-          if (!ctx.push) return errorReply(cmd.id, 'failed', 'this agent cannot receive pushed files');
-          return okReply(cmd.id, await ctx.push(cmd.op, cmd.args));
-        }
-        return errorReply(cmd.id, 'unknown-op', `unknown op "${cmd.op}"`);
-    }
+    return okReply(cmd.id, await answer(handlers, cmd.op, cmd.args));
   } catch (err) {
     if (err instanceof CommandError) return errorReply(cmd.id, err.code, err.message);
     return errorReply(cmd.id, 'failed', `${cmd.op} failed: ${(err as Error).message}`);
   }
+}
+
+/** The agent's table: every op of the catalogue answered by exactly one feature. */
+export function commandTable(features: readonly Feature[]) {
+  const handlers: Record<string, unknown> = {};
+  const owners = new Map<string, Feature>();
+  for (const feature of features) {
+    for (const [op, entry] of Object.entries(feature.handlers ?? {})) {
+      if (entry === undefined) continue;
+      if (owners.has(op)) throw new Error(`two features answer ${op}`);
+      owners.set(op, feature);
+      handlers[op] = entry;
+    }
+  }
+  const missing = COMMAND_OPS.filter((op) => !owners.has(op));
+  if (missing.length > 0) throw new Error(`no feature answers ${missing.join(', ')}`);
+  return {
+    handlers: handlers as Handlers,
+    /** Tells the feature that answered `op` that its ok reply has gone out. */
+    answered(op: string): void {
+      if (isCommandOp(op)) owners.get(op)?.answered?.(op);
+    },
+  };
 }
 
 /** Best effort to find the id of a request that failed validation, so its sender hears back. */

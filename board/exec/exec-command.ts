@@ -3,14 +3,15 @@
  * guests, and answers with exit status and output. No extra check guards it here: only the
  * desk's `host` role may publish to a board's cmd topic (broker/policy.ts).
  */
-import * as v from 'valibot';
 import pLimit from 'p-limit';
-import { describeIssues, MAX_PAYLOAD_BYTES } from '../../broker/contract/messages.ts';
+import { MAX_PAYLOAD_BYTES } from '../../broker/contract/messages.ts';
+import type { ParsedArgs } from '../../broker/contract/commands/index.ts';
 import { CommandError } from '../ops/command-error.ts';
+import type { Handlers } from '../ops/feature.ts';
 import type { Logger } from '../../platform/log.ts';
 import { fitResults, fixedBytes } from './output-budget.ts';
 import { runCommand, type SpawnCommand } from './run-command.ts';
-import { ExecArgsSchema, type ExecResult, type GuestExecResult } from '../../broker/contract/exec.ts';
+import type { ExecResult, GuestExecResult } from '../../broker/contract/commands/exec.ts';
 
 /** Kept of stdout and of stderr each, before the reply's own limit shares out what is left. */
 const CAPTURE_BYTES = 16 * 1024;
@@ -73,14 +74,13 @@ export function createExecCommand(deps: ExecDeps) {
     return { guests: fitResults(results, budget(fixedBytes(results))) };
   };
 
+  const exec = async ({ argv, timeoutS, guests }: ParsedArgs<'exec'>) => {
+    deps.logger.info('exec', { program: argv[0], words: argv.length, guests, timeoutS });
+    return guests ? inGuests(argv, timeoutS * 1000) : onBoard(argv, timeoutS * 1000);
+  };
+
   return {
-    async handle(raw: unknown): Promise<unknown> {
-      const parsed = v.safeParse(ExecArgsSchema, raw ?? {});
-      if (!parsed.success) throw new CommandError('bad-args', describeIssues(parsed.issues));
-      const { argv, timeoutS, guests } = parsed.output;
-      deps.logger.info('exec', { program: argv[0], words: argv.length, guests, timeoutS });
-      return guests ? inGuests(argv, timeoutS * 1000) : onBoard(argv, timeoutS * 1000);
-    },
+    handlers: { exec } satisfies Handlers,
     /** Kills what still runs: the agent is going down and nobody will hear the replies. */
     close(): void {
       stopping.abort();

@@ -3,7 +3,7 @@
  * (a control byte takes six), so texts are measured encoded. The budget is shared fairly:
  * short texts stay whole, and the long ones split what is left, each keeping its head.
  */
-import type { ExecResult } from '../../broker/contract/exec.ts';
+import type { ExecResult } from '../../broker/contract/commands/exec.ts';
 
 const TEXT_FIELDS = ['stdout', 'stderr', 'error'] as const;
 

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import type { ExecResult } from '../../broker/contract/exec.ts';
+import type { ExecResult } from '../../broker/contract/commands/exec.ts';
 import { readProcStat } from '../../platform/proc-stat.ts';
 
 /** How to start a command: on the board itself, or inside a guest (see GuestRuntime.execCommand). */

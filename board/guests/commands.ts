@@ -1,11 +1,12 @@
 /**
  * The guests.* commands a board answers: start N more guests (and wait for them to signal
- * ready), stop some or all, list them. Arguments are validated at the edge; a request the
- * board cannot honour (unknown image, beyond the cap) is an error reply, never a crash.
+ * ready), stop some or all, list them. Arguments come validated by the catalogue
+ * (broker/contract/commands/guests.ts); a request the board cannot honour (unknown image,
+ * beyond the cap) is an error reply, never a crash.
  */
-import * as v from 'valibot';
-import { describeIssues } from '../../broker/contract/messages.ts';
+import type { ParsedArgs } from '../../broker/contract/commands/index.ts';
 import { CommandError } from '../ops/command-error.ts';
+import type { Handlers } from '../ops/feature.ts';
 import type { Clock, TimerHandle } from '../../platform/clock.ts';
 import type { GuestServiceDeps } from './service.ts';
 import type { GuestSupervisor, GuestEvent } from './supervisor.ts';
@@ -13,25 +14,6 @@ import type { GuestSpec } from './types.ts';
 import { guestSpecs } from './spec.ts';
 import { FULL_PROFILE, LIGHT_PROFILE } from './oci-bundle.ts';
 import { bootStats, type GuestsSummary } from './summary.ts';
-
-const StartArgs = v.object({
-  count: v.pipe(v.number(), v.integer(), v.minValue(1)),
-  image: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]+$/)), 'busybox'),
-  cmd: v.optional(v.pipe(v.array(v.string()), v.minLength(1))),
-  env: v.optional(v.record(v.string(), v.string())),
-  profile: v.optional(v.picklist(['light', 'full'])),
-  waitS: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(3600)), 60),
-});
-const StopArgs = v.union([
-  v.object({ all: v.literal(true) }),
-  v.object({ count: v.pipe(v.number(), v.integer(), v.minValue(1)) }),
-]);
-
-function parse<T>(schema: v.GenericSchema<unknown, T>, args: unknown): T {
-  const r = v.safeParse(schema, args ?? {});
-  if (!r.success) throw new CommandError('bad-args', describeIssues(r.issues));
-  return r.output;
-}
 
 interface CommandDeps {
   deps: GuestServiceDeps;
@@ -48,8 +30,7 @@ export function createGuestCommands({ deps, hasImage, supervisor, setTarget, sum
   const waiters = new Map<string, (o: Outcome) => void>();
   const { config } = deps;
 
-  const start = async (raw: unknown) => {
-    const args = parse(StartArgs, raw);
+  const start = async (args: ParsedArgs<'guests.start'>) => {
     const target = supervisor.target;
     if (target.length + args.count > config.maxGuests) {
       throw new CommandError('bad-args', `${args.count} more guests would make ${target.length + args.count}, over this board's cap of ${config.maxGuests}`);
@@ -85,8 +66,7 @@ export function createGuestCommands({ deps, hasImage, supervisor, setTarget, sum
     };
   };
 
-  const stop = async (raw: unknown) => {
-    const args = parse(StopArgs, raw);
+  const stop = async (args: ParsedArgs<'guests.stop'>) => {
     const target = supervisor.target;
     const keep = 'all' in args ? [] : target.slice(0, Math.max(0, target.length - args.count));
     await setTarget([...keep]);
@@ -99,12 +79,7 @@ export function createGuestCommands({ deps, hasImage, supervisor, setTarget, sum
   });
 
   return {
-    async handle(op: string, args: unknown): Promise<unknown> {
-      if (op === 'guests.start') return start(args);
-      if (op === 'guests.stop') return stop(args);
-      if (op === 'guests.ls') return list();
-      throw new CommandError('unknown-op', `unknown op "${op}"`);
-    },
+    handlers: { 'guests.start': start, 'guests.stop': stop, 'guests.ls': list } satisfies Handlers,
     /** Settles the wait of a guests.start request as its guest boots, fails or exits. */
     observe(e: GuestEvent): void {
       const settle = waiters.get(e.id);

@@ -3,9 +3,10 @@
  * to the steps that close the gap. The supervisor executes the steps; keeping the decision
  * pure makes every case (adoption, restarts, changed specs, strays) a table test.
  */
+import type { GUEST_PHASES } from '../../broker/contract/commands/guests.ts';
 import type { GuestSpec } from './types.ts';
 
-export type GuestPhase = 'starting' | 'running' | 'ready' | 'exited' | 'failed' | 'stopping';
+export type GuestPhase = (typeof GUEST_PHASES)[number];
 
 export interface GuestRecord {
   id: string;

@@ -103,7 +103,7 @@ export async function openGuestService(deps: GuestServiceDeps) {
 
   return {
     runtime: runtime.name,
-    handle: commands.handle,
+    handlers: commands.handlers,
     summary,
     /** The guests `exec` reaches: those running now (ready or not yet). */
     shell: {

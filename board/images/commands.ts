@@ -1,27 +1,15 @@
 /**
  * The images.* commands a board answers (docs/mqtt.md): install an image from a URL the desk
- * computer serves, list, remove, collect. Every failure becomes a CommandError whose code says
+ * computer serves, list, remove, collect. Arguments come validated by the catalogue
+ * (broker/contract/commands/images.ts). Every failure becomes a CommandError whose code says
  * what to do next: fix the request (bad-args), the image (bad-image), stop guests (in-use).
  */
-import * as v from 'valibot';
-import { describeIssues } from '../../broker/contract/messages.ts';
-import { isValidId } from '../../broker/contract/topics.ts';
+import type { CommandResult, ParsedArgs } from '../../broker/contract/commands/index.ts';
 import { ImageError } from '../../images/format/errors.ts';
 import { CommandError } from '../ops/command-error.ts';
+import type { Handlers } from '../ops/feature.ts';
 import { downloadImage, DownloadError, type Download, type DownloadOptions } from './download.ts';
 import { ImageStoreError, type ImageStore, type StoredImage } from './store.ts';
-
-const InstallArgs = v.object({
-  url: v.pipe(v.string(), v.minLength(1), v.maxLength(2048)),
-  sha256: v.optional(v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'))),
-});
-const RemoveArgs = v.object({ name: v.pipe(v.string(), v.check(isValidId, 'must be an image name')) });
-
-function parse<T>(schema: v.GenericSchema<unknown, T>, args: unknown): T {
-  const r = v.safeParse(schema, args ?? {});
-  if (!r.success) throw new CommandError('bad-args', describeIssues(r.issues));
-  return r.output;
-}
 
 /** What changed in the store, for the board's `images` event. */
 export interface ImagesChange {
@@ -53,8 +41,7 @@ export function createImageCommands({ store, onChange, downloadOptions, download
   const options: DownloadOptions = { ...DEFAULT_DOWNLOAD, ...downloadOptions };
   const none: ImagesChange = { installed: [], removed: [], collected: [], freedBytes: 0 };
 
-  const install = async (raw: unknown) => {
-    const args = parse(InstallArgs, raw);
+  const install = async (args: ParsedArgs<'images.install'>) => {
     const started = performance.now();
     const { stream, size } = await download(args.url, options);
     const image = await store.install(stream, { name: args.url, origin: 'install', fileSize: size, expectSha256: args.sha256 });
@@ -62,8 +49,8 @@ export function createImageCommands({ store, onChange, downloadOptions, download
     return { ...image, ms: Math.round(performance.now() - started) };
   };
 
-  const remove = async (raw: unknown) => {
-    const result = await store.remove(parse(RemoveArgs, raw).name);
+  const remove = async (args: ParsedArgs<'images.rm'>) => {
+    const result = await store.remove(args.name);
     onChange({ ...none, removed: [result.name], collected: result.blobRemoved ? [result.sha256] : [], freedBytes: result.freedBytes });
     return result;
   };
@@ -74,17 +61,21 @@ export function createImageCommands({ store, onChange, downloadOptions, download
     return result;
   };
 
+  /** The store's and the download's errors become reply codes. */
+  const coded = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    try {
+      return await fn(...args);
+    } catch (e) {
+      throw asCommandError(e);
+    }
+  };
+
   return {
-    async handle(op: string, args: unknown): Promise<unknown> {
-      try {
-        if (op === 'images.install') return await install(args);
-        if (op === 'images.ls') return { images: store.list() };
-        if (op === 'images.rm') return await remove(args);
-        if (op === 'images.gc') return await collect();
-      } catch (e) {
-        throw asCommandError(e);
-      }
-      throw new CommandError('unknown-op', `unknown op "${op}"`);
-    },
+    handlers: {
+      'images.install': coded(install),
+      'images.ls': async (): Promise<CommandResult<'images.ls'>> => ({ images: store.list() }),
+      'images.rm': coded(remove),
+      'images.gc': coded(collect),
+    } satisfies Handlers,
   };
 }

@@ -59,7 +59,7 @@ export async function openImageService(deps: ImageServiceDeps) {
   const commands = createImageCommands({ store, onChange: deps.onChange });
   return {
     store,
-    handle: commands.handle,
+    handlers: commands.handlers,
     resolve: (name: string) => store.resolve(name),
   };
 }

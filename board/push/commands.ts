@@ -1,14 +1,16 @@
 /**
  * The push.* commands a board answers (docs/push.md): `push.fetch` brings a file to `dest`
  * from the sources the host names and then serves it to peers; `push.done` stops serving it.
- * Failures become CommandErrors: `bad-args` for a request or manifest to fix, `busy` while
+ * Arguments come validated by the catalogue (broker/contract/commands/push.ts). Failures
+ * become CommandErrors: `bad-args` for a request or manifest to fix, `busy` while
  * another push writes the same `dest`, `failed` when no source delivered.
  */
 import { isAbsolute } from 'node:path';
 import * as v from 'valibot';
-import { describeIssues } from '../../broker/contract/messages.ts';
-import { PushDoneArgsSchema, PushFetchArgsSchema, type PushDoneResult, type PushFetchResult } from '../../images/push/ops.ts';
+import type { ParsedArgs } from '../../broker/contract/commands/index.ts';
+import type { PushDoneResult, PushFetchResult } from '../../broker/contract/commands/push.ts';
 import { CommandError } from '../ops/command-error.ts';
+import type { Handlers } from '../ops/feature.ts';
 import { PushConfigSchema, type PushConfig } from '../config/board-config.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/log.ts';
@@ -27,12 +29,6 @@ export interface PushCommandDeps {
   stallTimeoutMs?: number;
 }
 
-function parse<T>(schema: v.GenericSchema<unknown, T>, args: unknown): T {
-  const r = v.safeParse(schema, args ?? {});
-  if (!r.success) throw new CommandError('bad-args', describeIssues(r.issues));
-  return r.output;
-}
-
 function checkDest(dest: string): void {
   const refuse = (why: string) => new CommandError('bad-args', `dest ${JSON.stringify(dest)} ${why}`);
   if (!isAbsolute(dest)) throw refuse('must be an absolute path');
@@ -49,8 +45,7 @@ export function createPushCommands({ config, clock, logger, stallTimeoutMs = 30_
   /** Transfers under way, by dest: two writers of one part file would corrupt it. */
   const writing = new Map<string, { id: string; done: Promise<unknown> }>();
 
-  const fetch = async (raw: unknown): Promise<PushFetchResult> => {
-    const { manifest, dest, sources } = parse(PushFetchArgsSchema, raw);
+  const fetch = async ({ manifest, dest, sources }: ParsedArgs<'push.fetch'>): Promise<PushFetchResult> => {
     checkDest(dest);
     // The same push asked again (a rerun after Ctrl-C) waits for the one under way, then resumes from it.
     for (let other = writing.get(dest); other; other = writing.get(dest)) {
@@ -71,18 +66,13 @@ export function createPushCommands({ config, clock, logger, stallTimeoutMs = 30_
     }
   };
 
-  const finish = async (raw: unknown): Promise<PushDoneResult> => {
-    const { id } = parse(PushDoneArgsSchema, raw);
+  const finish = async ({ id }: ParsedArgs<'push.done'>): Promise<PushDoneResult> => {
     const stats = await peers.stop(id);
     return { id, served: stats !== undefined, servedBytes: stats?.servedBytes ?? 0, requests: stats?.requests ?? 0 };
   };
 
   return {
-    async handle(op: string, args: unknown): Promise<unknown> {
-      if (op === 'push.fetch') return fetch(args);
-      if (op === 'push.done') return finish(args);
-      throw new CommandError('unknown-op', `unknown op "${op}"`);
-    },
+    handlers: { 'push.fetch': fetch, 'push.done': finish } satisfies Handlers,
     /** Stops serving everything; the agent calls it when it stops. */
     close: () => peers.close(),
   };

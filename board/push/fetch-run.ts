@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { chunkRange, type PushManifest } from '../../images/push/manifest.ts';
+import { chunkRange } from '../../images/push/manifest.ts';
+import type { PushManifest } from '../../broker/contract/commands/push.ts';
 import { getRange, SourceError } from './range-get.ts';
 
 export interface RunTarget {

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 import { readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import * as v from 'valibot';
 import { writeFileAtomic } from '../../platform/atomic-file.ts';
-import { chunkRange, type PushManifest } from '../../images/push/manifest.ts';
+import { chunkRange } from '../../images/push/manifest.ts';
+import type { PushManifest } from '../../broker/contract/commands/push.ts';
 
 export interface PartPaths {
   dest: string;

@@ -6,7 +6,8 @@
  */
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { chunkRange, type PushManifest } from '../../images/push/manifest.ts';
+import { chunkRange } from '../../images/push/manifest.ts';
+import type { PushManifest } from '../../broker/contract/commands/push.ts';
 import { sha256File } from '../../images/file-hash.ts';
 import { fsyncPath } from '../../platform/atomic-file.ts';
 import { fetchRun } from './fetch-run.ts';

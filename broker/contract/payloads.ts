@@ -60,7 +60,8 @@ export const StatusSchema = v.variant('state', [OnlineStatusSchema, OfflineStatu
 export type Status = v.InferOutput<typeof StatusSchema>;
 export type OnlineStatus = v.InferOutput<typeof OnlineStatusSchema>;
 
-const BootMsSchema = v.object({ p50: nonNegative, p95: nonNegative, max: nonNegative, count: nonNegative });
+/** Guest boot-time percentiles (nearest rank) over a board's recent boots. */
+export const BootMsSchema = v.object({ p50: nonNegative, p95: nonNegative, max: nonNegative, count: nonNegative });
 
 /** Per-board guest figures; per-guest detail goes in batched `guests` events, not here. */
 export const GuestsSummarySchema = v.object({

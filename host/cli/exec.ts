@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { EXEC_DEFAULT_TIMEOUT_S, EXEC_MAX_TIMEOUT_S } from '../../broker/contract/exec.ts';
+import { EXEC_DEFAULT_TIMEOUT_S, EXEC_MAX_TIMEOUT_S } from '../../broker/contract/commands/exec.ts';
 import { resolveAccess } from '../client/access.ts';
 import { connectToDesk } from '../client/connect.ts';
 import { resolveBoards } from '../client/desk-boards.ts';

@@ -125,7 +125,7 @@ export function registerExperiment(program: Command): void {
         }
         const outcome = await runPlan({
           boards, plan, signal: abort.signal, now: () => Date.now(), sleep,
-          request: (b, op, args, t) => request(b, op, args, t),
+          request,
           powerCycle: layout ? async (b) => { await controlRequest(layout.controlSocket, 'POST', '/power', { board: b, action: 'cycle' }); } : undefined,
           waitReady: (bs, since, signal) => desk.waitReady(bs, since, signal),
           mark: (name, detail) => { store.mark(name, Date.now(), detail); published.mark(name, detail); },

@@ -6,9 +6,9 @@ import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { resolveAccess, type DeskAccess } from '../client/access.ts';
 import { connectToDesk } from '../client/connect.ts';
-import { createRequester } from '../client/request.ts';
+import { createRequester, ResultError } from '../client/request.ts';
 import { resolveBoards } from '../client/desk-boards.ts';
-import type { Reply } from '../../broker/contract/payloads.ts';
+import type { CommandArgs, CommandOp, CommandReply, CommandResult } from '../../broker/contract/commands/index.ts';
 import { accessOptions, type AccessOptions } from './options.ts';
 import { printJson } from './run.ts';
 
@@ -19,7 +19,10 @@ export interface Targeting extends AccessOptions {
   json?: boolean;
 }
 
-export type Outcome = { board: string; reply?: Reply; error?: string };
+/** A board's answer, or why there is none: no reply in time (`timeout`), a result that breaks the contract (`bad-result`). */
+export type Outcome<Op extends CommandOp> =
+  | { board: string; reply: CommandReply<Op> }
+  | { board: string; error: { code: 'timeout' | 'bad-result'; message: string } };
 
 /** The targeting options, on top of the desk access ones. */
 export function targeted(cmd: Command): Command {
@@ -43,7 +46,7 @@ export function boardSetOf(opts: Targeting): string {
  * Sends one request to each board at once and collects every answer, timeouts included.
  * `access`: when the caller already resolved it (to serve a file at the broker's address).
  */
-export async function fanOut(opts: Targeting, op: string, args: Record<string, unknown>, timeoutMs: number, access?: DeskAccess): Promise<Outcome[]> {
+export async function fanOut<Op extends CommandOp>(opts: Targeting, op: Op, args: CommandArgs<Op>, timeoutMs: number, access?: DeskAccess): Promise<Outcome<Op>[]> {
   const desk = access ?? await resolveAccess(opts, 'host');
   const spec = boardSetOf(opts);
   const client = await connectToDesk(desk, op.split('.')[0] ?? 'cli');
@@ -51,8 +54,8 @@ export async function fanOut(opts: Targeting, op: string, args: Record<string, u
     const boards = await resolveBoards(spec, desk, client);
     const request = createRequester(client, desk.desk);
     return await Promise.all(boards.map((board) => request(board, op, args, timeoutMs).then(
-      (reply): Outcome => ({ board, reply }),
-      (err: Error): Outcome => ({ board, error: err.message }),
+      (reply): Outcome<Op> => ({ board, reply }),
+      (err: Error): Outcome<Op> => ({ board, error: { code: err instanceof ResultError ? 'bad-result' : 'timeout', message: err.message } }),
     )));
   } finally {
     await client.endAsync();
@@ -60,18 +63,19 @@ export async function fanOut(opts: Targeting, op: string, args: Record<string, u
 }
 
 /** Prints a row per board (`row` may give several, e.g. one per image) and fails the exit code if any board failed. */
-export function report<R>(outcomes: Outcome[], json: boolean | undefined, row: (result: R) => string[] | string[][], head: string[]): void {
-  const failed = outcomes.filter((o) => o.error || !o.reply?.ok);
-  if (json) printJson(outcomes.map((o) => ({ board: o.board, ...(o.reply ? o.reply.ok ? { ok: true, result: o.reply.result } : { ok: false, error: o.reply.error } : { ok: false, error: { code: 'timeout', message: o.error } }) })));
+export function report<Op extends CommandOp>(outcomes: Outcome<Op>[], json: boolean | undefined, row: (result: CommandResult<Op>) => string[] | string[][], head: string[]): void {
+  const failed = outcomes.filter((o) => !('reply' in o) || !o.reply.ok);
+  if (json) printJson(outcomes.map((o) => ({ board: o.board, ...('reply' in o ? o.reply : { ok: false, error: o.error }) })));
   else {
     const table = new Table({ head: ['board', ...head], style: { head: [], border: [] } });
     for (const o of outcomes) {
-      if (o.reply?.ok) {
-        const cells = row(o.reply.result as R);
+      if ('reply' in o && o.reply.ok) {
+        const cells = row(o.reply.result);
         const rows = cells.length > 0 && Array.isArray(cells[0]) ? (cells as string[][]) : [cells as string[]];
         for (const r of rows) table.push([o.board, ...r]);
       } else {
-        table.push([o.board, { colSpan: head.length, content: `error: ${o.reply && !o.reply.ok ? `${o.reply.error.code}: ${o.reply.error.message}` : o.error}` }]);
+        const why = 'reply' in o ? (o.reply.ok ? '' : `${o.reply.error.code}: ${o.reply.error.message}`) : o.error.message;
+        table.push([o.board, { colSpan: head.length, content: `error: ${why}` }]);
       }
     }
     process.stdout.write(`${table.toString()}\n`);

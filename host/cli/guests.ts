@@ -1,16 +1,12 @@
 /** `deskbox guests start|stop|ls`: guests on one board, several, or all, with a result per board. */
 import type { Command } from 'commander';
+import type { CommandArgs, CommandResult } from '../../broker/contract/commands/index.ts';
 import { fanOut, report, targeted, type Targeting } from './fan-out.ts';
 import { action } from './run.ts';
 
-/** What boards answer to guests.* (docs/mqtt.md); read, not validated: only printed. */
-interface BootMs { p50: number; p95: number; max: number }
-interface BoardGuests { runtime: string; running: number; ready?: number; failed: number; bootMs?: BootMs }
-interface StartResult { requested: number; ready: number; failed: { id: string; error: string }[]; elapsedMs: number; bootMs: BootMs | null; board: BoardGuests }
-interface StopResult { stopped: number; board: BoardGuests }
-interface ListResult { board: BoardGuests }
+type BootMs = CommandResult<'guests.start'>['bootMs'];
 
-const ms = (b: BootMs | null | undefined) => (b ? `${b.p50} / ${b.p95} / ${b.max}` : '-');
+const ms = (b: BootMs | undefined) => (b ? `${b.p50} / ${b.p95} / ${b.max}` : '-');
 
 export function registerGuests(program: Command): void {
   const guests = program.command('guests').description('boot, stop and list guest containers on boards');
@@ -22,10 +18,11 @@ export function registerGuests(program: Command): void {
     .option('--profile <name>', 'light (fewer namespaces and mounts) or full isolation')
     .option('--cmd <shell>', 'workload inside each guest, run by the image\'s `sh -c` (default: sleep)')
     .option('--wait <s>', 'seconds to wait for guests to be ready', (x) => Number(x), 60)
-    .action(action(async (o: Targeting & { count: number; image: string; profile?: string; cmd?: string; wait: number }) => {
+    // The boards check the arguments (an unknown profile is their bad-args).
+    .action(action(async (o: Targeting & { count: number; image: string; profile?: CommandArgs<'guests.start'>['profile']; cmd?: string; wait: number }) => {
       const args = { count: o.count, image: o.image, waitS: o.wait, ...(o.profile ? { profile: o.profile } : {}), ...(o.cmd ? { cmd: ['/bin/sh', '-c', o.cmd] } : {}) };
       const outcomes = await fanOut(o, 'guests.start', args, (o.wait + 15) * 1000);
-      report<StartResult>(outcomes, o.json, (r) => [String(r.requested), String(r.ready), String(r.failed.length) + (r.failed[0] ? ` (${r.failed[0].error})` : ''), `${r.elapsedMs}`, ms(r.bootMs), r.board.runtime],
+      report(outcomes, o.json, (r) => [String(r.requested), String(r.ready), String(r.failed.length) + (r.failed[0] ? ` (${r.failed[0].error})` : ''), `${r.elapsedMs}`, ms(r.bootMs), r.board.runtime ?? '-'],
         ['asked', 'ready', 'failed', 'took ms', 'boot ms p50/p95/max', 'runtime']);
     }));
 
@@ -34,14 +31,14 @@ export function registerGuests(program: Command): void {
     .option('--count <n>', 'how many (the most recently started go first)', (x) => Number(x))
     .action(action(async (o: Targeting & { count?: number }) => {
       const outcomes = await fanOut(o, 'guests.stop', o.count ? { count: o.count } : { all: true }, 120_000);
-      report<StopResult>(outcomes, o.json, (r) => [String(r.stopped), String(r.board.running)], ['stopped', 'still running']);
+      report(outcomes, o.json, (r) => [String(r.stopped), String(r.board.running)], ['stopped', 'still running']);
     }));
 
   targeted(guests.command('ls'))
     .description('list the guests on each board')
     .action(action(async (o: Targeting) => {
       const outcomes = await fanOut(o, 'guests.ls', {}, 10_000);
-      report<ListResult>(outcomes, o.json, (r) => [r.board.runtime, String(r.board.running), String(r.board.ready ?? '-'), String(r.board.failed), ms(r.board.bootMs)],
+      report(outcomes, o.json, (r) => [r.board.runtime ?? '-', String(r.board.running), String(r.board.ready ?? '-'), String(r.board.failed), ms(r.board.bootMs)],
         ['runtime', 'running', 'ready', 'failed', 'boot ms p50/p95/max']);
     }));
 }

@@ -14,12 +14,6 @@ import { readImageHead } from '../../images/verify-file.ts';
 import { fanOut, report, targeted, type Targeting } from './fan-out.ts';
 import { action } from './run.ts';
 
-/** What boards answer to images.* (docs/mqtt.md); read, not validated: only printed. */
-interface Installed { name: string; version: string; sha256: string; deduped: boolean; unpackedBytes: number; ms: number }
-interface Listed { name: string; version: string; arch: string; sha256: string; unpackedBytes: number; origin: string; sharedBy: number }
-interface Removed { name: string; blobRemoved: boolean; freedBytes: number }
-interface Collected { removed: string[]; freedBytes: number; leftovers: number }
-
 const short = (sha: string) => sha.slice(0, 12);
 const size = (n: number) => (n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`);
 
@@ -55,7 +49,7 @@ export function addImageStoreCommands(image: Command): void {
       const { server, url } = await serveOnce(file, o.serveHost ?? new URL(access.url).hostname);
       try {
         const outcomes = await fanOut(o, 'images.install', { url, sha256: head.manifest.payload.sha256 }, o.timeout * 1000, access);
-        report<Installed>(outcomes, o.json, (r) => [r.name, r.version, short(r.sha256), r.deduped ? 'yes' : 'no', size(r.unpackedBytes), String(r.ms)],
+        report(outcomes, o.json, (r) => [r.name, r.version, short(r.sha256), r.deduped ? 'yes' : 'no', size(r.unpackedBytes), String(r.ms)],
           ['image', 'version', 'payload', 'deduped', 'unpacked', 'took ms']);
       } finally {
         server.closeAllConnections();
@@ -67,7 +61,7 @@ export function addImageStoreCommands(image: Command): void {
     .description('list the images in the image store of each board')
     .action(action(async (o: Targeting) => {
       const outcomes = await fanOut(o, 'images.ls', {}, 10_000);
-      report<{ images: Listed[] }>(outcomes, o.json, (r) => (r.images.length === 0 ? [['(none)', '', '', '', '', '', '']]
+      report(outcomes, o.json, (r) => (r.images.length === 0 ? [['(none)', '', '', '', '', '', '']]
         : r.images.map((i) => [i.name, i.version, i.arch, short(i.sha256), size(i.unpackedBytes), i.origin, String(i.sharedBy)])),
       ['image', 'version', 'arch', 'payload', 'unpacked', 'origin', 'blob shared by']);
     }));
@@ -76,13 +70,13 @@ export function addImageStoreCommands(image: Command): void {
     .description('remove an image from each board (its blob goes too unless another image shares it)')
     .action(action(async (name: string, o: Targeting) => {
       const outcomes = await fanOut(o, 'images.rm', { name }, 60_000);
-      report<Removed>(outcomes, o.json, (r) => [r.name, r.blobRemoved ? 'yes' : 'no (shared)', size(r.freedBytes)], ['removed', 'blob removed', 'freed']);
+      report(outcomes, o.json, (r) => [r.name, r.blobRemoved ? 'yes' : 'no (shared)', size(r.freedBytes)], ['removed', 'blob removed', 'freed']);
     }));
 
   targeted(image.command('gc'))
     .description('remove blobs no image names and no guest uses, and what interrupted installs left')
     .action(action(async (o: Targeting) => {
       const outcomes = await fanOut(o, 'images.gc', {}, 60_000);
-      report<Collected>(outcomes, o.json, (r) => [String(r.removed.length), size(r.freedBytes), String(r.leftovers)], ['blobs removed', 'freed', 'leftovers']);
+      report(outcomes, o.json, (r) => [String(r.removed.length), size(r.freedBytes), String(r.leftovers)], ['blobs removed', 'freed', 'leftovers']);
     }));
 }

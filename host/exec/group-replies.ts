@@ -2,7 +2,7 @@
  * What `deskbox exec` shows of hundreds of replies: identical results once, with the targets
  * (boards, or guests) that gave them, and every target that did not succeed by name.
  */
-import type { ExecResult } from '../../broker/contract/exec.ts';
+import type { ExecResult } from '../../broker/contract/commands/exec.ts';
 
 /** One target's outcome: its result, or why there is none (an error reply, no reply at all). */
 export type ExecOutcome =

@@ -1,29 +1,24 @@
 /**
  * A board's answer to `exec` as outcomes to group: one for the board, or one per guest with
- * `--guests`. What the board said is validated, so an old agent or a garbled reply becomes a
- * failure that says so, not a crash or a silent gap.
+ * `--guests`. The request checked the result against the catalogue, so an old agent or a
+ * garbled reply is a failure that says so (ResultError), not a crash or a silent gap.
  */
-import * as v from 'valibot';
-import { describeIssues } from '../../broker/contract/messages.ts';
-import type { Reply } from '../../broker/contract/payloads.ts';
-import { ExecResultSchema, GuestsExecResultSchema } from '../../broker/contract/exec.ts';
-import { RequestTimeoutError } from '../client/request.ts';
+import type { CommandReply } from '../../broker/contract/commands/index.ts';
+import { RequestTimeoutError, ResultError } from '../client/request.ts';
 import type { ExecOutcome } from './group-replies.ts';
 
-export function outcomesOfReply(board: string, reply: Reply, guests: boolean): ExecOutcome[] {
+export function outcomesOfReply(board: string, reply: CommandReply<'exec'>, guests: boolean): ExecOutcome[] {
   if (!reply.ok) return [{ target: board, failure: `${reply.error.code}: ${reply.error.message}` }];
-  if (!guests) {
-    const r = v.safeParse(ExecResultSchema, reply.result);
-    return [r.success ? { target: board, result: r.output } : { target: board, failure: `unexpected exec result: ${describeIssues(r.issues)}` }];
-  }
-  const r = v.safeParse(GuestsExecResultSchema, reply.result);
-  if (!r.success) return [{ target: board, failure: `unexpected exec result: ${describeIssues(r.issues)}` }];
-  if (r.output.guests.length === 0) return [{ target: board, failure: 'no guest running' }];
-  return r.output.guests.map(({ id, ...result }) => ({ target: id, result }));
+  const { result } = reply;
+  if (!('guests' in result)) return [guests ? { target: board, failure: 'unexpected exec result: one result, not one per guest' } : { target: board, result }];
+  if (!guests) return [{ target: board, failure: 'unexpected exec result: one result per guest, not one for the board' }];
+  if (result.guests.length === 0) return [{ target: board, failure: 'no guest running' }];
+  return result.guests.map(({ id, ...r }) => ({ target: id, result: r }));
 }
 
-/** A request that got no reply: the host gave up waiting, or could not even send it. */
+/** A request that got no usable reply: the host gave up waiting, the result broke the contract, or it could not even be sent. */
 export function noReply(board: string, err: Error): ExecOutcome {
   if (err instanceof RequestTimeoutError) return { target: board, failure: `no reply within ${Math.round(err.waitedMs / 1000)} s` };
+  if (err instanceof ResultError) return { target: board, failure: err.message };
   return { target: board, failure: `request failed: ${err.message}` };
 }

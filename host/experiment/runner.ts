@@ -5,7 +5,7 @@
  * guests, so what was measured is kept and the desk is left clean. Effects come in as deps:
  * the same runner drives a simulated or a real desk.
  */
-import type { Reply } from '../../broker/contract/payloads.ts';
+import type { CommandArgs, CommandOp, CommandReply } from '../../broker/contract/commands/index.ts';
 import type { Plan } from './plan.ts';
 
 export type PhaseName = 'flash' | 'boot' | 'launch' | 'hold' | 'stop';
@@ -19,7 +19,7 @@ export interface PhaseProgress {
 export interface RunnerDeps {
   boards: string[];
   plan: Plan;
-  request(board: string, op: string, args: Record<string, unknown>, timeoutMs: number): Promise<Reply>;
+  request<Op extends CommandOp>(board: string, op: Op, args: CommandArgs<Op>, timeoutMs: number): Promise<CommandReply<Op>>;
   /** Switches a board off and on; absent where the desk has no power switch (a real one without relays). */
   powerCycle?(board: string): Promise<void>;
   /** Resolves when every board reported ready after `since` (a fresh boot). */
@@ -38,8 +38,6 @@ export interface RunOutcome {
   guestsFailed: number;
   problems: string[];
 }
-
-const ok = (r: Reply): r is Extract<Reply, { ok: true }> => r.ok;
 
 async function allBoards<T>(deps: RunnerDeps, fn: (board: string) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
   return Promise.allSettled(deps.boards.map(fn));
@@ -104,11 +102,11 @@ async function launch(deps: RunnerDeps, outcome: RunOutcome, problem: (w: string
     replies.forEach((r, i) => {
       const board = deps.boards[i]!;
       if (r.status === 'rejected') return problem(`${board}: guests.start: ${(r.reason as Error).message}`);
-      if (!ok(r.value)) return problem(`${board}: guests.start: ${r.value.error.code}: ${r.value.error.message}`);
-      const res = r.value.result as { ready: number; failed: unknown[] };
-      ready += res.ready;
-      outcome.guestsStarted += res.ready;
-      outcome.guestsFailed += res.failed.length;
+      if (!r.value.ok) return problem(`${board}: guests.start: ${r.value.error.code}: ${r.value.error.message}`);
+      const { result } = r.value;
+      ready += result.ready;
+      outcome.guestsStarted += result.ready;
+      outcome.guestsFailed += result.failed.length;
     });
     progress.update(ready);
     if (started + g.ramp.batch < g.perBoard && g.ramp.every > 0) await deps.sleep(g.ramp.every, signal);
@@ -124,7 +122,7 @@ async function stopGuests(deps: RunnerDeps, problem: (w: string) => void): Promi
   let done = 0;
   await allBoards(deps, async (b) => {
     const r = await deps.request(b, 'guests.stop', { all: true }, 120_000).catch((e: Error) => { problem(`${b}: guests.stop: ${e.message}`); return undefined; });
-    if (r && !ok(r)) problem(`${b}: guests.stop: ${r.error.code}: ${r.error.message}`);
+    if (r && !r.ok) problem(`${b}: guests.stop: ${r.error.code}: ${r.error.message}`);
     deps.progress.update(++done);
   });
   deps.progress.end();

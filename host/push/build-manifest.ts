@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { chunkSizeFor, MAX_CHUNKS, PUSH_MANIFEST_VERSION, pushId, type PushManifest } from '../../images/push/manifest.ts';
+import { chunkSizeFor, pushId } from '../../images/push/manifest.ts';
+import { MAX_CHUNKS, PUSH_MANIFEST_VERSION, type PushManifest } from '../../broker/contract/commands/push.ts';
 
 export class PushFileError extends Error {
   constructor(readonly file: string, detail: string) {

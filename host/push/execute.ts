@@ -3,14 +3,15 @@
  * with the nearest two ancestors that hold the file as sources and the host last. A board
  * whose parent failed fetches from further up, or from the host. Then `push.done` to all.
  */
-import * as v from 'valibot';
-import { describeIssues } from '../../broker/contract/messages.ts';
-import type { Reply } from '../../broker/contract/payloads.ts';
-import type { PushManifest } from '../../images/push/manifest.ts';
-import { PushDoneResultSchema, PushFetchResultSchema, type PushFetchResult } from '../../images/push/ops.ts';
+import type { CommandArgs, CommandReply } from '../../broker/contract/commands/index.ts';
+import type { PushFetchResult, PushManifest } from '../../broker/contract/commands/push.ts';
 import { childrenOf, type PlannedBoard } from './plan.ts';
 
-export type Requester = (board: string, op: string, args?: Record<string, unknown>, timeoutMs?: number) => Promise<Reply>;
+/** The requests a push makes (host/client/request.ts); a result that breaks the contract rejects. */
+export interface Requester {
+  (board: string, op: 'push.fetch', args: CommandArgs<'push.fetch'>, timeoutMs?: number): Promise<CommandReply<'push.fetch'>>;
+  (board: string, op: 'push.done', args: CommandArgs<'push.done'>, timeoutMs?: number): Promise<CommandReply<'push.done'>>;
+}
 
 /** Peers a board is told about, besides the host. */
 const PEER_SOURCES = 2;
@@ -33,12 +34,10 @@ export interface ExecuteOptions {
 }
 
 /** A reply as an outcome: an error reply, a timeout and a malformed result all become `error`. */
-function outcomeOf(p: PlannedBoard, sources: string[], reply: Reply | Error): BoardOutcome {
+function outcomeOf(p: PlannedBoard, sources: string[], reply: CommandReply<'push.fetch'> | Error): BoardOutcome {
   if (reply instanceof Error) return { ...p, sources, ok: false, error: reply.message };
   if (!reply.ok) return { ...p, sources, ok: false, error: `${reply.error.code}: ${reply.error.message}` };
-  const parsed = v.safeParse(PushFetchResultSchema, reply.result);
-  if (!parsed.success) return { ...p, sources, ok: false, error: `unexpected push.fetch result: ${describeIssues(parsed.issues)}` };
-  return { ...p, sources, ok: true, result: parsed.output };
+  return { ...p, sources, ok: true, result: reply.result };
 }
 
 export async function executePlan(opts: ExecuteOptions): Promise<BoardOutcome[]> {
@@ -76,8 +75,7 @@ export async function finishPush(boards: readonly string[], id: string, request:
   const served = new Map<string, number>();
   await Promise.all(boards.map(async (board) => {
     const reply = await request(board, 'push.done', { id }, DONE_TIMEOUT_MS).catch(() => undefined);
-    const result = reply?.ok ? v.safeParse(PushDoneResultSchema, reply.result) : undefined;
-    if (result?.success) served.set(board, result.output.servedBytes);
+    if (reply?.ok) served.set(board, reply.result.servedBytes);
   }));
   return served;
 }

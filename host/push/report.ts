@@ -3,7 +3,7 @@
  * result (JSON, or a summary with one line per failed board).
  */
 import cliProgress from 'cli-progress';
-import type { PushManifest } from '../../images/push/manifest.ts';
+import type { PushManifest } from '../../broker/contract/commands/push.ts';
 import type { BoardOutcome } from './execute.ts';
 
 export interface PushReport {

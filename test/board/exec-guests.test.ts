@@ -7,8 +7,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { answer } from '../../board/commands.ts';
 import { createExecCommand } from '../../board/exec/exec-command.ts';
-import type { GuestExecResult } from '../../broker/contract/exec.ts';
+import type { GuestExecResult } from '../../broker/contract/commands/exec.ts';
 import { createCrunRuntime } from '../../board/guests/crun.ts';
 import { FULL_PROFILE, LIGHT_PROFILE } from '../../board/guests/oci-bundle.ts';
 import { createProcessRuntime } from '../../board/guests/process-runtime.ts';
@@ -52,7 +53,7 @@ async function guestsOn(kind: 'crun' | 'process', specs: GuestSpec[], stateDir =
     desk: 'd1', board, logger,
     guests: async () => ({ running: () => specs.map((s) => s.id), command: (id, argv) => runtime.execCommand(id, argv) }),
   });
-  const run = async (args: Record<string, unknown>) => ((await exec.handle({ ...args, guests: true })) as { guests: GuestExecResult[] }).guests;
+  const run = async (args: Record<string, unknown>) => ((await answer(exec.handlers, 'exec', { ...args, guests: true })) as { guests: GuestExecResult[] }).guests;
   return { runtime, run, running };
 }
 
@@ -96,7 +97,7 @@ test('process runtime: the guest\'s folder, environment and programs; an earlier
   assert.equal((await later.list()).map((g) => [g.id, g.state]), [[`${board}-g0000`, 'running']]);
   const exec = createExecCommand({ desk: 'd1', board, logger: memoryLogger(), guests: async () => ({
     running: () => [`${board}-g0000`, `${board}-g0042`], command: (id, argv) => later.execCommand(id, argv) }) });
-  const refused = ((await exec.handle({ argv: ['true'], guests: true })) as { guests: GuestExecResult[] }).guests;
+  const refused = ((await answer(exec.handlers, 'exec', { argv: ['true'], guests: true })) as { guests: GuestExecResult[] }).guests;
   assert.equal(refused.map((g) => [g.id, g.exitCode, g.error]), [
     [`${board}-g0000`, null, `process exec ${board}-g0000: started by an earlier agent: how it was launched is unknown`],
     [`${board}-g0042`, null, `process exec ${board}-g0042: not running`],

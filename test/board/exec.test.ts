@@ -6,22 +6,21 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdir, readFile } from 'node:fs/promises';
-import { DEADLINE_GRACE_MS, handleCommand } from '../../board/commands.ts';
+import { answer, DEADLINE_GRACE_MS, handleCommand } from '../../board/commands.ts';
 import { createExecCommand } from '../../board/exec/exec-command.ts';
 import { clipText, fitResults, jsonBytes } from '../../board/exec/output-budget.ts';
-import type { ExecResult } from '../../broker/contract/exec.ts';
+import type { ExecResult } from '../../broker/contract/commands/exec.ts';
 import { memoryLogger } from '../../platform/log.ts';
 import { decode, encode, MAX_PAYLOAD_BYTES } from '../../broker/contract/messages.ts';
 import { PAYLOAD_VERSION, type Reply } from '../../broker/contract/payloads.ts';
 import { waitFor } from '../support/wait.ts';
 
 const exec = createExecCommand({ desk: 'desk1', board: 'b07', logger: memoryLogger() });
-const run = (args: Record<string, unknown>) => exec.handle(args) as Promise<ExecResult>;
+const run = (args: Record<string, unknown>) => answer(exec.handlers, 'exec', args) as Promise<ExecResult>;
 
 /** The reply a board sends for `exec` with these args, as it goes on the wire. */
 async function reply(args: Record<string, unknown> | undefined): Promise<Reply> {
-  const r = await handleCommand({ v: PAYLOAD_VERSION, id: 'r1', op: 'exec', ...(args ? { args } : {}) },
-    { info: () => ({}), setLed: async () => {}, now: () => 0, exec: (a) => exec.handle(a) });
+  const r = await handleCommand({ v: PAYLOAD_VERSION, id: 'r1', op: 'exec', ...(args ? { args } : {}) }, { handlers: exec.handlers, now: () => 0 });
   const wire = encode('reply', r);
   assert.ok(Buffer.byteLength(wire) <= MAX_PAYLOAD_BYTES, `reply of ${Buffer.byteLength(wire)} bytes`);
   const back = decode('reply', wire);
@@ -42,7 +41,8 @@ async function processesWith(text: string): Promise<number[]> {
 
 test('a command that arrives after its sender stopped waiting is not run: expired', async () => {
   let ran = 0;
-  const ctx = (now: number) => ({ info: () => ({}), setLed: async () => {}, now: () => now, exec: async () => { ran++; return {}; } });
+  const done: ExecResult = { exitCode: 0, signal: null, stdout: '', stderr: '', truncated: false, elapsedMs: 0, timedOut: false };
+  const ctx = (now: number) => ({ now: () => now, handlers: { exec: async () => { ran++; return done; } } });
   const cmd = { v: PAYLOAD_VERSION, id: 'late', op: 'exec', args: { argv: ['true'] }, deadline: 1_000_000 } as const;
   const late = await handleCommand(cmd, ctx(1_000_000 + DEADLINE_GRACE_MS + 1));
   assert.equal([late.ok, !late.ok && late.error.code], [false, 'expired']);
@@ -123,7 +123,7 @@ test('--guests on a board without guests is a clear failure', async () => {
 
 test('close() kills what still runs', async () => {
   const own = createExecCommand({ desk: 'desk1', board: 'b08', logger: memoryLogger() });
-  const pending = own.handle({ argv: ['sleep', '876.5432'], timeoutS: 60 }) as Promise<ExecResult>;
+  const pending = answer(own.handlers, 'exec', { argv: ['sleep', '876.5432'], timeoutS: 60 }) as Promise<ExecResult>;
   await waitFor(async () => (await processesWith('876.5432')).length === 1, { timeoutMs: 2000, what: 'sleep started' });
   own.close();
   const r = await pending;

@@ -18,7 +18,8 @@ import { manualClock } from '../../platform/clock.ts';
 import { memoryLogger } from '../../platform/log.ts';
 import { createScheduler } from '../../board/runtime/scheduler.ts';
 import { decode } from '../../broker/contract/messages.ts';
-import type { BoardEvent, Reply } from '../../broker/contract/payloads.ts';
+import type { BoardEvent } from '../../broker/contract/payloads.ts';
+import type { CommandArgs, CommandOp } from '../../broker/contract/commands/index.ts';
 import { createDeskBroker, type DeskBroker } from '../../broker/server.ts';
 import { createRequester } from '../../host/client/request.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
@@ -108,20 +109,20 @@ test('images.*: carried images at start, install over HTTP, ls, rm, gc, errors',
   });
   await agent.start();
   const request = createRequester(host, DESK);
-  const ok = async (op: string, args?: Record<string, unknown>) => {
+  const ok = async <Op extends CommandOp>(op: Op, args?: CommandArgs<Op>) => {
     const r = await request('b01', op, args, 10_000);
-    if (!r.ok) assert.unreachable(`${op}: ${r.error.code}: ${r.error.message}`);
-    return (r as Extract<Reply, { ok: true }>).result as Record<string, unknown>;
+    if (!r.ok) throw new Error(`${op}: ${r.error.code}: ${r.error.message}`);
+    return r.result;
   };
   const fails = async (op: string, args: Record<string, unknown>, code: string, text: RegExp) => {
-    const r = await request('b01', op, args, 10_000);
+    const r = await request.raw('b01', op, args, 10_000);
     assert.ok(!r.ok, `${op} ${JSON.stringify(args)} should fail`);
     if (!r.ok) {
       assert.is(r.error.code, code, r.error.message);
       assert.match(r.error.message, text);
     }
   };
-  const names = async () => ((await ok('images.ls')).images as { name: string; version: string; origin: string }[]).map((i) => `${i.name}@${i.version}:${i.origin}`);
+  const names = async () => (await ok('images.ls')).images.map((i) => `${i.name}@${i.version}:${i.origin}`);
 
   await waitFor(() => imageEvents().some((e) => e.installed.some((i) => i.name === 'busybox' && i.origin === 'board-image')), { timeoutMs: 5000, what: 'the carried image event' });
   assert.equal(await names(), [carried]);

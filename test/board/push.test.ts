@@ -11,13 +11,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { createPushCommands } from '../../board/push/commands.ts';
-import { handleCommand } from '../../board/commands.ts';
+import { answer, handleCommand } from '../../board/commands.ts';
 import { systemClock } from '../../platform/clock.ts';
 import { memoryLogger } from '../../platform/log.ts';
 import type { Reply } from '../../broker/contract/payloads.ts';
 import { buildPushManifest } from '../../host/push/build-manifest.ts';
-import type { PushManifest } from '../../images/push/manifest.ts';
-import type { PushDoneResult, PushFetchResult } from '../../images/push/ops.ts';
+import type { PushDoneResult, PushFetchResult, PushManifest } from '../../broker/contract/commands/push.ts';
 import { tempDirs } from '../support/temp-dir.ts';
 import { startSource, type TestSource } from './fixtures/push-source.ts';
 
@@ -50,7 +49,7 @@ const source = async (faults?: Parameters<typeof startSource>[1]) => {
 
 /** A push.* request through the agent's command routing, as an MQTT request would go. */
 const ask = (op: string, args: Record<string, unknown>): Promise<Reply> =>
-  handleCommand({ v: 1, id: 'r1', op, args }, { info: () => ({}), setLed: async () => undefined, now: () => Date.now(), push: push.handle });
+  handleCommand({ v: 1, id: 'r1', op, args }, { handlers: push.handlers, now: () => Date.now() });
 
 const fetchOk = async (args: Record<string, unknown>): Promise<PushFetchResult> => {
   const reply = await ask('push.fetch', args);
@@ -107,7 +106,7 @@ test('a chunk that fails its hash is fetched from the next source; the file is r
   assert.is(r.failedSources.length, 1);
   assert.match(r.failedSources[0]!.error, 'chunk 2 (bytes 2097152-3145727) does not match its hash');
   assert.is(good.bytesSent(), data.length - 2 * MiB, 'the good source sent chunk 2 onwards only');
-  await push.handle('push.done', { id: manifest.id });
+  await answer(push.handlers, 'push.done', { id: manifest.id });
 });
 
 test('an interrupted transfer resumes: only the missing chunks are fetched', async () => {
@@ -125,7 +124,7 @@ test('an interrupted transfer resumes: only the missing chunks are fetched', asy
   assert.is(rescue.bytesSent(), data.length - MiB, 'the second source sent only what was missing');
   assert.is(sha(await readFile(dest)), sha(data));
   assert.not.ok(existsSync(`${dest}.deskbox-part.json`));
-  await push.handle('push.done', { id: manifest.id });
+  await answer(push.handlers, 'push.done', { id: manifest.id });
 });
 
 test('a manifest whose whole-file hash lies is refused and dest keeps its old content', async () => {

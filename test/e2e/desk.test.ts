@@ -89,7 +89,7 @@ test('desk up, watch, kill a board, see its last will, power it back, desk down'
       const request = createRequester(host, up.desk);
       const pong = await request('b02', 'ping');
       assert.ok(pong.ok);
-      const unknown = await request('b02', 'self-destruct');
+      const unknown = await request.raw('b02', 'self-destruct');
       assert.ok(!unknown.ok && unknown.error.code === 'unknown-op');
       const replies: string[] = [];
       host.on('message', (t, p) => { if (t === boardTopic(up.desk, 'b02', 'reply')) replies.push(p.toString()); });

@@ -13,6 +13,7 @@ import type { GuestsConfig } from '../../board/config/board-config.ts';
 import { systemClock } from '../../platform/clock.ts';
 import { memoryLogger } from '../../platform/log.ts';
 import { CommandError } from '../../board/ops/command-error.ts';
+import { answer } from '../../board/commands.ts';
 import { buildBusyboxRootfs, defaultBusyboxPath } from '../../images/busybox-rootfs.ts';
 import { waitFor } from '../support/wait.ts';
 import { processesMentioning } from '../support/deskbox.ts';
@@ -56,35 +57,35 @@ for (const runtime of ['crun', 'process'] as const) {
     const events: GuestEvent[] = [];
     const service = await open(runtime, stateDir, events);
     try {
-      const started = (await service.handle('guests.start', { count: 5, waitS: 30 })) as { ready: number; bootMs: { p50: number; max: number } };
+      const started = (await answer(service.handlers, 'guests.start', { count: 5, waitS: 30 })) as { ready: number; bootMs: { p50: number; max: number } };
       assert.is(started.ready, 5);
       assert.ok(started.bootMs.p50 > 0 && started.bootMs.max < 30_000);
       assert.equal(service.summary().running, 5);
       await service.tick();
       assert.is(events.filter((e) => e.type === 'booted').length, 5, 'each boot published as an event');
 
-      await rejects(service.handle('guests.start', { count: 16 }), 'bad-args', 'cap of 20');
-      await rejects(service.handle('guests.start', { count: 1, image: 'nonesuch' }), 'bad-args', 'unknown image "nonesuch"');
-      await rejects(service.handle('guests.start', { count: 1, image: '../etc' }), 'bad-args', 'image');
-      await rejects(service.handle('guests.start', { count: -1 }), 'bad-args', 'count');
-      await rejects(service.handle('guests.start', {}), 'bad-args', 'count');
+      await rejects(answer(service.handlers, 'guests.start', { count: 16 }), 'bad-args', 'cap of 20');
+      await rejects(answer(service.handlers, 'guests.start', { count: 1, image: 'nonesuch' }), 'bad-args', 'unknown image "nonesuch"');
+      await rejects(answer(service.handlers, 'guests.start', { count: 1, image: '../etc' }), 'bad-args', 'image');
+      await rejects(answer(service.handlers, 'guests.start', { count: -1 }), 'bad-args', 'count');
+      await rejects(answer(service.handlers, 'guests.start', {}), 'bad-args', 'count');
 
       // The runtime cannot start them at all (an image without a shell): one error reply, no trace left.
-      await rejects(service.handle('guests.start', { count: 2, image: 'hollow', waitS: 30 }), 'failed', 'no guest started');
+      await rejects(answer(service.handlers, 'guests.start', { count: 2, image: 'hollow', waitS: 30 }), 'failed', 'no guest started');
       assert.is(service.summary().failed, 0);
-      assert.is(((await service.handle('guests.ls', {})) as { guests: unknown[] }).guests.length, 5);
+      assert.is(((await answer(service.handlers, 'guests.ls', {})) as { guests: unknown[] }).guests.length, 5);
 
       // A guest that exits at once: reported, restarted by policy, then left failed; others unaffected.
-      const quick = (await service.handle('guests.start', { count: 1, cmd: ['true'], waitS: 30 })) as { ready: number };
+      const quick = (await answer(service.handlers, 'guests.start', { count: 1, cmd: ['true'], waitS: 30 })) as { ready: number };
       assert.is(quick.ready, 1, 'it signalled ready before exiting');
       await waitFor(async () => { await service.tick(); return service.summary().failed === 1; }, { timeoutMs: 10_000, what: 'the quick guest to end up failed' });
       assert.ok(events.filter((e) => e.type === 'exited').length >= 3, `exits reported, restarts included: ${JSON.stringify(events.filter((e) => e.type !== 'booted'))}`);
       assert.is(service.summary().ready, 5);
 
       // Adoption after the agent is SIGKILLed is covered end to end in test/e2e/guests.test.ts.
-      const ls = (await service.handle('guests.ls', {})) as { guests: { id: string; phase: string; pid: number | null }[] };
+      const ls = (await answer(service.handlers, 'guests.ls', {})) as { guests: { id: string; phase: string; pid: number | null }[] };
       assert.is(ls.guests.filter((g) => g.phase === 'ready' && g.pid).length, 5);
-      const stopped = (await service.handle('guests.stop', { all: true })) as { stopped: number; board: { running: number } };
+      const stopped = (await answer(service.handlers, 'guests.stop', { all: true })) as { stopped: number; board: { running: number } };
       assert.equal([stopped.stopped, stopped.board.running], [6, 0]);
     } finally {
       await service.close();

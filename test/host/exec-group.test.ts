@@ -4,9 +4,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ExecResult } from '../../broker/contract/exec.ts';
-import { PAYLOAD_VERSION, type Reply } from '../../broker/contract/payloads.ts';
-import { RequestTimeoutError } from '../../host/client/request.ts';
+import type { ExecResult } from '../../broker/contract/commands/exec.ts';
+import { decodeResult, type CommandReply, type CommandResult } from '../../broker/contract/commands/index.ts';
+import { RequestTimeoutError, ResultError } from '../../host/client/request.ts';
 import { resolveBoardSet } from '../../host/client/board-set.ts';
 import { compressBoardList, compressGuestList } from '../../host/exec/board-ranges.ts';
 import { describeResult, groupReplies, type ExecOutcome } from '../../host/exec/group-replies.ts';
@@ -87,13 +87,17 @@ test('edge cases: nothing, one board, empty output, output that differs only in 
 });
 
 test('replies become outcomes: results, guests, error replies, garbage, silence', () => {
-  const reply = (result: unknown): Reply => ({ v: PAYLOAD_VERSION, id: 'x', ok: true, result });
+  const reply = (result: CommandResult<'exec'>): CommandReply<'exec'> => ({ ok: true, result });
   assert.equal(outcomesOfReply('b01', reply(ok('hi')), false), [{ target: 'b01', result: ok('hi') }]);
   assert.equal(outcomesOfReply('b01', reply({ guests: [{ id: 'b01-g0000', ...ok('g') }] }), true), [{ target: 'b01-g0000', result: ok('g') }]);
   assert.equal(outcomesOfReply('b01', reply({ guests: [] }), true), [{ target: 'b01', failure: 'no guest running' }]);
-  assert.equal(outcomesOfReply('b01', { v: PAYLOAD_VERSION, id: 'x', ok: false, error: { code: 'unknown-op', message: 'unknown op "exec"' } }, false),
+  assert.equal(outcomesOfReply('b01', { ok: false, error: { code: 'unknown-op', message: 'unknown op "exec"' } }, false),
     [{ target: 'b01', failure: 'unknown-op: unknown op "exec"' }]);
-  assert.match((outcomesOfReply('b01', reply({ pong: true }), false)[0] as { failure: string }).failure, /^unexpected exec result: exitCode/);
+  // A result that breaks the contract is refused at the edge: the request rejects with a ResultError.
+  const garbled = decodeResult('exec', { pong: true });
+  assert.ok(!garbled.ok);
+  assert.match((noReply('b01', new ResultError('b01', 'exec', garbled.ok ? '' : garbled.reason)) as { failure: string }).failure, /^unexpected exec result: exitCode/);
+  assert.match((outcomesOfReply('b01', reply(ok('one')), true)[0] as { failure: string }).failure, /^unexpected exec result: one result, not one per guest/);
   assert.equal(noReply('b02', new RequestTimeoutError('b02', 'exec', 15_000)), { target: 'b02', failure: 'no reply within 15 s' });
 });
 

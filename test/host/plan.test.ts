@@ -2,9 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseDuration, parsePlan, PlanError } from '../../host/experiment/plan.ts';
 import { BoardSetError, resolveBoardSet, tagsByBoard } from '../../host/client/board-set.ts';
-import { runPlan, type PhaseName } from '../../host/experiment/runner.ts';
+import { runPlan, type PhaseName, type RunnerDeps } from '../../host/experiment/runner.ts';
 import { readFileSync } from 'node:fs';
-import type { Reply } from '../../broker/contract/payloads.ts';
 
 const DESK = Array.from({ length: 120 }, (_, i) => `b${String(i + 1).padStart(3, '0')}`);
 
@@ -98,15 +97,15 @@ function fakeDesk(boards: string[], opts: { abortDuring?: PhaseName } = {}) {
   const marks: string[] = [];
   const abort = new AbortController();
   let t = 0;
-  const reply = (result: unknown): Reply => ({ v: 1, id: 'x', ok: true, result });
   return {
     calls, marks, abort,
     deps: {
       boards,
-      request: async (b: string, op: string, args: Record<string, unknown>) => {
+      // A board that does what it is asked: only guests.start's result is read.
+      request: (async (b: string, op: string, args: Record<string, unknown>) => {
         calls.push(`${b} ${op} ${JSON.stringify(args)}`);
-        return reply(op === 'guests.start' ? { ready: args.count, failed: [] } : {});
-      },
+        return { ok: true, result: op === 'guests.start' ? { ready: args.count, failed: [] } : {} };
+      }) as RunnerDeps['request'],
       powerCycle: async (b: string) => { calls.push(`${b} power cycle`); },
       waitReady: async () => {},
       mark: (name: string) => { marks.push(name); },

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { childrenOf, planTree, PlanError } from '../../host/push/plan.ts';
 import { executePlan, type Requester } from '../../host/push/execute.ts';
-import type { PushManifest } from '../../images/push/manifest.ts';
+import type { PushManifest } from '../../broker/contract/commands/push.ts';
 import { boardIds } from '../../host/locations/layout.ts';
 
 /** The fewest levels a tree of fan-out k needs for n boards: k + k^2 + ... >= n. */
@@ -52,12 +52,12 @@ test('the executor sends each board its ancestors that hold the file, nearest fi
   const manifest: PushManifest = { v: 1, id: '0123456789abcdef', size: 0, sha256: '0'.repeat(64), chunkSize: 1 << 20, chunks: [] };
   const asked: { board: string; sources: string[] }[] = [];
   // b01 fails: its children go to the host, its grandchildren to their parents.
-  const request: Requester = async (board, _op, args) => {
+  const request = (async (board: string, _op: string, args: unknown) => {
     asked.push({ board, sources: (args as { sources: string[] }).sources });
-    if (board === 'b01') return { v: 1, id: 'x', ok: false, error: { code: 'failed', message: 'disk full' } };
+    if (board === 'b01') return { ok: false, error: { code: 'failed', message: 'disk full' } };
     const result = { id: manifest.id, bytes: 0, fetched: 0, resumedBytes: 0, sha256: manifest.sha256, elapsedMs: 1, servingAt: `http://peer/${board}`, failedSources: [] };
-    return { v: 1, id: 'x', ok: true, result };
-  };
+    return { ok: true, result };
+  }) as Requester;
   const outcomes = await executePlan({ plan: planTree(boardIds(14), 2), manifest, destFor: (b) => `/f/${b}`, hostUrl: 'http://host', request, timeoutMs: 1000 });
   const sources = new Map(asked.map((a) => [a.board, a.sources]));
   assert.equal(sources.get('b01'), ['http://host']);

@@ -2,8 +2,8 @@
  * The status LED: a heartbeat blink while the agent is healthy, or held on/off on request
  * (to find a board on the desk).
  */
-import type { GpioBinding, GpioLine, Level } from '../platform/hal/gpio.ts';
-import type { LedMode } from './commands.ts';
+import type { GpioBinding, GpioLine, Level } from '../../platform/hal/gpio.ts';
+import type { LedMode } from '../../broker/contract/commands/board.ts';
 
 export interface Led {
   setMode(mode: LedMode): Promise<void>;

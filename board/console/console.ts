@@ -3,7 +3,7 @@
  * person at `deskbox console` can type a few commands. Line noise is tolerated: overlong
  * lines are dropped and control bytes are ignored.
  */
-import type { SerialLink } from '../platform/hal/serial.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
 
 export interface BoardConsole {
   say(text: string): void;

@@ -3,6 +3,7 @@
  * asked, the host validates what it is told, with the same schemas.
  */
 import * as v from 'valibot';
+import { command, countSchema as count } from './spec.ts';
 
 export const EXEC_DEFAULT_TIMEOUT_S = 10;
 export const EXEC_MAX_TIMEOUT_S = 300;
@@ -22,8 +23,6 @@ export const ExecArgsSchema = v.strictObject({
 });
 export type ExecArgs = v.InferInput<typeof ExecArgsSchema>;
 
-const count = v.pipe(v.number(), v.integer(), v.minValue(0));
-
 export const ExecResultSchema = v.object({
   exitCode: v.nullable(v.pipe(v.number(), v.integer())),
   signal: v.nullable(v.string()),
@@ -42,3 +41,20 @@ export const GuestExecResultSchema = v.object({ id: v.string(), ...ExecResultSch
 export type GuestExecResult = v.InferOutput<typeof GuestExecResultSchema>;
 
 export const GuestsExecResultSchema = v.object({ guests: v.array(GuestExecResultSchema) });
+export type GuestsExecResult = v.InferOutput<typeof GuestsExecResultSchema>;
+
+/**
+ * An `exec` reply's result: one result, or one per guest when the request said `guests: true`.
+ * Told apart by shape, so a garbled result is refused with what is wrong with it.
+ */
+export const ExecReplyResultSchema = v.lazy((input: unknown) => (
+  typeof input === 'object' && input !== null && 'guests' in input ? GuestsExecResultSchema : ExecResultSchema
+));
+
+export const EXEC_COMMANDS = {
+  exec: command({
+    args: ExecArgsSchema,
+    result: ExecReplyResultSchema,
+    summary: 'run an argv on the board, or inside each of its running guests, and answer with exit status and output',
+  }),
+};
