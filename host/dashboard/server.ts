@@ -1,12 +1,15 @@
 /**
  * The dashboard's HTTP server: the page, its modules, mqtt.js for the browser, the desk the
- * page should watch (`/config.json`) and, when given, Prometheus metrics and the flash API. It
+ * page should watch and its topics (`/config.json`) and, when given, Prometheus metrics and the flash API. It
  * holds no broker credentials: the page logs in to the broker itself, and the broker decides
  * what it may do; the flash API checks the page's user against the broker's users file.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../platform/log.ts';
+import { allBoardsFilter } from '../../broker/contract/topics.ts';
+import { experimentTopic } from '../../broker/contract/experiment.ts';
+import { STATS_TOPICS } from '../../broker/contract/stats.ts';
 import { loadAssets, type Asset } from './assets.ts';
 import type { ApiReply } from './api-request.ts';
 import { FLASH_PATH, type FlashApi } from './flash-api.ts';
@@ -53,12 +56,31 @@ const HEADERS = {
   'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; worker-src blob:; img-src 'self' data:; frame-ancestors 'none'",
 };
 
+/**
+ * The topics the page uses, built by the wire contract so the page holds none of its own:
+ * per board channel the filter over every board of the desk (its `+` is the board id), the
+ * experiment's topic and the broker's statistics.
+ */
+export function pageTopics(desk: string) {
+  return {
+    status: allBoardsFilter(desk, 'status'),
+    telemetry: allBoardsFilter(desk, 'telemetry'),
+    cmd: allBoardsFilter(desk, 'cmd'),
+    reply: allBoardsFilter(desk, 'reply'),
+    experiment: experimentTopic(desk),
+    stats: STATS_TOPICS.stats,
+  };
+}
+
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   const { logger } = opts;
   const assets = await loadAssets();
   const config: Asset = {
     type: 'application/json',
-    body: Buffer.from(JSON.stringify({ desk: opts.desk, wsUrl: opts.wsUrl, boards: opts.boards ?? [], flashCommand: opts.flashCommand ?? null, flash: opts.flash !== undefined })),
+    body: Buffer.from(JSON.stringify({
+      desk: opts.desk, wsUrl: opts.wsUrl, boards: opts.boards ?? [], flashCommand: opts.flashCommand ?? null, flash: opts.flash !== undefined,
+      topics: pageTopics(opts.desk),
+    })),
   };
 
   const send = (req: IncomingMessage, res: ServerResponse, status: number, asset: Asset, headers: Record<string, string> = {}) => {

@@ -11,7 +11,7 @@ const SHOWN_IDS = 12;
 
 const list = (ids) => ids.length <= SHOWN_IDS ? ids.join(', ') : `${ids.slice(0, SHOWN_IDS).join(', ')} and ${ids.length - SHOWN_IDS} more`;
 
-export function createActions({ desk, grid, connection, flash, flashCommand, credentials }) {
+export function createActions({ topics, grid, connection, flash, flashCommand, credentials }) {
   const log = $('messages');
 
   const message = (kind, text) => {
@@ -50,7 +50,7 @@ export function createActions({ desk, grid, connection, flash, flashCommand, cre
     };
     show();
     await Promise.all(ids.map(async (id) => {
-      outcomes.set(id, await connection().command(`deskbox/${desk}/boards/${id}/cmd`, op, args, timeoutMs));
+      outcomes.set(id, await connection().command(topics.cmd(id), op, args, timeoutMs));
       show();
     }));
   };

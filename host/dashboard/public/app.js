@@ -7,6 +7,7 @@ import { createGrid } from './grid.js';
 import { createHeader, showConnection } from './header.js';
 import { createActions } from './actions.js';
 import { openConnection } from './connection.js';
+import { createTopics } from './topics.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -14,13 +15,14 @@ const config = await (await fetch('/config.json')).json();
 $('desk-name').textContent = config.desk;
 document.title = `deskbox ${config.desk}`;
 
-const model = createModel(config.desk, config.boards);
+const topics = createTopics(config.topics);
+const model = createModel(topics, config.boards);
 const grid = createGrid($('grid'), model, (n) => { $('selected-count').textContent = `${n} selected`; });
 const header = createHeader(model);
 let connection;
 // The logged-in user, kept in memory only: the flash API asks for the same credentials.
 let user;
-createActions({ desk: config.desk, grid, connection: () => connection, flash: config.flash, flashCommand: config.flashCommand, credentials: () => user });
+createActions({ topics, grid, connection: () => connection, flash: config.flash, flashCommand: config.flashCommand, credentials: () => user });
 
 let frame = 0;
 const redraw = () => {
@@ -31,15 +33,12 @@ const redraw = () => {
 const schedule = () => { if (!frame) frame = requestAnimationFrame(redraw); };
 schedule();
 
-const topics = ['status', 'telemetry', 'reply'].map((c) => `deskbox/${config.desk}/boards/+/${c}`)
-  .concat(`deskbox/${config.desk}/experiment`, '$SYS/deskbox/broker/stats');
-
 function login(username, password) {
   connection?.end();
   user = { username, password };
   $('login-error').textContent = '';
   connection = openConnection({
-    url: config.wsUrl, username, password, topics,
+    url: config.wsUrl, username, password, topics: topics.watched, isReply: topics.isReply,
     onMessage: (topic, payload, retained) => { if (model.apply(topic, payload, retained)) schedule(); },
     onState: (state, detail) => {
       if (state === 'connecting') model.newConnection();

@@ -10,7 +10,7 @@ import mqtt from '/vendor/mqtt.esm.js';
 const RETRY_MS = 1000;
 const LOGIN_REFUSED = new Set([4, 5]);
 
-export function openConnection({ url, username, password, topics, onMessage, onState }) {
+export function openConnection({ url, username, password, topics, isReply, onMessage, onState }) {
   const pending = new Map();
   let client;
   let ended = false;
@@ -36,7 +36,7 @@ export function openConnection({ url, username, password, topics, onMessage, onS
       c.subscribe(topics, { qos: 1 });
     });
     c.on('message', (topic, payload, packet) => {
-      if (topic.endsWith('/reply')) return settleReply(payload);
+      if (isReply(topic)) return settleReply(payload);
       onMessage(topic, payload, packet.retain);
     });
     c.on('error', (err) => { if (LOGIN_REFUSED.has(err.code)) refusedLogin = err.message; else lastError = err.message; });

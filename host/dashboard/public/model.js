@@ -22,14 +22,14 @@ export function boardState(board) {
   return board.telemetry?.guests?.failed > 0 ? 'failing' : 'online';
 }
 
-export function createModel(desk, expected) {
+/** `topics`: the desk's topics (topics.js). */
+export function createModel(topics, expected) {
   const boards = new Map();
   const dirty = new Set();
   // Topics that had a live message on this connection: a retained copy read later from the
   // broker's store is older than that message and must not replace it.
   let live = new Set();
   const model = { boards, dirty, experiment: undefined, stats: undefined, summaryDirty: true };
-  const prefix = `deskbox/${desk}/`;
 
   const board = (id) => {
     if (!boards.has(id)) boards.set(id, { id, status: undefined, telemetry: undefined });
@@ -45,13 +45,13 @@ export function createModel(desk, expected) {
     if (!retained) live.add(topic);
     const value = payload.length === 0 ? null : parse(payload);
     if (value === undefined) return false;
-    if (topic === `${prefix}experiment`) model.experiment = value ?? undefined;
-    else if (topic.startsWith('$SYS/')) model.stats = value ?? undefined;
+    const about = topics.classify(topic);
+    if (!about) return false;
+    if (about.kind === 'experiment') model.experiment = value ?? undefined;
+    else if (about.kind === 'stats') model.stats = value ?? undefined;
     else {
-      const [, , , id, channel] = topic.split('/');
-      if (!topic.startsWith(prefix) || (channel !== 'status' && channel !== 'telemetry')) return false;
-      board(id)[channel] = value ?? undefined;
-      dirty.add(id);
+      board(about.board)[about.kind] = value ?? undefined;
+      dirty.add(about.board);
     }
     model.summaryDirty = true;
     return true;
