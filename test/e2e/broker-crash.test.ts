@@ -8,62 +8,51 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { allBoardsFilter } from '../../broker/contract/topics.ts';
 import { decode } from '../../broker/contract/messages.ts';
 import { isAlive } from '../../host/locations/desk-file.ts';
-import { waitFor } from '../../host/desk/wait.ts';
 import { BROKER_CRASH_LIMIT, BROKER_CRASH_WINDOW_MS } from '../../host/desk/broker-keeper.ts';
 import type { DeskStatus } from '../../host/desk/status.ts';
-import { deskbox, processesMentioning, withDeskLogs } from './cli.ts';
+import { Desk, type DeskUp } from '../support/desk.ts';
+import { deskbox, processesMentioning } from '../support/deskbox.ts';
+import { waitFor } from '../support/wait.ts';
 
 /** A small desk by default; RELIABILITY.md also has the figures of a bigger one (`BROKER_CRASH_BOARDS=20`). */
 const BOARDS = Number(process.env.BROKER_CRASH_BOARDS ?? 3);
 /** The boards' graceful stop allows 60 s (board-processes.ts), which a desk without its broker may use up. */
 const BOARDS_STOP_MS = 60_000;
-let state = '';
-const supervisors = new Set<number>();
+let desk: Desk;
 
 test.before(async () => {
-  state = await mkdtemp(join(tmpdir(), 'deskbox-e2e-broker-crash-'));
+  desk = await Desk.create('deskbox-e2e-broker-crash-');
 });
 
 test.after(async () => {
-  // A `desk up` that failed or timed out printed no pid, but its supervisor may be running.
-  const run = JSON.parse(await readFile(join(state, 'run.json'), 'utf8').catch(() => '{}')) as { pid?: number };
-  if (run.pid) supervisors.add(run.pid);
-  for (const pid of [...supervisors].filter(isAlive)) {
-    await down().catch(() => process.kill(-pid, 'SIGKILL'));
-  }
-  await rm(state, { recursive: true, force: true });
+  await desk.close();
 });
 
-async function up(): Promise<{ pid: number; broker: { url: string; ws: string | null }; portsNote: string | null }> {
+async function up(): Promise<DeskUp & { portsNote: string | null }> {
   // Generous limits: on a busy 2-core machine 20 boards took 70 s to come online.
-  const result = JSON.parse((await deskbox(['desk', 'up', '--boards', String(BOARDS), '--state', state, '--telemetry-period', '1', '--keepalive', '4', '--timeout', '180', '--json'], 200_000)).stdout);
-  supervisors.add(result.pid);
-  return result;
+  return await desk.up({ boards: BOARDS, telemetryPeriod: 1, keepalive: 4, args: ['--timeout', '180'], timeoutMs: 200_000 }) as DeskUp & { portsNote: string | null };
 }
 
-const status = async (): Promise<DeskStatus> => JSON.parse((await deskbox(['desk', 'status', '--state', state, '--json'])).stdout);
-
-/** `desk down` waits up to 90 s for the boards' own stop; a loaded machine with 20 boards needed over 60. */
-const down = () => deskbox(['desk', 'down', '--state', state], 120_000);
+const status = async (): Promise<DeskStatus> => JSON.parse((await deskbox(['desk', 'status', '--state', desk.state, '--json'])).stdout);
 
 async function downAndGone(): Promise<void> {
-  await down();
-  assert.equal(await processesMentioning(state), [], 'nothing of the desk left running');
+  // `desk down` waits up to 90 s for the boards' own stop; a loaded machine with 20 boards needed over 60.
+  await deskbox(['desk', 'down', '--state', desk.state], 120_000);
+  assert.equal(await processesMentioning(desk.state), [], 'nothing of the desk left running');
 }
 
 /** `body` with the desk's logs on failure; a failed test still takes its desk down, so the next one can start its own. */
-const deskTest = (body: () => Promise<void>) => () => withDeskLogs(state, async () => {
+const deskTest = (body: () => Promise<void>) => () => desk.withLogs(async () => {
   try {
     await body();
   } catch (err) {
-    await down().catch(() => undefined);
+    await desk.stop();
     throw err;
   }
 });
@@ -71,15 +60,15 @@ const deskTest = (body: () => Promise<void>) => () => withDeskLogs(state, async 
 const portOf = (url: string | null) => (url ? new URL(url).port : null);
 
 test('broker SIGKILLed under QoS 1 telemetry: back on the same ports, no sample lost, one restart counted', deskTest(async () => {
-  const desk = await up();
+  const started = await up();
   const seqs = new Map<string, Map<number, number>>(); // board -> seq -> copies received
   const sessions: boolean[] = []; // sessionPresent of each CONNACK
   let killedAt = 0;
   const firstAfterKill = new Map<string, number>(); // board -> when its first sample published after the kill arrived
   // A persistent session that only the broker's store keeps: no resubscribe from mqtt.js.
-  const watcher = await mqtt.connectAsync(desk.broker.url, {
+  const watcher = await mqtt.connectAsync(started.broker.url, {
     clientId: 'e2e-telemetry-keeper', clean: false, resubscribe: false, protocolVersion: 4, reconnectPeriod: 200,
-    username: 'host', password: (await readFile(join(state, 'credentials', 'host.password'), 'utf8')).trim(),
+    username: 'host', password: (await readFile(join(desk.state, 'credentials', 'host.password'), 'utf8')).trim(),
   });
   sessions.push(false);
   watcher.on('connect', (connack) => sessions.push(connack.sessionPresent));
@@ -93,7 +82,7 @@ test('broker SIGKILLed under QoS 1 telemetry: back on the same ports, no sample 
   try {
     await watcher.subscribeAsync(allBoardsFilter('desk1', 'telemetry'), { qos: 1 });
     const newest = (b: string) => Math.max(-1, ...(seqs.get(b)?.keys() ?? []));
-    await waitFor(() => seqs.size === BOARDS && [...seqs.values()].every((s) => s.size >= 3), Date.now() + 30_000, '3 telemetry samples from every board');
+    await waitFor(() => seqs.size === BOARDS && [...seqs.values()].every((s) => s.size >= 3), { timeoutMs: 30_000, what: '3 telemetry samples from every board' });
 
     const before = await status();
     assert.is(before.broker.restarts, 0);
@@ -102,13 +91,13 @@ test('broker SIGKILLed under QoS 1 telemetry: back on the same ports, no sample 
     process.kill(before.broker.pid!, 'SIGKILL');
 
     let after = before;
-    await waitFor(async () => (after = await status()).broker.restarts === 1 && after.broker.pid !== null, Date.now() + 20_000, 'the broker to be restarted', 200);
+    await waitFor(async () => (after = await status()).broker.restarts === 1 && after.broker.pid !== null, { timeoutMs: 20_000, what: 'the broker to be restarted', pollMs: 200 });
     assert.is.not(after.broker.pid, before.broker.pid);
-    assert.is(after.broker.url, desk.broker.url, 'same TCP port');
-    assert.is(String(after.broker.wsPort), portOf(desk.broker.ws), 'same WebSocket port');
+    assert.is(after.broker.url, started.broker.url, 'same TCP port');
+    assert.is(String(after.broker.wsPort), portOf(started.broker.ws), 'same WebSocket port');
     assert.is(after.broker.lastExit, 'signal SIGKILL');
     // Samples the boards published while the broker was away, and after: each board 5 on.
-    await waitFor(() => [...atKill].every(([b, seq]) => newest(b) >= seq + 5), Date.now() + 60_000, 'telemetry to flow again from every board');
+    await waitFor(() => [...atKill].every(([b, seq]) => newest(b) >= seq + 5), { timeoutMs: 60_000, what: 'telemetry to flow again from every board' });
     assert.equal(sessions, [false, true], 'one reconnect, into the session the store kept');
 
     const gaps = [...seqs].map(([board, got]) => {
@@ -119,7 +108,7 @@ test('broker SIGKILLed under QoS 1 telemetry: back on the same ports, no sample 
     const lost = gaps.reduce((n, g) => n + g.missing.length, 0);
     assert.is(lost, 0, `samples missing: ${gaps.filter((g) => g.missing.length).map((g) => `${g.board} (from ${g.first}, kill after ${atKill.get(g.board)}): ${g.missing.join(',')}`).join('; ')}`);
     const copies = [...seqs.values()].reduce((n, got) => n + [...got.values()].reduce((m, c) => m + c - 1, 0), 0);
-    const text = (await deskbox(['desk', 'status', '--state', state])).stdout;
+    const text = (await deskbox(['desk', 'status', '--state', desk.state])).stdout;
     assert.match(text, /broker mqtt:\/\/127\.0\.0\.1:\d+ \(pid \d+, 1 restart, last exit: signal SIGKILL, back in \d+\.\d\d s\)/);
     const flowing = Math.max(...firstAfterKill.values()) - killedAt;
     const samples = [...seqs.values()].reduce((n, s) => n + s.size, 0);
@@ -131,7 +120,7 @@ test('broker SIGKILLed under QoS 1 telemetry: back on the same ports, no sample 
 }));
 
 test('a desk brought up again keeps its broker ports, unless another program holds them', deskTest(async () => {
-  const ports = JSON.parse(await readFile(join(state, 'broker', 'ports.json'), 'utf8'));
+  const ports = JSON.parse(await readFile(join(desk.state, 'broker', 'ports.json'), 'utf8'));
   const again = await up();
   assert.is(portOf(again.broker.url), String(ports.tcpPort));
   assert.is(portOf(again.broker.ws), String(ports.wsPort));
@@ -152,24 +141,24 @@ test('a desk brought up again keeps its broker ports, unless another program hol
 }));
 
 test(`a broker that crashes ${BROKER_CRASH_LIMIT} times within ${BROKER_CRASH_WINDOW_MS / 1000} s takes the desk down with the reason`, deskTest(async () => {
-  const desk = await up();
-  const started = Date.now();
+  const supervisor = (await up()).pid;
+  const firstKill = Date.now();
   let pid: number | null = null;
   for (let kill = 1; kill <= BROKER_CRASH_LIMIT; kill++) {
     const previous = pid;
-    await waitFor(async () => { pid = (await status()).broker.pid; return pid !== null && pid !== previous; }, Date.now() + 20_000, `broker process ${kill}`, 200);
+    await waitFor(async () => { pid = (await status()).broker.pid; return pid !== null && pid !== previous; }, { timeoutMs: 20_000, what: `broker process ${kill}`, pollMs: 200 });
     process.kill(pid!, 'SIGKILL');
   }
-  assert.ok(Date.now() - started < BROKER_CRASH_WINDOW_MS, 'every kill within the window');
+  assert.ok(Date.now() - firstKill < BROKER_CRASH_WINDOW_MS, 'every kill within the window');
   const reason = new RegExp(`the desk broker crashed ${BROKER_CRASH_LIMIT} times within ${BROKER_CRASH_WINDOW_MS / 1000} s \\(last: signal SIGKILL\\)`);
   let said = '';
-  await waitFor(() => deskbox(['desk', 'status', '--state', state]).then(() => false, (err: Error) => reason.test(said = err.message)), Date.now() + 20_000, '`desk status` to say why the desk went down', 200)
-    .catch((err: Error) => { throw new Error(`${err.message}; it said: ${said}`); });
+  await waitFor(() => deskbox(['desk', 'status', '--state', desk.state]).then(() => false, (err: Error) => reason.test(said = err.message)),
+    { timeoutMs: 20_000, what: () => `\`desk status\` to say why the desk went down; it said: ${said}`, pollMs: 200 });
   assert.match(said, /went down at \d{4}-\d\d-\d\dT/);
   // The agents' own stop waits for acknowledgements no broker will send, until their grace ends.
-  await waitFor(() => !isAlive(desk.pid), Date.now() + BOARDS_STOP_MS + 30_000, 'the supervisor to exit', 200);
-  assert.match(await readFile(join(state, 'supervisor.log'), 'utf8'), reason);
-  assert.equal(await processesMentioning(state), [], 'nothing of the desk left running');
+  await waitFor(() => !isAlive(supervisor), { timeoutMs: BOARDS_STOP_MS + 30_000, what: 'the supervisor to exit', pollMs: 200 });
+  assert.match(await readFile(join(desk.state, 'supervisor.log'), 'utf8'), reason);
+  assert.equal(await processesMentioning(desk.state), [], 'nothing of the desk left running');
 }));
 
 test.run();
