@@ -19,7 +19,8 @@ export function registerBoards(program: Command): void {
         const view = createBoardView(access.desk);
         client.on('message', (t, p, packet) => view.apply(t, p, packet.retain));
         await client.subscribeAsync([allBoardsFilter(access.desk, 'status'), allBoardsFilter(access.desk, 'telemetry')], { qos: 1 });
-        const all = () => access.boards.length > 0 && access.boards.every((b) => view.has(b));
+        // Power comes with telemetry: an online board's row waits for its sample, not only its status.
+        const all = () => access.boards.length > 0 && access.boards.every((b) => view.complete(b));
         await settle(client, { quietMs: 300, deadlineMs: 3000, until: all });
         const rows = view.rows(access.boards);
         if (opts.json) printJson({ desk: access.desk, boards: rows, rejected: view.rejected });

@@ -57,6 +57,11 @@ export function createBoardView(desk: string) {
       return true;
     },
     has: (board: string) => status.has(board),
+    /** Its status is in and, when it is online, a telemetry sample too (the broker replays every retained status before any telemetry). */
+    complete(board: string): boolean {
+      const s = status.get(board);
+      return s !== undefined && (s.state !== 'online' || telemetry.has(board));
+    },
     rows(expected: string[] = []): BoardRow[] {
       const ids = [...new Set([...expected, ...status.keys(), ...telemetry.keys()])].sort();
       return ids.map((board) => {

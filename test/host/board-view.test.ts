@@ -29,6 +29,20 @@ test('malformed payloads and other desks are counted or ignored, never thrown', 
   assert.equal(view.rows(['b01']).map((r) => r.state), ['unknown']);
 });
 
+test('a board is complete with its status, and its telemetry when it is online', () => {
+  const view = createBoardView('d1');
+  view.apply(topic, status(['ready']), true);
+  assert.ok(view.has('b01'));
+  assert.not.ok(view.complete('b01'), 'online without a sample yet');
+  const sample = { v: 1, board: 'b01', at: 5, seq: 0, uptimeS: 1, powerW: 1, volts: 5, amps: 0.2, energyJ: 1, cpu: 0, memBytes: 1, guests: { running: 0, failed: 0 } };
+  assert.ok(view.apply(boardTopic('d1', 'b01', 'telemetry'), Buffer.from(JSON.stringify(sample)), true));
+  assert.ok(view.complete('b01'));
+  const gone = createBoardView('d1');
+  gone.apply(topic, Buffer.from(JSON.stringify({ v: 1, state: 'offline', board: 'b01', reason: 'lastwill' })), true);
+  assert.ok(gone.complete('b01'), 'an offline board needs no sample');
+  assert.not.ok(gone.complete('b02'));
+});
+
 test('an empty retained message clears a board', () => {
   const view = createBoardView('d1');
   view.apply(topic, status(['ready']), true);
