@@ -69,6 +69,21 @@ export async function openAtomicFile(path: string, mode = 0o644): Promise<Atomic
   };
 }
 
+/**
+ * Puts a complete file written beside `dest` in its place durably: fsync it, rename it over
+ * `dest`, fsync the folder. On failure the temporary file is removed and `dest` is untouched.
+ */
+export async function renameIntoPlace(tmp: string, dest: string): Promise<void> {
+  try {
+    await fsyncPath(tmp);
+    await rename(tmp, dest);
+    await fsyncPath(dirname(dest));
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
 export async function fsyncPath(path: string): Promise<void> {
   const fh = await open(path, 'r');
   try {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, link, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fsyncPath } from '../../platform/atomic-file.ts';
+import { fsyncPath, renameIntoPlace } from '../../platform/atomic-file.ts';
 import { readBootEnv, writeBootEnv, type BootEnv, type Slot } from './boot-env.ts';
 
 export interface FlashSlots {
@@ -48,18 +48,11 @@ export function openFlashSlots(dir: string): FlashSlots {
       const dest = slotFile(slot);
       const tmp = join(dirname(dest), `.${basename(dest)}.${randomBytes(6).toString('hex')}.tmp`);
       await mkdir(dirname(dest), { recursive: true });
-      try {
-        await link(imageFile, tmp).catch(async (e: NodeJS.ErrnoException) => {
-          if (e.code !== 'EXDEV' && e.code !== 'EPERM') throw e;
-          await copyFile(imageFile, tmp);
-        });
-        await fsyncPath(tmp);
-        await rename(tmp, dest);
-        await fsyncPath(dirname(dest));
-      } catch (e) {
-        await rm(tmp, { force: true });
-        throw e;
-      }
+      await link(imageFile, tmp).catch(async (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EXDEV' && e.code !== 'EPERM') throw e;
+        await copyFile(imageFile, tmp).catch(async (err: unknown) => { await rm(tmp, { force: true }); throw err; });
+      });
+      await renameIntoPlace(tmp, dest);
     },
   };
 }

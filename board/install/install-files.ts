@@ -3,9 +3,9 @@
  * rename), so an install cut short by a power loss is simply run again.
  */
 import { randomBytes } from 'node:crypto';
-import { access, chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { access, chmod, copyFile, mkdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fsyncPath, writeFileAtomic } from '../../platform/atomic-file.ts';
+import { renameIntoPlace, writeFileAtomic } from '../../platform/atomic-file.ts';
 import { openFlashSlots } from '../flash/slots.ts';
 import { AGENT_NODE_FLAGS } from '../launch/node-flags.ts';
 import { BOARD_PATHS } from './board-paths.ts';
@@ -36,15 +36,7 @@ async function stageCopy(from: string, dest: string, mode: number): Promise<stri
 }
 
 async function copyFileAtomic(from: string, dest: string, mode: number): Promise<void> {
-  const tmp = await stageCopy(from, dest, mode);
-  try {
-    await fsyncPath(tmp);
-    await rename(tmp, dest);
-    await fsyncPath(dirname(dest));
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await renameIntoPlace(await stageCopy(from, dest, mode), dest);
 }
 
 const exists = (path: string) => access(path).then(() => true, () => false);

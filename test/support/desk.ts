@@ -12,6 +12,7 @@
  * For a desk shared by the tests of a file: `desk = await Desk.create(prefix)` in test.before,
  * `desk.close()` in test.after, and each test in `desk.withLogs(...)`.
  */
+import type { UpResult } from '../../host/desk/up.ts';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAlive } from '../../host/locations/desk-file.ts';
@@ -43,20 +44,7 @@ export interface DeskOptions {
 }
 
 /** What `desk up --json` prints. */
-export interface DeskUp {
-  desk: string;
-  boards: number;
-  online: number;
-  msToAllOnline: number;
-  /** The state folder. */
-  state: string;
-  /** The supervisor, leader of the desk's process group. */
-  pid: number;
-  broker: { url: string; ws: string | null };
-  dashboard: string | null;
-  monitor: { user: string; password: string };
-  image: { file: string; sha256: string; programmed: number };
-}
+export type DeskUp = UpResult;
 
 export class Desk {
   /** Every supervisor this fixture saw, so close() finds them whatever became of them. */
