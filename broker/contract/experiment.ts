@@ -8,7 +8,10 @@
  *
  * `done`/`total` count the current phase's work (boards booted, guests launched, seconds held).
  * The last message of a run stays retained with its final state, so a page opened later still
- * says how the last experiment ended.
+ * says how the last experiment ended. A running experiment is republished at least every
+ * EXPERIMENT_HEARTBEAT_MS, and its runner's connection carries a will that says `aborted`: a
+ * runner killed outright is cleared by the broker; one whose will was lost too (the broker was
+ * down when it died) is recognised by its age (experimentIsStale) until the next run replaces it.
  */
 import * as v from 'valibot';
 import { ROOT, assertId } from './topics.ts';
@@ -35,6 +38,13 @@ export const ExperimentProgressSchema = v.object({
   error: v.optional(v.string()),
 });
 export type ExperimentProgress = v.InferOutput<typeof ExperimentProgressSchema>;
+
+export const EXPERIMENT_HEARTBEAT_MS = 10_000;
+
+/** A `running` experiment not heard of for three heartbeats: its runner is gone. */
+export function experimentIsStale(p: ExperimentProgress, now: number): boolean {
+  return p.state === 'running' && now - p.updatedAt > 3 * EXPERIMENT_HEARTBEAT_MS;
+}
 
 export function experimentTopic(desk: string): string {
   assertId('desk', desk);

@@ -1,5 +1,5 @@
 /** One MQTT connection from the host to a desk's broker, as the role the command needs. */
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
 import type { DeskAccess } from './access.ts';
 
@@ -13,20 +13,31 @@ export class BrokerUnreachableError extends Error {
 /** How often a long-running tool tries again after losing the broker (as a board's agent does). */
 const RECONNECT_MS = 1000;
 
+export interface ConnectOptions {
+  reconnect?: boolean;
+  /** A persistent session under this client id: what arrives while the client is away waits for it. */
+  session?: string;
+  /** With `session`: start it afresh, discarding what the broker kept under that id. */
+  clean?: boolean;
+  /** Published by the broker if this client vanishes without saying goodbye. */
+  will?: IClientOptions['will'];
+}
+
 /**
  * The first connection must succeed (or the command fails at once). `reconnect`: for tools
- * that run until stopped (dashboard, metrics, monitor): after a drop, such as a desk broker
- * restarted after a crash, mqtt.js connects again and renews its subscriptions, whose retained
- * messages bring the views up to date; one-shot commands fail instead of waiting.
+ * that run until stopped (dashboard, metrics, monitor, an experiment): after a drop, such as a
+ * desk broker restarted after a crash, mqtt.js connects again and renews its subscriptions,
+ * whose retained messages bring the views up to date; one-shot commands fail instead of waiting.
  */
-export async function connectToDesk(access: DeskAccess, purpose: string, timeoutMs = 5000, opts: { reconnect?: boolean } = {}): Promise<MqttClient> {
+export async function connectToDesk(access: DeskAccess, purpose: string, timeoutMs = 5000, opts: ConnectOptions = {}): Promise<MqttClient> {
   try {
     return await mqtt.connectAsync(access.url, {
-      clientId: `deskbox-${purpose}-${randomBytes(4).toString('hex')}`,
+      clientId: opts.session ?? `deskbox-${purpose}-${randomBytes(4).toString('hex')}`,
       username: access.username,
       password: access.password,
       protocolVersion: 4,
-      clean: true,
+      clean: opts.session === undefined || opts.clean === true,
+      ...(opts.will ? { will: opts.will } : {}),
       connectTimeout: timeoutMs,
       reconnectPeriod: opts.reconnect ? RECONNECT_MS : 0,
     });
@@ -58,4 +69,18 @@ export function settle(client: MqttClient, opts: { quietMs: number; deadlineMs: 
     if (opts.until?.()) done();
     else arm();
   });
+}
+
+/**
+ * Ends a client, and with it the persistent session it was given (`session`): connecting
+ * once more under its id with a clean session makes the broker forget it, so a finished tool
+ * leaves no subscriptions and no queue behind. Does not wait on a broker that is gone.
+ */
+export async function endSession(client: MqttClient, access: DeskAccess, purpose: string): Promise<void> {
+  const { clientId, clean } = client.options;
+  const wasConnected = client.connected;
+  await client.endAsync(!wasConnected);
+  if (clean !== false || !wasConnected || clientId === undefined) return;
+  const forget = await connectToDesk(access, purpose, 2000, { session: clientId, clean: true }).catch(() => undefined);
+  await forget?.endAsync();
 }

@@ -8,9 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { writeFileAtomic } from '../../platform/atomic-file.ts';
+import type { LostBoard } from './fleet.ts';
 import { openTelemetryStore } from '../store/telemetry-store.ts';
 import { summarizeRun, type RunSummary } from '../analysis/summary.ts';
 import { renderReport } from '../report/report.ts';
+import type { RunStatus } from '../report/run-status.ts';
 
 export interface RunRecord {
   v: 1;
@@ -19,8 +21,17 @@ export interface RunRecord {
   desk: string;
   boards: string[];
   startedAt: number;
+  /** Absent while the run goes on, and in a bundle whose runner was killed. */
   endedAt?: number;
   aborted?: boolean;
+  /** Stopped at once with a second Ctrl-C: guests may have been left running. */
+  quit?: boolean;
+  /** What ended a run that failed. */
+  error?: string;
+  /** Boards of the plan's set that did not take part. */
+  leftOut?: { board: string; reason: string }[];
+  /** Boards that dropped out during the run. */
+  lost?: LostBoard[];
   deskbox: string;
   /** Per board, the image its status named when the run began. */
   images: Record<string, { slot: string; name: string; version: string; sha256: string } | null>;
@@ -49,6 +60,21 @@ export async function readRunRecord(dir: string): Promise<RunRecord> {
   }
 }
 
+/** How the run ended, from its record: a record without an end is a run whose runner was killed. */
+export function runStatus(run: RunRecord): RunStatus {
+  const complete = run.endedAt !== undefined;
+  const problems = (run.outcome as { problems?: unknown } | undefined)?.problems;
+  return {
+    complete,
+    aborted: run.aborted ?? !complete,
+    quit: run.quit ?? false,
+    ...(run.error ? { error: run.error } : {}),
+    leftOut: run.leftOut ?? [],
+    lost: run.lost ?? [],
+    problems: Array.isArray(problems) ? problems.map(String) : [],
+  };
+}
+
 /** Summary and report from what the bundle holds; CSVs too when asked. */
 export async function buildReport(dir: string, opts: { csv?: boolean } = {}): Promise<{ summary: RunSummary; report: string }> {
   const paths = bundlePaths(dir);
@@ -65,9 +91,10 @@ export async function buildReport(dir: string, opts: { csv?: boolean } = {}): Pr
       marks: store.marks(),
     };
     const summary = summarizeRun({ boards: run.boards, ...series, counts: store.counts() });
+    const status = runStatus(run);
     if (opts.csv) store.exportCsv(paths.csv);
-    await writeFileAtomic(paths.summary, JSON.stringify({ runId: run.runId, aborted: run.aborted ?? false, ...summary }, null, 2) + '\n');
-    await writeFileAtomic(paths.report, renderReport({ title: `${run.plan} on ${run.desk}`, runId: run.runId, plan, summary, series }));
+    await writeFileAtomic(paths.summary, JSON.stringify({ runId: run.runId, ...status, ...summary }, null, 2) + '\n');
+    await writeFileAtomic(paths.report, renderReport({ title: `${run.plan} on ${run.desk}`, runId: run.runId, plan, summary, series, status }));
     return { summary, report: paths.report };
   } finally {
     store.close();

@@ -39,6 +39,11 @@ export const PlanSchema = v.strictObject({
   boards: v.optional(v.union([v.string(), count(1, 100_000)]), 'all'),
   /** A board image to flash first (path, relative to the plan); none: boards keep what they run. */
   image: v.optional(v.nullable(v.string()), null),
+  /**
+   * Boards of the set that are offline when the run begins: `leave-out` runs without them
+   * (run.json and the report name them), `refuse` stops the run before it touches any board.
+   */
+  offline: v.optional(v.picklist(['leave-out', 'refuse'], 'must be leave-out or refuse'), 'leave-out'),
   /** Power-cycle the boards before each repetition, so their boot is measured. */
   reboot: v.optional(v.boolean(), true),
   guests: v.optional(v.strictObject({
@@ -57,6 +62,15 @@ export const PlanSchema = v.strictObject({
   /** How often boards report telemetry during the run (seconds). */
   telemetry: v.optional(v.strictObject({ periodS: count(1, 3600) }), { periodS: 1 }),
   repetitions: v.optional(count(1, 1000), 1),
+  /**
+   * The longest each wait may last. A board that misses one is lost for the rest of the run:
+   * `boot` from the power cycle to ready, `launchStep` per step of the ramp, `stop` for its guests to stop.
+   */
+  timeouts: v.optional(v.strictObject({
+    boot: v.optional(duration, '3m'),
+    launchStep: v.optional(duration, '2m'),
+    stop: v.optional(duration, '1m'),
+  }), {}),
 });
 export type Plan = v.InferOutput<typeof PlanSchema>;
 

@@ -3,7 +3,7 @@
  * published retained on `deskbox/<desk>/experiment` (broker/contract/experiment.ts). Updates
  * are throttled: a launch ramp of 490 boards must not become thousands of messages.
  */
-import { experimentTopic, type ExperimentProgress } from '../../broker/contract/experiment.ts';
+import { EXPERIMENT_HEARTBEAT_MS, experimentTopic, type ExperimentProgress } from '../../broker/contract/experiment.ts';
 import type { PhaseProgress } from './runner.ts';
 
 export interface ProgressPublisherOptions {
@@ -22,6 +22,20 @@ export interface ProgressPublisher extends PhaseProgress {
   /** The runner's marks: `repetition-start` moves the repetition counter. */
   mark(name: string, detail?: unknown): void;
   finish(state: 'done' | 'aborted' | 'failed', error?: string): void;
+  /** Call often (every second): republishes when nothing was sent for a heartbeat, so a stale state can be told apart. */
+  tick(): void;
+}
+
+/**
+ * The state a broker publishes for a runner that vanished without finishing: its connection's
+ * will, set when it connects (the run id is known by then, its progress is not).
+ */
+export function abandonedRun(o: Pick<ProgressPublisherOptions, 'run' | 'plan' | 'boards' | 'repetitions' | 'now'>): ExperimentProgress {
+  const at = o.now();
+  return {
+    v: 1, run: o.run, plan: o.plan, state: 'aborted', phase: null, repetition: 1, repetitions: o.repetitions,
+    done: 0, total: 0, boards: o.boards, startedAt: at, updatedAt: at, error: 'the runner stopped without finishing (killed, or its connection lost)',
+  };
 }
 
 export function createProgressPublisher(o: ProgressPublisherOptions): ProgressPublisher {
@@ -60,6 +74,9 @@ export function createProgressPublisher(o: ProgressPublisherOptions): ProgressPu
     finish(state, error) {
       Object.assign(current, { state, phase: null }, error ? { error } : {});
       send(true);
+    },
+    tick() {
+      if (current.state === 'running' && o.now() - sentAt >= EXPERIMENT_HEARTBEAT_MS) send(true);
     },
   };
 }

@@ -7,6 +7,7 @@ import { type ReportSeries, runCharts } from './charts.ts';
 import { escapeHtml, formatDuration, formatNumber, formatPercent, withUnit } from './format.ts';
 import { card, htmlPage, planSection } from './page.ts';
 import { boardTable, countsTable, phaseTable } from './tables.ts';
+import { runStatusSection, type RunStatus } from './run-status.ts';
 
 export { renderComparison } from './comparison.ts';
 export type { ReportSeries } from './charts.ts';
@@ -17,6 +18,7 @@ export interface ReportInput {
   plan: unknown;
   summary: RunSummary;
   series: ReportSeries;
+  status: RunStatus;
 }
 
 export function headlineCards(s: RunSummary): string {
@@ -48,6 +50,7 @@ export function renderReport(input: ReportInput): string {
     `<figure id="fig-${c.id}" aria-labelledby="h-${c.id}"><h3 id="h-${c.id}">${escapeHtml(c.heading)}</h3><figcaption>${escapeHtml(c.caption)}</figcaption>${c.svg}</figure>`);
   const body = [
     `<header><h1>${escapeHtml(input.title)}</h1><p class="meta">Run <code>${escapeHtml(input.runId)}</code> · started ${escapeHtml(started)} · ${escapeHtml(formatDuration(s.window?.durationMs))}</p></header>`,
+    runStatusSection(input.status, s.window?.from),
     `<section aria-label="Headline figures">${headlineCards(s)}</section>`,
     `<section><h2>Plan</h2>${planSection(input.plan)}</section>`,
     `<section><h2>Phases</h2>${phaseTable(s)}</section>`,
@@ -56,5 +59,5 @@ export function renderReport(input: ReportInput): string {
     `<section><h2>Counters</h2>${countsTable(s)}</section>`,
     `<footer><p>${escapeHtml(METHOD.replace(/\s*\n\s*/g, ' '))}</p></footer>`,
   ];
-  return htmlPage(`${input.title} — ${input.runId}`, body.join('\n'));
+  return htmlPage(`${input.title} — ${input.runId}`, body.filter(Boolean).join('\n'));
 }

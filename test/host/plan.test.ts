@@ -2,7 +2,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseDuration, parsePlan, PlanError } from '../../host/experiment/plan.ts';
 import { BoardSetError, resolveBoardSet, tagsByBoard } from '../../host/client/board-set.ts';
-import { runPlan, type PhaseName, type RunnerDeps } from '../../host/experiment/runner.ts';
 import { readFileSync } from 'node:fs';
 
 const DESK = Array.from({ length: 120 }, (_, i) => `b${String(i + 1).padStart(3, '0')}`);
@@ -90,54 +89,6 @@ test('plans: several wrong fields are all named at once, each with its path', ()
   assert.match(e.message, /guests\.perBoard: Invalid integer[^\n]*; Invalid value: Expected >=0/, 'two problems of one field share its line');
   assert.match(e.message, /guests\.colour: not a plan field \(known here: perBoard, image, profile, command, ramp\)/);
   assert.match(e.message, /\n {2}hold: must be a duration/);
-});
-
-function fakeDesk(boards: string[], opts: { abortDuring?: PhaseName } = {}) {
-  const calls: string[] = [];
-  const marks: string[] = [];
-  const abort = new AbortController();
-  let t = 0;
-  return {
-    calls, marks, abort,
-    deps: {
-      boards,
-      // A board that does what it is asked: only guests.start's result is read.
-      request: (async (b: string, op: string, args: Record<string, unknown>) => {
-        calls.push(`${b} ${op} ${JSON.stringify(args)}`);
-        return { ok: true, result: op === 'guests.start' ? { ready: args.count, failed: [] } : {} };
-      }) as RunnerDeps['request'],
-      powerCycle: async (b: string) => { calls.push(`${b} power cycle`); },
-      waitReady: async () => {},
-      mark: (name: string) => { marks.push(name); },
-      sleep: async (ms: number) => { t += ms; },
-      now: () => t,
-      progress: { start: (p: PhaseName) => { if (p === opts.abortDuring) abort.abort(); }, update: () => {}, end: () => {} },
-      signal: abort.signal,
-    },
-  };
-}
-
-test('runner: phases in order, the launch ramp in steps, guests stopped, marks for each phase', async () => {
-  const plan = parsePlan('guests: { perBoard: 10, ramp: { batch: 4, every: 2s } }\nhold: 5s\nrepetitions: 2\ntelemetry: { periodS: 2 }', 'p.yaml');
-  const d = fakeDesk(['b01', 'b02']);
-  const out = await runPlan({ ...d.deps, plan });
-  assert.equal(out, { aborted: false, repetitions: 2, guestsStarted: 40, guestsFailed: 0, problems: [] });
-  const b01 = d.calls.filter((c) => c.startsWith('b01'));
-  assert.equal(b01.slice(0, 7), ['b01 telemetry.period {"seconds":2}', 'b01 power cycle', 'b01 telemetry.period {"seconds":2}',
-    'b01 guests.start {"count":4,"image":"busybox","profile":"light","waitS":120}', 'b01 guests.start {"count":4,"image":"busybox","profile":"light","waitS":120}',
-    'b01 guests.start {"count":2,"image":"busybox","profile":"light","waitS":120}', 'b01 guests.stop {"all":true}']);
-  assert.equal(d.marks.slice(0, 9), ['repetition-start', 'boot-start', 'boards-ready', 'launch-start', 'launch-end', 'hold-start', 'hold-end', 'stop-start', 'stop-end']);
-});
-
-test('runner: Ctrl-C during the hold stops the guests and ends the run, keeping its marks', async () => {
-  const plan = parsePlan('guests: { perBoard: 3 }\nhold: 1h\nrepetitions: 3', 'p.yaml');
-  const d = fakeDesk(['b01'], { abortDuring: 'hold' });
-  const out = await runPlan({ ...d.deps, plan });
-  assert.ok(out.aborted);
-  assert.is(out.repetitions, 0);
-  assert.ok(d.calls.includes('b01 guests.stop {"all":true}'));
-  assert.ok(d.marks.includes('aborted'));
-  assert.is(d.calls.filter((c) => c.includes('power cycle')).length, 1, 'no further repetition');
 });
 
 test.run();

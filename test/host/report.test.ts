@@ -36,7 +36,8 @@ function syntheticRun(boardCount: number, seed: number) {
 
 const big = syntheticRun(490, 42);
 const plan = { name: 'boot-storm', boards: 490, guests: { perBoard: 10, image: 'alpine-echo' }, hold: '120s' };
-const html = renderReport({ title: 'boot-storm on desk1', runId: 'run-2024-0001', plan, summary: big.summary, series: big.series });
+const FINISHED = { complete: true, aborted: false, quit: false, leftOut: [], lost: [], problems: [] };
+const html = renderReport({ title: 'boot-storm on desk1', runId: 'run-2024-0001', plan, summary: big.summary, series: big.series, status: FINISHED });
 
 test('a 490-board report is one self-contained page under the size limit', () => {
   assert.is(html.match(/<html/g)?.length, 1);
@@ -73,10 +74,31 @@ test('headline figures appear as text', () => {
 
 test('a small run renders too, with the board table open', () => {
   const small = syntheticRun(3, 7);
-  const page = renderReport({ title: 'three', runId: 'r3', plan: undefined, summary: small.summary, series: small.series });
+  const page = renderReport({ title: 'three', runId: 'r3', plan: undefined, summary: small.summary, series: small.series, status: FINISHED });
   assert.match(page, /<details open><summary>Figures for each of the 3 boards/);
   assert.match(page, /No plan recorded/);
   assert.is((page.match(/<svg/g) ?? []).length, 7);
+  assert.not.match(page, /How the run went/, 'a run that went as planned says nothing about it');
+});
+
+test('a run with boards left out and lost, stopped early, says so before any figure', () => {
+  const small = syntheticRun(3, 7);
+  const t0 = small.summary.window!.from;
+  const status = {
+    ...FINISHED, aborted: true,
+    leftOut: [{ board: 'b04', reason: 'offline when the run began' }],
+    lost: [{ board: 'b02', phase: 'hold', reason: 'went offline', at: t0 + 130_000 }],
+    problems: ['b03: guests.start: failed: no guest started: crun broke'],
+  };
+  const page = renderReport({ title: 'three', runId: 'r3', plan: undefined, summary: small.summary, series: small.series, status });
+  const section = page.slice(page.indexOf('How the run went'), page.indexOf('Headline figures'));
+  assert.ok(page.indexOf('How the run went') < page.indexOf('Headline figures'), 'before the headline');
+  assert.match(section, /Stopped early/);
+  assert.match(section, /<td>b04<\/td><td>left out<\/td><td>start<\/td><td><\/td><td>offline when the run began<\/td>/);
+  assert.match(section, /<td>b02<\/td><td>lost<\/td><td>hold<\/td><td>130\.0<\/td><td>went offline<\/td>/);
+  assert.match(section, /1 problem\(s\)[\s\S]*crun broke/);
+  const killed = renderReport({ title: 'three', runId: 'r3', plan: undefined, summary: small.summary, series: small.series, status: { ...FINISHED, complete: false, aborted: true } });
+  assert.match(killed, /stopped without finishing \(killed\)/);
 });
 
 test('renderComparison shows both runs, their differences and overlaid CDFs', () => {

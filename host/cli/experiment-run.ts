@@ -1,0 +1,193 @@
+/**
+ * `deskbox run <plan.yaml>`: an experiment on the desk the options point at (simulated or
+ * real), with a progress bar per phase. Boards offline at the start are left out (or the run
+ * refuses, as the plan says), lost ones are marked and the run goes on. Ctrl-C stops it within
+ * seconds with a complete bundle; a second Ctrl-C quits at once; even a killed run leaves a
+ * bundle that `deskbox report` rebuilds, and its retained state is set to aborted by the
+ * broker (the connection's will).
+ */
+import type { Command } from 'commander';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../../platform/atomic-file.ts';
+import { AGENT_VERSION } from '../../board/version.ts';
+import { experimentTopic } from '../../broker/contract/experiment.ts';
+import { resolveAccess } from '../client/access.ts';
+import { resolveBoards } from '../client/desk-boards.ts';
+import { connectToDesk, endSession } from '../client/connect.ts';
+import { createRequester } from '../client/request.ts';
+import { controlRequest } from '../desk/control.ts';
+import { deskLayout } from '../locations/layout.ts';
+import { readDeskFile, readLiveRunFile } from '../locations/desk-file.ts';
+import { watchBoardHealth } from '../flash/health.ts';
+import { flashPlanImage } from '../experiment/flash-phase.ts';
+import { loadPlan } from '../experiment/plan.ts';
+import { runPlan } from '../experiment/runner.ts';
+import { abandonedRun, createProgressPublisher, teeProgress } from '../experiment/progress-publisher.ts';
+import { watchDesk } from '../experiment/desk-watch.ts';
+import { listenForStop } from '../experiment/stop-requests.ts';
+import { bundlePaths, buildReport, type RunRecord } from '../experiment/bundle.ts';
+import { openTelemetryStore } from '../store/telemetry-store.ts';
+import { phaseBars } from './phase-bars.ts';
+import { accessOptions } from './options.ts';
+import { action, printJson } from './run.ts';
+
+export class RunRefusedError extends Error {
+  override readonly name = 'RunRefusedError';
+}
+
+/** This CLI again, as a child: `desk up` exactly as a user would type it. */
+function deskbox(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // Its report goes to stderr: stdout is this command's own (--json).
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...args], { stdio: ['ignore', 2, 'inherit'] });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`deskbox ${args.join(' ')} failed (exit ${code})`))));
+  });
+}
+
+function runIdOf(name: string, at = new Date()): string {
+  return `${at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-${name}`;
+}
+
+const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((r) => {
+  const t = setTimeout(done, ms);
+  function done() { clearTimeout(t); signal.removeEventListener('abort', done); r(); }
+  signal.addEventListener('abort', done);
+});
+
+const say = (line: string): void => { process.stderr.write(`${line}\n`); };
+
+export function registerRun(program: Command): void {
+  accessOptions(program.command('run'))
+    .description('run an experiment plan on the desk and write a results bundle with its report')
+    .argument('<plan.yaml>', 'the plan (see plans/default.yaml)')
+    .option('--out <dir>', 'where results bundles go', 'runs')
+    .option('--start-desk <boards>', 'no desk running at --state? start a simulated one with this many boards (it keeps running)')
+    .option('--json', 'print the outcome as JSON')
+    .action(action(async (planFile: string, o) => {
+      const { plan, text } = await loadPlan(planFile);
+      if (o.startDesk && !o.broker && !(await readLiveRunFile(deskLayout(o.state)))) {
+        say(`starting a simulated desk with ${o.startDesk} boards in ${deskLayout(o.state).root}`);
+        await deskbox(['desk', 'up', '--boards', String(o.startDesk), '--state', o.state]);
+      }
+      const access = await resolveAccess(o, 'host');
+      const runId = runIdOf(plan.name);
+      const progressOf = { run: runId, plan: plan.name, repetitions: plan.repetitions, now: () => Date.now() };
+      // A persistent session: samples published while the broker restarts wait for the runner.
+      const client = await connectToDesk(access, 'experiment', 5000, {
+        reconnect: true, session: `deskbox-run-${runId}`,
+        will: { topic: experimentTopic(access.desk), payload: Buffer.from(JSON.stringify(abandonedRun({ ...progressOf, boards: access.boards.length }))), qos: 1, retain: true },
+      });
+      let ending: Promise<void> | undefined;
+      const ended = () => (ending ??= endSession(client, access, 'experiment'));
+      const dir = resolve(o.out, runId);
+      const paths = bundlePaths(dir);
+      try {
+        const wanted = await resolveBoards(String(plan.boards), access, client);
+        await mkdir(dir, { recursive: true });
+        await writeFileAtomic(paths.plan, text);
+        const store = openTelemetryStore(paths.store, { desk: access.desk });
+        const desk = await watchDesk(client, access.desk, store, (e) => say(`deskbox: store: ${e.message}`));
+        const census = await desk.census(wanted);
+        if (census.offline.length > 0 && (plan.offline === 'refuse' || census.online.length === 0)) {
+          store.close();
+          await rm(dir, { recursive: true, force: true });
+          throw new RunRefusedError(census.online.length === 0
+            ? `no board of "${plan.boards}" is online (${census.offline.join(',')})`
+            : `the plan wants every board (offline: refuse) and ${census.offline.join(',')} ${census.offline.length === 1 ? 'is' : 'are'} offline`);
+        }
+        if (census.offline.length > 0) say(`deskbox: leaving out ${census.offline.length} offline board(s): ${census.offline.join(',')}`);
+        const boards = census.online;
+        const record: RunRecord = {
+          v: 1, runId, plan: plan.name, desk: access.desk, boards, startedAt: Date.now(), deskbox: AGENT_VERSION,
+          leftOut: census.offline.map((board) => ({ board, reason: 'offline when the run began' })),
+          images: Object.fromEntries(boards.map((b) => [b, desk.status(b)?.image ?? null])),
+        };
+        // Written now and again at the end: a run killed outright still leaves a bundle `report` can rebuild.
+        await writeFileAtomic(paths.run, JSON.stringify(record, null, 2) + '\n');
+        store.setMeta('plan', plan);
+        const unacked = new Set<Promise<void>>();
+        const published = createProgressPublisher({
+          ...progressOf, desk: access.desk, boards: boards.length,
+          publish: (topic, payload) => {
+            const sent = client.publishAsync(topic, payload, { qos: 1, retain: true })
+              .then(() => undefined, (e: Error) => say(`deskbox: experiment progress not published: ${e.message}`))
+              .finally(() => { unacked.delete(sent); });
+            unacked.add(sent);
+          },
+        });
+        const flushEverySecond = setInterval(() => {
+          published.tick();
+          try { store.flush(); } catch (e) { say(`deskbox: store: ${(e as Error).message}`); }
+        }, 1000);
+        const stop = listenForStop({
+          onFirst: () => say('\nstopping: guests are being stopped; what was measured is kept (Ctrl-C again to quit at once)'),
+          quitWithinMs: 2000,
+          quit: async () => {
+            clearInterval(flushEverySecond);
+            store.flush();
+            writeFileSync(paths.run, JSON.stringify({ ...record, endedAt: Date.now(), aborted: true, quit: true }, null, 2) + '\n');
+            published.finish('aborted', 'quit with a second Ctrl-C; guests may still run');
+            await Promise.all(unacked);
+          },
+        });
+        try {
+          const layout = o.broker ? undefined : deskLayout(o.state);
+          const bars = teeProgress(phaseBars(!o.json && process.stderr.isTTY), published);
+          if (plan.image) {
+            if (!layout) throw new Error('flashing a plan\'s image needs a simulated desk (on a real desk: deskbox flash first)');
+            const health = await watchBoardHealth(await resolveAccess({ state: o.state }, 'monitor'));
+            try {
+              store.mark('flash-start', Date.now());
+              await flashPlanImage({ image: resolve(dirname(planFile), plan.image), boards, state: o.state, baud: (await readDeskFile(layout)).console.baud, health, progress: bars });
+              store.mark('flash-end', Date.now());
+            } finally {
+              await health.close();
+            }
+            record.images = Object.fromEntries(boards.map((b) => [b, desk.status(b)?.image ?? null]));
+          }
+          const outcome = await runPlan({
+            boards, plan, signal: stop.signal, now: () => Date.now(), sleep,
+            request: createRequester(client, access.desk),
+            powerCycle: layout ? async (b) => { await controlRequest(layout.controlSocket, 'POST', '/power', { board: b, action: 'cycle' }); } : undefined,
+            waitReady: desk.waitReady,
+            onOffline: desk.onOffline,
+            mark: (name, detail) => { store.mark(name, Date.now(), detail); published.mark(name, detail); },
+            progress: bars,
+          });
+          published.finish(outcome.aborted ? 'aborted' : 'done');
+          outcome.lost.forEach((l) => say(`deskbox: lost ${l.board} in ${l.phase}: ${l.reason}`));
+          // Let the last telemetry and events of the stop arrive before the store closes (a stopped run is in a hurry).
+          await sleep(outcome.aborted ? 1000 : Math.max(1500, plan.telemetry.periodS * 1000 + 500), new AbortController().signal);
+          Object.assign(record, { endedAt: Date.now(), aborted: outcome.aborted, lost: outcome.lost, outcome });
+          if (layout) {
+            await mkdir(paths.consoles, { recursive: true });
+            for (const b of boards) if (existsSync(layout.board(b).consoleLog)) await copyFile(layout.board(b).consoleLog, join(paths.consoles, `${b}.log`));
+          }
+        } catch (err) {
+          published.finish('failed', (err as Error).message);
+          Object.assign(record, { endedAt: Date.now(), aborted: true, error: (err as Error).message });
+          throw err;
+        } finally {
+          clearInterval(flushEverySecond);
+          stop.release();
+          try {
+            // Ended first, so no message arrives for a closed store.
+            await ended();
+          } finally {
+            store.flush();
+            store.close();
+          }
+          await writeFileAtomic(paths.run, JSON.stringify(record, null, 2) + '\n');
+        }
+        const { summary, report } = await buildReport(dir, { csv: true });
+        if (o.json) return printJson({ runId, bundle: dir, report, aborted: record.aborted, leftOut: record.leftOut, lost: record.lost, summary });
+        process.stdout.write(`run ${runId}${record.aborted ? ' (stopped early)' : ''}\n  bundle  ${dir}\n  report  ${report}\n`);
+      } finally {
+        await ended();
+      }
+    }));
+}
