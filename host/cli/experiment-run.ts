@@ -132,6 +132,8 @@ export function registerRun(program: Command): void {
             writeFileSync(paths.run, JSON.stringify({ ...record, endedAt: Date.now(), aborted: true, quit: true }, null, 2) + '\n');
             published.finish('aborted', 'quit with a second Ctrl-C; guests may still run');
             await Promise.all(unacked);
+            // A goodbye, or the broker would publish the will (a less precise `aborted`) over this one.
+            await client.endAsync();
           },
         });
         try {
