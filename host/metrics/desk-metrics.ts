@@ -85,7 +85,7 @@ export async function createDeskMetrics({ client, desk, boards = [] }: DeskMetri
     async render() {
       perBoard.update(view.rows(boards));
       broker.update(stats);
-      experiment.update(progress);
+      experiment.update(progress, Date.now());
       return registry.metrics();
     },
     async close() {

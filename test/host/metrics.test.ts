@@ -91,7 +91,7 @@ metrics('malformed messages are counted by channel and change nothing', async ({
 metrics('the experiment and the broker statistics', async ({ host, metrics: m }) => {
   const progress: ExperimentProgress = {
     v: 1, run: 'r1', plan: 'default', state: 'running', phase: 'launch', repetition: 2, repetitions: 3,
-    done: 30, total: 120, boards: 2, startedAt: 1, updatedAt: 2,
+    done: 30, total: 120, boards: 2, startedAt: Date.now() - 5000, updatedAt: Date.now(),
   };
   await host.publishAsync(experimentTopic(DESK), JSON.stringify(progress), { qos: 1, retain: true });
   const e = await scrapeUntil(m, 'experiment and stats', (x) => x.value('deskbox_experiment_progress_ratio') !== undefined
@@ -105,6 +105,10 @@ metrics('the experiment and the broker statistics', async ({ host, metrics: m })
     assert.ok((e.value(`deskbox_broker_messages_${name}_per_second`) ?? -1) >= 0, `${name} rate`);
   }
   assert.is(e.types.get('deskbox_broker_messages_sent_total'), 'counter');
+  // A runner killed while the broker was down leaves `running` behind, its will lost: told apart by its age.
+  await host.publishAsync(experimentTopic(DESK), JSON.stringify({ ...progress, updatedAt: Date.now() - 60_000 }), { qos: 1, retain: true });
+  const stale = await scrapeUntil(m, 'a stale experiment', (x) => x.series('deskbox_experiment_info')[0]?.labels.state === 'stale');
+  assert.equal(stale.series('deskbox_experiment_info').map((s) => s.labels.run), ['r1']);
 });
 
 metrics('a board going offline is down at once and loses its live figures', async ({ host, metrics: m }) => {
