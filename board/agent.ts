@@ -162,7 +162,8 @@ export function createAgent(deps: AgentDeps): Agent {
       for (const f of [...features].reverse()) await f.stop?.();
       if (client) {
         publish('status', { v: PAYLOAD_VERSION, state: 'offline', board: config.board, reason: 'shutdown', at: clock.now() }, true);
-        await client.endAsync();
+        // Without a broker the goodbye cannot be sent and mqtt.js would wait for it; the will says offline instead.
+        await client.endAsync(!client.connected);
       }
       await hw?.close();
       logger.info('stopped');
