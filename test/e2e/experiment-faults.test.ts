@@ -181,4 +181,17 @@ test('a second Ctrl-C quits at once; SIGKILL leaves a bundle `report` rebuilds a
   await deskbox(['guests', 'stop', '--boards', 'all', '--state', desk.state]);
 }));
 
+test('the desk broker killed mid-run: the runner reconnects, the run finishes, no sample is lost', () => desk.withLogs(async () => {
+  const brokerPid = async (): Promise<number | null> => JSON.parse((await deskbox(['desk', 'status', '--state', desk.state, '--json'])).stdout).broker.pid;
+  const run = await startRun(await plan('crash', PLAN.replace('hold: 2s', 'hold: 12s')), 'hold-start');
+  const before = await brokerPid();
+  process.kill(before!, 'SIGKILL');
+  await waitFor(async () => { const now = await brokerPid(); return now !== null && now !== before; }, { timeoutMs: 20_000, pollMs: 200, what: 'the broker restarted' });
+  assert.is(await run.exited, 0);
+  const result = JSON.parse(run.stdout());
+  assert.equal([result.aborted, result.lost, result.summary.counts.lostTelemetry, result.summary.desk.guestsBooted], [false, [], 0, 6]);
+  console.log(`  broker SIGKILL mid-run: ${result.summary.counts.telemetry} samples stored, ${result.summary.counts.lostTelemetry} lost`);
+  assert.equal((await experimentState())?.state, 'done');
+}));
+
 test.run();
