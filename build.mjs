@@ -49,6 +49,19 @@ const [board] = await Promise.all([
     banner: { js: `#!/usr/bin/env node\n${common.banner.js}` },
     external: ['serialport', '@serialport/*', 'onoff', 'better-sqlite3', 'aedes', 'aedes-persistence', 'ws', 'bufferutil', 'utf-8-validate'],
   }),
+  // The contract the dashboard page runs (host/dashboard/page-contract.ts): plain ES modules in
+  // the browser cannot import TypeScript, and a copy in JavaScript would drift.
+  build({
+    entryPoints: ['host/dashboard/page-contract.ts'],
+    outfile: 'dist/page-contract.js',
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  }),
 ]);
 
 // What went into the board bundle, so a test can hold it to "nothing from host/, no dev deps".

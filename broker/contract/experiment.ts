@@ -51,4 +51,4 @@ export function experimentTopic(desk: string): string {
   return `${ROOT}/${desk}/experiment`;
 }
 
-export const decodeExperimentProgress = (payload: Buffer | string) => decodeJson(ExperimentProgressSchema, payload);
+export const decodeExperimentProgress = (payload: Uint8Array | string) => decodeJson(ExperimentProgressSchema, payload);

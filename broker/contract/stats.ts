@@ -18,7 +18,9 @@
  * interval (10 s by default), QoS 0, not retained: figures are never stale, and a new
  * subscriber waits at most one interval. Readable by the host and monitor roles only.
  */
+import * as v from 'valibot';
 import { SYS_PREFIX } from './topics.ts';
+import { decodeJson } from './messages.ts';
 
 const BROKER_SYS = `${SYS_PREFIX}/broker`;
 
@@ -45,3 +47,21 @@ export interface StatsSnapshot {
   /** Messages dropped from full offline queues since the broker started. */
   dropped: number;
 }
+
+const amount = v.pipe(v.number(), v.finite(), v.minValue(0));
+const flow = v.object({ total: amount, perSec: amount });
+/** What readers accept on `stats` (the broker writes StatsSnapshot): the metrics and the dashboard. */
+export const StatsSnapshotSchema = v.object({
+  v: v.literal(1),
+  at: amount,
+  uptimeS: amount,
+  clients: amount,
+  subscriptions: amount,
+  retained: v.nullable(amount),
+  received: flow,
+  sent: flow,
+  // A broker from before offline queues were bounded reports none: it dropped none.
+  dropped: v.optional(amount, 0),
+});
+
+export const decodeStats = (payload: Uint8Array | string) => decodeJson(StatsSnapshotSchema, payload);

@@ -23,8 +23,8 @@ export function registerBoards(program: Command): void {
         const all = () => access.boards.length > 0 && access.boards.every((b) => view.complete(b));
         await settle(client, { quietMs: 300, deadlineMs: 3000, until: all });
         const rows = view.rows(access.boards);
-        if (opts.json) printJson({ desk: access.desk, boards: rows, rejected: view.rejected });
-        else process.stdout.write(`${boardTable(rows)}\n${access.desk}: ${deskTotals(rows)}\n`);
+        if (opts.json) printJson({ desk: access.desk, boards: rows, rejected: view.rejected() });
+        else process.stdout.write(`${boardTable(rows)}\n${access.desk}: ${deskTotals(rows, view.rejected())}\n`);
       } finally {
         await client.endAsync();
       }

@@ -1,6 +1,7 @@
 /** Human formatting of board rows, shared by `boards` and `monitor`. */
 import Table from 'cli-table3';
 import type { BoardRow } from '../client/board-view.ts';
+import type { RejectionSummary } from '../client/rejection-tally.ts';
 
 const fixed = (n: number | undefined, digits: number) => (n === undefined ? '-' : n.toFixed(digits));
 
@@ -32,9 +33,12 @@ export function boardTable(rows: BoardRow[]): string {
   return table.toString();
 }
 
-export function deskTotals(rows: BoardRow[]): string {
+/** The desk's sums, and what the view refused, if anything (by reason: `3 rejected: 2 stale, 1 not-json`). */
+export function deskTotals(rows: BoardRow[], rejected?: RejectionSummary): string {
   const online = rows.filter((r) => r.state === 'online').length;
   const power = rows.reduce((s, r) => s + (r.powerW ?? 0), 0);
   const energy = rows.reduce((s, r) => s + (r.energyJ ?? 0), 0);
-  return `${online}/${rows.length} online, ${power.toFixed(2)} W, ${energy.toFixed(1)} J`;
+  const reasons = Object.entries(rejected?.byReason ?? {}).filter(([, n]) => n > 0).map(([reason, n]) => `${n} ${reason}`);
+  const refused = rejected?.total ? `; ${rejected.total} messages rejected: ${reasons.join(', ')}` : '';
+  return `${online}/${rows.length} online, ${power.toFixed(2)} W, ${energy.toFixed(1)} J${refused}`;
 }

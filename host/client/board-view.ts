@@ -1,10 +1,10 @@
 /**
- * The host's picture of a desk's boards, folded from retained status and telemetry. Pure: it
- * takes messages in and gives rows out, so `boards`, `monitor` and tests share one reading.
+ * The host's picture of a desk's boards as rows, from the board fold (status and telemetry,
+ * checked and ordered) and a tally of what it refused. `boards`, `monitor` and /metrics share
+ * it, so they read a desk alike; the dashboard runs the same fold in the browser.
  */
-import { parseBoardTopic } from '../../broker/contract/topics.ts';
-import { decode } from '../../broker/contract/messages.ts';
-import type { Status, Telemetry } from '../../broker/contract/payloads.ts';
+import { createBoardFold, type Rejection } from './board-fold.ts';
+import { createRejectionTally } from './rejection-tally.ts';
 
 export interface BoardRow {
   board: string;
@@ -19,42 +19,34 @@ export interface BoardRow {
   lastTelemetryAt?: number;
 }
 
-export interface Rejected {
-  topic: string;
-  reason: string;
+export interface BoardViewOptions {
+  /** Told of every message the view refused (metrics count them), besides the view's own tally. */
+  onRejected?: (rejection: Rejection) => void;
+  /** The reader's clock, for the ordering's "stamped in the future" escape. */
+  now?: () => number;
 }
 
-export function createBoardView(desk: string) {
-  const status = new Map<string, Status>();
-  const telemetry = new Map<string, Telemetry>();
-  const rejected: Rejected[] = [];
-  const live = new Set<string>();
+export function createBoardView(desk: string, opts: BoardViewOptions = {}) {
+  const fold = createBoardFold(desk);
+  const tally = createRejectionTally();
+  const now = opts.now ?? Date.now;
+  const { status, telemetry } = fold;
 
   return {
-    rejected,
+    /** Rejections so far: counts by reason and the latest few. */
+    rejected: () => tally.summary(),
+    newConnection: () => fold.newConnection(),
     /**
      * Folds one message in; returns whether it changed the picture. `retained` is the packet's
-     * retain flag: the broker reads retained copies from its store while live messages keep
-     * flowing, so a retained copy can arrive after a newer live message on the same topic and
-     * must not overwrite it.
+     * retain flag (a copy from the broker's store, read when the subscription was made).
      */
-    apply(topic: string, payload: Buffer, retained = false): boolean {
-      const t = parseBoardTopic(topic);
-      if (!t || t.desk !== desk || (t.channel !== 'status' && t.channel !== 'telemetry')) return false;
-      if (retained && live.has(topic)) return false;
-      if (!retained) live.add(topic);
-      if (payload.length === 0) {
-        // An empty retained message clears the board from the broker.
-        return status.delete(t.board) || telemetry.delete(t.board);
+    apply(topic: string, payload: Uint8Array, retained = false): boolean {
+      const outcome = fold.apply(topic, payload, retained, now());
+      if (outcome.kind === 'rejected') {
+        tally.add(outcome.rejection);
+        opts.onRejected?.(outcome.rejection);
       }
-      const d = decode(t.channel, payload);
-      if (!d.ok) {
-        rejected.push({ topic, reason: d.reason });
-        return false;
-      }
-      if (t.channel === 'status') status.set(t.board, d.value as Status);
-      else telemetry.set(t.board, d.value as Telemetry);
-      return true;
+      return outcome.kind === 'changed';
     },
     has: (board: string) => status.has(board),
     /** Its status is in and, when it is online, a telemetry sample too (the broker replays every retained status before any telemetry). */

@@ -29,6 +29,8 @@ const TYPES: Record<string, string> = {
 
 /** Where the browser finds mqtt.js; the page's modules import it from this path. */
 export const MQTT_PATH = '/vendor/mqtt.esm.js';
+/** Where the page finds the wire contract's checks, bundled for it by build.mjs. */
+export const CONTRACT_PATH = '/contract.js';
 
 export function publicDir(): string {
   return join(packageRoot(), 'host', 'dashboard', 'public');
@@ -44,7 +46,21 @@ export async function loadAssets(dir = publicDir()): Promise<Map<string, Asset>>
   }
   if (!assets.has('/')) throw new DashboardAssetError(`page ${join(dir, 'index.html')}`, new Error('not found'));
   assets.set(MQTT_PATH, { type: TYPES['.js']!, body: await readMqttBundle() });
+  assets.set(CONTRACT_PATH, { type: TYPES['.js']!, body: await readContractBundle() });
   return assets;
+}
+
+/** dist/page-contract.js: the one file of the page that a build makes. */
+export function contractBundlePath(): string {
+  return join(packageRoot(), 'dist', 'page-contract.js');
+}
+
+async function readContractBundle(): Promise<Buffer> {
+  try {
+    return await readFile(contractBundlePath());
+  } catch (err) {
+    throw new DashboardAssetError('page\'s contract bundle (run npm run build)', err);
+  }
 }
 
 async function readMqttBundle(): Promise<Buffer> {

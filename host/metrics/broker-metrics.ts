@@ -1,26 +1,7 @@
 /** The desk broker's `$SYS` statistics (broker/contract/stats.ts) as Prometheus metrics. */
-import * as v from 'valibot';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { decodeJson } from '../../broker/contract/messages.ts';
 import type { StatsSnapshot } from '../../broker/contract/stats.ts';
 import { show } from './show.ts';
-
-const amount = v.pipe(v.number(), v.finite(), v.minValue(0));
-const flow = v.object({ total: amount, perSec: amount });
-const StatsSnapshotSchema = v.object({
-  v: v.literal(1),
-  at: amount,
-  uptimeS: amount,
-  clients: amount,
-  subscriptions: amount,
-  retained: v.nullable(amount),
-  received: flow,
-  sent: flow,
-  // A broker from before offline queues were bounded reports none: it dropped none.
-  dropped: v.optional(amount, 0),
-});
-
-export const decodeStats = (payload: Buffer) => decodeJson(StatsSnapshotSchema, payload);
 
 export function brokerMetrics(registry: Registry) {
   const registers = [registry];

@@ -5,12 +5,13 @@
  */
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { Counter, Registry } from 'prom-client';
-import { allBoardsFilter, parseBoardTopic } from '../../broker/contract/topics.ts';
-import { STATS_TOPICS, type StatsSnapshot } from '../../broker/contract/stats.ts';
+import { allBoardsFilter } from '../../broker/contract/topics.ts';
+import { decodeStats, STATS_TOPICS, type StatsSnapshot } from '../../broker/contract/stats.ts';
 import { decodeExperimentProgress, experimentTopic, type ExperimentProgress } from '../../broker/contract/experiment.ts';
 import { createBoardView } from '../client/board-view.ts';
+import { REJECT_REASONS, type RejectReason } from '../client/board-fold.ts';
 import { boardMetrics } from './board-metrics.ts';
-import { brokerMetrics, decodeStats } from './broker-metrics.ts';
+import { brokerMetrics } from './broker-metrics.ts';
 import { experimentMetrics } from './experiment-metrics.ts';
 
 export interface DeskMetricsOptions {
@@ -29,22 +30,32 @@ export interface DeskMetrics {
   close(): Promise<void>;
 }
 
-const CHANNELS = ['status', 'telemetry', 'experiment', 'stats'] as const;
+/** The reasons each channel can be refused for, all shown from the start (at 0). */
+const REASONS: Record<'status' | 'telemetry' | 'experiment' | 'stats', readonly RejectReason[]> = {
+  status: REJECT_REASONS,
+  telemetry: REJECT_REASONS,
+  experiment: ['not-json', 'schema'],
+  stats: ['not-json', 'schema'],
+};
 
 export async function createDeskMetrics({ client, desk, boards = [] }: DeskMetricsOptions): Promise<DeskMetrics> {
   const registry = new Registry();
   const perBoard = boardMetrics(registry);
   const broker = brokerMetrics(registry);
   const experiment = experimentMetrics(registry);
-  const malformed = new Counter({
-    name: 'deskbox_telemetry_malformed_total',
-    help: 'Messages from the desk the contract refused (invalid JSON or schema), by channel',
-    labelNames: ['channel'] as const,
+  const rejected = new Counter({
+    name: 'deskbox_rejected_messages_total',
+    help: 'Messages from the desk no figure took, by channel and reason (docs/mqtt.md, "Reading status and telemetry")',
+    labelNames: ['channel', 'reason'] as const,
     registers: [registry],
   });
-  for (const channel of CHANNELS) malformed.inc({ channel }, 0);
+  for (const [channel, reasons] of Object.entries(REASONS)) for (const reason of reasons) rejected.inc({ channel, reason }, 0);
 
-  const view = createBoardView(desk);
+  // Counted as they come and not kept, so a board sending garbage for weeks costs no memory.
+  const view = createBoardView(desk, {
+    // The view hears only the status and telemetry filters: a topic's last level is its channel.
+    onRejected: (r) => rejected.inc({ channel: r.topic.slice(r.topic.lastIndexOf('/') + 1), reason: r.reason }),
+  });
   const progressTopic = experimentTopic(desk);
   let stats: StatsSnapshot | undefined;
   let progress: ExperimentProgress | undefined;
@@ -60,24 +71,28 @@ export async function createDeskMetrics({ client, desk, boards = [] }: DeskMetri
     }
     const d = decodeExperimentProgress(payload);
     if (d.ok) progress = d.value;
-    else malformed.inc({ channel: 'experiment' });
+    else rejected.inc({ channel: 'experiment', reason: d.problem });
   };
   const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket) => {
     if (topic === STATS_TOPICS.stats) {
       const d = decodeStats(payload);
       if (d.ok) stats = d.value;
-      else malformed.inc({ channel: 'stats' });
+      else rejected.inc({ channel: 'stats', reason: d.problem });
     } else if (topic === progressTopic) {
       onExperiment(payload, packet.retain);
     } else {
       view.apply(topic, payload, packet.retain);
-      // Counted here and dropped, so a board sending garbage for weeks costs no memory.
-      for (const r of view.rejected.splice(0)) malformed.inc({ channel: parseBoardTopic(r.topic)?.channel ?? 'unknown' });
     }
   };
 
   const filters = [allBoardsFilter(desk, 'status'), allBoardsFilter(desk, 'telemetry'), progressTopic, STATS_TOPICS.stats];
+  // After a reconnect the renewed subscriptions replay the retained messages: they are the news.
+  const onConnect = () => {
+    view.newConnection();
+    progressLive = false;
+  };
   client.on('message', onMessage);
+  client.on('connect', onConnect);
   await client.subscribeAsync(filters, { qos: 1 });
 
   return {
@@ -90,6 +105,7 @@ export async function createDeskMetrics({ client, desk, boards = [] }: DeskMetri
     },
     async close() {
       client.off('message', onMessage);
+      client.off('connect', onConnect);
       if (client.connected) await client.unsubscribeAsync(filters);
     },
   };

@@ -8,6 +8,7 @@ import { createHeader, showConnection } from './header.js';
 import { createActions } from './actions.js';
 import { openConnection } from './connection.js';
 import { createTopics } from './topics.js';
+import * as contract from '/contract.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -16,7 +17,7 @@ $('desk-name').textContent = config.desk;
 document.title = `deskbox ${config.desk}`;
 
 const topics = createTopics(config.topics);
-const model = createModel(topics, config.boards);
+const model = createModel({ desk: config.desk, topics, expected: config.boards, contract });
 const grid = createGrid($('grid'), model, (n) => { $('selected-count').textContent = `${n} selected`; });
 const header = createHeader(model);
 let connection;

@@ -7,9 +7,16 @@ function experimentText(e) {
   return `${e.plan}: ${phase}, ${e.state}${rep}${e.error ? ` — ${e.error}` : ''}`;
 }
 
+/** The reasons and the latest refused topics, for the count's tooltip (never the payloads). */
+function rejectedText(r) {
+  if (r.total === 0) return 'every message so far was well-formed and in order';
+  const reasons = Object.entries(r.byReason).filter(([, n]) => n > 0).map(([reason, n]) => `${n} ${reason}`).join(', ');
+  return `${reasons}\nlatest: ${r.recent.slice(0, 5).map((x) => `${x.topic} (${x.reason})`).join(', ')}`;
+}
+
 export function createHeader(model) {
   const el = {
-    online: $('sum-online'), power: $('sum-power'), guests: $('sum-guests'), broker: $('sum-broker'),
+    online: $('sum-online'), power: $('sum-power'), guests: $('sum-guests'), broker: $('sum-broker'), rejected: $('sum-rejected'),
     bar: $('exp-bar'), text: $('exp-text'), box: $('exp-bar').parentElement,
   };
   return {
@@ -20,6 +27,8 @@ export function createHeader(model) {
       el.online.textContent = `${s.online}/${s.total}`;
       el.power.textContent = `${s.powerW.toFixed(1)} W`;
       el.guests.textContent = String(s.guests);
+      el.rejected.textContent = String(s.rejected.total);
+      el.rejected.title = rejectedText(s.rejected);
       const st = model.stats;
       el.broker.textContent = st ? `${Math.round(st.received.perSec)} in · ${Math.round(st.sent.perSec)} out` : '-';
       el.broker.title = st ? `${st.clients} clients, ${st.subscriptions} subscriptions` : 'the broker publishes its figures every 10 s';

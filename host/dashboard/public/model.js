@@ -1,33 +1,27 @@
 /**
  * The page's picture of the desk, folded from MQTT messages (docs/mqtt.md). No DOM here:
  * `apply` records what changed and the views redraw only that, once per animation frame.
+ * Every message is checked by the wire contract (`contract`: /contract.js, the code `boards`,
+ * `monitor` and /metrics run), so a payload they refuse changes nothing here either.
  */
-const decoder = new TextDecoder();
-
-function parse(payload) {
-  try {
-    const value = JSON.parse(decoder.decode(payload));
-    return value && typeof value === 'object' && value.v === 1 ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** online, booting (up but not ready yet), failing (guests failed), offline, or unknown (no status yet). */
 export function boardState(board) {
   const s = board.status;
   if (!s) return 'unknown';
   if (s.state === 'offline') return 'offline';
-  if (!s.phases?.some((p) => p.phase === 'ready')) return 'booting';
-  return board.telemetry?.guests?.failed > 0 ? 'failing' : 'online';
+  if (!s.phases.some((p) => p.phase === 'ready')) return 'booting';
+  return board.telemetry?.guests.failed > 0 ? 'failing' : 'online';
 }
 
-/** `topics`: the desk's topics (topics.js). */
-export function createModel(topics, expected) {
+/** `topics`: the desk's topics (topics.js); `now`: the page's clock, for the fold's ordering. */
+export function createModel({ desk, topics, expected, contract, now = () => Date.now() }) {
   const boards = new Map();
   const dirty = new Set();
-  // Topics that had a live message on this connection: a retained copy read later from the
-  // broker's store is older than that message and must not replace it.
+  const fold = contract.createBoardFold(desk);
+  const tally = contract.createRejectionTally();
+  // Experiment and stats topics that had a live message on this connection: a retained copy
+  // read later from the broker's store is older than that message and must not replace it.
   let live = new Set();
   const model = { boards, dirty, experiment: undefined, stats: undefined, summaryDirty: true };
 
@@ -37,25 +31,52 @@ export function createModel(topics, expected) {
   };
   for (const id of expected) { board(id); dirty.add(id); }
 
-  model.newConnection = () => { live = new Set(); };
+  model.newConnection = () => {
+    live = new Set();
+    fold.newConnection();
+  };
 
-  /** Folds one message in; returns whether anything on screen changes. */
-  model.apply = (topic, payload, retained) => {
+  const refuse = (topic, reason) => {
+    tally.add({ topic, reason, detail: 'refused by the contract' });
+    model.summaryDirty = true;
+    return true;
+  };
+
+  /** A desk-wide message (experiment or stats): empty clears it, else it must pass `decodeFn`. */
+  const deskWide = (key, topic, payload, retained, decodeFn) => {
     if (retained && live.has(topic)) return false;
     if (!retained) live.add(topic);
-    const value = payload.length === 0 ? null : parse(payload);
-    if (value === undefined) return false;
-    const about = topics.classify(topic);
-    if (!about) return false;
-    if (about.kind === 'experiment') model.experiment = value ?? undefined;
-    else if (about.kind === 'stats') model.stats = value ?? undefined;
+    if (payload.length === 0) model[key] = undefined;
     else {
-      board(about.board)[about.kind] = value ?? undefined;
-      dirty.add(about.board);
+      const d = decodeFn(payload);
+      if (!d.ok) return refuse(topic, d.problem);
+      model[key] = d.value;
     }
     model.summaryDirty = true;
     return true;
   };
+
+  /** Folds one message in; returns whether anything on screen changes. */
+  model.apply = (topic, payload, retained) => {
+    const about = topics.classify(topic);
+    if (about?.kind === 'experiment') return deskWide('experiment', topic, payload, retained, contract.decodeExperimentProgress);
+    if (about?.kind === 'stats') return deskWide('stats', topic, payload, retained, contract.decodeStats);
+    const outcome = fold.apply(topic, payload, retained, now());
+    if (outcome.kind === 'rejected') {
+      tally.add(outcome.rejection);
+      model.summaryDirty = true;
+      return true;
+    }
+    if (outcome.kind !== 'changed') return false;
+    const b = board(outcome.board);
+    b[outcome.channel] = fold[outcome.channel].get(outcome.board);
+    dirty.add(outcome.board);
+    model.summaryDirty = true;
+    return true;
+  };
+
+  /** What the page refused: `{total, byReason, recent}`. */
+  model.rejected = () => tally.summary();
 
   model.summary = () => {
     let online = 0, powerW = 0, guests = 0;
@@ -64,9 +85,9 @@ export function createModel(topics, expected) {
       if (state === 'offline' || state === 'unknown') continue;
       if (state !== 'booting') online++;
       powerW += b.telemetry?.powerW ?? 0;
-      guests += b.telemetry?.guests?.running ?? 0;
+      guests += b.telemetry?.guests.running ?? 0;
     }
-    return { online, total: boards.size, powerW, guests };
+    return { online, total: boards.size, powerW, guests, rejected: tally.summary() };
   };
 
   /** Board ids in display order: b2 before b10. */
