@@ -77,13 +77,15 @@ metrics('retained statuses and telemetry become per-board and desk figures', asy
   assert.is(e.types.get('deskbox_board_power_watts'), 'gauge');
 });
 
-metrics('malformed messages are counted by channel and change nothing', async ({ host, metrics: m }) => {
+metrics('refused messages are counted by channel and reason and change nothing', async ({ host, metrics: m }) => {
   await publish(host, DESK, 'b01', 'telemetry', '{"v":1,"board":');
   await publish(host, DESK, 'b01', 'telemetry', { ...telemetry('b01', 9, 1), powerW: -1 });
+  await publish(host, DESK, 'b01', 'telemetry', { ...telemetry('b01', 9, 1), at: 1 });
   await host.publishAsync(experimentTopic(DESK), '{"v":1,"run":7}', { qos: 1 });
-  const e = await scrapeUntil(m, 'three refusals', (x) => x.value('deskbox_telemetry_malformed_total', { channel: 'telemetry' }) === 2
-    && x.value('deskbox_telemetry_malformed_total', { channel: 'experiment' }) === 1);
-  assert.is(e.value('deskbox_telemetry_malformed_total', { channel: 'status' }), 0);
+  const refused = (channel: string, reason: string) => (x: Exposition) => x.value('deskbox_rejected_messages_total', { channel, reason });
+  const e = await scrapeUntil(m, 'four refusals', (x) => refused('telemetry', 'not-json')(x) === 1 && refused('telemetry', 'schema')(x) === 1
+    && refused('telemetry', 'stale')(x) === 1 && refused('experiment', 'schema')(x) === 1);
+  assert.is(refused('status', 'stale')(e), 0);
   assert.is(e.value('deskbox_board_power_watts', { board: 'b01' }), 1.25);
   assert.equal(e.series('deskbox_experiment_info'), []);
 });
@@ -112,7 +114,8 @@ metrics('the experiment and the broker statistics', async ({ host, metrics: m })
 });
 
 metrics('a board going offline is down at once and loses its live figures', async ({ host, metrics: m }) => {
-  await host.publishAsync(boardTopic(DESK, 'b01', 'status'), JSON.stringify({ v: 1, state: 'offline', board: 'b01', reason: 'shutdown', at: 5 }), { qos: 1, retain: true });
+  // Stamped after the online status it follows (bootedAt 1 + uptimeS 1): docs/mqtt.md, "Reading status and telemetry".
+  await host.publishAsync(boardTopic(DESK, 'b01', 'status'), JSON.stringify({ v: 1, state: 'offline', board: 'b01', reason: 'shutdown', at: 5000 }), { qos: 1, retain: true });
   const e = await scrapeUntil(m, 'b01 offline', (x) => x.value('deskbox_board_up', { board: 'b01' }) === 0);
   assert.is(e.value('deskbox_board_power_watts', { board: 'b01' }), undefined);
   assert.is(e.value('deskbox_desk_power_watts'), 0);
