@@ -1,0 +1,171 @@
+/**
+ * Hostile messages on the board topics of a running desk leave all four views right: `boards`,
+ * `monitor`, /metrics and the dashboard in Chromium. A seeded corpus (test/support/view-fuzz-
+ * corpus.ts) goes out as the host role on three live boards and as the fourth board itself,
+ * switched off meanwhile; the broker refuses what its ACLs and size limit forbid. Then, after
+ * one good status per board and the boards' own next samples, every view shows every board
+ * online with its version and its own latest power, and an empty retained telemetry clears a
+ * board's power and nothing else. The counts are printed for RELIABILITY.md.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { boardClientId, boardTopic } from '../../broker/contract/topics.ts';
+import { resolveAccess } from '../../host/client/access.ts';
+import { createRequester } from '../../host/client/request.ts';
+import { deskLayout } from '../../host/locations/layout.ts';
+import { waitFor } from '../support/wait.ts';
+import { DESKBOX_CLI, deskbox, processesMentioning } from '../support/deskbox.ts';
+import { Desk } from '../support/desk.ts';
+import { corpusKinds, fuzzCorpus, type FuzzBoard, type FuzzMessage } from '../support/view-fuzz-corpus.ts';
+import { boardsView, dashboardView, metricsView, mismatches, monitorView, type Shown, type ShownBoard, type ViewName } from '../support/four-views.ts';
+import { watchOwnMessages } from '../support/own-messages.ts';
+import { publishAll, refusedPublish } from '../support/fuzz-publish.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const BOARDS = ['b01', 'b02', 'b03', 'b04'];
+const SEED = Number(process.env.FUZZ_SEED ?? 20261202);
+const COUNT = Number(process.env.FUZZ_COUNT ?? 600);
+let desk: Desk;
+let monitor: ChildProcess | undefined;
+let browser: BrowserContext | undefined;
+const clients: MqttClient[] = [];
+
+test.before(async () => { desk = await Desk.create('deskbox-e2e-fuzz-'); });
+test.after(async () => {
+  monitor?.kill('SIGKILL');
+  await browser?.close();
+  await Promise.all(clients.map((c) => c.endAsync(true)));
+  await desk.close();
+});
+
+test('hostile messages on board topics leave boards, monitor, /metrics and the dashboard right', () => desk.withLogs(async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`);
+  const state = desk.state;
+  const up = await desk.up({ boards: BOARDS.length, telemetryPeriod: 1 });
+  const [hostAccess, monitorAccess] = [await resolveAccess({ state }, 'host'), await resolveAccess({ state }, 'monitor')];
+  const login = async (a: { username: string; password: string }, extra: mqtt.IClientOptions = {}) => {
+    const c = await mqtt.connectAsync(up.broker.url, { username: a.username, password: a.password, protocolVersion: 4, reconnectPeriod: 0, ...extra });
+    clients.push(c);
+    return c;
+  };
+  const watcher = await login(monitorAccess);
+  const own = watchOwnMessages(watcher, up.desk);
+  await watcher.subscribeAsync([`deskbox/${up.desk}/boards/+/status`, `deskbox/${up.desk}/boards/+/telemetry`], { qos: 1 });
+
+  monitor = spawn(process.execPath, [DESKBOX_CLI, 'monitor', '--state', state, '--json', '--interval', '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let monitorOut = '';
+  let monitorErr = '';
+  monitor.stdout!.on('data', (d: Buffer) => { monitorOut += d; });
+  monitor.stderr!.on('data', (d: Buffer) => { monitorErr += d; });
+  browser = await chromium.launchPersistentContext(join(state, 'chromium'), { executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  const page = browser.pages()[0] ?? await browser.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await logIn(page, up.dashboard!, 'monitor', monitorAccess.password);
+
+  /** Waits until every view passes `expect`; says which did not, and why, when time runs out. */
+  let last = '';
+  const views = async (): Promise<Record<ViewName, Shown | undefined>> => ({
+    boards: await boardsView(state), monitor: monitorView(monitorOut), metrics: await metricsView(`${up.dashboard}metrics`), dashboard: await dashboardView(page),
+  });
+  const untilViews = (what: string, expect: Map<string, (b: ShownBoard, v: ViewName) => string>, timeoutMs = 30_000) => waitFor(async () => {
+    const seen = await views();
+    last = Object.entries(seen).map(([name, v]) => (v ? mismatches(name as ViewName, v, expect) : `${name}: nothing yet`)).filter(Boolean).join('\n');
+    return last === '' ? seen : undefined;
+  }, { timeoutMs, what: () => `${what}:\n${last}\nmonitor stderr: ${monitorErr}` });
+  const version = '0.1.0';
+  const onlineWithOwnPower = (since: () => number) => new Map(BOARDS.map((board) => [board, (b: ShownBoard, v: ViewName) => {
+    if (b.state !== 'online') return `state ${b.state}`;
+    if ((v === 'boards' || v === 'monitor') && b.version !== version) return `version ${b.version}`;
+    const recent = own.samplesSince(board, since()).slice(-8).map((s) => s.powerW);
+    const same = (p: number) => (v === 'dashboard' ? p.toFixed(2) === b.powerW?.toFixed(2) : p === b.powerW);
+    return recent.some(same) ? '' : `power ${b.powerW} not among its own latest (${recent.join(', ')})`;
+  }]));
+
+  await untilViews('every board online with its power', onlineWithOwnPower(() => 0), 45_000);
+  await waitFor(() => BOARDS.every((b) => own.online(b) && own.samples.get(b)!.length >= 2), { timeoutMs: 10_000, what: 'two samples of every board' });
+  own.freeze();
+  const captured: FuzzBoard[] = BOARDS.map((board) => ({ board, status: own.online(board)!, telemetry: own.samples.get(board)! }));
+
+  // Outsiders: a wrong password, a monitor and a board publishing outside their rights.
+  const wrong = await login({ username: 'host', password: 'wrong' }).then(() => 'let in', (err: Error) => err.message);
+  assert.match(wrong, /Bad username or password|Not authorized/);
+  assert.ok(await refusedPublish(await login(monitorAccess), boardTopic(up.desk, 'b01', 'telemetry'), '{}'), 'a monitor publishes nothing');
+  await deskbox(['desk', 'power', 'b04', 'off', '--state', state]);
+  await waitFor(async () => (await metricsView(`${up.dashboard}metrics`)).boards.find((b) => b.board === 'b04')?.state === 'not online', { timeoutMs: 15_000, what: 'b04 off' });
+  const b04 = { username: 'b04', password: (await readFile(deskLayout(state).board('b04').passwordFile, 'utf8')).trim() };
+  assert.ok(await refusedPublish(await login(b04, { clientId: boardClientId(up.desk, 'b04') }), boardTopic(up.desk, 'b01', 'status'), '{}'), 'a board publishes only on its own topics');
+  const asB04 = await login(b04, { clientId: boardClientId(up.desk, 'b04') });
+
+  // The corpus: b04's own topics as b04, the rest as the host, oversized ones each on a client the broker then drops.
+  const corpus = fuzzCorpus({ seed: SEED, desk: up.desk, boards: captured, count: COUNT, now: Date.now() });
+  const mine = (m: FuzzMessage) => ['status', 'telemetry', 'events', 'reply'].some((ch) => m.topic === boardTopic(up.desk, 'b04', ch as 'status'));
+  const hostClient = await login(hostAccess);
+  const published = await publishAll(corpus, {
+    pick: (m) => (m.oversized ? 'throwaway' : mine(m) ? asB04 : hostClient),
+    throwaway: () => login(hostAccess),
+  });
+  await asB04.endAsync();
+  const midway = await boardsView(state);
+  assert.is(midway.boards.length, BOARDS.length, '`boards` reads the retained garbage and lists the desk\'s boards only');
+
+  // One good status per live board (its own, stamped now), b04 back on, then the boards' own next samples.
+  for (const b of ['b01', 'b02', 'b03']) {
+    const s = own.online(b)!;
+    await hostClient.publishAsync(boardTopic(up.desk, b, 'status'), JSON.stringify({ ...s, uptimeS: (Date.now() - s.bootedAt) / 1000 }), { qos: 1, retain: true });
+  }
+  await deskbox(['desk', 'power', 'b04', 'on', '--state', state]);
+  const fuzzEnd = Date.now();
+  await untilViews('every board online, with its version and its own latest power', onlineWithOwnPower(() => fuzzEnd), 60_000);
+
+  // An empty retained telemetry clears b02's power and leaves it online (its samples paused meanwhile).
+  const requests = createRequester(hostClient, up.desk);
+  assert.ok((await requests('b02', 'telemetry.period', { seconds: 3600 }, 10_000)).ok);
+  let cleared = 0;
+  const clearB02 = async () => {
+    cleared = Date.now();
+    await hostClient.publishAsync(boardTopic(up.desk, 'b02', 'telemetry'), '', { qos: 1, retain: true });
+  };
+  await clearB02();
+  const noPower = onlineWithOwnPower(() => fuzzEnd);
+  noPower.set('b02', (b) => (b.state !== 'online' ? `state ${b.state}` : b.powerW !== undefined ? `power ${b.powerW}` : ''));
+  await untilViews('b02 online without power', new Map([...noPower].map(([board, check]) => [board, (b: ShownBoard, v: ViewName) => {
+    // A sample already on its way when the period changed: clear again.
+    if (board === 'b02' && own.samplesSince('b02', cleared).length > 0) void clearB02();
+    return check(b, v);
+  }])));
+  assert.ok((await requests('b02', 'telemetry.period', { seconds: 1 }, 10_000)).ok);
+  const restored = Date.now();
+  const final = await untilViews('b02\'s power back', onlineWithOwnPower(() => restored));
+
+  const status = JSON.parse((await deskbox(['desk', 'status', '--state', state, '--json'])).stdout) as { broker: { restarts: number } };
+  assert.is(status.broker.restarts, 0, 'the broker never fell over');
+  assert.equal(pageErrors, []);
+  assert.ok(final.monitor!.rejected > 0 && final.metrics!.rejected > 0 && final.dashboard!.rejected > 0, 'every live view counted refusals');
+  process.stdout.write(`\nview fuzz: seed ${SEED}, ${corpus.length} messages (${corpus.filter((m) => m.retain).length} retained), ${published.refused} refused by the broker; `
+    + `rejected by monitor ${final.monitor!.rejected}, metrics ${final.metrics!.rejected}, dashboard ${final.dashboard!.rejected}; kinds ${JSON.stringify(corpusKinds(corpus))}\n`);
+
+  monitor.kill('SIGTERM');
+  await waitFor(() => monitor!.exitCode !== null, { timeoutMs: 10_000, what: 'monitor to stop' });
+  assert.is(monitor.exitCode, 0, `monitor ended cleanly: ${monitorErr}`);
+  await browser.close();
+  browser = undefined;
+  await desk.down();
+  assert.equal(await processesMentioning(state), [], 'nothing left running');
+}));
+
+async function logIn(page: Page, url: string, username: string, password: string): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('username').fill(username);
+  await page.getByLabel('password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('#live[data-state="live"]').waitFor({ timeout: 15_000 });
+}
+
+test.run();
