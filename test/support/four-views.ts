@@ -21,6 +21,8 @@ export interface Shown {
   boards: ShownBoard[];
   /** Messages the view refused so far (`boards` reads only the broker's retained copies). */
   rejected: number;
+  /** The same by reason, where the view says (not the dashboard's tiles). */
+  reasons?: Record<string, number>;
 }
 
 export type ViewName = 'boards' | 'monitor' | 'metrics' | 'dashboard';
@@ -29,7 +31,7 @@ const shown = (rows: BoardRow[]): ShownBoard[] => rows.map((r) => ({ board: r.bo
 
 export async function boardsView(state: string): Promise<Shown> {
   const out = JSON.parse((await deskbox(['boards', '--json', '--state', state])).stdout) as { boards: BoardRow[]; rejected: RejectionSummary };
-  return { boards: shown(out.boards), rejected: out.rejected.total };
+  return { boards: shown(out.boards), rejected: out.rejected.total, reasons: out.rejected.byReason };
 }
 
 /** The latest whole line a `monitor --json` printed, or undefined before its first. */
@@ -37,7 +39,7 @@ export function monitorView(stdout: string): Shown | undefined {
   const line = stdout.split('\n').slice(0, -1).at(-1);
   if (!line) return undefined;
   const out = JSON.parse(line) as { boards: BoardRow[]; rejected: RejectionSummary };
-  return { boards: shown(out.boards), rejected: out.rejected.total };
+  return { boards: shown(out.boards), rejected: out.rejected.total, reasons: out.rejected.byReason };
 }
 
 export async function metricsView(url: string): Promise<Shown> {
@@ -46,8 +48,10 @@ export async function metricsView(url: string): Promise<Shown> {
     const board = s.labels.board!;
     return { board, state: s.value === 1 ? 'online' : 'not online', powerW: e.value('deskbox_board_power_watts', { board }) };
   });
-  const rejected = e.series('deskbox_rejected_messages_total').reduce((sum, s) => sum + s.value, 0);
-  return { boards: boards.sort((a, b) => a.board.localeCompare(b.board)), rejected };
+  const reasons: Record<string, number> = {};
+  for (const s of e.series('deskbox_rejected_messages_total')) reasons[s.labels.reason!] = (reasons[s.labels.reason!] ?? 0) + s.value;
+  const rejected = Object.values(reasons).reduce((a, b) => a + b, 0);
+  return { boards: boards.sort((a, b) => a.board.localeCompare(b.board)), rejected, reasons };
 }
 
 export async function dashboardView(page: Page): Promise<Shown> {

@@ -1,0 +1,30 @@
+/**
+ * The dashboard in a real headless Chromium, logged in as a broker user. Chromium's profile
+ * lives in the desk's state folder, so "nothing left that mentions the folder" covers it too.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+export interface DashboardPage {
+  browser: BrowserContext;
+  page: Page;
+  /** Uncaught errors of the page's scripts. */
+  errors: string[];
+}
+
+export async function openDashboard(state: string, url: string, username: string, password: string): Promise<DashboardPage> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the dashboard tests need a real browser (apt-get install chromium)`);
+  const browser = await chromium.launchPersistentContext(join(state, 'chromium'), { executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  const page = browser.pages()[0] ?? await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.getByLabel('username').fill(username);
+  await page.getByLabel('password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('#live[data-state="live"]').waitFor({ timeout: 15_000 });
+  return { browser, page, errors };
+}
