@@ -12,6 +12,7 @@ import { systemClock, type Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/log.ts';
 import { WS_PATH } from './contract/topics.ts';
 import { ackAfterStore } from './ack-after-store.ts';
+import { dedupeExactly } from './exact-dedupe.ts';
 import { createAccessHooks } from './hooks.ts';
 import type { BackoffPolicy } from './login-backoff.ts';
 import { LoginThrottle } from './login-throttle.ts';
@@ -82,6 +83,10 @@ export async function createDeskBroker(opts: DeskBrokerOptions): Promise<DeskBro
 
   const broker = await Aedes.createBroker({
     ...hooks,
+    preConnect(client, packet, callback) {
+      dedupeExactly(client);
+      hooks.preConnect(client, packet, callback);
+    },
     authorizePublish: acks.authorizePublish,
     persistence,
     // A subscriber whose socket stops taking data holds every message written to it meanwhile
