@@ -137,10 +137,12 @@ test('hostile messages on board topics leave boards, monitor, /metrics and the d
   const status = JSON.parse((await deskbox(['desk', 'status', '--state', state, '--json'])).stdout) as { broker: { restarts: number } };
   assert.is(status.broker.restarts, 0, 'the broker never fell over');
   assert.equal(dash.errors, []);
-  assert.ok(final.monitor!.rejected > 0 && final.metrics!.rejected > 0 && final.dashboard!.rejected > 0, 'every live view counted refusals');
+  assert.ok(final.monitor!.rejected > 0, 'the live views counted refusals');
+  // They heard the same messages (the broker loses none: broker/exact-dedupe.ts) and judged them alike.
+  assert.equal([final.metrics!.rejected, final.dashboard!.rejected], [final.monitor!.rejected, final.monitor!.rejected], 'monitor, metrics and dashboard refused alike');
   process.stdout.write(`\nview fuzz: seed ${SEED}, ${corpus.length} messages (${corpus.filter((m) => m.retain).length} retained), ${published.taken} taken and ${published.refused} refused by the broker; `
     + `rejected by monitor ${final.monitor!.rejected}, metrics ${final.metrics!.rejected}, dashboard ${final.dashboard!.rejected}; `
-    + `monitor's reasons ${JSON.stringify(final.monitor!.reasons)}; kinds ${JSON.stringify(corpusKinds(corpus))}\n`);
+    + `by reason: monitor ${JSON.stringify(final.monitor!.reasons)}, dashboard ${JSON.stringify(final.dashboard!.reasons)}; kinds ${JSON.stringify(corpusKinds(corpus))}\n`);
 
   assert.is(await monitor.stop(), 0, `monitor ended cleanly: ${monitor.stderr()}`);
   await dash.browser.close();

@@ -21,7 +21,7 @@ export interface Shown {
   boards: ShownBoard[];
   /** Messages the view refused so far (`boards` reads only the broker's retained copies). */
   rejected: number;
-  /** The same by reason, where the view says (not the dashboard's tiles). */
+  /** The same by reason (the dashboard leaves out the reasons it has not seen). */
   reasons?: Record<string, number>;
 }
 
@@ -60,7 +60,10 @@ export async function dashboardView(page: Page): Promise<Shown> {
       const watts = /^([\d.]+) W$/.exec(t.children[1]?.textContent ?? '');
       return { board: t.dataset.board!, state: t.dataset.state!, ...(watts ? { powerW: Number(watts[1]) } : {}) };
     });
-    return { boards: boards.sort((a, b) => a.board.localeCompare(b.board)), rejected: Number(document.getElementById('sum-rejected')?.textContent) };
+    const count = document.getElementById('sum-rejected');
+    // Its tooltip's first line: `12 not-json, 3 stale`.
+    const reasons = Object.fromEntries([...(count?.title.split('\n')[0] ?? '').matchAll(/(\d+) ([a-z-]+)/g)].map((m) => [m[2]!, Number(m[1])]));
+    return { boards: boards.sort((a, b) => a.board.localeCompare(b.board)), rejected: Number(count?.textContent), reasons };
   });
 }
 
