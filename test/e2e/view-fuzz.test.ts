@@ -19,7 +19,7 @@ import { waitFor } from '../support/wait.ts';
 import { deskbox, processesMentioning } from '../support/deskbox.ts';
 import { Desk } from '../support/desk.ts';
 import { corpusKinds, fuzzCorpus, type FuzzBoard, type FuzzMessage } from '../support/view-fuzz-corpus.ts';
-import { boardsView, dashboardView, metricsView, mismatches, monitorView, type Shown, type ShownBoard, type ViewName } from '../support/four-views.ts';
+import { boardsView, dashboardView, metricsView, monitorView, untilViews, type Expect, type FourViews, type ShownBoard, type ViewName } from '../support/four-views.ts';
 import { watchOwnMessages } from '../support/own-messages.ts';
 import { publishAll, refusedPublish } from '../support/fuzz-publish.ts';
 import { startMonitor, type MonitorProcess } from '../support/monitor-process.ts';
@@ -57,18 +57,13 @@ test('hostile messages on board topics leave boards, monitor, /metrics and the d
   monitor = startMonitor(state);
   dash = await openDashboard(state, up.dashboard!, 'monitor', monitorAccess.password);
 
-  /** Waits until every view passes `expect`; says which did not, and why, when time runs out. */
-  let last = '';
-  const views = async (): Promise<Record<ViewName, Shown | undefined>> => ({
+  const read = async (): Promise<FourViews> => ({
     boards: await boardsView(state), monitor: monitorView(monitor!.stdout()), metrics: await metricsView(`${up.dashboard}metrics`), dashboard: await dashboardView(dash!.page),
   });
-  const untilViews = (what: string, expect: Map<string, (b: ShownBoard, v: ViewName) => string>, timeoutMs = 30_000) => waitFor(async () => {
-    const seen = await views();
-    last = Object.entries(seen).map(([name, v]) => (v ? mismatches(name as ViewName, v, expect) : `${name}: nothing yet`)).filter(Boolean).join('\n');
-    return last === '' ? seen : undefined;
-  }, { timeoutMs, what: () => `${what}:\n${last}\nmonitor stderr: ${monitor!.stderr()}` });
+  const allViews = (what: string, expect: Expect, timeoutMs?: number) => untilViews(read, what, expect, timeoutMs)
+    .catch((err: Error) => { throw new Error(`${err.message}\nmonitor stderr: ${monitor!.stderr()}`); });
   const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  const onlineWithOwnPower = (since: () => number) => new Map(BOARDS.map((board) => [board, (b: ShownBoard, v: ViewName) => {
+  const onlineWithOwnPower = (since: () => number): Expect => new Map(BOARDS.map((board) => [board, (b: ShownBoard, v: ViewName) => {
     if (b.state !== 'online') return `state ${b.state}`;
     if ((v === 'boards' || v === 'monitor') && b.version !== version) return `version ${b.version}`;
     const recent = own.samplesSince(board, since()).slice(-8).map((s) => s.powerW);
@@ -76,7 +71,7 @@ test('hostile messages on board topics leave boards, monitor, /metrics and the d
     return recent.some(same) ? '' : `power ${b.powerW} not among its own latest (${recent.join(', ')})`;
   }]));
 
-  await untilViews('every board online with its power', onlineWithOwnPower(() => 0), 45_000);
+  await allViews('every board online with its power', onlineWithOwnPower(() => 0), 45_000);
   await waitFor(() => BOARDS.every((b) => own.online(b) && own.samples.get(b)!.length >= 2), { timeoutMs: 10_000, what: 'two samples of every board' });
   own.freeze();
   const captured: FuzzBoard[] = BOARDS.map((board) => ({ board, status: own.online(board)!, telemetry: own.samples.get(board)! }));
@@ -110,7 +105,7 @@ test('hostile messages on board topics leave boards, monitor, /metrics and the d
   }
   await deskbox(['desk', 'power', 'b04', 'on', '--state', state]);
   const fuzzEnd = Date.now();
-  await untilViews('every board online, with its version and its own latest power', onlineWithOwnPower(() => fuzzEnd), 60_000);
+  await allViews('every board online, with its version and its own latest power', onlineWithOwnPower(() => fuzzEnd), 60_000);
 
   // An empty retained telemetry clears b02's power and leaves it online (its samples paused meanwhile).
   const requests = createRequester(hostClient, up.desk);
@@ -129,10 +124,10 @@ test('hostile messages on board topics leave boards, monitor, /metrics and the d
     if (Date.now() - cleared > 1000) void clearB02();
     return `power ${b.powerW}`;
   });
-  await untilViews('b02 online without power', noPower);
+  await allViews('b02 online without power', noPower);
   assert.ok((await requests('b02', 'telemetry.period', { seconds: 1 }, 10_000)).ok);
   const restored = Date.now();
-  const final = await untilViews('b02\'s power back', onlineWithOwnPower(() => restored));
+  const final = await allViews('b02\'s power back', onlineWithOwnPower(() => restored));
 
   const status = JSON.parse((await deskbox(['desk', 'status', '--state', state, '--json'])).stdout) as { broker: { restarts: number } };
   assert.is(status.broker.restarts, 0, 'the broker never fell over');

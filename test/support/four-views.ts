@@ -9,6 +9,7 @@ import type { BoardRow } from '../../host/client/board-view.ts';
 import type { RejectionSummary } from '../../host/client/rejection-tally.ts';
 import { parseExposition } from '../host/exposition.ts';
 import { deskbox } from './deskbox.ts';
+import { waitFor } from './wait.ts';
 
 export interface ShownBoard {
   board: string;
@@ -67,8 +68,22 @@ export async function dashboardView(page: Page): Promise<Shown> {
   });
 }
 
-/** What is wrong with `view` against `expect` (board -> check), or '' when all is right. */
-export function mismatches(name: ViewName, view: Shown, expect: Map<string, (b: ShownBoard, view: ViewName) => string>): string {
+/** Per board of the desk: what is wrong with it as a view shows it, or ''. */
+export type Expect = Map<string, (b: ShownBoard, view: ViewName) => string>;
+export type FourViews = Record<ViewName, Shown | undefined>;
+
+/** Reads the four views until every one passes `expect`; on timeout says which did not, and why. */
+export async function untilViews(read: () => Promise<FourViews>, what: string, expect: Expect, timeoutMs = 30_000): Promise<FourViews> {
+  let last = '';
+  return waitFor(async () => {
+    const seen = await read();
+    last = Object.entries(seen).map(([name, v]) => (v ? mismatches(name as ViewName, v, expect) : `${name}: nothing yet`)).filter(Boolean).join('\n');
+    return last === '' ? seen : undefined;
+  }, { timeoutMs, what: () => `${what}:\n${last}` });
+}
+
+/** What is wrong with `view` against `expect`, or '' when all is right. */
+export function mismatches(name: ViewName, view: Shown, expect: Expect): string {
   const problems = [...expect.keys()].filter((b) => !view.boards.some((s) => s.board === b)).map((b) => `${b} missing`);
   for (const b of view.boards) {
     const check = expect.get(b.board);
