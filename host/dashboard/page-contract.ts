@@ -6,5 +6,5 @@
  */
 export { createBoardFold } from '../client/board-fold.ts';
 export { createRejectionTally } from '../client/rejection-tally.ts';
-export { decodeExperimentProgress } from '../../broker/contract/experiment.ts';
+export { decodeExperimentProgress, experimentIsStale } from '../../broker/contract/experiment.ts';
 export { decodeStats } from '../../broker/contract/stats.ts';

@@ -14,6 +14,8 @@ import mqtt from 'mqtt';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { memoryLogger } from '../../platform/log.ts';
 import { resolveAccess } from '../../host/client/access.ts';
+import { connectToDesk } from '../../host/client/connect.ts';
+import { experimentTopic } from '../../broker/contract/experiment.ts';
 import { startDashboard, type Dashboard } from '../../host/dashboard/server.ts';
 import { waitFor } from '../support/wait.ts';
 import { deskbox, processesMentioning } from '../support/deskbox.ts';
@@ -103,6 +105,19 @@ test('the grid follows the desk; the broker refuses a monitor\'s reboot, a host\
   assert.ok(rebooted !== undefined && rebooted !== b02Pid, `b02 runs a new agent after its reboot (was ${b02Pid}, now ${rebooted})`);
   // b02 went down and up again since the monitor's refused command: b01 would have long rebooted by now.
   assert.is(await agentPid('b01'), b01Pid, 'b01 did not reboot');
+
+  // A runner killed while its will was lost leaves `running` retained: the page and /metrics tell it is stale.
+  const host = await connectToDesk(await resolveAccess({ state }, 'host'), 'e2e-stale');
+  try {
+    const stale = { v: 1, run: 'r-stale', plan: 'gone', state: 'running', phase: 'hold', repetition: 1, repetitions: 1, done: 3, total: 60, boards: 6, startedAt: Date.now() - 90_000, updatedAt: Date.now() - 60_000 };
+    await host.publishAsync(experimentTopic('desk1'), JSON.stringify(stale), { qos: 1, retain: true });
+    await page.locator('.experiment[data-state="stale"]').waitFor(WAIT);
+    assert.match(await page.locator('#exp-text').textContent() ?? '', /^gone: its runner went silent \d+ s ago/);
+    await waitFor(async () => /deskbox_experiment_info\{run="r-stale",plan="gone",phase="hold",state="stale"\} 1/.test(await (await fetch(`${url}metrics`)).text()), { timeoutMs: 15_000, what: '/metrics to call the experiment stale' });
+    await host.publishAsync(experimentTopic('desk1'), '', { qos: 1, retain: true });
+  } finally {
+    await host.endAsync();
+  }
   assert.equal(pageErrors, []);
 }));
 

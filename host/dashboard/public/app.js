@@ -19,7 +19,7 @@ document.title = `deskbox ${config.desk}`;
 const topics = createTopics(config.topics);
 const model = createModel({ desk: config.desk, topics, expected: config.boards, contract });
 const grid = createGrid($('grid'), model, (n) => { $('selected-count').textContent = `${n} selected`; });
-const header = createHeader(model);
+const header = createHeader(model, contract);
 let connection;
 // The logged-in user, kept in memory only: the flash API asks for the same credentials.
 let user;
@@ -33,6 +33,8 @@ const redraw = () => {
 };
 const schedule = () => { if (!frame) frame = requestAnimationFrame(redraw); };
 schedule();
+// A running experiment turns stale with no message at all: look again now and then.
+setInterval(() => { if (model.experiment?.state === 'running') { model.summaryDirty = true; schedule(); } }, 5000);
 
 function login(username, password) {
   connection?.end();

@@ -1,7 +1,8 @@
 /** The desk's figures above the grid: boards online, power, guests, broker traffic, experiment. */
 const $ = (id) => document.getElementById(id);
 
-function experimentText(e) {
+function experimentText(e, stale) {
+  if (stale) return `${e.plan}: its runner went silent ${Math.round((Date.now() - e.updatedAt) / 1000)} s ago (killed?); the next run replaces it`;
   const rep = e.repetitions > 1 ? ` (repetition ${e.repetition}/${e.repetitions})` : '';
   const phase = e.phase ? `${e.phase} ${e.done}/${e.total}` : `${e.done}/${e.total}`;
   return `${e.plan}: ${phase}, ${e.state}${rep}${e.error ? ` — ${e.error}` : ''}`;
@@ -14,7 +15,8 @@ function rejectedText(r) {
   return `${reasons}\nlatest: ${r.recent.slice(0, 5).map((x) => `${x.topic} (${x.reason})`).join(', ')}`;
 }
 
-export function createHeader(model) {
+/** `contract`: /contract.js, which says when a running experiment has gone stale. */
+export function createHeader(model, contract) {
   const el = {
     online: $('sum-online'), power: $('sum-power'), guests: $('sum-guests'), broker: $('sum-broker'), rejected: $('sum-rejected'),
     bar: $('exp-bar'), text: $('exp-text'), box: $('exp-bar').parentElement,
@@ -33,10 +35,11 @@ export function createHeader(model) {
       el.broker.textContent = st ? `${Math.round(st.received.perSec)} in · ${Math.round(st.sent.perSec)} out` : '-';
       el.broker.title = st ? `${st.clients} clients, ${st.subscriptions} subscriptions` : 'the broker publishes its figures every 10 s';
       const e = model.experiment;
-      el.box.dataset.state = e?.state ?? 'none';
+      const stale = e !== undefined && contract.experimentIsStale(e, Date.now());
+      el.box.dataset.state = stale ? 'stale' : e?.state ?? 'none';
       el.bar.max = Math.max(1, e?.total ?? 1);
       el.bar.value = e ? (e.state === 'done' ? el.bar.max : e.done) : 0;
-      el.text.textContent = e ? experimentText(e) : 'no experiment yet';
+      el.text.textContent = e ? experimentText(e, stale) : 'no experiment yet';
     },
   };
 }
