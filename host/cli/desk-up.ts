@@ -58,8 +58,8 @@ export function registerDeskUp(desk: Command): void {
 /** What `desk up` prints: where everything is, and lines to paste. */
 function upReport(result: UpResult, me: string, at: string): string {
   const { broker } = result;
-  const { port, hostname } = new URL(broker.mqtts ?? broker.url!);
-  const tls = broker.mqtts ? ` --cafile ${broker.caFile}` : '';
+  // A desk's broker always has its TLS listener (desk.json's tlsPort is never null).
+  const { port, hostname } = new URL(broker.mqtts!);
   return [
     `desk ${result.desk} is up: ${result.online}/${result.boards} boards online in ${(result.msToAllOnline / 1000).toFixed(2)} s`,
     `  image      ${result.image.file} (${result.image.sha256.slice(0, 12)}; programmed into ${result.image.programmed} board${result.image.programmed === 1 ? '' : 's'} now)`,
@@ -68,7 +68,7 @@ function upReport(result: UpResult, me: string, at: string): string {
     `  CA         ${broker.caFile}  (verifies the broker: mosquitto_sub --cafile, deskbox --ca, a board's caFile)`,
     ...(result.portsNote ? [`  note       ${result.portsNote}`] : []),
     ...(result.dashboard ? [`  dashboard  ${result.dashboard}  (log in as monitor to watch, host to command; ${result.dashboard}metrics for Prometheus)`] : []),
-    `  watch      mosquitto_sub -h ${hostname.replace(/^\[|\]$/g, '')} -p ${port}${tls} -u ${result.monitor.user} -P '${result.monitor.password}' -t 'deskbox/#' -v`,
+    `  watch      mosquitto_sub -h ${hostname.replace(/^\[|\]$/g, '')} -p ${port} --cafile ${broker.caFile} -u ${result.monitor.user} -P '${result.monitor.password}' -t 'deskbox/#' -v`,
     `  boards     ${me} boards${at}   |   ${me} monitor${at}`,
     `  state      ${result.state}  (credentials/, tls/, logs/, boards/<id>/console.log)`,
     `  stop       ${me} desk down${at}`,

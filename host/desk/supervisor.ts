@@ -79,8 +79,9 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     cleanups.push(() => broker.close());
     const ports = portsIn(broker);
     const urls = brokerUrls(desk.broker.host, ports);
-    // Boards verify the broker against the desk's CA, as a real board's `--ca` makes it do.
-    const boardBroker = { url: urls.mqtts ?? urls.url!, caFile: layout.tls.caCert };
+    // Boards verify the broker against the desk's CA, as a real board's `--ca` makes it do (a
+    // desk's broker always has its TLS listener: desk.json's tlsPort is never null).
+    const boardBroker = { url: urls.mqtts!, caFile: layout.tls.caCert };
     // Up before the boards boot, so the page shows them coming.
     const dashboard = await serveDeskDashboard(layout, desk, { host: desk.broker.host, ...ports }, { entry: opts.cli, hint: opts.cliHint }, logger.child('dashboard'));
     if (dashboard) cleanups.push(() => dashboard.close());

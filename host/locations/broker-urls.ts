@@ -26,7 +26,7 @@ export interface BrokerUrls {
 
 /** The address a client on this machine connects to for a broker listening on `host`. */
 export function reachableHost(host: string): string {
-  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '0.0.0.0') return '127.0.0.1';
   if (host === '::') return '::1';
   return host;
 }
