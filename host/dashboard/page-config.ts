@@ -3,9 +3,10 @@
  * contract, so the page holds none of its own), and the broker's WebSocket URL, which depends on
  * how the browser reached the page. A page served over HTTPS may only open wss:// (a ws:// one is
  * blocked as mixed content); a page over plain HTTP takes the plain WebSocket where there is one
- * (its browser need not trust the desk's CA). And the broker is at the address the browser used
- * for the page (the dashboard and the desk's broker share it): 127.0.0.1 or localhost here, the
- * desk computer's name from another machine, which the desk's certificate covers.
+ * (its browser need not trust the desk's CA). A broker listening on one address is reached there
+ * (its certificate names it); one listening on every address (0.0.0.0, ::) at the address the
+ * browser used for the page, as the dashboard runs on the broker's machine: 127.0.0.1 or
+ * localhost there, the desk computer's name from another machine, which the certificate covers.
  */
 import type { IncomingMessage } from 'node:http';
 import { allBoardsFilter, WS_PATH } from '../../broker/contract/topics.ts';
@@ -16,7 +17,7 @@ import { reachableHost, urlHost } from '../locations/broker-urls.ts';
 export type PageBroker =
   /** A fixed WebSocket URL (a real desk's `deskbox dashboard --broker ws(s)://...`). */
   | { url: string }
-  /** The desk broker's WebSocket listeners (null: not running), on `host` or the page's own host. */
+  /** The desk broker's WebSocket listeners (null: not running) on `host`. */
   | { host: string; wsPort: number | null; wssPort: number | null };
 
 export interface PageDesk {
@@ -52,7 +53,8 @@ function pageHost(req: IncomingMessage): string | undefined {
 
 export function pageBrokerUrl(broker: PageBroker, req: IncomingMessage, secure: boolean): string {
   if ('url' in broker) return broker.url;
-  const host = pageHost(req) ?? urlHost(reachableHost(broker.host));
+  const wildcard = reachableHost(broker.host) !== broker.host;
+  const host = (wildcard ? pageHost(req) : undefined) ?? urlHost(reachableHost(broker.host));
   const wss = broker.wssPort === null ? null : `wss://${host}:${broker.wssPort}${WS_PATH}`;
   const ws = broker.wsPort === null ? null : `ws://${host}:${broker.wsPort}${WS_PATH}`;
   return (secure ? wss ?? ws : ws ?? wss)!;
