@@ -15,7 +15,7 @@ export type Listener = ListenerName;
 export type { BrokerPorts };
 
 /** Each listener's field in BrokerPorts (and in ports.json, run.json). */
-export const PORT_FIELD: Record<Listener, keyof BrokerPorts> = { tcp: 'tcpPort', ws: 'wsPort', tls: 'tlsPort', wss: 'wssPort' };
+const PORT_FIELD: Record<Listener, keyof BrokerPorts> = { tcp: 'tcpPort', ws: 'wsPort', tls: 'tlsPort', wss: 'wssPort' };
 /** How the user knows each listener. */
 export const LISTENER_LABEL: Record<Listener, string> = { tcp: 'TCP', ws: 'WebSocket', tls: 'TLS', wss: 'secure WebSocket' };
 

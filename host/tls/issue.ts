@@ -12,9 +12,9 @@ import type { TlsFiles } from '../locations/tls-files.ts';
 import { altNames, type CertNames } from './cert-names.ts';
 import { openssl } from './openssl.ts';
 
-export const CA_DAYS = 3650;
+const CA_DAYS = 3650;
 /** Apple's TLS clients refuse server certificates valid for longer, even from a private CA. */
-export const SERVER_DAYS = 825;
+const SERVER_DAYS = 825;
 
 function newKey(file: string): Promise<void> {
   return new Promise<string>((resolve, reject) => {
