@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # qemu-*, u-boot-qemu and the cross compiler: armv7 boards tried on this x86_64 machine (docs/real-board.md);
-# systemd for systemd-analyze, which checks the board's unit file.
-packages=(crun socat mosquitto mosquitto-clients lrzsz busybox-static chromium
+# systemd for systemd-analyze, which checks the board's unit file; openssl issues the desk's TLS
+# certificates (docs/tls.md).
+packages=(crun socat mosquitto mosquitto-clients lrzsz busybox-static chromium openssl
           qemu-user-static qemu-system-arm u-boot-qemu g++-arm-linux-gnueabihf systemd)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

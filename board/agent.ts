@@ -5,9 +5,8 @@
  * the agent's own ops), which it starts and stops in order. One instance per board and no
  * shared state, so a process can host many simulated boards.
  */
-import { readFileSync } from 'node:fs';
-import mqtt, { type MqttClient } from 'mqtt';
-import { boardClientId, boardTopic, type BoardChannel } from '../broker/contract/topics.ts';
+import type { MqttClient } from 'mqtt';
+import { boardTopic, type BoardChannel } from '../broker/contract/topics.ts';
 import { decode, encode, type BoardPayloads } from '../broker/contract/messages.ts';
 import { PAYLOAD_VERSION, type BoardEvent, type BootPhase, type OnlineStatus } from '../broker/contract/payloads.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -18,6 +17,7 @@ import type { BoardHardware } from './hardware.ts';
 import type { Scheduler } from './runtime/scheduler.ts';
 import type { AgentContext, Feature, StatusPart } from './ops/feature.ts';
 import { commandTable, errorReply, handleCommand, salvageId } from './commands.ts';
+import { openBrokerConnection } from './broker-connection.ts';
 import { onlineStatus } from './status.ts';
 import { consoleFeature, phaseLine } from './console/feature.ts';
 import { flashFeature } from './flash/feature.ts';
@@ -111,32 +111,19 @@ export function createAgent(deps: AgentDeps): Agent {
 
   const connect = () => new Promise<void>((resolve) => {
     const offline: BoardPayloads['status'] = { v: PAYLOAD_VERSION, state: 'offline', board: config.board, reason: 'lastwill' };
-    client = mqtt.connect(config.broker.url, {
-      clientId: boardClientId(config.desk, config.board),
-      username: config.broker.username,
-      password: deps.password,
-      // A desk broker's own CA for mqtts://; read here, once, as mqtt.js keeps it for reconnects.
-      ...(config.broker.caFile ? { ca: readFileSync(config.broker.caFile) } : {}),
-      protocolVersion: 4,
-      // A persistent session keeps commands sent while the board was briefly away.
-      clean: false,
-      keepalive: config.keepaliveS,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      will: { topic: topic('status'), payload: Buffer.from(encode('status', offline)), qos: 1, retain: true },
-    });
-    client.on('connect', () => {
-      if (!phases.some((p) => p.phase === 'broker-connected')) phase('broker-connected');
-      client!.subscribe(topic('cmd'), { qos: 1 });
-      publish('status', status(), true);
-      logger.info('connected', { broker: config.broker.url });
-      resolve();
+    client = openBrokerConnection({
+      config, password: deps.password, logger,
+      will: { topic: topic('status'), payload: Buffer.from(encode('status', offline)) },
+      onConnect() {
+        if (!phases.some((p) => p.phase === 'broker-connected')) phase('broker-connected');
+        client!.subscribe(topic('cmd'), { qos: 1 });
+        publish('status', status(), true);
+        resolve();
+      },
     });
     client.on('message', (t, payload) => {
       if (t === topic('cmd')) void onCommand(payload);
     });
-    client.on('error', (err) => logger.warn('mqtt error', { error: err.message }));
-    client.on('offline', () => logger.warn('broker unreachable, retrying'));
   });
 
   return {

@@ -4,6 +4,8 @@
  * boards, host and outside clients share is broker/contract/.
  */
 export { createDeskBroker, type DeskBroker } from './server.ts';
+export { plainListenersAllowed } from './listener-plan.ts';
+export { LISTENER_NAMES, type ListenerName } from './listeners.ts';
 export { loadUsers, newUser, saveUsers, UserStore } from './users.ts';
 export { ROLES, type Principal, type Role } from './policy.ts';
 export { openSqlitePersistence } from './persistence/sqlite.ts';

@@ -1,32 +1,40 @@
 /**
- * The desk broker: aedes behind a TCP listener and a WebSocket listener (`/mqtt`, for
- * browsers), with the users/policy hooks and `$SYS` statistics wired in.
+ * The desk broker: aedes behind its listeners (listeners.ts: MQTT and WebSocket, plain and
+ * TLS), with the users/policy hooks and `$SYS` statistics wired in.
  */
 import type { EventEmitter } from 'node:events';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
-import { WebSocketServer, createWebSocketStream } from 'ws';
 import { systemClock, type Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/log.ts';
-import { WS_PATH } from './contract/topics.ts';
 import { ackAfterStore } from './ack-after-store.ts';
 import { dedupeExactly } from './exact-dedupe.ts';
 import { createAccessHooks } from './hooks.ts';
+import { planListeners } from './listener-plan.ts';
+import { openListeners, type TlsIdentity } from './listeners.ts';
 import type { BackoffPolicy } from './login-backoff.ts';
 import { LoginThrottle } from './login-throttle.ts';
 import { boundOfflineQueues } from './offline-queues.ts';
 import { BrokerStats, retainedCounter, startStatsPublisher } from './stats.ts';
 import type { UserStore } from './users.ts';
 
+export { BrokerListenError } from './listeners.ts';
+export { BrokerConfigError } from './listener-plan.ts';
+
 export interface DeskBrokerOptions {
-  /** Interface for both listeners. Default 127.0.0.1. */
+  /** Interface for every listener. Default 127.0.0.1. */
   host?: string;
-  /** TCP port; 0 picks a free one. Default 0. */
-  port?: number;
-  /** WebSocket port; 0 picks a free one, null runs no WebSocket listener. Default 0. */
+  /**
+   * Plain MQTT port; 0 picks a free one, null runs none. Default 0. The plain listeners run
+   * only where listener-plan.ts allows them: on loopback, or with `plainBeyondLoopback`.
+   */
+  port?: number | null;
+  /** Plain WebSocket port; 0 picks a free one, null runs no WebSocket listener. Default 0. */
   wsPort?: number | null;
+  /** Listen on plain MQTT and WebSocket beyond loopback too (passwords cross the network in clear). Default false. */
+  plainBeyondLoopback?: boolean;
+  /** The mqtts and wss listeners: the certificate they present, and their ports (0 or absent: any free one; null: none). */
+  tls?: TlsIdentity & { port?: number | null; wssPort?: number | null };
   users: UserStore;
   /** An aedes persistence (e.g. from openSqlitePersistence); the caller keeps ownership. Default: in memory. */
   persistence?: unknown;
@@ -45,28 +53,24 @@ export interface DeskBrokerOptions {
 }
 
 export interface DeskBroker {
-  readonly tcpPort: number;
+  /** null: no such listener (not asked for, or plain beyond loopback). */
+  readonly tcpPort: number | null;
   readonly wsPort: number | null;
+  readonly tlsPort: number | null;
+  readonly wssPort: number | null;
   readonly broker: Aedes;
   /** Stops the listeners, disconnects every client and closes aedes. Idempotent. */
   close(): Promise<void>;
 }
-
-export class BrokerListenError extends Error {
-  override readonly name = 'BrokerListenError';
-  constructor(readonly listener: 'tcp' | 'ws', readonly host: string, readonly port: number, cause: unknown) {
-    super(`${listener} listener cannot listen on ${host}:${port}: ${(cause as Error).message}`, { cause });
-  }
-}
-
 
 // aedes-persistence sets module.exports to its factory, but its typings declare
 // `exports.default`, so TypeScript mistypes an ESM default import; require() it as documented.
 const memoryPersistence = createRequire(import.meta.url)('aedes-persistence') as () => unknown;
 
 export async function createDeskBroker(opts: DeskBrokerOptions): Promise<DeskBroker> {
-  const { users, logger, host = '127.0.0.1', port = 0, wsPort = 0, statsIntervalMs = 10_000 } = opts;
+  const { users, logger, host = '127.0.0.1', statsIntervalMs = 10_000 } = opts;
   const { maxQueuedPerSession = 1000, drainTimeoutMs = 10_000 } = opts;
+  const ports = planListeners({ host, port: opts.port, wsPort: opts.wsPort, plainBeyondLoopback: opts.plainBeyondLoopback, tls: opts.tls });
   const clock = opts.clock ?? systemClock();
   const stats = new BrokerStats(clock);
   const queues = boundOfflineQueues({
@@ -123,41 +127,12 @@ export async function createDeskBroker(opts: DeskBrokerOptions): Promise<DeskBro
   // aedes emits 'error' for persistence failures; unheard, EventEmitter would throw it.
   (broker as EventEmitter).on('error', (err: Error) => logger.error('broker error', { error: err.message }));
 
-  const sockets = new Set<Socket>();
-  const tcp = createTcpServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    broker.handle(socket);
-  });
-  const http = createHttpServer((_req, res) => {
-    res.writeHead(426, { 'content-type': 'text/plain' }).end(`MQTT over WebSocket at ${WS_PATH}\n`);
-  });
-  const wss = new WebSocketServer({ server: http, path: WS_PATH });
-  // ws re-emits the HTTP server's errors here; listen() reports those, the rest are per-socket.
-  wss.on('error', (err) => logger.debug('websocket server error', { error: err.message }));
-  wss.on('connection', (ws, req) => broker.handle(createWebSocketStream(ws), req));
-
   const stopBroker = () => new Promise<void>((resolve) => broker.close(() => resolve()));
-  // Stop accepting, let aedes close its clients (publishing their wills), then cut what is
-  // left: connections that never sent CONNECT are not aedes clients yet.
-  const shutdown = async () => {
-    const closed = Promise.all([stopAccepting(tcp), stopAccepting(http)]);
-    wss.close();
+  const identity = opts.tls && { cert: opts.tls.cert, key: opts.tls.key };
+  const listeners = await openListeners({ host, ports, identity, handle: (stream, req) => broker.handle(stream, req), logger }).catch(async (err: unknown) => {
     await stopBroker();
-    sockets.forEach((s) => s.destroy());
-    wss.clients.forEach((ws) => ws.terminate());
-    http.closeAllConnections();
-    await closed;
-  };
-
-  let boundWs: number | null = null;
-  try {
-    await listen(tcp, 'tcp', host, port);
-    if (wsPort !== null) boundWs = await listen(http, 'ws', host, wsPort);
-  } catch (err) {
-    await shutdown();
     throw err;
-  }
+  });
 
   const publisher = startStatsPublisher({
     broker,
@@ -167,37 +142,23 @@ export async function createDeskBroker(opts: DeskBrokerOptions): Promise<DeskBro
     intervalMs: statsIntervalMs,
     logger,
   });
-  const tcpPort = (tcp.address() as AddressInfo).port;
-  logger.info('broker listening', { host, tcpPort, wsPort: boundWs });
+  const { tcp: tcpPort, ws: wsPort, tls: tlsPort, wss: wssPort } = listeners.ports;
+  logger.info('broker listening', { host, tcpPort, wsPort, tlsPort, wssPort });
 
   let closing: Promise<void> | undefined;
   return {
     tcpPort,
-    wsPort: boundWs,
+    wsPort,
+    tlsPort,
+    wssPort,
     broker,
     close() {
       closing ??= (async () => {
         publisher.stop();
-        await shutdown();
+        await listeners.close(stopBroker);
         logger.info('broker closed');
       })();
       return closing;
     },
   };
-}
-
-function listen(server: Server | HttpServer, listener: 'tcp' | 'ws', host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: Error) => reject(new BrokerListenError(listener, host, port, err));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function stopAccepting(server: Server | HttpServer): Promise<void> {
-  if (!server.listening) return Promise.resolve();
-  return new Promise((resolve) => server.close(() => resolve()));
 }

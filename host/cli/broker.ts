@@ -1,30 +1,55 @@
-/** `deskbox broker`: run the desk broker on its own (a real desk), and manage its users. */
+/**
+ * `deskbox broker`: run the desk broker on its own (a real desk), and manage its users. It
+ * listens on TLS (mqtts, wss) with a certificate of the user's or of a CA it keeps; beyond
+ * loopback only on TLS, unless `--plain` asks for the plain listeners too.
+ */
 import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDeskBroker, loadUsers, newUser, saveUsers, UserStore, ROLES, type Principal, openSqlitePersistence } from '../../broker/index.ts';
+import { createDeskBroker, loadUsers, newUser, saveUsers, UserStore, ROLES, type Principal, openSqlitePersistence, plainListenersAllowed } from '../../broker/index.ts';
 import { stderrLogger } from '../../platform/log.ts';
 import { ensurePrivateDir } from '../../platform/private-files.ts';
 import { action, printJson } from './run.ts';
 import { portNumber } from './options.ts';
+import { brokerIdentity } from '../tls/broker-identity.ts';
+import { brokerUrls } from '../locations/broker-urls.ts';
+
+const portOrOff = (v: string) => (v === '-1' ? -1 : portNumber(v));
+const orNull = (port: number) => (port === -1 ? null : port);
 
 export function registerBroker(program: Command): void {
   const broker = program.command('broker')
-    .description('run the desk MQTT broker (TCP + WebSocket, users, ACLs, persistence)')
+    .description('run the desk MQTT broker (MQTT and WebSocket over TLS, plain on loopback; users, ACLs, persistence)')
     .option('--users <file>', 'credentials file (create users with: deskbox broker user add)', 'users.json')
-    .option('--host <addr>', 'interface to listen on', '127.0.0.1')
-    .option('--port <port>', 'MQTT TCP port', portNumber, 1883)
-    .option('--ws-port <port>', 'MQTT over WebSocket port (path /mqtt); -1 for none', (v) => (v === '-1' ? -1 : portNumber(v)), 8083)
+    .option('--host <addr>', 'interface to listen on; beyond loopback (e.g. 0.0.0.0) only over TLS unless --plain', '127.0.0.1')
+    .option('--plain', 'beyond loopback, also listen on plain MQTT and WebSocket (passwords cross the network in clear)')
+    .option('--port <port>', 'plain MQTT port (on loopback, or with --plain); -1 for none', portOrOff, 1883)
+    .option('--ws-port <port>', 'plain MQTT over WebSocket port (path /mqtt); -1 for none', portOrOff, 8083)
+    .option('--tls-port <port>', 'MQTT over TLS (mqtts) port; -1 for none', portOrOff, 8883)
+    .option('--wss-port <port>', 'MQTT over secure WebSocket (wss, path /mqtt) port; -1 for none', portOrOff, 8084)
+    .option('--tls-dir <dir>', 'folder of the broker\'s own CA (ca.pem: what clients verify it with) and certificate, made at the first start, renewed when they run out or miss a name', 'broker-tls')
+    .option('--cert <file>', 'your own certificate (PEM chain) instead of one from --tls-dir; with --key')
+    .option('--key <file>', 'the private key (PEM) of --cert')
     .option('--data <dir>', 'folder for retained messages and sessions (SQLite)', 'broker-data')
     .action(action(async (o) => {
       const logger = stderrLogger('broker');
+      const tlsWanted = o.tlsPort !== -1 || o.wssPort !== -1;
+      const identity = tlsWanted ? await brokerIdentity({ cert: o.cert, key: o.key, dir: o.tlsDir, host: o.host }) : undefined;
       const users = await loadUsers(o.users);
       // The store holds every retained and queued message: its folder is owner-only.
       await ensurePrivateDir(o.data);
       const persistence = await openSqlitePersistence({ path: join(o.data, 'store.db'), onError: (e) => logger.error('retained message not stored', { error: e.message }) });
-      const server = await createDeskBroker({ host: o.host, port: o.port, wsPort: o.wsPort === -1 ? null : o.wsPort, users, persistence, logger });
-      logger.info('listening', { mqtt: `mqtt://${o.host}:${server.tcpPort}`, ws: server.wsPort ? `ws://${o.host}:${server.wsPort}/mqtt` : 'off', users: users.list().length });
+      const server = await createDeskBroker({
+        host: o.host, port: orNull(o.port), wsPort: orNull(o.wsPort), plainBeyondLoopback: Boolean(o.plain), users, persistence, logger,
+        ...(identity ? { tls: { cert: identity.cert, key: identity.key, port: orNull(o.tlsPort), wssPort: orNull(o.wssPort) } } : {}),
+      }).catch(async (err: unknown) => {
+        await persistence.destroy();
+        throw err;
+      });
+      const urls = brokerUrls(o.host, server);
+      if (!plainListenersAllowed(o.host, Boolean(o.plain))) logger.info('plain listeners off beyond loopback (--plain turns them on)');
+      logger.info('listening', { ...urls, ca: identity?.caFile ?? null, users: users.list().length });
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

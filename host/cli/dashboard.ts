@@ -18,7 +18,7 @@ import { action, invokedAs, printJson } from './run.ts';
 function realDesk(wsUrl: string, desk: string): DeskTarget {
   if (!/^wss?:\/\//.test(wsUrl)) throw new Error(`--broker must be the broker's WebSocket URL (ws://host:port/mqtt), got "${wsUrl}"`);
   if (!isValidId(desk)) throw new Error(`--desk: invalid desk id "${desk}"`);
-  return { desk, wsUrl };
+  return { desk, broker: { url: wsUrl } };
 }
 
 export function registerDashboard(program: Command): void {

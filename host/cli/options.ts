@@ -9,13 +9,21 @@ export function stateOption(cmd: Command): Command {
 
 export function accessOptions(cmd: Command): Command {
   return stateOption(cmd)
-    .option('--broker <url>', 'a real desk\'s broker (mqtt://host:port) instead of a simulated desk')
+    .option('--broker <url>', 'a real desk\'s broker (mqtts://host:8883, or mqtt://host:1883) instead of a simulated desk')
+    .option('--ca <file>', 'the CA certificate (PEM) that an mqtts:// --broker\'s certificate must verify against, e.g. a desk\'s tls/ca.pem (default: the system\'s CAs)')
     .option('--desk <id>', 'desk id on that broker', 'desk1')
     .option('--user <name>', 'broker user (default: the role the command needs)')
     .option('--password-file <file>', 'file holding that user\'s password (or set DESKBOX_PASSWORD)');
 }
 
 export type { AccessOptions };
+
+/** Parses an integer option of at least `min`. */
+export const integer = (name: string, min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${value}"`);
+  return n;
+};
 
 /** Parses a TCP port option (0: any free port). */
 export function portNumber(value: string): number {

@@ -1,17 +1,21 @@
 /**
- * How the host reaches a desk: from a simulated desk's state folder, or from explicit broker
- * options for a real desk. Passwords come from files or the environment, never from argv.
+ * How the host reaches a desk: from a simulated desk's state folder (over TLS, verified with
+ * the desk's CA), or from explicit broker options for a real desk. Passwords come from files or
+ * the environment, never from argv.
  */
 import { readFile } from 'node:fs/promises';
-import { deskLayout } from '../locations/layout.ts';
-import { DeskStateError, readDeskFile, readLiveRunFile } from '../locations/desk-file.ts';
+import { deskLayout, type DeskLayout } from '../locations/layout.ts';
+import { DeskStateError, readDeskFile, readLiveRunFile, type DeskFile } from '../locations/desk-file.ts';
+import { brokerUrls, type BrokerPorts } from '../locations/broker-urls.ts';
 
 export type Role = 'host' | 'monitor';
 
 export interface DeskAccess {
   desk: string;
+  /** mqtt:// or mqtts:// */
   url: string;
-  wsUrl?: string;
+  /** PEM CA certificate(s) an mqtts:// broker's certificate must verify against; absent: the system's CAs. */
+  caFile?: string;
   username: string;
   password: string;
   /** Boards the desk is known to have; empty when only the broker is known. */
@@ -21,6 +25,8 @@ export interface DeskAccess {
 export interface AccessOptions {
   state: string;
   broker?: string;
+  /** The CA file for an mqtts:// `broker`. */
+  ca?: string;
   desk?: string;
   user?: string;
   passwordFile?: string;
@@ -28,18 +34,26 @@ export interface AccessOptions {
 
 export async function resolveAccess(opts: AccessOptions, role: Role): Promise<DeskAccess> {
   if (opts.broker) {
+    if (opts.ca && !opts.broker.startsWith('mqtts://')) throw new DeskStateError(`--ca is for an mqtts:// broker, not ${opts.broker}`);
     const password = opts.passwordFile ? (await readFile(opts.passwordFile, 'utf8')).trim() : process.env.DESKBOX_PASSWORD;
     if (password === undefined) throw new DeskStateError('--broker needs --password-file or DESKBOX_PASSWORD');
-    return { desk: opts.desk ?? 'desk1', url: opts.broker, username: opts.user ?? role, password, boards: [] };
+    return { desk: opts.desk ?? 'desk1', url: opts.broker, ...(opts.ca ? { caFile: opts.ca } : {}), username: opts.user ?? role, password, boards: [] };
   }
   const layout = deskLayout(opts.state);
   const desk = await readDeskFile(layout);
   const run = await readLiveRunFile(layout);
   if (!run) throw new DeskStateError(`the desk in ${layout.root} is not running (deskbox desk up)`);
+  return simulatedDeskAccess(layout, desk, run, role);
+}
+
+/** A simulated desk's broker as `role` reaches it: over mqtts, verified with the desk's CA. */
+export async function simulatedDeskAccess(layout: DeskLayout, desk: DeskFile, broker: { host: string } & BrokerPorts, role: Role): Promise<DeskAccess> {
+  const { mqtts } = brokerUrls(broker.host, broker);
+  if (!mqtts) throw new DeskStateError(`the desk in ${layout.root} runs no TLS listener (deskbox desk down, then desk up again)`);
   return {
     desk: desk.desk,
-    url: `mqtt://${run.host}:${run.tcpPort}`,
-    wsUrl: run.wsPort ? `ws://${run.host}:${run.wsPort}/mqtt` : undefined,
+    url: mqtts,
+    caFile: layout.tls.caCert,
     username: role,
     password: (await readFile(layout.credential(role), 'utf8')).trim(),
     boards: desk.boards,

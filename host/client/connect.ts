@@ -1,12 +1,23 @@
 /** One MQTT connection from the host to a desk's broker, as the role the command needs. */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { certificateProblem } from '../../platform/tls-errors.ts';
 import type { DeskAccess } from './access.ts';
 
 export class BrokerUnreachableError extends Error {
   constructor(url: string, reason: string) {
     super(`cannot reach the desk broker at ${url}: ${reason}`);
     this.name = 'BrokerUnreachableError';
+  }
+}
+
+/** The broker's certificate does not verify: the wrong CA, or none given for a desk's own. */
+export class BrokerCertificateError extends Error {
+  constructor(url: string, caFile: string | undefined, problem: string) {
+    const against = caFile ? `the CA in ${caFile}` : 'the system\'s CAs (a desk\'s own CA is its tls/ca.pem: pass it with --ca <file>)';
+    super(`the desk broker at ${url} presented a certificate that does not verify against ${against}: ${problem}`);
+    this.name = 'BrokerCertificateError';
   }
 }
 
@@ -30,8 +41,11 @@ export interface ConnectOptions {
  * whose retained messages bring the views up to date; one-shot commands fail instead of waiting.
  */
 export async function connectToDesk(access: DeskAccess, purpose: string, timeoutMs = 5000, opts: ConnectOptions = {}): Promise<MqttClient> {
+  // Read once: mqtt.js keeps it for its reconnects.
+  const ca = access.caFile ? await readFile(access.caFile) : undefined;
   try {
     return await mqtt.connectAsync(access.url, {
+      ...(ca ? { ca } : {}),
       clientId: opts.session ?? `deskbox-${purpose}-${randomBytes(4).toString('hex')}`,
       username: access.username,
       password: access.password,
@@ -42,6 +56,8 @@ export async function connectToDesk(access: DeskAccess, purpose: string, timeout
       reconnectPeriod: opts.reconnect ? RECONNECT_MS : 0,
     });
   } catch (err) {
+    const problem = certificateProblem(err);
+    if (problem) throw new BrokerCertificateError(access.url, access.caFile, problem);
     throw new BrokerUnreachableError(access.url, (err as Error).message);
   }
 }

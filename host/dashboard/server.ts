@@ -1,16 +1,18 @@
 /**
- * The dashboard's HTTP server: the page, its modules, mqtt.js for the browser, the desk the
+ * The dashboard's HTTP(S) server: the page, its modules, mqtt.js for the browser, the desk the
  * page should watch and its topics (`/config.json`) and, when given, Prometheus metrics and the flash API. It
  * holds no broker credentials: the page logs in to the broker itself, and the broker decides
  * what it may do; the flash API checks the page's user against the broker's users file.
+ * Over HTTPS (with the desk's certificate) when the desk's broker is TLS-only: the page must
+ * then open wss://, and browsers allow that only from a page served over HTTPS.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../platform/log.ts';
-import { allBoardsFilter } from '../../broker/contract/topics.ts';
-import { experimentTopic } from '../../broker/contract/experiment.ts';
-import { STATS_TOPICS } from '../../broker/contract/stats.ts';
+import { reachableHost, urlHost } from '../locations/broker-urls.ts';
 import { loadAssets, type Asset } from './assets.ts';
+import { pageConfig, type PageBroker } from './page-config.ts';
 import type { ApiReply } from './api-request.ts';
 import { FLASH_PATH, type FlashApi } from './flash-api.ts';
 
@@ -24,8 +26,10 @@ export interface DashboardOptions {
   /** 0 picks a free port. */
   port: number;
   desk: string;
-  /** The broker's MQTT-over-WebSocket URL, as the browser reaches it. */
-  wsUrl: string;
+  /** Where the page finds the broker's WebSocket (page-config.ts). */
+  broker: PageBroker;
+  /** Serve over HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** Boards the desk is known to have: shown before they first report. */
   boards?: string[];
   /** The `deskbox flash` command line for this desk, without `--board`; the page appends the selection. */
@@ -56,32 +60,11 @@ const HEADERS = {
   'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; worker-src blob:; img-src 'self' data:; frame-ancestors 'none'",
 };
 
-/**
- * The topics the page uses, built by the wire contract so the page holds none of its own:
- * per board channel the filter over every board of the desk (its `+` is the board id), the
- * experiment's topic and the broker's statistics.
- */
-export function pageTopics(desk: string) {
-  return {
-    status: allBoardsFilter(desk, 'status'),
-    telemetry: allBoardsFilter(desk, 'telemetry'),
-    cmd: allBoardsFilter(desk, 'cmd'),
-    reply: allBoardsFilter(desk, 'reply'),
-    experiment: experimentTopic(desk),
-    stats: STATS_TOPICS.stats,
-  };
-}
-
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   const { logger } = opts;
   const assets = await loadAssets();
-  const config: Asset = {
-    type: 'application/json',
-    body: Buffer.from(JSON.stringify({
-      desk: opts.desk, wsUrl: opts.wsUrl, boards: opts.boards ?? [], flashCommand: opts.flashCommand ?? null, flash: opts.flash !== undefined,
-      topics: pageTopics(opts.desk),
-    })),
-  };
+  const desk = { desk: opts.desk, boards: opts.boards ?? [], flashCommand: opts.flashCommand ?? null, flash: opts.flash !== undefined };
+  const secure = opts.tls !== undefined;
 
   const send = (req: IncomingMessage, res: ServerResponse, status: number, asset: Asset, headers: Record<string, string> = {}) => {
     res.writeHead(status, { ...HEADERS, ...headers, 'content-type': asset.type, 'content-length': asset.body.length });
@@ -90,14 +73,14 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const text = (body: string, type = 'text/plain; charset=utf-8'): Asset => ({ type, body: Buffer.from(body) });
   const reply = (req: IncomingMessage, res: ServerResponse, r: ApiReply) => send(req, res, r.status, text(JSON.stringify(r.json), 'application/json'), r.headers);
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const [path = '/'] = (req.url ?? '/').split('?');
     if (opts.flash && (path === FLASH_PATH || path.startsWith(`${FLASH_PATH}/`))) {
       void opts.flash.handle(req, path).then((r) => reply(req, res, r));
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(req, res, 405, text('GET or HEAD only\n'));
-    if (path === '/config.json') return send(req, res, 200, config);
+    if (path === '/config.json') return send(req, res, 200, { type: 'application/json', body: pageConfig(desk, opts.broker, req, secure) });
     if (path === '/metrics' && opts.metrics) {
       const { metrics } = opts;
       metrics.render().then(
@@ -111,15 +94,16 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     }
     const asset = assets.get(path);
     send(req, res, asset ? 200 : 404, asset ?? text('not found\n'));
-  });
+  };
+  const server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handle) : createServer(handle);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(new DashboardListenError(opts.host, opts.port, err)));
     server.listen(opts.port, opts.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}/`;
-  logger.info('dashboard listening', { url, desk: opts.desk, wsUrl: opts.wsUrl });
+  const url = `${secure ? 'https' : 'http'}://${urlHost(reachableHost(opts.host))}:${port}/`;
+  logger.info('dashboard listening', { url, desk: opts.desk });
 
   return {
     url,

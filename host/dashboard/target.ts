@@ -1,20 +1,21 @@
 /**
  * What a dashboard for a simulated desk shows, read from the desk's state folder: the desk id,
- * its boards, the broker's WebSocket URL and the command that reflashes its boards; and the
+ * its boards, the broker's WebSocket listeners and the command that reflashes its boards; the
+ * desk's certificate when its broker is TLS-only (the page must then come over HTTPS); and the
  * flash API that reflashes them from the page. No credentials: the page's user logs in with
  * their own.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Logger } from '../../platform/log.ts';
 import { deskLayout, type DeskLayout } from '../locations/layout.ts';
 import { DeskStateError, readDeskFile, readLiveRunFile, type DeskFile } from '../locations/desk-file.ts';
-import { WS_PATH } from '../../broker/contract/topics.ts';
+import type { BrokerPorts } from '../locations/broker-urls.ts';
 import type { DashboardOptions } from './server.ts';
 import { createFlashApi, type FlashApi } from './flash-api.ts';
 import { createFlashJobs } from './flash-jobs.ts';
 import { childFlashRunner } from './flash-child.ts';
 
-export type DeskTarget = Pick<DashboardOptions, 'desk' | 'wsUrl' | 'boards' | 'flashCommand'>;
+export type DeskTarget = Pick<DashboardOptions, 'desk' | 'broker' | 'boards' | 'flashCommand' | 'tls'>;
 
 /** `cli`: how the user runs deskbox (`deskbox`, or `node dist/deskbox.mjs`), for the flash hint. */
 export async function deskTarget(state: string, cli = 'deskbox'): Promise<DeskTarget> {
@@ -26,15 +27,17 @@ export async function deskTarget(state: string, cli = 'deskbox'): Promise<DeskTa
 }
 
 /** The same, from what the desk's supervisor knows while it starts (before its run file exists). */
-export function simulatedDeskTarget(layout: DeskLayout, desk: DeskFile, broker: { host: string; wsPort: number | null }, cli: string): DeskTarget {
-  if (broker.wsPort === null) throw new DeskStateError(`the desk in ${layout.root} runs no WebSocket listener, which the dashboard needs`);
+export function simulatedDeskTarget(layout: DeskLayout, desk: DeskFile, broker: { host: string } & BrokerPorts, cli: string): DeskTarget {
+  if (broker.wsPort === null && broker.wssPort === null) throw new DeskStateError(`the desk in ${layout.root} runs no WebSocket listener, which the dashboard needs`);
   // A board image given to `desk up --board-image` is not kept in the state folder.
   const image = existsSync(layout.boardImage) ? layout.boardImage : '<board.dbi>';
   return {
     desk: desk.desk,
-    wsUrl: `ws://${broker.host}:${broker.wsPort}${WS_PATH}`,
+    broker: { host: broker.host, wsPort: broker.wsPort, wssPort: broker.wssPort },
     boards: desk.boards,
     flashCommand: `${cli} flash --state ${layout.root} --image ${image}`,
+    // Read at once: the dashboard starts right after, and the supervisor's broker holds the same files.
+    ...(broker.wsPort === null ? { tls: { cert: readFileSync(layout.tls.serverCert), key: readFileSync(layout.tls.serverKey) } } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * Keeps the desk's broker running. A broker process that dies (a crash, the OOM killer,
- * kill -9) is started again at once on the same TCP and WebSocket ports with the same SQLite
+ * kill -9) is started again at once on the same ports (plain and TLS) with the same SQLite
  * store: the boards' configs and every client hold those ports, mqtt.js clients reconnect by
  * themselves, and persistent sessions with their queued QoS 1 messages are in the store. A
  * broker that keeps dying is not hidden behind restarts: the desk goes down with the reason.
@@ -9,7 +9,7 @@ import type { Logger } from '../../platform/log.ts';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
 import { spawnBrokerProcess, type BrokerProcess } from './broker-process.ts';
-import type { BrokerPorts } from './broker-ports.ts';
+import { portsIn, type BrokerPorts } from './broker-ports.ts';
 import { startBrokerOnWantedPorts } from './broker-start.ts';
 import { createCrashWindow, CrashLimitError } from './crash-window.ts';
 
@@ -52,7 +52,7 @@ export async function keepBrokerUp(opts: KeeperOptions): Promise<KeptBroker> {
   const { layout, cli, logger } = opts;
   const first = await startBrokerOnWantedPorts(layout, opts.desk, cli, logger);
   // Restarts ask for exactly these ports, never free ones: the boards know no others.
-  const ports: BrokerPorts = { tcpPort: first.broker.tcpPort, wsPort: first.broker.wsPort };
+  const ports: BrokerPorts = portsIn(first.broker);
   const crashes = createCrashWindow(BROKER_CRASH_LIMIT, BROKER_CRASH_WINDOW_MS);
   const health: BrokerHealth = { pid: first.broker.pid, restarts: 0, lastExit: null, lastDownMs: null };
   let current: BrokerProcess | undefined = first.broker;

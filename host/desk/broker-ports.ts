@@ -3,18 +3,21 @@
  * the ports it last listened on, stored in the state folder, so a desk brought up again keeps
  * its address (the boards' configs, a user's mosquitto_sub line, an open dashboard); else any
  * free port. Only a stored port may be given up for a free one when something else holds it.
+ * Plain listeners run only where the broker allows them (on loopback, or `desk up --plain`).
  */
+import { LISTENER_NAMES, plainListenersAllowed, type ListenerName } from '../../broker/index.ts';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
+import type { BrokerPorts } from '../locations/broker-urls.ts';
 import { readJsonIfExists, writeJsonAtomic } from '../locations/json-files.ts';
 
-export type Listener = 'tcp' | 'ws';
+export type Listener = ListenerName;
+export type { BrokerPorts };
 
-export interface BrokerPorts {
-  tcpPort: number;
-  /** null: no WebSocket listener. */
-  wsPort: number | null;
-}
+/** Each listener's field in BrokerPorts (and in ports.json, run.json). */
+const PORT_FIELD: Record<Listener, keyof BrokerPorts> = { tcp: 'tcpPort', ws: 'wsPort', tls: 'tlsPort', wss: 'wssPort' };
+/** How the user knows each listener. */
+export const LISTENER_LABEL: Record<Listener, string> = { tcp: 'TCP', ws: 'WebSocket', tls: 'TLS', wss: 'secure WebSocket' };
 
 export interface WantedPort {
   /** 0: any free port. */
@@ -23,28 +26,41 @@ export interface WantedPort {
   stored: boolean;
 }
 
-export interface WantedPorts {
-  tcp: WantedPort;
-  ws: WantedPort | null;
-}
+/** null: that listener does not run. */
+export type WantedPorts = Record<Listener, WantedPort | null>;
 
 const isPort = (x: unknown): x is number => Number.isInteger(x) && (x as number) > 0 && (x as number) <= 65535;
 
 export async function readStoredPorts(layout: DeskLayout): Promise<Partial<BrokerPorts>> {
   // A damaged file only costs the old address: the broker takes free ports and says so.
   const json = await readJsonIfExists<Record<string, unknown>>(layout.brokerPorts).catch(() => undefined);
-  return { ...(isPort(json?.tcpPort) ? { tcpPort: json.tcpPort } : {}), ...(isPort(json?.wsPort) ? { wsPort: json.wsPort } : {}) };
+  return Object.fromEntries(Object.values(PORT_FIELD).flatMap((f) => (isPort(json?.[f]) ? [[f, json[f]]] : [])));
 }
 
 export const storePorts = (layout: DeskLayout, ports: BrokerPorts) => writeJsonAtomic(layout.brokerPorts, ports);
 
 export function wantedPorts(desk: DeskFile, stored: Partial<BrokerPorts>): WantedPorts {
-  const want = (explicit: number, kept: number | null | undefined): WantedPort =>
-    explicit === 0 && kept ? { port: kept, stored: true } : { port: explicit, stored: false };
-  return {
-    tcp: want(desk.broker.port, stored.tcpPort),
-    ws: desk.broker.wsPort === null ? null : want(desk.broker.wsPort, stored.wsPort),
+  const plain = plainListenersAllowed(desk.broker.host, desk.broker.plain);
+  const asked: Record<Listener, number | null> = {
+    tcp: plain ? desk.broker.port : null,
+    ws: plain ? desk.broker.wsPort : null,
+    tls: desk.broker.tlsPort,
+    wss: desk.broker.wssPort,
   };
+  const want = (l: Listener): WantedPort | null => {
+    const explicit = asked[l];
+    const kept = stored[PORT_FIELD[l]];
+    if (explicit === null) return null;
+    return explicit === 0 && kept ? { port: kept, stored: true } : { port: explicit, stored: false };
+  };
+  return Object.fromEntries(LISTENER_NAMES.map((l) => [l, want(l)])) as WantedPorts;
 }
 
-export const portsOf = (w: WantedPorts): BrokerPorts => ({ tcpPort: w.tcp.port, wsPort: w.ws?.port ?? null });
+export const portsOf = (w: WantedPorts): BrokerPorts => ({ tcpPort: w.tcp?.port ?? null, wsPort: w.ws?.port ?? null, tlsPort: w.tls?.port ?? null, wssPort: w.wss?.port ?? null });
+
+/** Just the ports of something that has them (a broker, a process). */
+export const portsIn = (x: BrokerPorts): BrokerPorts => ({ tcpPort: x.tcpPort, wsPort: x.wsPort, tlsPort: x.tlsPort, wssPort: x.wssPort });
+
+/** `TCP 1883, TLS 8883`: the listeners that run. */
+export const describePorts = (ports: BrokerPorts) =>
+  LISTENER_NAMES.flatMap((l) => (ports[PORT_FIELD[l]] === null ? [] : [`${LISTENER_LABEL[l]} ${ports[PORT_FIELD[l]]}`])).join(', ');

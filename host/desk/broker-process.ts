@@ -13,7 +13,8 @@ import type { Logger } from '../../platform/log.ts';
 import type { DeskLayout } from '../locations/layout.ts';
 import { startDeskBroker } from './desk-broker.ts';
 import { readDeskFile } from '../locations/desk-file.ts';
-import type { BrokerPorts, Listener } from './broker-ports.ts';
+import { LISTENER_NAMES } from '../../broker/index.ts';
+import { portsIn, type BrokerPorts, type Listener } from './broker-ports.ts';
 
 export interface BrokerProcess extends BrokerPorts {
   pid: number;
@@ -40,7 +41,8 @@ const STOP_GRACE_MS = 10_000;
 /** `cli`: the deskbox entry point the supervisor itself runs from. */
 export async function spawnBrokerProcess(layout: DeskLayout, cli: string, ports: BrokerPorts, logger: Logger): Promise<BrokerProcess> {
   const log = openSync(layout.brokerLog, 'a');
-  const args = [cli, 'desk', 'broker', '--state', layout.root, '--port', String(ports.tcpPort), '--ws-port', ports.wsPort === null ? 'none' : String(ports.wsPort)];
+  const arg = (p: number | null) => (p === null ? 'none' : String(p));
+  const args = [cli, 'desk', 'broker', '--state', layout.root, '--port', arg(ports.tcpPort), '--ws-port', arg(ports.wsPort), '--tls-port', arg(ports.tlsPort), '--wss-port', arg(ports.wssPort)];
   const child = spawn(process.execPath, [...process.execArgv, ...args], { stdio: ['pipe', 'pipe', log] });
   closeSync(log);
   const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `code ${code}`)));
@@ -89,13 +91,14 @@ export async function spawnBrokerProcess(layout: DeskLayout, cli: string, ports:
  */
 function portTaken(err: unknown): { listener: Listener; port: number } | undefined {
   const e = err as { listener?: unknown; port?: unknown; cause?: { code?: unknown } };
-  if (e.cause?.code !== 'EADDRINUSE' || (e.listener !== 'tcp' && e.listener !== 'ws') || typeof e.port !== 'number') return undefined;
-  return { listener: e.listener, port: e.port };
+  const listener = LISTENER_NAMES.find((l) => l === e.listener);
+  if (e.cause?.code !== 'EADDRINUSE' || !listener || typeof e.port !== 'number') return undefined;
+  return { listener, port: e.port };
 }
 
 const report = (r: StartReport) => process.stdout.write(`${JSON.stringify(r)}\n`);
 
-/** The child's side: `deskbox desk broker --state <dir> --port <p> --ws-port <p|none>` (hidden), until SIGTERM or stdin ends. */
+/** The child's side: `deskbox desk broker --state <dir> --port <p|none> --ws-port ... --tls-port ... --wss-port ...` (hidden), until SIGTERM or stdin ends. */
 export async function runBrokerProcess(layout: DeskLayout, ports: BrokerPorts, logger: Logger): Promise<void> {
   const desk = await readDeskFile(layout);
   let broker;
@@ -106,7 +109,7 @@ export async function runBrokerProcess(layout: DeskLayout, ports: BrokerPorts, l
     report({ failed: (err as Error).message, ...(taken ? { portTaken: taken } : {}) });
     throw err;
   }
-  report({ listening: { tcpPort: broker.tcpPort, wsPort: broker.wsPort } });
+  report({ listening: portsIn(broker) });
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -7,7 +7,7 @@ import type { Logger } from '../../platform/log.ts';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
 import { BrokerStartError, spawnBrokerProcess, type BrokerProcess } from './broker-process.ts';
-import { portsOf, readStoredPorts, storePorts, wantedPorts, type WantedPorts } from './broker-ports.ts';
+import { describePorts, LISTENER_LABEL, portsIn, portsOf, readStoredPorts, storePorts, wantedPorts, type WantedPorts } from './broker-ports.ts';
 
 export interface FirstStart {
   broker: BrokerProcess;
@@ -18,20 +18,20 @@ export interface FirstStart {
 export async function startBrokerOnWantedPorts(layout: DeskLayout, desk: DeskFile, cli: string, logger: Logger): Promise<FirstStart> {
   let want: WantedPorts = wantedPorts(desk, await readStoredPorts(layout));
   const taken: string[] = [];
-  // Each pass turns one stored port into "any", so this ends after at most two retries.
+  // Each pass turns one stored port into "any", so this ends after at most four retries.
   for (;;) {
     try {
       const broker = await spawnBrokerProcess(layout, cli, portsOf(want), logger);
-      await storePorts(layout, { tcpPort: broker.tcpPort, wsPort: broker.wsPort });
-      const moved = `the broker listens on new ports (TCP ${broker.tcpPort}${broker.wsPort === null ? '' : `, WebSocket ${broker.wsPort}`})`;
+      await storePorts(layout, portsIn(broker));
+      const moved = `the broker listens on new ports (${describePorts(broker)})`;
       const portsNote = taken.length > 0 ? `this desk's last ${taken.join(' and ')} ${taken.length === 1 ? 'is' : 'are'} taken; ${moved}` : null;
       if (portsNote) logger.warn('broker ports moved', { note: portsNote });
       return { broker, portsNote };
     } catch (err) {
       const port = err instanceof BrokerStartError ? err.portTaken : undefined;
-      const slot = port && (port.listener === 'tcp' ? want.tcp : want.ws);
+      const slot = port && want[port.listener];
       if (!port || !slot?.stored || slot.port !== port.port) throw err;
-      taken.push(`${port.listener === 'tcp' ? 'TCP' : 'WebSocket'} port ${port.port}`);
+      taken.push(`${LISTENER_LABEL[port.listener]} port ${port.port}`);
       want = { ...want, [port.listener]: { port: 0, stored: false } };
     }
   }

@@ -2,19 +2,16 @@
  * The dashboard a simulated desk serves from its supervisor (`desk up` prints its address):
  * the page, `/metrics`, the flash API, and Home Assistant discovery when the desk was made with it.
  */
-import { readFile } from 'node:fs/promises';
 import type { Logger } from '../../platform/log.ts';
+import { simulatedDeskAccess } from '../client/access.ts';
 import { startDashboard, type Dashboard } from '../dashboard/server.ts';
 import { simulatedDeskFlash, simulatedDeskTarget } from '../dashboard/target.ts';
 import { startDeskServices } from '../dashboard/desk-services.ts';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
+import type { BrokerPorts } from '../locations/broker-urls.ts';
 
-export interface DeskBrokerPorts {
-  host: string;
-  tcpPort: number;
-  wsPort: number | null;
-}
+export type DeskBrokerPorts = { host: string } & BrokerPorts;
 
 /** How to run deskbox: `entry` for child processes, `hint` for commands shown to the user. */
 export interface DeskCli {
@@ -24,15 +21,8 @@ export interface DeskCli {
 
 /** Undefined when the desk was made without a dashboard (or its broker has no WebSocket). */
 export async function serveDeskDashboard(layout: DeskLayout, desk: DeskFile, broker: DeskBrokerPorts, cli: DeskCli, logger: Logger): Promise<Dashboard | undefined> {
-  if (desk.dashboardPort === null || broker.wsPort === null) return undefined;
-  const role = desk.homeAssistant ? 'host' : 'monitor';
-  const access = {
-    desk: desk.desk,
-    url: `mqtt://${broker.host}:${broker.tcpPort}`,
-    username: role,
-    password: (await readFile(layout.credential(role), 'utf8')).trim(),
-    boards: desk.boards,
-  };
+  if (desk.dashboardPort === null || (broker.wsPort === null && broker.wssPort === null)) return undefined;
+  const access = await simulatedDeskAccess(layout, desk, broker, desk.homeAssistant ? 'host' : 'monitor');
   const services = await startDeskServices(access, { homeAssistant: desk.homeAssistant, logger });
   try {
     const dashboard = await startDashboard({

@@ -18,6 +18,7 @@ export async function makePrivateFolders(layout: DeskLayout, boards: readonly st
     dirname(layout.credential('host')),
     dirname(layout.usersFile),
     layout.keysDir,
+    layout.tls.dir,
     layout.logsDir,
     ...boards.map((b) => layout.board(b).dir),
   ];
@@ -32,6 +33,8 @@ export async function makePrivateFiles(layout: DeskLayout, boards: readonly stri
     layout.credential('monitor'),
     layout.usersFile,
     layout.privateKey,
+    layout.tls.caKey,
+    layout.tls.serverKey,
     ...boards.map((b) => layout.board(b).passwordFile),
   ];
   for (const file of secrets) restrictFileSync(file);

@@ -1,8 +1,8 @@
 /**
  * Creates or refreshes a simulated desk's state folder: desk.json, one broker user per board
- * plus `host` and `monitor`, each with a random password in a 0600 file. Existing passwords
- * are kept, so clients that know them keep working across `desk up`s. What holds secrets or
- * messages is owner-only (private-state.ts).
+ * plus `host` and `monitor`, each with a random password in a 0600 file, and the desk's CA and
+ * broker certificate (host/tls/). Existing passwords and the CA are kept, so clients that know
+ * them keep working across `desk up`s. What holds secrets or messages is owner-only (private-state.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rm, mkdir } from 'node:fs/promises';
@@ -15,14 +15,20 @@ import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import { existsSync } from 'node:fs';
 import { tagsByBoard } from '../client/board-set.ts';
 import { makePrivateFiles, makePrivateFolders } from './private-state.ts';
+import { ensureTls } from '../tls/ensure-tls.ts';
 
 export interface ProvisionOptions {
   desk: string;
   boards: number;
   boardsPerProcess: number;
+  /** Where the broker (and the dashboard) listen; beyond loopback, TLS only unless `plain`. */
   host: string;
   port: number;
   wsPort: number | null;
+  tlsPort: number;
+  wssPort: number | null;
+  /** Plain MQTT and WebSocket beyond loopback too. */
+  plain?: boolean;
   keepaliveS: number;
   telemetryPeriodS: number;
   restartDelayS: number;
@@ -66,6 +72,7 @@ export async function provisionDesk(layout: DeskLayout, opts: ProvisionOptions):
   await Promise.all(boards.map((b) => ensureUser(keep, { role: 'board', username: b, desk: opts.desk, board: b }, layout.board(b).passwordFile)));
   await mkdir(dirname(layout.usersFile), { recursive: true });
   await saveUsers(layout.usersFile, keep);
+  await ensureTls(layout.tls, { host: opts.host, label: `deskbox ${opts.desk}` });
   await makePrivateFiles(layout, boards);
 
   const desk: DeskFile = {
@@ -76,7 +83,7 @@ export async function provisionDesk(layout: DeskLayout, opts: ProvisionOptions):
     keepaliveS: opts.keepaliveS,
     telemetryPeriodS: opts.telemetryPeriodS,
     restartDelayS: opts.restartDelayS,
-    broker: { host: opts.host, port: opts.port, wsPort: opts.wsPort },
+    broker: { host: opts.host, port: opts.port, wsPort: opts.wsPort, tlsPort: opts.tlsPort, wssPort: opts.wssPort, plain: opts.plain ?? false },
     guests: { runtime: opts.guestRuntime, maxPerBoard: opts.maxGuestsPerBoard },
     console: { baud: opts.consoleBaud, latencyMs: opts.consoleLatencyMs },
     bootDelayMs: opts.bootDelayMs,

@@ -27,7 +27,8 @@ export interface SimBoard {
   close(): Promise<void>;
 }
 
-export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: string, brokerUrl: string, trustedKey: string, logger: Logger): Promise<SimBoard> {
+/** `broker`: its URL and the CA file the board verifies it with. */
+export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: string, broker: { url: string; caFile: string }, trustedKey: string, logger: Logger): Promise<SimBoard> {
   const paths = layout.board(id);
   await Promise.all([paths.hwmonDir, paths.gpioDir, paths.consoleDir, paths.flashDir].map((d) => mkdir(d, { recursive: true })));
   const hwmon = createHwmonWriter(paths.hwmonDir, 'ina219');
@@ -45,7 +46,7 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
     v: 1,
     desk: desk.desk,
     board: id,
-    broker: { url: brokerUrl, username: id, passwordFile: paths.passwordFile },
+    broker: { url: broker.url, username: id, passwordFile: paths.passwordFile, caFile: broker.caFile },
     tags: desk.tags[id] ?? [],
     keepaliveS: desk.keepaliveS,
     telemetryPeriodS: desk.telemetryPeriodS,

@@ -3,6 +3,7 @@
  * down on its own, why it did.
  */
 import type { DeskLayout } from '../locations/layout.ts';
+import type { BrokerUrls } from '../locations/broker-urls.ts';
 import type { GroupState } from './board-processes.ts';
 import type { BrokerHealth } from './broker-keeper.ts';
 import { ControlError, controlRequest } from './control.ts';
@@ -11,7 +12,7 @@ import { readDown, type DownRecord } from './down-file.ts';
 export interface DeskStatus {
   desk: string;
   pid: number;
-  broker: { url: string; wsPort: number | null } & BrokerHealth;
+  broker: BrokerUrls & BrokerHealth;
   dashboard: string | null;
   groups: GroupState[];
 }

@@ -18,6 +18,8 @@ import { bootProgramPath } from '../locations/package-paths.ts';
 import { readDeskFile, type RunFile } from '../locations/desk-file.ts';
 import { writeJsonAtomic } from '../locations/json-files.ts';
 import { keepBrokerUp } from './broker-keeper.ts';
+import { portsIn } from './broker-ports.ts';
+import { brokerUrls } from '../locations/broker-urls.ts';
 import { recordDown } from './down-file.ts';
 import type { DeskStatus } from './status.ts';
 import { serveDeskDashboard } from './desk-dashboard.ts';
@@ -75,9 +77,13 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
       },
     });
     cleanups.push(() => broker.close());
-    const url = `mqtt://${desk.broker.host}:${broker.tcpPort}`;
+    const ports = portsIn(broker);
+    const urls = brokerUrls(desk.broker.host, ports);
+    // Boards verify the broker against the desk's CA, as a real board's `--ca` makes it do (a
+    // desk's broker always has its TLS listener: desk.json's tlsPort is never null).
+    const boardBroker = { url: urls.mqtts!, caFile: layout.tls.caCert };
     // Up before the boards boot, so the page shows them coming.
-    const dashboard = await serveDeskDashboard(layout, desk, { host: desk.broker.host, tcpPort: broker.tcpPort, wsPort: broker.wsPort }, { entry: opts.cli, hint: opts.cliHint }, logger.child('dashboard'));
+    const dashboard = await serveDeskDashboard(layout, desk, { host: desk.broker.host, ...ports }, { entry: opts.cli, hint: opts.cliHint }, logger.child('dashboard'));
     if (dashboard) cleanups.push(() => dashboard.close());
 
     // The boards' boot programs trust the desk's key (desk up makes it and signs the images).
@@ -88,7 +94,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     const prepare = pLimit(8);
     // Settle them all before failing, so every pair that did open is in `boards` for cleanup:
     // one left behind would keep its socat, and this process, alive.
-    const prepared = await Promise.allSettled(desk.boards.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, url, key.text, logger.child(id))))));
+    const prepared = await Promise.allSettled(desk.boards.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, boardBroker, key.text, logger.child(id))))));
     const failed = prepared.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
 
@@ -140,7 +146,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
         if (plugged === true) sim.link.plug();
         return { board, ...sim.link.settings(), stats: sim.link.stats() };
       },
-      status: (): DeskStatus => ({ desk: desk.desk, pid: process.pid, broker: { url, wsPort: broker.wsPort, ...broker.health() }, dashboard: dashboard?.url ?? null, groups: procs.groups() }),
+      status: (): DeskStatus => ({ desk: desk.desk, pid: process.pid, broker: { ...urls, ...broker.health() }, dashboard: dashboard?.url ?? null, groups: procs.groups() }),
       async power(board, action) {
         if (!POWER_ACTIONS.includes(action)) throw new ControlError(`power action must be one of ${POWER_ACTIONS.join(', ')}`);
         const state = await procs.power(board, action as PowerAction);
@@ -152,13 +158,13 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     cleanups.push(() => rm(layout.controlSocket, { force: true }));
 
     const run: RunFile = {
-      v: 1, pid: process.pid, startedAt: Date.now(), host: desk.broker.host, tcpPort: broker.tcpPort, wsPort: broker.wsPort,
+      v: 1, pid: process.pid, startedAt: Date.now(), host: desk.broker.host, ...ports,
       ...(dashboard ? { dashboardUrl: dashboard.url } : {}),
       ...(broker.portsNote ? { portsNote: broker.portsNote } : {}),
     };
     await writeJsonAtomic(layout.runFile, run);
     cleanups.push(() => rm(layout.runFile, { force: true }));
-    logger.info('desk up', { desk: desk.desk, boards: desk.boards.length, broker: url });
+    logger.info('desk up', { desk: desk.desk, boards: desk.boards.length, broker: boardBroker.url });
 
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);

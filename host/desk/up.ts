@@ -16,6 +16,7 @@ import { waitFor } from './wait.ts';
 import { prepareDeskImages } from './desk-images.ts';
 import { clearDown } from './down-file.ts';
 import { stderrLogger } from '../../platform/log.ts';
+import { brokerUrls, type BrokerUrls } from '../locations/broker-urls.ts';
 
 export interface UpResult {
   desk: string;
@@ -24,7 +25,8 @@ export interface UpResult {
   msToAllOnline: number;
   state: string;
   pid: number;
-  broker: { url: string; ws: string | null };
+  /** Its listeners (null: not running; plain ones only on loopback or with --plain) and the CA that verifies it. */
+  broker: BrokerUrls & { caFile: string };
   /** The web dashboard (its /metrics too), unless the desk was made without one. */
   dashboard: string | null;
   monitor: { user: string; password: string };
@@ -94,6 +96,7 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
     run = await readLiveRunFile(layout);
     return run?.pid === pid;
   }, deadline, 'the desk supervisor to start its broker');
+  const started = run!; // what waitFor waited for
 
   const access = await resolveAccess({ state: opts.state }, 'monitor');
   // A whole desk logging in at once keeps the broker's password checks busy for seconds.
@@ -113,11 +116,11 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
       msToAllOnline: Math.round(performance.now() - t0),
       state: layout.root,
       pid,
-      broker: { url: access.url, ws: access.wsUrl ?? null },
-      dashboard: run?.dashboardUrl ?? null,
+      broker: { ...brokerUrls(started.host, started), caFile: layout.tls.caCert },
+      dashboard: started.dashboardUrl ?? null,
       monitor: { user: access.username, password: access.password },
       image: { file: images.image, sha256: images.sha256, programmed: images.programmed.length },
-      portsNote: run?.portsNote ?? null,
+      portsNote: started.portsNote ?? null,
     };
   } finally {
     await client.endAsync();

@@ -9,6 +9,7 @@ import { describeIssues } from '../../broker/contract/messages.ts';
 import type { DeskLayout } from './layout.ts';
 import { readJsonIfExists, writeJsonAtomic } from './json-files.ts';
 import { readProcStat } from '../../platform/proc-stat.ts';
+import type { BrokerPorts } from './broker-urls.ts';
 
 const id = v.pipe(v.string(), v.check(isValidId, 'not a valid id'));
 const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
@@ -21,7 +22,16 @@ export const DeskFileSchema = v.object({
   keepaliveS: v.pipe(v.number(), v.integer(), v.minValue(1)),
   telemetryPeriodS: v.pipe(v.number(), v.integer(), v.minValue(1)),
   restartDelayS: v.pipe(v.number(), v.minValue(0)),
-  broker: v.object({ host: v.string(), port, wsPort: v.nullable(port) }),
+  /** The ports asked for (0: any free one; the broker's own choice is in broker/ports.json). */
+  broker: v.object({
+    host: v.string(),
+    /** Plain MQTT and WebSocket: on loopback always, beyond it only with `plain`. */
+    port,
+    wsPort: v.nullable(port),
+    tlsPort: v.optional(port, 0),
+    wssPort: v.optional(v.nullable(port), 0),
+    plain: v.optional(v.boolean(), false),
+  }),
   guests: v.object({
     runtime: v.picklist(['auto', 'crun', 'process']),
     maxPerBoard: v.pipe(v.number(), v.integer(), v.minValue(0)),
@@ -42,13 +52,12 @@ export const DeskFileSchema = v.object({
 });
 export type DeskFile = v.InferOutput<typeof DeskFileSchema>;
 
-export interface RunFile {
+export interface RunFile extends BrokerPorts {
   v: 1;
   pid: number;
   startedAt: number;
+  /** The address the broker listens on. */
   host: string;
-  tcpPort: number;
-  wsPort: number | null;
   /** The supervisor's web dashboard (and its /metrics), when it serves one. */
   dashboardUrl?: string;
   /** Set when the desk's last ports were taken and its broker moved to new ones. */

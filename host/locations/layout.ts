@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { existsSync } from 'node:fs';
+import { tlsFiles, type TlsFiles } from './tls-files.ts';
 
 export interface DeskLayout {
   root: string;
@@ -19,6 +20,8 @@ export interface DeskLayout {
   brokerStore: string;
   /** The ports the broker last listened on: a desk brought up again keeps its address. */
   brokerPorts: string;
+  /** The desk's CA and the broker's certificate (mqtts, wss, an HTTPS dashboard). */
+  tls: TlsFiles;
   /** Why the desk last went down on its own (a crash-looping broker), for `desk status`. */
   downFile: string;
   logsDir: string;
@@ -76,6 +79,7 @@ export function deskLayout(stateDir: string): DeskLayout {
     usersFile: join(root, 'broker', 'users.json'),
     brokerStore: join(root, 'broker', 'store.db'),
     brokerPorts: join(root, 'broker', 'ports.json'),
+    tls: tlsFiles(join(root, 'tls')),
     downFile: join(root, 'down.json'),
     logsDir: join(root, 'logs'),
     imagesDir: join(root, 'images'),

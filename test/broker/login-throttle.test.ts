@@ -58,7 +58,7 @@ function login(port: number, localAddress: string, username: string, password: s
 test('16 parallel guessers get a few answers a second; another user, and a known board, log in at once', async () => {
   const logger = memoryLogger('broker');
   const desk = await createDeskBroker({ users: await testUsers(), logger, wsPort: null });
-  const port = desk.tcpPort;
+  const port = desk.tcpPort!;
   try {
     // A board connected before the attack: its password is known to the broker.
     const before = await login(port, GUESSER_ADDRESS, 'b01', 'b01-pw', boardClientId(DESK, 'b01'));

@@ -237,7 +237,7 @@ test('a taken port is a BrokerListenError, and nothing is left running', async (
 
 test('close() cuts connections that never sent CONNECT, and is idempotent', async () => {
   const desk = await createDeskBroker({ users: await testUsers(), logger: memoryLogger('broker') });
-  const silent = connectTcp(desk.tcpPort, '127.0.0.1');
+  const silent = connectTcp(desk.tcpPort!, '127.0.0.1');
   const ended = new Promise<void>((resolve) => silent.once('close', () => resolve()));
   await new Promise<void>((resolve) => silent.once('connect', () => resolve()));
   const started = Date.now();

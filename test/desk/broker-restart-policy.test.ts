@@ -15,14 +15,27 @@ test('crash window: the limit is reached by that many crashes within the window,
   assert.throws(() => createCrashWindow(0, 1000), /integer >= 1/);
 });
 
-const desk = (port: number, wsPort: number | null) => ({ broker: { host: '127.0.0.1', port, wsPort } }) as DeskFile;
+type Broker = DeskFile['broker'];
+const desk = (broker: Partial<Broker>) => ({ broker: { host: '127.0.0.1', port: 0, wsPort: 0, tlsPort: 0, wssPort: 0, plain: false, ...broker } }) as DeskFile;
+const any = { port: 0, stored: false };
+const stored = (port: number) => ({ port, stored: true });
+const demanded = (port: number) => ({ port, stored: false });
 
 test('ports: explicit ports are demanded; else the stored ones (which may move if taken); else any', () => {
-  assert.equal(wantedPorts(desk(1883, 8083), { tcpPort: 40001, wsPort: 40002 }), { tcp: { port: 1883, stored: false }, ws: { port: 8083, stored: false } });
-  assert.equal(wantedPorts(desk(0, 0), { tcpPort: 40001, wsPort: 40002 }), { tcp: { port: 40001, stored: true }, ws: { port: 40002, stored: true } });
-  assert.equal(wantedPorts(desk(0, 0), {}), { tcp: { port: 0, stored: false }, ws: { port: 0, stored: false } });
-  assert.equal(wantedPorts(desk(1883, null), { tcpPort: 40001, wsPort: 40002 }), { tcp: { port: 1883, stored: false }, ws: null }, 'no WebSocket listener stays none');
-  assert.equal(wantedPorts(desk(0, 8083), { tcpPort: 40001 }), { tcp: { port: 40001, stored: true }, ws: { port: 8083, stored: false } });
+  const kept = { tcpPort: 40001, wsPort: 40002, tlsPort: 40003, wssPort: 40004 };
+  assert.equal(wantedPorts(desk({ port: 1883, wsPort: 8083, tlsPort: 8883, wssPort: 8084 }), kept), { tcp: demanded(1883), ws: demanded(8083), tls: demanded(8883), wss: demanded(8084) });
+  assert.equal(wantedPorts(desk({}), kept), { tcp: stored(40001), ws: stored(40002), tls: stored(40003), wss: stored(40004) });
+  assert.equal(wantedPorts(desk({}), {}), { tcp: any, ws: any, tls: any, wss: any });
+  assert.equal(wantedPorts(desk({ port: 1883, wsPort: null, wssPort: null }), kept), { tcp: demanded(1883), ws: null, tls: stored(40003), wss: null }, 'no WebSocket listener stays none');
+  assert.equal(wantedPorts(desk({ wsPort: 8083 }), { tcpPort: 40001 }), { tcp: stored(40001), ws: demanded(8083), tls: any, wss: any });
+});
+
+test('ports: beyond loopback no plain listener, unless asked for', () => {
+  const kept = { tcpPort: 40001, wsPort: 40002, tlsPort: 40003, wssPort: 40004 };
+  assert.equal(wantedPorts(desk({ host: '0.0.0.0' }), kept), { tcp: null, ws: null, tls: stored(40003), wss: stored(40004) });
+  assert.equal(wantedPorts(desk({ host: '192.0.2.7', port: 1883 }), {}), { tcp: null, ws: null, tls: any, wss: any }, 'an explicit plain port does not open it');
+  assert.equal(wantedPorts(desk({ host: '0.0.0.0', plain: true }), kept), { tcp: stored(40001), ws: stored(40002), tls: stored(40003), wss: stored(40004) });
+  assert.equal(wantedPorts(desk({ host: '::1' }), {}), { tcp: any, ws: any, tls: any, wss: any }, 'IPv6 loopback keeps them');
 });
 
 test.run();

@@ -66,7 +66,7 @@ test('broker SIGKILLed under QoS 1 telemetry: back on the same ports, no sample 
   let killedAt = 0;
   const firstAfterKill = new Map<string, number>(); // board -> when its first sample published after the kill arrived
   // A persistent session that only the broker's store keeps: no resubscribe from mqtt.js.
-  const watcher = await mqtt.connectAsync(started.broker.url, {
+  const watcher = await mqtt.connectAsync(started.broker.url!, {
     clientId: 'e2e-telemetry-keeper', clean: false, resubscribe: false, protocolVersion: 4, reconnectPeriod: 200,
     username: 'host', password: (await readFile(join(desk.state, 'credentials', 'host.password'), 'utf8')).trim(),
   });
@@ -94,7 +94,9 @@ test('broker SIGKILLed under QoS 1 telemetry: back on the same ports, no sample 
     await waitFor(async () => (after = await status()).broker.restarts === 1 && after.broker.pid !== null, { timeoutMs: 20_000, what: 'the broker to be restarted', pollMs: 200 });
     assert.is.not(after.broker.pid, before.broker.pid);
     assert.is(after.broker.url, started.broker.url, 'same TCP port');
-    assert.is(String(after.broker.wsPort), portOf(started.broker.ws), 'same WebSocket port');
+    assert.is(after.broker.ws, started.broker.ws, 'same WebSocket port');
+    assert.is(after.broker.mqtts, started.broker.mqtts, 'same TLS port');
+    assert.is(after.broker.wss, started.broker.wss, 'same secure WebSocket port');
     assert.is(after.broker.lastExit, 'signal SIGKILL');
     // Samples the boards published while the broker was away, and after: each board 5 on.
     await waitFor(() => [...atKill].every(([b, seq]) => newest(b) >= seq + 5), { timeoutMs: 60_000, what: 'telemetry to flow again from every board' });
@@ -109,7 +111,7 @@ test('broker SIGKILLed under QoS 1 telemetry: back on the same ports, no sample 
     assert.is(lost, 0, `samples missing: ${gaps.filter((g) => g.missing.length).map((g) => `${g.board} (from ${g.first}, kill after ${atKill.get(g.board)}): ${g.missing.join(',')}`).join('; ')}`);
     const copies = [...seqs.values()].reduce((n, got) => n + [...got.values()].reduce((m, c) => m + c - 1, 0), 0);
     const text = (await deskbox(['desk', 'status', '--state', desk.state])).stdout;
-    assert.match(text, /broker mqtt:\/\/127\.0\.0\.1:\d+ \(pid \d+, 1 restart, last exit: signal SIGKILL, back in \d+\.\d\d s\)/);
+    assert.match(text, /broker mqtts:\/\/127\.0\.0\.1:\d+ \(pid \d+, 1 restart, last exit: signal SIGKILL, back in \d+\.\d\d s\)/);
     const flowing = Math.max(...firstAfterKill.values()) - killedAt;
     const samples = [...seqs.values()].reduce((n, s) => n + s.size, 0);
     console.log(`  broker SIGKILL: ${BOARDS} boards, ${samples} samples, ${lost} lost, ${copies} received twice; broker listening again ${after.broker.lastDownMs} ms after it died; every board's telemetry flowing ${flowing} ms after the kill`);
@@ -124,6 +126,8 @@ test('a desk brought up again keeps its broker ports, unless another program hol
   const again = await up();
   assert.is(portOf(again.broker.url), String(ports.tcpPort));
   assert.is(portOf(again.broker.ws), String(ports.wsPort));
+  assert.is(portOf(again.broker.mqtts), String(ports.tlsPort));
+  assert.is(portOf(again.broker.wss), String(ports.wssPort));
   assert.is(again.portsNote, null);
   await downAndGone();
 

@@ -7,6 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -39,7 +40,7 @@ const basic = async (user: 'host' | 'monitor') => `Basic ${Buffer.from(`${user}:
 /** The board's retained status, as the broker holds it now. */
 async function statusOf(board: string): Promise<{ state: string; bootedAt: number; image?: { sha256: string; version: string } }> {
   const access = await resolveAccess({ state }, 'monitor');
-  const client = await mqtt.connectAsync(access.url, { username: access.username, password: access.password, protocolVersion: 4, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(access.url, { ca: await readFile(access.caFile!), username: access.username, password: access.password, protocolVersion: 4, reconnectPeriod: 0 });
   try {
     const topic = boardTopic(access.desk, board, 'status');
     const message = new Promise<Buffer>((resolve) => client.on('message', (t, payload) => { if (t === topic) resolve(payload); }));

@@ -123,7 +123,7 @@ test('the grid follows the desk; the broker refuses a monitor\'s reboot, a host\
 
 test('490 boards: the page draws every tile', () => desk.withLogs(async () => {
   const host = await resolveAccess({ state }, 'host');
-  const client = await mqtt.connectAsync(host.url, { username: host.username, password: host.password, protocolVersion: 4, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(host.url, { ca: await readFile(host.caFile!), username: host.username, password: host.password, protocolVersion: 4, reconnectPeriod: 0 });
   const ids = Array.from({ length: 490 }, (_, i) => `b${String(i + 1).padStart(3, '0')}`);
   const status = (board: string) => JSON.stringify({ v: 1, state: 'online', board, version: 'x', bootedAt: 1, uptimeS: 1, keepaliveS: 10, phases: [{ phase: 'ready', at: 1 }] });
   try {
@@ -131,7 +131,7 @@ test('490 boards: the page draws every tile', () => desk.withLogs(async () => {
   } finally {
     await client.endAsync();
   }
-  const many = await startDashboard({ host: '127.0.0.1', port: 0, desk: 'many', wsUrl: host.wsUrl!, logger: memoryLogger('dashboard') });
+  const many = await startDashboard({ host: '127.0.0.1', port: 0, desk: 'many', broker: { url: desk.last!.broker.ws! }, logger: memoryLogger('dashboard') });
   try {
     const page = await browser!.newPage();
     await page.goto(many.url);

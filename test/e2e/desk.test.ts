@@ -32,11 +32,14 @@ test('desk up, watch, kill a board, see its last will, power it back, desk down'
   const supervisorPid = up.pid;
   assert.is(up.online, BOARDS);
   assert.ok(up.msToAllOnline < 30_000);
-  assert.match(up.broker.url, /^mqtt:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(up.broker.url ?? '', /^mqtt:\/\/127\.0\.0\.1:\d+$/, 'on loopback the plain listener stays');
+  assert.match(up.broker.mqtts ?? '', /^mqtts:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(up.broker.wss ?? '', /^wss:\/\/127\.0\.0\.1:\d+\/mqtt$/);
+  assert.is(up.broker.caFile, join(state, 'tls', 'ca.pem'));
   assert.is(up.monitor.password, (await readFile(join(state, 'credentials', 'monitor.password'), 'utf8')).trim());
 
-  // Watch as an outside client would, with the printed monitor credentials.
-  const watcher = await mqtt.connectAsync(up.broker.url, { username: 'monitor', password: up.monitor.password, protocolVersion: 4, reconnectPeriod: 0 });
+  // Watch as an outside client would, with the printed monitor credentials and CA.
+  const watcher = await mqtt.connectAsync(up.broker.mqtts!, { ca: await readFile(up.broker.caFile), username: 'monitor', password: up.monitor.password, protocolVersion: 4, reconnectPeriod: 0 });
   const statuses = new Map<string, Status>();
   const telemetry = new Map<string, Telemetry[]>();
   const live = new Set<string>();
@@ -84,7 +87,7 @@ test('desk up, watch, kill a board, see its last will, power it back, desk down'
     assert.ok(boards.boards.every((r: { state: string; powerW?: number }) => r.state === 'online' && (r.powerW ?? 0) > 0));
 
     // Request/reply as the host role: every request is answered, malformed ones included.
-    const host = await mqtt.connectAsync(up.broker.url, { username: 'host', password: (await readFile(join(state, 'credentials', 'host.password'), 'utf8')).trim(), protocolVersion: 4, reconnectPeriod: 0 });
+    const host = await mqtt.connectAsync(up.broker.url!, { username: 'host', password: (await readFile(join(state, 'credentials', 'host.password'), 'utf8')).trim(), protocolVersion: 4, reconnectPeriod: 0 });
     try {
       const request = createRequester(host, up.desk);
       const pong = await request('b02', 'ping');

@@ -60,7 +60,7 @@ test('metrics of every board over HTTP, Home Assistant configs on the broker, a 
   assert.ok(scrape!.value('deskbox_desk_power_watts')! > 0);
 
   // Read as Home Assistant would, with the monitor's credentials: retained configs for every board.
-  const watcher = await mqtt.connectAsync(up.broker.url, { username: 'monitor', password: up.monitor.password, protocolVersion: 4, reconnectPeriod: 0 });
+  const watcher = await mqtt.connectAsync(up.broker.url!, { username: 'monitor', password: up.monitor.password, protocolVersion: 4, reconnectPeriod: 0 });
   try {
     const configs = new Map<string, { device: { name: string }; state_topic: string }>();
     watcher.on('message', (topic, payload, packet) => {

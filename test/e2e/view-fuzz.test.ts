@@ -45,8 +45,11 @@ test('hostile messages on board topics leave boards, monitor, /metrics and the d
   const state = desk.state;
   const up = await desk.up({ boards: BOARDS.length, telemetryPeriod: 1 });
   const [hostAccess, monitorAccess] = [await resolveAccess({ state }, 'host'), await resolveAccess({ state }, 'monitor')];
+  // A loopback desk keeps its plain listener, for stock tools such as this raw publisher.
+  const plainUrl = up.broker.url;
+  assert.ok(plainUrl, 'a loopback desk has a plain listener');
   const login = async (a: { username: string; password: string }, extra: mqtt.IClientOptions = {}) => {
-    const c = await mqtt.connectAsync(up.broker.url, { username: a.username, password: a.password, protocolVersion: 4, reconnectPeriod: 0, ...extra });
+    const c = await mqtt.connectAsync(plainUrl, { username: a.username, password: a.password, protocolVersion: 4, reconnectPeriod: 0, ...extra });
     clients.push(c);
     return c;
   };

@@ -37,7 +37,7 @@ test('POST /api/flash: 401, 403 for a monitor, 400 and 415 and 413, 202, 409 whi
   const runs: { boards: string[]; signal: AbortSignal; finish(r: FlashRun): void }[] = [];
   const jobs = createFlashJobs((boards, signal) => new Promise((finish) => runs.push({ boards, signal, finish })), memoryLogger());
   const flash = createFlashApi({ usersFile, boards: ['b01', 'b02', 'b03'], jobs, logger: memoryLogger() });
-  const dash = await startDashboard({ host: '127.0.0.1', port: 0, desk: 'd1', wsUrl: 'ws://127.0.0.1:1/mqtt', flash, logger: memoryLogger() });
+  const dash = await startDashboard({ host: '127.0.0.1', port: 0, desk: 'd1', broker: { url: 'ws://127.0.0.1:1/mqtt' }, flash, logger: memoryLogger() });
   const post = (auth: string | undefined, body: unknown, type = 'application/json') => fetch(`${dash.url}api/flash`, {
     method: 'POST', headers: { ...(auth ? { authorization: auth } : {}), 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body),
   });

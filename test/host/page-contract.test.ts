@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { contractBundlePath, publicDir } from '../../host/dashboard/assets.ts';
-import { pageTopics } from '../../host/dashboard/server.ts';
+import { pageTopics } from '../../host/dashboard/page-config.ts';
 import * as host from '../../host/dashboard/page-contract.ts';
 import { createBoardView } from '../../host/client/board-view.ts';
 import type { OnlineStatus, Telemetry } from '../../broker/contract/payloads.ts';

@@ -1,0 +1,66 @@
+/**
+ * What `/config.json` tells the page: the desk, its boards and its topics (built by the wire
+ * contract, so the page holds none of its own), and the broker's WebSocket URL, which depends on
+ * how the browser reached the page. A page served over HTTPS may only open wss:// (a ws:// one is
+ * blocked as mixed content); a page over plain HTTP takes the plain WebSocket where there is one
+ * (its browser need not trust the desk's CA). A broker listening on one address is reached there
+ * (its certificate names it); one listening on every address (0.0.0.0, ::) at the address the
+ * browser used for the page, as the dashboard runs on the broker's machine: 127.0.0.1 or
+ * localhost there, the desk computer's name from another machine, which the certificate covers.
+ */
+import type { IncomingMessage } from 'node:http';
+import { allBoardsFilter, WS_PATH } from '../../broker/contract/topics.ts';
+import { experimentTopic } from '../../broker/contract/experiment.ts';
+import { STATS_TOPICS } from '../../broker/contract/stats.ts';
+import { reachableHost, urlHost } from '../locations/broker-urls.ts';
+
+export type PageBroker =
+  /** A fixed WebSocket URL (a real desk's `deskbox dashboard --broker ws(s)://...`). */
+  | { url: string }
+  /** The desk broker's WebSocket listeners (null: not running) on `host`. */
+  | { host: string; wsPort: number | null; wssPort: number | null };
+
+export interface PageDesk {
+  desk: string;
+  boards: string[];
+  flashCommand: string | null;
+  flash: boolean;
+}
+
+/**
+ * The topics the page uses: per board channel the filter over every board of the desk (its `+`
+ * is the board id), the experiment's topic and the broker's statistics.
+ */
+export function pageTopics(desk: string) {
+  return {
+    status: allBoardsFilter(desk, 'status'),
+    telemetry: allBoardsFilter(desk, 'telemetry'),
+    cmd: allBoardsFilter(desk, 'cmd'),
+    reply: allBoardsFilter(desk, 'reply'),
+    experiment: experimentTopic(desk),
+    stats: STATS_TOPICS.stats,
+  };
+}
+
+/** The host name in a request's Host header (`[::1]` for IPv6), or undefined for none or nonsense. */
+function pageHost(req: IncomingMessage): string | undefined {
+  try {
+    return req.headers.host ? new URL(`http://${req.headers.host}`).hostname || undefined : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function pageBrokerUrl(broker: PageBroker, req: IncomingMessage, secure: boolean): string {
+  if ('url' in broker) return broker.url;
+  const wildcard = reachableHost(broker.host) !== broker.host;
+  const host = (wildcard ? pageHost(req) : undefined) ?? urlHost(reachableHost(broker.host));
+  const wss = broker.wssPort === null ? null : `wss://${host}:${broker.wssPort}${WS_PATH}`;
+  const ws = broker.wsPort === null ? null : `ws://${host}:${broker.wsPort}${WS_PATH}`;
+  return (secure ? wss ?? ws : ws ?? wss)!;
+}
+
+/** `/config.json` for one request. */
+export function pageConfig(desk: PageDesk, broker: PageBroker, req: IncomingMessage, secure: boolean): Buffer {
+  return Buffer.from(JSON.stringify({ ...desk, wsUrl: pageBrokerUrl(broker, req, secure), topics: pageTopics(desk.desk) }));
+}
