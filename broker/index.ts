@@ -8,4 +8,5 @@ export { plainListenersAllowed } from './listener-plan.ts';
 export { LISTENER_NAMES, type ListenerName } from './listeners.ts';
 export { loadUsers, newUser, saveUsers, UserStore } from './users.ts';
 export { ROLES, type Principal, type Role } from './policy.ts';
+export { LoginThrottle } from './login-throttle.ts';
 export { openSqlitePersistence } from './persistence/sqlite.ts';

@@ -6,7 +6,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { stat } from 'node:fs/promises';
-import { loadUsers, type UserStore, type Principal, type Role } from '../../broker/index.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { loadUsers, type LoginThrottle, type UserStore, type Principal, type Role } from '../../broker/index.ts';
 import { ApiError } from './api-request.ts';
 
 export interface BasicCredentials {
@@ -38,14 +39,34 @@ export function watchedUsersFile(path: string): () => Promise<UserStore> {
   };
 }
 
-/** The broker user behind the request; a 401 without valid credentials. */
-export async function authenticate(req: IncomingMessage, usersOf: () => Promise<UserStore>): Promise<Principal> {
+/**
+ * The broker user behind the request; a 401 without valid credentials. Failed logins back off
+ * as the broker's do (per user name and per address, broker/login-backoff.ts): a wrong password
+ * is answered only after the throttle's hold, and a login while held back gets 429 unchecked,
+ * so the dashboard is no faster a way to guess a broker password than the broker.
+ */
+export async function authenticate(req: IncomingMessage, usersOf: () => Promise<UserStore>, throttle: LoginThrottle): Promise<Principal> {
   const credentials = parseBasicAuth(req.headers.authorization);
   if (!credentials) throw new ApiError(401, 'log in: HTTP Basic credentials of a broker user are required', CHALLENGE);
   const users = await usersOf();
-  const principal = await users.authenticate(credentials.username, credentials.password);
-  if (!principal) throw new ApiError(401, 'wrong username or password', CHALLENGE);
-  return principal;
+  const admission = throttle.admit(credentials.username, req.socket.remoteAddress ?? 'unknown', () => users.isVerified(credentials.username, credentials.password));
+  if (admission.kind === 'refused') {
+    await sleep(admission.holdMs);
+    throw new ApiError(429, 'too many failed logins: try again later', { 'retry-after': String(Math.max(1, Math.ceil(admission.holdMs / 1000))) });
+  }
+  let principal: Principal | undefined;
+  try {
+    principal = await users.authenticate(credentials.username, credentials.password);
+  } catch (err) {
+    admission.abandoned();
+    throw err;
+  }
+  if (principal) {
+    admission.passed();
+    return principal;
+  }
+  await sleep(admission.failed().holdMs);
+  throw new ApiError(401, 'wrong username or password', CHALLENGE);
 }
 
 /** A 403 unless `principal` has `role`; `what` completes "user "x" may not ...". */

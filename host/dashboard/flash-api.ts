@@ -9,6 +9,7 @@ import { describeIssues } from '../../broker/contract/messages.ts';
 import { isValidId } from '../../broker/contract/topics.ts';
 import type { Logger } from '../../platform/log.ts';
 import { ApiError, readJsonBody, type ApiReply } from './api-request.ts';
+import type { LoginThrottle } from '../../broker/index.ts';
 import { authenticate, requireRole, watchedUsersFile } from './basic-auth.ts';
 import type { FlashJobs } from './flash-jobs.ts';
 
@@ -30,6 +31,8 @@ export interface FlashApiOptions {
   boards: readonly string[];
   jobs: FlashJobs;
   logger: Logger;
+  /** Failed logins' memory (basic-auth.ts); one per dashboard. */
+  throttle: LoginThrottle;
 }
 
 export interface FlashApi {
@@ -53,14 +56,14 @@ export function createFlashApi(o: FlashApiOptions): FlashApi {
 
   const start = async (req: IncomingMessage): Promise<ApiReply> => {
     const body = await readJsonBody(req);
-    const user = await authenticate(req, users);
+    const user = await authenticate(req, users, o.throttle);
     requireRole(user, 'host', 'flash boards');
     const job = o.jobs.start(validBoards(body), user.username);
     return { status: 202, json: { id: job.id }, headers: { location: `${FLASH_PATH}/${job.id}` } };
   };
 
   const read = async (req: IncomingMessage, id: string): Promise<ApiReply> => {
-    await authenticate(req, users);
+    await authenticate(req, users, o.throttle);
     const job = o.jobs.get(id);
     if (!job) throw new ApiError(404, `no flash job ${id} (the dashboard keeps the last few)`);
     return { status: 200, json: job };

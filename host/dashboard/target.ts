@@ -7,6 +7,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Logger } from '../../platform/log.ts';
+import { systemClock } from '../../platform/clock.ts';
+import { LoginThrottle } from '../../broker/index.ts';
 import { deskLayout, type DeskLayout } from '../locations/layout.ts';
 import { DeskStateError, readDeskFile, readLiveRunFile, type DeskFile } from '../locations/desk-file.ts';
 import type { BrokerPorts } from '../locations/broker-urls.ts';
@@ -48,5 +50,5 @@ export function simulatedDeskTarget(layout: DeskLayout, desk: DeskFile, broker: 
 export function simulatedDeskFlash(layout: DeskLayout, desk: DeskFile, cli: string, logger: Logger): FlashApi | undefined {
   if (!existsSync(layout.boardImage)) return undefined;
   const runner = childFlashRunner({ cli, state: layout.root, image: layout.boardImage, logger });
-  return createFlashApi({ usersFile: layout.usersFile, boards: desk.boards, jobs: createFlashJobs(runner, logger), logger });
+  return createFlashApi({ usersFile: layout.usersFile, boards: desk.boards, jobs: createFlashJobs(runner, logger), logger, throttle: new LoginThrottle({ clock: systemClock() }) });
 }

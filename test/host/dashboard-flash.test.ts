@@ -6,8 +6,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { memoryLogger } from '../../platform/log.ts';
+import { systemClock } from '../../platform/clock.ts';
+import { LoginThrottle } from '../../broker/login-throttle.ts';
 import { newUser, saveUsers } from '../../broker/users.ts';
 import { parseBasicAuth } from '../../host/dashboard/basic-auth.ts';
 import { createFlashApi } from '../../host/dashboard/flash-api.ts';
@@ -36,7 +39,7 @@ test('POST /api/flash: 401, 403 for a monitor, 400 and 415 and 413, 202, 409 whi
   await saveUsers(usersFile, store);
   const runs: { boards: string[]; signal: AbortSignal; finish(r: FlashRun): void }[] = [];
   const jobs = createFlashJobs((boards, signal) => new Promise((finish) => runs.push({ boards, signal, finish })), memoryLogger());
-  const flash = createFlashApi({ usersFile, boards: ['b01', 'b02', 'b03'], jobs, logger: memoryLogger() });
+  const flash = createFlashApi({ usersFile, boards: ['b01', 'b02', 'b03'], jobs, logger: memoryLogger(), throttle: new LoginThrottle({ clock: systemClock() }) });
   const dash = await startDashboard({ host: '127.0.0.1', port: 0, desk: 'd1', broker: { url: 'ws://127.0.0.1:1/mqtt' }, flash, logger: memoryLogger() });
   const post = (auth: string | undefined, body: unknown, type = 'application/json') => fetch(`${dash.url}api/flash`, {
     method: 'POST', headers: { ...(auth ? { authorization: auth } : {}), 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -150,6 +153,45 @@ test('the child runner: reads deskbox flash --json, says why a child failed, kil
     stop.abort();
     assert.equal(await hanging, { results: [], error: 'stopped: the dashboard closed' });
   } finally {
+    await removeDir();
+  }
+});
+
+test('a password guesser on the flash API is held back as at the broker; another user still logs in at once', async () => {
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-dash-guess-');
+  const usersFile = join(dir, 'users.json');
+  await saveUsers(usersFile, await testUsers());
+  const jobs = createFlashJobs(() => new Promise(() => {}), memoryLogger());
+  const flash = createFlashApi({ usersFile, boards: ['b01'], jobs, logger: memoryLogger(), throttle: new LoginThrottle({ clock: systemClock() }) });
+  const dash = await startDashboard({ host: '127.0.0.1', port: 0, desk: 'd1', broker: { url: 'ws://127.0.0.1:1/mqtt' }, flash, logger: memoryLogger() });
+  // From the guessers' address, or another one (loopback is all of 127/8).
+  const read = (auth: string, localAddress = '127.0.0.2') => new Promise<{ status: number; headers: { get(name: string): string | null } }>((resolve, reject) => {
+    const req = request(`${dash.url}api/flash/nojob`, { headers: { authorization: auth }, localAddress }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode!, headers: { get: (name) => (res.headers[name] as string | undefined) ?? null } });
+    });
+    req.on('error', reject).end();
+  });
+  try {
+    // One guess at a time: three free failures (typos), then each answer waits out the backoff.
+    const t0 = performance.now();
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await read(basic('host', `guess-${i}`))).status);
+    const sequential = performance.now() - t0;
+    assert.equal(statuses, [401, 401, 401, 401, 401, 401]);
+    assert.ok(sequential >= 2000, `6 guesses took ${sequential.toFixed(0)} ms: answers past the free ones are held back`);
+    // Guesses in parallel while held back are refused unchecked, the right password too.
+    const burst = await Promise.all([...Array.from({ length: 7 }, (_, i) => read(basic('host', `burst-${i}`))), read(HOST)]);
+    const refused = burst.filter((r) => r.status === 429);
+    assert.ok(refused.length >= 6, `refused unchecked: ${burst.map((r) => r.status).join(',')}`);
+    assert.ok(refused.every((r) => Number(r.headers.get('retry-after')) >= 1));
+    assert.is(burst.at(-1)!.status, 429, 'while held back even the right password waits');
+    const t1 = performance.now();
+    assert.is((await read(MONITOR, '127.0.0.3')).status, 404, 'another user from another address logs in at once (and finds no such job)');
+    assert.ok(performance.now() - t1 < 1000);
+  } finally {
+    await dash.close();
+    await flash.close();
     await removeDir();
   }
 });
