@@ -93,6 +93,8 @@ export function registerRun(program: Command): void {
         const desk = await watchDesk(client, access.desk, store, (e) => say(`deskbox: store: ${e.message}`));
         const census = await desk.census(wanted);
         if (census.offline.length > 0 && (plan.offline === 'refuse' || census.online.length === 0)) {
+          // Ended first, so no message arrives for a closed store.
+          await ended();
           store.close();
           await rm(dir, { recursive: true, force: true });
           throw new RunRefusedError(census.online.length === 0

@@ -108,6 +108,15 @@ const guestsRunning = async (boards: string) => JSON.parse((await deskbox(['gues
 
 test('a board off at the start: a plan that wants every board is refused at once; otherwise the board is left out and named', () => desk.withLogs(async () => {
   await power('b03', 'off');
+  try {
+    await refusedThenLeftOut();
+  } finally {
+    // The next tests want every board: back on even if this one failed.
+    await power('b03', 'on');
+  }
+}));
+
+async function refusedThenLeftOut(): Promise<void> {
   const strict = await runDeskbox(['run', await plan('strict', PLAN.replace('boards: all', 'boards: all\noffline: refuse')), '--state', desk.state, '--out', out], { timeoutMs: 30_000 });
   assert.is(strict.code, 1);
   assert.match(strict.stderr, /^deskbox: the plan wants every board \(offline: refuse\) and b03 is offline\n$/);
@@ -123,13 +132,21 @@ test('a board off at the start: a plan that wants every board is refused at once
   const html = await readFile(join(run.bundle, 'report.html'), 'utf8');
   assert.match(html, /did not take part: b03\./);
   assert.match(html, /<td>b03<\/td><td>left out<\/td>/);
-  await power('b03', 'on');
-}));
+}
 
 test('a board lost in the hold is marked and the run goes on; Ctrl-C then ends it within 10 s with a complete bundle', () => desk.withLogs(async () => {
   await waitFor(async () => JSON.parse((await deskbox(['boards', '--state', desk.state, '--json'])).stdout).boards.every((b: { state: string }) => b.state === 'online'), { timeoutMs: 60_000, what: 'b03 back online' });
   const run = await startRun(await plan('long', PLAN.replace('hold: 2s', 'hold: 10m')), 'hold-start');
   await power('b02', 'off');
+  try {
+    await lostThenStopped(run);
+  } finally {
+    run.child.kill('SIGKILL');
+    await power('b02', 'on');
+  }
+}));
+
+async function lostThenStopped(run: Awaited<ReturnType<typeof startRun>>): Promise<void> {
   await waitFor(() => marks(run.bundle).includes('board-lost'), { timeoutMs: 30_000, pollMs: 200, what: 'b02 marked lost' });
   assert.equal((await experimentState())?.state, 'running', 'the run goes on');
   const stopAt = Date.now();
@@ -147,8 +164,7 @@ test('a board lost in the hold is marked and the run goes on; Ctrl-C then ends i
   assert.match(await readFile(join(run.bundle, 'report.html'), 'utf8'), /<td>b02<\/td><td>lost<\/td><td>hold<\/td>/);
   assert.equal((await experimentState())?.state, 'aborted');
   assert.equal(await guestsRunning('b01,b03'), [0, 0], 'the guests of the boards still there are stopped');
-  await power('b02', 'on');
-}));
+}
 
 test('a second Ctrl-C quits at once; SIGKILL leaves a bundle `report` rebuilds and the broker marks the run aborted', () => desk.withLogs(async () => {
   await waitFor(async () => JSON.parse((await deskbox(['boards', '--state', desk.state, '--json'])).stdout).boards.every((b: { state: string }) => b.state === 'online'), { timeoutMs: 60_000, what: 'b02 back online' });
