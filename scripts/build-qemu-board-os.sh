@@ -83,8 +83,8 @@ install -m 0755 "$os/initramfs-init.sh" "$init/init"
 cp "$work/kernel/boot/vmlinuz-$release" "$work/boot/vmlinuz"
 mkdir -p "$work/boot/extlinux"; cp "$os/extlinux.conf" "$work/boot/extlinux/extlinux.conf"
 mib() { echo $(( $(du -sm "$1" | cut -f1) * 5 / 4 + $2 )); }
-mke2fs -q -F -t ext2 -L deskbox-boot -d "$work/boot" "$work/boot.ext2" "$(mib "$work/boot" 8)M"
-mke2fs -q -F -t ext4 -L deskbox-system -O ^has_journal -d "$root" "$work/system.ext4" "$(mib "$root" 32)M"
+mke2fs -q -F -t ext2 -L deskbox-boot -d "$work/boot" "$work/boot.ext2" "$(mib "$work/boot" 8)M" >/dev/null
+mke2fs -q -F -t ext4 -L deskbox-system -O ^has_journal -d "$root" "$work/system.ext4" "$(mib "$root" 32)M" >/dev/null
 printf 'kernel %s\n' "$release" >> "$work/versions"
 rm -rf "$cache"; mkdir -p "$cache"
 mv "$work/boot.ext2" "$work/system.ext4" "$work/versions" "$cache/"
