@@ -4,7 +4,8 @@
  * desk computer), so the disk holds the same slot a, boot environment, boot program, unit and
  * explained config. Two things a real board's owner edits by hand are done here: the broker
  * password, and the power sensor (QEMU's virt machine has none; the board's init writes a fixed
- * ina219 reading under /run/deskbox/hwmon).
+ * ina219 reading under /run/deskbox/hwmon); and one a real board's owner adds with a raw
+ * partition for it: the inbox U-Boot's flash writes to.
  */
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -36,6 +37,8 @@ export const QEMU_CONSOLE = '/dev/ttyAMA0';
 /** Debian's nodejs in the shared system partition. */
 const BOARD_NODE = '/usr/bin/node';
 const HWMON_DIR = '/run/deskbox/hwmon';
+/** Partition 4 of the board's disk (disk-layout.ts): where U-Boot's flash leaves an image. */
+export const INBOX_DEVICE = '/dev/vda4';
 
 /** Writes the board's files under `staging`, at the paths the board sees them. */
 export async function installQemuBoard(bootProgram: string, staging: string, id: QemuBoardIdentity): Promise<void> {
@@ -46,8 +49,11 @@ export async function installQemuBoard(bootProgram: string, staging: string, id:
   });
   await writeFile(join(staging, BOARD_PATHS.passwordFile), `${id.password}\n`, { mode: 0o600 });
   const configFile = join(staging, BOARD_PATHS.config);
-  const text = await readFile(configFile, 'utf8');
-  const edits = modify(text, ['hardware', 'power'], HWMON_DIR, { formattingOptions: { insertSpaces: true, tabSize: 2 } });
-  if (edits.length === 0) throw new QemuBoardInstallError(id.board, `${BOARD_PATHS.config} has no hardware.power to point at ${HWMON_DIR}`);
-  await writeFile(configFile, applyEdits(text, edits));
+  let text = await readFile(configFile, 'utf8');
+  for (const [path, value] of [[['hardware', 'power'], HWMON_DIR], [['flash', 'inbox'], INBOX_DEVICE]] as const) {
+    const edits = modify(text, [...path], value, { formattingOptions: { insertSpaces: true, tabSize: 2 } });
+    if (edits.length === 0) throw new QemuBoardInstallError(id.board, `cannot set ${path.join('.')} in ${BOARD_PATHS.config}`);
+    text = applyEdits(text, edits);
+  }
+  await writeFile(configFile, text);
 }
