@@ -48,11 +48,12 @@ async function clear(device: string): Promise<void> {
   }
 }
 
-async function slotHolding(slots: FlashSlots, sha256: string): Promise<Slot | undefined> {
+/** The slot holding this very image (same manifest, so same version and payload), if one does. */
+async function slotHolding(slots: FlashSlots, manifestBytes: Buffer): Promise<Slot | undefined> {
   for (const s of SLOTS) {
     if ((await slots.slotSize(s)) === 0) continue;
     const head = await readImageHead(slots.slotFile(s)).catch(() => undefined);
-    if (head?.manifest.payload.sha256 === sha256) return s;
+    if (head?.manifestBytes.equals(manifestBytes)) return s;
   }
   return undefined;
 }
@@ -68,7 +69,7 @@ export async function adoptInbox(slots: FlashSlots, device: string, check: { key
     const m = verdict.manifest;
     if (!verdict.ok || !m) return { kind: 'refused', reason: verdict.error?.message ?? 'unreadable' };
     if (m.kind !== 'board') return { kind: 'refused', reason: `holds a ${m.kind} image, not a board image` };
-    const already = await slotHolding(slots, m.payload.sha256);
+    const already = await slotHolding(slots, (await readImageHead(staged)).manifestBytes);
     if (already) return { kind: 'already', slot: already };
     const env = await slots.readEnv();
     const slot = env ? otherSlot(env.active) : 'a';
