@@ -6,9 +6,10 @@ cd "$(dirname "$0")"
 
 # qemu-*, u-boot-qemu and the cross compiler: armv7 boards tried on this x86_64 machine (docs/real-board.md);
 # systemd for systemd-analyze, which checks the board's unit file; openssl issues the desk's TLS
-# certificates (docs/tls.md).
+# certificates (docs/tls.md); e2fsprogs (mke2fs -d) builds the QEMU boards' disks without root
+# or loop devices.
 packages=(crun socat mosquitto mosquitto-clients lrzsz busybox-static chromium openssl
-          qemu-user-static qemu-system-arm u-boot-qemu g++-arm-linux-gnueabihf systemd)
+          qemu-user-static qemu-system-arm u-boot-qemu g++-arm-linux-gnueabihf systemd e2fsprogs)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -20,3 +21,5 @@ npm ci --no-audit --no-fund
 # armhf Node builds, busybox and Node headers for armv7 boards (cached in .cache/armhf).
 ./scripts/fetch-armhf.sh
 ./scripts/build-armv7-addons.sh
+# The QEMU boards' kernel, initramfs and shared system partition (cached in .cache/qemu-armhf).
+./scripts/build-qemu-board-os.sh

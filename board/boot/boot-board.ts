@@ -15,6 +15,7 @@ import type { Manifest } from '../../images/format/manifest.ts';
 import { asImageError } from '../../images/check-payload.ts';
 import { NODE_RUNTIME_PATH } from '../../images/format/board-payload.ts';
 import { loadSlot, type SlotCheck } from './load-slot.ts';
+import { adoptInbox } from '../flash/inbox.ts';
 
 export class BootError extends Error {
   constructor(readonly board: string, detail: string) {
@@ -27,6 +28,19 @@ export interface BootDeps extends SlotCheck {
   /** A line on the board's console. */
   console(line: string): void;
   logger: Logger;
+  /** The raw partition U-Boot writes a received image to (board/flash/inbox.ts), if the board has one. */
+  inbox?: string;
+}
+
+/** An image U-Boot left in the inbox becomes the inactive slot's trial before the slot is chosen. */
+async function takeInbox(board: string, slots: FlashSlots, inbox: string, deps: BootDeps): Promise<void> {
+  const taken = await adoptInbox(slots, inbox, deps).catch((e: Error) => ({ kind: 'refused' as const, reason: e.message }));
+  if (taken.kind === 'adopted') deps.console(`inbox: ${taken.image} written by U-Boot is now slot ${taken.slot}'s trial`);
+  if (taken.kind === 'already') deps.console(`inbox: the image there is already in slot ${taken.slot}`);
+  if (taken.kind === 'refused') {
+    deps.console(`inbox: image refused: ${taken.reason}`);
+    deps.logger.warn('inbox image refused', { board, inbox, error: taken.reason });
+  }
 }
 
 export interface Booted {
@@ -42,6 +56,7 @@ export interface Booted {
 export async function bootBoard(board: string, slots: FlashSlots, bootInfoFile: string, deps: BootDeps): Promise<Booted> {
   const started = performance.now();
   const say = deps.console;
+  if (deps.inbox) await takeInbox(board, slots, deps.inbox, deps);
   const env = await slots.readEnv().catch((e: Error) => { throw new BootError(board, e.message); });
   if (!env) {
     say('no boot environment: this board was never flashed');

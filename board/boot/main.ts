@@ -45,6 +45,7 @@ async function bootOne(file: string, logger: Logger): Promise<{ board: string; b
       lines.say(`deskbox boot (board ${board})`);
       const booted = await bootBoard(board, openFlashSlots(config.flash.dir), config.bootInfo, {
         keys, boardType: config.images.boardType, unpackDir: config.boot?.unpackDir ?? DEFAULT_UNPACK_DIR, console: lines.say, logger,
+        ...(config.flash.inbox ? { inbox: config.flash.inbox } : {}),
       });
       return { board, booted, config: file, launcher: config.boot?.launcher ?? [] };
     } finally {

@@ -91,6 +91,8 @@ export const BoardConfigSchema = v.object({
     dir: v.string(),
     /** A freshly flashed slot must be online and ready this soon, or the board resets (and, after three tries, falls back). */
     confirmTimeoutS: v.optional(seconds(5, 3600), 120),
+    /** A raw partition U-Boot writes received images to (board/flash/inbox.ts): taken into a slot at boot. */
+    inbox: v.optional(v.string()),
   })),
   /** Serving pushed files to peer boards (docs/push.md); every field has a default. */
   push: v.optional(PushConfigSchema),

@@ -1,7 +1,8 @@
 /**
  * A real U-Boot on a pty: Debian's u-boot-qemu (2023.01, qemu_arm) in `qemu-system-arm -M virt
  * -m 256`, for trying the U-Boot path and profiles without a board on the desk (the e2e test and
- * the benchmark of that path use it). The machine starts powered off (`-S`): QEMU drops console
+ * the benchmark of that path use it), and, given a disk and a network (host/qemu/), the desk's
+ * QEMU boards. The machine starts powered off (`-S`): QEMU drops console
  * output while nobody holds the pty open, so the caller opens the console first, then `reset()`
  * powers the board on (or resets it) through QEMU's monitor, as a person pressing reset would.
  */
@@ -32,12 +33,23 @@ export interface QemuBoard {
 const PTY_LINE = /char device redirected to (\/dev\/pts\/\d+)/;
 const MONITOR_PROMPT = '(qemu) ';
 
-export async function startQemuBoard(dir: string, opts: { ramMiB?: number; timeoutMs?: number } = {}): Promise<QemuBoard> {
+export interface QemuBoardOptions {
+  ramMiB?: number;
+  timeoutMs?: number;
+  /**
+   * The machine's devices besides its console (disks, network, as qemu-system-arm arguments).
+   * Default none: `-nic none`, as the default NIC wants a ROM (efi-virtio.rom) Debian's
+   * qemu-system-arm lacks; virtio-*-device (MMIO) devices need none.
+   */
+  devices?: string[];
+}
+
+export async function startQemuBoard(dir: string, opts: QemuBoardOptions = {}): Promise<QemuBoard> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const monitorPath = join(dir, 'qemu-monitor.sock');
-  // -nic none: the default NIC wants a ROM (efi-virtio.rom) Debian's qemu-system-arm lacks.
+  // cortex-a15 is virt's default; said aloud because virt refuses the boards' own Cortex-A8.
   const child = spawn('qemu-system-arm', [
-    '-M', 'virt', '-m', String(opts.ramMiB ?? 256), '-display', 'none', '-nic', 'none', '-S',
+    '-M', 'virt', '-cpu', 'cortex-a15', '-m', String(opts.ramMiB ?? 256), '-display', 'none', ...(opts.devices ?? ['-nic', 'none']), '-S',
     '-bios', QEMU_ARM_UBOOT, '-serial', 'pty', '-monitor', `unix:${monitorPath},server,nowait`,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -70,6 +70,15 @@ export const BUILTIN_PROFILES: Record<string, UbootProfile> = {
     name: 'qemu-arm', ram: { start: '0x40000000', size: '0x10000000' }, loadAddr: '0x40200000',
     write: ['crc32 ${loadaddr} ${filesize}'], writeOk: '==> [0-9a-fA-F]{8}', promptProbeMs: 2500,
   }, 'qemu-arm'),
+  // The desk's QEMU boards (host/qemu/): the same U-Boot, 512 MiB, and a disk whose partition 4,
+  // the inbox, starts at block 0x220800 (host/qemu/disk-layout.ts). The image goes there raw,
+  // whole blocks; the boot program takes it into the inactive slot at the next boot
+  // (board/flash/inbox.ts). `ram` ends where the 256 MiB inbox would overflow.
+  'qemu-board': parseUbootProfile({
+    name: 'qemu-board', ram: { start: '0x40000000', size: '0x10200000' }, loadAddr: '0x40200000',
+    write: ['virtio scan', 'setexpr blocks ${filesize} + 1ff', 'setexpr blocks ${blocks} / 200', 'virtio write ${loadaddr} 220800 ${blocks}'],
+    writeOk: 'blocks written: OK', promptProbeMs: 2500,
+  }, 'qemu-board'),
 };
 
 export async function loadUbootProfile(nameOrFile: string): Promise<UbootProfile> {
