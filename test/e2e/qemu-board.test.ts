@@ -62,7 +62,10 @@ const users = new UserStore(await Promise.all([
   newUser({ role: 'board', username: BOARD, desk: DESK, board: BOARD }, PASSWORD),
 ]));
 const broker = await createDeskBroker({ users, logger: createLogger('broker', () => undefined), wsPort: null });
-const brokerUrl = `mqtt://127.0.0.1:${broker.tcpPort}`;
+// On loopback the broker keeps its plain listener: the board reaches it through QEMU's forward.
+const brokerPort = broker.tcpPort;
+if (brokerPort === null) throw new Error('a loopback broker without its plain listener');
+const brokerUrl = `mqtt://127.0.0.1:${brokerPort}`;
 
 /** Every QEMU this file starts, so none outlives it should a test crash. */
 const started: number[] = [];
@@ -75,7 +78,7 @@ const disk = await prepareQemuBoardDisk(dir, os, join(ROOT, 'dist', 'board-boot.
   board: BOARD, desk: DESK, brokerUrl: BOARD_BROKER_URL, password: PASSWORD, trust: join(state, 'keys', 'desk.pub'), image,
 });
 const diskMs = performance.now() - diskStart;
-const board = await startQemuMachine({ dir, disk, brokerPort: broker.tcpPort });
+const board = await startQemuMachine({ dir, disk, brokerPort });
 started.push(board.pid);
 
 const watcher = await mqtt.connectAsync(brokerUrl, { username: 'host', password: PASSWORD, protocolVersion: 4 });
