@@ -100,7 +100,9 @@ test('broker SIGKILLed under QoS 1 telemetry: back on the same ports, no sample 
     assert.is(after.broker.lastExit, 'signal SIGKILL');
     // Samples the boards published while the broker was away, and after: each board 5 on.
     await waitFor(() => [...atKill].every(([b, seq]) => newest(b) >= seq + 5), { timeoutMs: 60_000, what: 'telemetry to flow again from every board' });
-    assert.equal(sessions, [false, true], 'one reconnect, into the session the store kept');
+    // A reconnect may be tried while the new broker is still coming up (and cut): however many
+    // there were, each one found the session the store kept.
+    assert.ok(sessions.length >= 2 && sessions.slice(1).every(Boolean), `reconnects into the session the store kept (sessionPresent of each CONNACK: ${sessions.join(', ')})`);
 
     const gaps = [...seqs].map(([board, got]) => {
       const first = Math.min(...got.keys());
