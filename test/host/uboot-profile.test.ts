@@ -67,7 +67,7 @@ test('loadUbootProfile: a built-in by name, a file checked as it loads', async (
     const bad = join(dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ ...overo, loadAddr: '0x40200000' }));
     await loadUbootProfile(bad).then(() => assert.unreachable('accepted'), (e: Error) => assert.match(e.message, new RegExp(`"${bad}": loadAddr 0x40200000 lies outside`)));
-    await loadUbootProfile(join(dir, 'none.json')).then(() => assert.unreachable('accepted'), (e: Error) => assert.match(e.message, /not a built-in profile \(sim, qemu-arm\) nor a readable JSON file/));
+    await loadUbootProfile(join(dir, 'none.json')).then(() => assert.unreachable('accepted'), (e: Error) => assert.match(e.message, /not a built-in profile \(sim, qemu-arm, qemu-board\) nor a readable JSON file/));
   } finally {
     await removeDir();
   }
