@@ -12,6 +12,12 @@ import { startQemuBoard, type QemuBoard } from '../flash/qemu-board.ts';
 export const BOARD_BROKER_HOST = '10.0.2.100';
 export const BOARD_BROKER_PORT = 1883;
 export const BOARD_BROKER_URL = `mqtt://${BOARD_BROKER_HOST}:${BOARD_BROKER_PORT}`;
+/**
+ * On a desk, the board reaches the broker's TLS listener, by a name its /etc/hosts maps to the
+ * forwarded address and the broker's certificate covers (host/tls/cert-names.ts).
+ */
+export const BOARD_BROKER_TLS_PORT = 8883;
+export const boardBrokerTlsUrl = (name: string) => `mqtts://${name}:${BOARD_BROKER_TLS_PORT}`;
 
 /** A Cortex-A8 class board has 512 MB. */
 const RAM_MIB = 512;
@@ -22,16 +28,20 @@ export interface QemuMachineOptions {
   disk: string;
   /** The desk broker's TCP port on 127.0.0.1. */
   brokerPort: number;
+  /** The port the board connects to on the forwarded address (default: plain MQTT's). */
+  brokerGuestPort?: number;
+  /** A tty for the board's UART (default: a pty of QEMU's own). */
+  console?: string;
   timeoutMs?: number;
 }
 
-export function qemuBoardDevices(disk: string, brokerPort: number): string[] {
+export function qemuBoardDevices(disk: string, brokerPort: number, guestPort = BOARD_BROKER_PORT): string[] {
   if (!Number.isInteger(brokerPort) || brokerPort <= 0 || brokerPort > 65535) throw new RangeError(`broker port ${brokerPort}`);
   // A comma ends a -netdev option, so the disk path goes into -drive alone, escaped as QEMU wants (",,").
   const file = disk.replaceAll(',', ',,');
   // QEMU hands the connection to socat as its stdin, stdout and stderr: its own messages
   // (a refused connect) would reach the board as MQTT bytes, so they go to /dev/null.
-  const forward = `guestfwd=tcp:${BOARD_BROKER_HOST}:${BOARD_BROKER_PORT}-cmd:socat -lf /dev/null STDIO TCP:127.0.0.1:${brokerPort}`;
+  const forward = `guestfwd=tcp:${BOARD_BROKER_HOST}:${guestPort}-cmd:socat -lf /dev/null STDIO TCP:127.0.0.1:${brokerPort}`;
   return [
     '-drive', `if=none,id=disk0,format=raw,file=${file}`, '-device', 'virtio-blk-device,drive=disk0',
     '-netdev', `user,id=net0,restrict=on,${forward}`, '-device', 'virtio-net-device,netdev=net0',
@@ -41,5 +51,8 @@ export function qemuBoardDevices(disk: string, brokerPort: number): string[] {
 
 /** Powered off until `reset()`: open the console first (QEMU drops what it prints until then). */
 export function startQemuMachine(opts: QemuMachineOptions): Promise<QemuBoard> {
-  return startQemuBoard(opts.dir, { ramMiB: RAM_MIB, devices: qemuBoardDevices(opts.disk, opts.brokerPort), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) });
+  return startQemuBoard(opts.dir, {
+    ramMiB: RAM_MIB, devices: qemuBoardDevices(opts.disk, opts.brokerPort, opts.brokerGuestPort),
+    ...(opts.console !== undefined ? { serial: opts.console } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+  });
 }

@@ -75,7 +75,7 @@ const disk = await prepareQemuBoardDisk(dir, os, join(ROOT, 'dist', 'board-boot.
   board: BOARD, desk: DESK, brokerUrl: BOARD_BROKER_URL, password: PASSWORD, trust: join(state, 'keys', 'desk.pub'), image,
 });
 const diskMs = performance.now() - diskStart;
-const board = await startQemuMachine({ dir, disk, brokerPort: broker.tcpPort });
+const board = await startQemuMachine({ dir, disk, brokerPort: broker.tcpPort! });
 started.push(board.pid);
 
 const watcher = await mqtt.connectAsync(brokerUrl, { username: 'host', password: PASSWORD, protocolVersion: 4 });
