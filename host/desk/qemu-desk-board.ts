@@ -5,6 +5,8 @@
  * and its power switch. Off quits QEMU (nothing of the board is left running); on starts it
  * and releases the CPU from reset; cycle is the reset line, or on when it was off.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isAlive } from '../locations/desk-file.ts';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
@@ -43,7 +45,8 @@ export async function prepareQemuDeskBoard(layout: DeskLayout, desk: DeskFile, i
   const serial = await openBoardConsole(paths, desk, id, logger);
   let machine: QemuBoard | undefined;
   let poweredOnAt: number | undefined;
-  let starts = 0;
+  /** QEMUs that died on their own and were replaced by a power on. */
+  let replaced = 0;
   let lastExit: string | undefined;
   // One power change at a time: a cycle asked for during an on waits for it, as a switch would.
   let queue: Promise<unknown> = Promise.resolve();
@@ -56,10 +59,15 @@ export async function prepareQemuDeskBoard(layout: DeskLayout, desk: DeskFile, i
     await m.close();
   };
   const on = async () => {
-    machine = await startQemuMachine({ dir: paths.dir, disk: qemuDiskPath(layout, id), brokerPort, brokerGuestPort: BOARD_BROKER_TLS_PORT, console: serial.link.boardPath });
-    starts++;
+    machine = await startQemuMachine({ dir: paths.dir, disk: qemuDiskPath(layout, id), brokerPort, brokerGuestPort: BOARD_BROKER_TLS_PORT, console: serial.link.boardPath, powerOnFile });
+    await reset(machine);
+  };
+  const powerOnFile = join(paths.dir, 'power-on-at');
+  // The board asks for this once its network is up, to report its boot from power-on.
+  const reset = async (m: QemuBoard) => {
     poweredOnAt = Date.now();
-    await machine.reset();
+    await writeFile(powerOnFile, `${poweredOnAt}\n`);
+    await m.reset();
   };
   const running = () => machine !== undefined && isAlive(machine.pid);
 
@@ -67,19 +75,19 @@ export async function prepareQemuDeskBoard(layout: DeskLayout, desk: DeskFile, i
     name: id, boards: [id], power: running() ? 'on' : 'off', machine: 'qemu',
     processes: running() ? [{ pid: machine!.pid, boards: [id] }] : [],
     dark: machine && !running() ? { [id]: 'QEMU exited' } : {},
-    ...(poweredOnAt !== undefined ? { poweredOnAt } : {}), restarts: Math.max(0, starts - 1), ...(lastExit ? { lastExit } : {}),
+    ...(poweredOnAt !== undefined ? { poweredOnAt } : {}), restarts: replaced, ...(lastExit ? { lastExit } : {}),
   });
 
   const power = (action: PowerAction) => {
     const change = queue.then(async () => {
       logger.info('power', { board: id, action });
       if (action === 'off') return off();
-      if (action === 'cycle' && running()) {
-        poweredOnAt = Date.now();
-        return machine!.reset();
-      }
+      if (action === 'cycle' && running()) return reset(machine!);
       // A QEMU that died on its own is replaced, as pulling the plug and putting it back would.
-      if (!running()) await off();
+      if (machine && !running()) {
+        replaced++;
+        await off();
+      }
       if (!machine) await on();
     });
     queue = change.catch(() => undefined);
