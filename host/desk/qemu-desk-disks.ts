@@ -13,7 +13,9 @@ import type { DeskFile } from '../locations/desk-file.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
 import { loadPrivateKey } from '../../images/format/keys.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
-import { armhfCacheDir } from '../../images/toolchain/armhf.ts';
+import { armhfCacheDir, openArmhfCache } from '../../images/toolchain/armhf.ts';
+import { buildGuestImage } from '../../images/build-guest.ts';
+import type { Logger } from '../../platform/log.ts';
 import { readImageHead } from '../../images/verify-file.ts';
 import { agentBundlePath, bootProgramPath, packageRoot } from '../locations/package-paths.ts';
 import { openQemuBoardOs, qemuOsDir } from '../qemu/os-cache.ts';
@@ -29,24 +31,33 @@ const MADE_FROM = 'disk.image-sha256';
 
 export const qemuDiskPath = (layout: DeskLayout, board: string) => join(layout.board(board).dir, DISK_FILE);
 
-/** No guest images: the image crosses U-Boot's ~10 KB/s serial line, and busybox here is x86_64. */
-async function buildQemuBoardImage(layout: DeskLayout): Promise<string> {
+/**
+ * Carries an armv7 busybox guest when the armhf cache has one (scripts/fetch-armhf.sh), for
+ * `guests start`. This image goes onto the disk directly; images for U-Boot's ~10 KB/s line
+ * are best built without guests.
+ */
+async function buildQemuBoardImage(layout: DeskLayout, logger: Logger): Promise<string> {
   const root = packageRoot();
   const agent = agentBundlePath();
   const bootProgram = bootProgramPath();
+  const key = await loadPrivateKey(layout.privateKey);
+  const { busybox } = openArmhfCache(armhfCacheDir(root));
+  const guests = existsSync(busybox)
+    ? [(await buildGuestImage({ out: layout.qemuGuestImage, busybox, arch: 'armv7', key, logger, created: await inputsTime([busybox, layout.privateKey]) })).file]
+    : [];
   await buildBoardImage({
-    out: layout.qemuBoardImage, agent, agentVersion: AGENT_VERSION, guests: [], created: await inputsTime([agent, bootProgram, layout.privateKey]),
+    out: layout.qemuBoardImage, agent, agentVersion: AGENT_VERSION, guests, created: await inputsTime([agent, bootProgram, layout.privateKey, ...(guests.length ? [busybox] : [])]),
     bootProgram, runtime: { root, armhf: armhfCacheDir(root) },
-    type: QEMU_BOARD_TYPE, name: 'deskbox-qemu', version: AGENT_VERSION, arch: 'armv7', key: await loadPrivateKey(layout.privateKey),
+    type: QEMU_BOARD_TYPE, name: 'deskbox-qemu', version: AGENT_VERSION, arch: 'armv7', key,
   });
   return layout.qemuBoardImage;
 }
 
 /** Returns the boards whose disks were made now. */
-export async function prepareQemuDisks(layout: DeskLayout, desk: DeskFile, opts: { image?: string } = {}): Promise<string[]> {
+export async function prepareQemuDisks(layout: DeskLayout, desk: DeskFile, opts: { image?: string; logger: Logger }): Promise<string[]> {
   if (desk.qemuBoards.length === 0) return [];
   const os = openQemuBoardOs(qemuOsDir(packageRoot()));
-  const image = opts.image ?? await buildQemuBoardImage(layout);
+  const image = opts.image ?? await buildQemuBoardImage(layout, opts.logger);
   const sha256 = (await readImageHead(image)).manifest.payload.sha256;
   const made: string[] = [];
   for (const board of desk.qemuBoards) {

@@ -88,7 +88,7 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
   const desk = await provisionDesk(layout, opts);
   const t0 = performance.now();
   const images = await prepareDeskImages(layout, desk.boards.filter((b) => !desk.qemuBoards.includes(b)), { boardImage: opts.boardImage, logger: stderrLogger('desk:images', 'warn') });
-  await prepareQemuDisks(layout, desk);
+  await prepareQemuDisks(layout, desk, { logger: stderrLogger('desk:qemu', 'warn') });
   const pid = spawnSupervisor(layout);
   const deadline = Date.now() + opts.timeoutS * 1000;
 

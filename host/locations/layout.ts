@@ -29,8 +29,9 @@ export interface DeskLayout {
   imagesDir: string;
   guestImage: string;
   boardImage: string;
-  /** The board image of the desk's QEMU boards (armv7). */
+  /** The board image of the desk's QEMU boards (armv7) and the busybox guest it carries. */
   qemuBoardImage: string;
+  qemuGuestImage: string;
   /** The desk's signing key pair (`deskbox keys init` writes the same files). */
   keysDir: string;
   privateKey: string;
@@ -88,6 +89,7 @@ export function deskLayout(stateDir: string): DeskLayout {
     guestImage: join(root, 'images', 'busybox.dbi'),
     boardImage: join(root, 'images', 'board.dbi'),
     qemuBoardImage: join(root, 'images', 'board-armv7.dbi'),
+    qemuGuestImage: join(root, 'images', 'busybox-armv7.dbi'),
     keysDir: join(root, 'keys'),
     privateKey: join(root, 'keys', 'desk.key'),
     publicKey: join(root, 'keys', 'desk.pub'),
