@@ -61,7 +61,11 @@ export async function startQemuBoard(dir: string, opts: QemuBoardOptions = {}): 
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A QEMU that could not start at all may never say 'exit'.
+  let spawnError: Error | undefined;
+  child.once('error', (e) => { spawnError = e; });
   const kill = async () => {
+    if (spawnError) return;
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
   };
@@ -70,7 +74,7 @@ export async function startQemuBoard(dir: string, opts: QemuBoardOptions = {}): 
   const collect = (d: Buffer) => { output = (output + d.toString()).slice(-4000); said(); };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  const exitedAlready = () => child.exitCode !== null || child.signalCode !== null;
+  const exitedAlready = () => spawnError !== undefined || child.exitCode !== null || child.signalCode !== null;
   let pty: string;
   try {
     pty = opts.serial ?? await new Promise<string>((resolve, reject) => {
@@ -88,7 +92,7 @@ export async function startQemuBoard(dir: string, opts: QemuBoardOptions = {}): 
   }
   const monitor = await connectMonitor(monitorPath, timeoutMs, exitedAlready).catch(async (e: Error) => {
     await kill();
-    throw new QemuBoardError(`monitor: ${e.message}`, output);
+    throw new QemuBoardError(spawnError ? `cannot start it (apt install qemu-system-arm u-boot-qemu): ${spawnError.message}` : `monitor: ${e.message}`, output);
   });
   return {
     pty,
