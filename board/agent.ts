@@ -36,7 +36,7 @@ export interface AgentDeps {
   password: string;
   version: string;
   /** When the board got power (from the boot program or the desk) and when this agent began. */
-  boot: { powerOnAt?: number; agentStartAt: number };
+  boot: { powerOnAt?: number; early?: BootPhase[]; agentStartAt: number };
   /** What the boot program says it booted (slot, image); absent when the agent was started directly. */
   bootInfo?: BootInfo;
   /** Resets the board (after a flash, or when a trial slot does not come up healthy in time). */
@@ -129,6 +129,7 @@ export function createAgent(deps: AgentDeps): Agent {
   return {
     async start() {
       if (deps.boot.powerOnAt !== undefined) phases.push({ phase: 'power-on', at: deps.boot.powerOnAt });
+      phases.push(...deps.boot.early ?? []);
       phases.push({ phase: 'agent-start', at: deps.boot.agentStartAt });
       for (const f of features) await f.boot?.();
       // Native bindings block the event loop while they load (~100 ms for serialport), so the

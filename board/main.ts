@@ -12,6 +12,7 @@ import { stderrLogger } from '../platform/log.ts';
 import { createScheduler } from './runtime/scheduler.ts';
 import { AGENT_VERSION } from './version.ts';
 import { REBOOT_EXIT_CODE } from './launch/exit-codes.ts';
+import { bootTimeline, readUptimeS } from './boot-timeline.ts';
 
 const agentStartAt = Date.now();
 
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { config: { type: 'string', multiple: true } } });
   const files = values.config ?? [];
   if (files.length === 0) throw new Error('usage: board.mjs --config <board.json> [--config ...]');
-  const powerOnAt = Number(process.env.DESKBOX_POWER_ON_AT) || undefined;
+  const timeline = bootTimeline(process.env, Date.now(), () => readUptimeS());
   const clock = systemClock();
   const agents: Agent[] = [];
   for (const file of files) {
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
       config,
       password: await readPassword(config.broker.passwordFile),
       version: AGENT_VERSION,
-      boot: { powerOnAt, agentStartAt },
+      boot: { ...timeline, agentStartAt },
       bootInfo,
       openHardware: () => openBoardHardware(config.hardware),
       clock,

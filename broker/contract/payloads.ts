@@ -14,7 +14,8 @@ const nonNegative = v.pipe(v.number(), v.finite(), v.minValue(0));
 
 const ERROR_CODES_LIST = ['bad-request', 'unknown-op', 'bad-args', 'failed', 'busy', 'in-use', 'bad-image', 'expired'] as const;
 
-export const BOOT_PHASES = ['power-on', 'agent-start', 'broker-connected', 'ready'] as const;
+/** kernel, init and boot-program: boards whose init reports them (QEMU boards: board/boot-timeline.ts). */
+export const BOOT_PHASES = ['power-on', 'kernel', 'init', 'boot-program', 'agent-start', 'broker-connected', 'ready'] as const;
 export const BootPhaseSchema = v.object({ phase: v.picklist(BOOT_PHASES), at: epochMs });
 export type BootPhase = v.InferOutput<typeof BootPhaseSchema>;
 

@@ -17,6 +17,7 @@ export function registerDeskUp(desk: Command): void {
     .description('start a simulated desk: broker, boards with simulated hardware, and wait until all are online')
     .option('--boards <n>', 'number of boards', int('--boards', 1), 8)
     .option('--desk <id>', 'desk id (the second topic level)', 'desk1')
+    .option('--qemu-boards <n>', 'QEMU boards (q01, q02, ...) besides the simulated ones: emulated ARMv7 machines booting U-Boot, Linux and the agent (docs/qemu-board.md)', int('--qemu-boards', 0), 0)
     .option('--boards-per-process <k>', 'boards hosted by one agent process', int('--boards-per-process', 1), 1)
     .option('--host <addr>', 'address the broker and dashboard listen on; beyond loopback (e.g. 0.0.0.0) only over TLS (mqtts, wss, https) unless --plain', '127.0.0.1')
     .option('--plain', 'beyond loopback, also listen on plain MQTT and WebSocket (passwords cross the network in clear); on loopback they always run')
@@ -36,14 +37,14 @@ export function registerDeskUp(desk: Command): void {
     .option('--dashboard-port <port>', 'port of the web dashboard the desk serves (0: any free port; -1: none)', int('--dashboard-port', -1), 0)
     .option('--home-assistant', 'publish Home Assistant MQTT discovery for every board (docs/metrics.md)')
     .option('--board-image <file>', 'board image to program into the boards (default: one built from this deskbox, signed with the desk key)')
-    .option('--timeout <s>', 'give up if boards are not all online by then', int('--timeout', 1), 60)
+    .option('--timeout <s>', 'give up if boards are not all online by then (default 60; 300 with QEMU boards)', int('--timeout', 1))
     .option('--json', 'print the result as JSON')
     .action(action(async (o) => {
       const tty = process.stderr.isTTY && !o.json;
       const result = await deskUp({
-        state: o.state, desk: o.desk, boards: o.boards, boardsPerProcess: o.boardsPerProcess, host: o.host, plain: Boolean(o.plain),
+        state: o.state, desk: o.desk, boards: o.boards, qemuBoards: o.qemuBoards, boardsPerProcess: o.boardsPerProcess, host: o.host, plain: Boolean(o.plain),
         port: o.port, wsPort: o.wsPort, tlsPort: o.tlsPort, wssPort: o.wssPort, keepaliveS: o.keepalive, telemetryPeriodS: o.telemetryPeriod,
-        restartDelayS: o.restartDelay, timeoutS: o.timeout, guestRuntime: o.guestRuntime, maxGuestsPerBoard: o.maxGuests, boardImage: o.boardImage,
+        restartDelayS: o.restartDelay, timeoutS: o.timeout ?? (o.qemuBoards > 0 ? 300 : 60), guestRuntime: o.guestRuntime, maxGuestsPerBoard: o.maxGuests, boardImage: o.boardImage,
         consoleBaud: o.baud, consoleLatencyMs: o.latency, bootDelayMs: o.bootDelay, tags: o.tag,
         dashboardPort: o.dashboardPort === -1 ? null : o.dashboardPort, homeAssistant: Boolean(o.homeAssistant),
         onProgress: tty ? (n: number, total: number) => process.stderr.write(`\rboards online: ${n}/${total}`) : undefined,

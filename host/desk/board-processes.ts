@@ -30,6 +30,8 @@ export interface BoardGroup {
 
 export interface GroupState {
   name: string;
+  /** A QEMU board (host/desk/qemu-desk-board.ts) rather than simulated boards' processes. */
+  machine?: 'qemu';
   boards: string[];
   power: 'on' | 'off';
   /** The boot program processes (each the parent of its agents) and the boards each hosts. */

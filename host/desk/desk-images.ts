@@ -43,7 +43,7 @@ export async function ensureDeskKeys(layout: DeskLayout): Promise<PublicKey> {
 }
 
 /** The newest input's time: unchanged inputs give a byte-identical image, so boards are not re-programmed. */
-async function inputsTime(files: string[]): Promise<Date> {
+export async function inputsTime(files: string[]): Promise<Date> {
   const times = await Promise.all(files.map(async (f) => (await stat(f)).mtimeMs));
   return new Date(Math.floor(Math.max(...times) / 1000) * 1000);
 }

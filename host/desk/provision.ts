@@ -20,6 +20,8 @@ import { ensureTls } from '../tls/ensure-tls.ts';
 export interface ProvisionOptions {
   desk: string;
   boards: number;
+  /** QEMU boards (q01, q02, ...) besides the simulated ones. */
+  qemuBoards?: number;
   boardsPerProcess: number;
   /** Where the broker (and the dashboard) listen; beyond loopback, TLS only unless `plain`. */
   host: string;
@@ -59,7 +61,8 @@ async function ensureUser(store: UserStore, principal: Principal, file: string):
 
 export async function provisionDesk(layout: DeskLayout, opts: ProvisionOptions): Promise<DeskFile> {
   assertId('desk', opts.desk);
-  const boards = boardIds(opts.boards);
+  const qemuBoards = boardIds(opts.qemuBoards ?? 0, 'q');
+  const boards = [...boardIds(opts.boards), ...qemuBoards];
   const previous = existsSync(layout.deskFile) ? await readDeskFile(layout) : undefined;
   const store = existsSync(layout.usersFile) ? await loadUsers(layout.usersFile) : new UserStore();
   await makePrivateFolders(layout, boards);
@@ -79,6 +82,7 @@ export async function provisionDesk(layout: DeskLayout, opts: ProvisionOptions):
     v: 1,
     desk: opts.desk,
     boards,
+    qemuBoards,
     boardsPerProcess: opts.boardsPerProcess,
     keepaliveS: opts.keepaliveS,
     telemetryPeriodS: opts.telemetryPeriodS,

@@ -5,18 +5,18 @@
  * prints goes into console.log from the first byte. The board's own config points its real
  * bindings at these.
  */
-import { mkdir, open, rm, symlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
 import { writeJsonAtomic } from '../locations/json-files.ts';
-import { openLinkEmulator, type LinkEmulator } from './link-emulator.ts';
+import type { LinkEmulator } from './link-emulator.ts';
+import { openBoardConsole } from './board-console.ts';
 import { POWER_OFF, createHwmonWriter } from './power-model.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import type { SerialLink } from '../../platform/hal/serial.ts';
 import type { BoardConfigFile } from '../../board/config/board-config.ts';
 import type { Logger } from '../../platform/log.ts';
-import { PRIVATE_FILE_MODE } from '../../platform/private-files.ts';
 
 export interface SimBoard {
   id: string;
@@ -33,14 +33,8 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
   await Promise.all([paths.hwmonDir, paths.gpioDir, paths.consoleDir, paths.flashDir].map((d) => mkdir(d, { recursive: true })));
   const hwmon = createHwmonWriter(paths.hwmonDir, 'ina219');
   await hwmon.write(POWER_OFF);
-  const link = await openLinkEmulator(paths.consoleDir, 'tty', { ...desk.console, bitErrorRate: 0, dropRate: 0 });
-  await rm(paths.consolePort, { force: true });
-  await symlink(link.hostPath, paths.consolePort);
-  // What boards print can carry what they were sent: owner-only, as provisioning made it.
-  const log = await open(paths.consoleLog, 'a', PRIVATE_FILE_MODE);
-  await log.chmod(PRIVATE_FILE_MODE);
-  // Console output is kept whole, from the first byte, so early boot output is never lost.
-  link.onBoardOutput((chunk) => { log.write(chunk).catch((err: Error) => logger.warn('console log write failed', { board: id, error: err.message })); });
+  const serial = await openBoardConsole(paths, desk, id, logger);
+  const { link } = serial;
   // Only what this desk decides; the rest comes from the booted image's defaults, then the agent's.
   const config: BoardConfigFile = {
     v: 1,
@@ -66,10 +60,6 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
     hwmon,
     link,
     openUart: () => serialportBinding().open(link.boardPath, { baudRate: desk.console.baud }),
-    async close() {
-      await link.close();
-      await rm(paths.consolePort, { force: true });
-      await log.close();
-    },
+    close: () => serial.close(),
   };
 }

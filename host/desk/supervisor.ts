@@ -27,6 +27,7 @@ import { prepareSimBoard, type SimBoard } from './sim-board.ts';
 import { createBoardProcesses, groupBoards, type PowerAction } from './board-processes.ts';
 import { startPowerLoop } from './power-loop.ts';
 import { ControlError, startControlServer } from './control.ts';
+import { prepareQemuDeskBoards } from './qemu-desk-board.ts';
 
 export interface SupervisorOptions {
   stateDir: string;
@@ -63,6 +64,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
   try {
     // Guest state and unpacked agents live in RAM, as on a board; they go when the desk does.
     await mkdir(layout.bootCacheDir, { recursive: true });
+    const simIds = desk.boards.filter((b) => !desk.qemuBoards.includes(b));
     await mkdir(dirname(layout.board(desk.boards[0]!).bootInfo), { recursive: true });
     cleanups.push(() => rm(layout.ramDir, { recursive: true, force: true }));
     let stop!: () => void;
@@ -94,7 +96,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     const prepare = pLimit(8);
     // Settle them all before failing, so every pair that did open is in `boards` for cleanup:
     // one left behind would keep its socat, and this process, alive.
-    const prepared = await Promise.allSettled(desk.boards.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, boardBroker, key.text, logger.child(id))))));
+    const prepared = await Promise.allSettled(simIds.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, boardBroker, key.text, logger.child(id))))));
     const failed = prepared.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
 
@@ -117,7 +119,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
         await uart.close();
       }
     };
-    const procs = createBoardProcesses(groupBoards(desk.boards, desk.boardsPerProcess, (b) => layout.board(b).configFile), {
+    const procs = createBoardProcesses(groupBoards(simIds, desk.boardsPerProcess, (b) => layout.board(b).configFile), {
       firmware,
       bootProgram: bootProgramPath(),
       logsDir: layout.logsDir,
@@ -128,10 +130,13 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     await procs.powerOnAll();
     const power = startPowerLoop(procs, boards, logger.child('power'));
     cleanups.push(() => power.stop());
+    // QEMU reaches the broker's TLS listener on loopback (the board verifies it with the desk's CA).
+    const qemu = await prepareQemuDeskBoards(layout, desk, ports.tlsPort!, logger.child('qemu'));
+    cleanups.push(() => Promise.all([...qemu.values()].map((b) => b.close())).then(() => undefined));
 
     const control = await startControlServer(layout.controlSocket, {
       async link(board, changes) {
-        const sim = boards.get(board);
+        const sim = boards.get(board) ?? qemu.get(board);
         if (!sim) throw new ControlError(`no board "${board}" on this desk`, 404);
         const { plugged, ...settings } = changes;
         const known = ['baud', 'latencyMs', 'bitErrorRate', 'dropRate'];
@@ -146,9 +151,11 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
         if (plugged === true) sim.link.plug();
         return { board, ...sim.link.settings(), stats: sim.link.stats() };
       },
-      status: (): DeskStatus => ({ desk: desk.desk, pid: process.pid, broker: { ...urls, ...broker.health() }, dashboard: dashboard?.url ?? null, groups: procs.groups() }),
+      status: (): DeskStatus => ({ desk: desk.desk, pid: process.pid, broker: { ...urls, ...broker.health() }, dashboard: dashboard?.url ?? null, groups: [...procs.groups(), ...[...qemu.values()].map((b) => b.state())] }),
       async power(board, action) {
         if (!POWER_ACTIONS.includes(action)) throw new ControlError(`power action must be one of ${POWER_ACTIONS.join(', ')}`);
+        const machine = qemu.get(board);
+        if (machine) return machine.power(action as PowerAction);
         const state = await procs.power(board, action as PowerAction);
         await power.refresh();
         return state;

@@ -14,6 +14,7 @@ import { connectToDesk } from '../client/connect.ts';
 import { createBoardView } from '../client/board-view.ts';
 import { waitFor } from './wait.ts';
 import { prepareDeskImages } from './desk-images.ts';
+import { prepareQemuDisks } from './qemu-desk-disks.ts';
 import { clearDown } from './down-file.ts';
 import { stderrLogger } from '../../platform/log.ts';
 import { brokerUrls, type BrokerUrls } from '../locations/broker-urls.ts';
@@ -86,7 +87,8 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
   await mkdir(layout.root, { recursive: true });
   const desk = await provisionDesk(layout, opts);
   const t0 = performance.now();
-  const images = await prepareDeskImages(layout, desk.boards, { boardImage: opts.boardImage, logger: stderrLogger('desk:images', 'warn') });
+  const images = await prepareDeskImages(layout, desk.boards.filter((b) => !desk.qemuBoards.includes(b)), { boardImage: opts.boardImage, logger: stderrLogger('desk:images', 'warn') });
+  await prepareQemuDisks(layout, desk, { logger: stderrLogger('desk:qemu', 'warn') });
   const pid = spawnSupervisor(layout);
   const deadline = Date.now() + opts.timeoutS * 1000;
 

@@ -42,33 +42,47 @@ export interface QemuBoardOptions {
    * qemu-system-arm lacks; virtio-*-device (MMIO) devices need none.
    */
   devices?: string[];
+  /**
+   * A tty QEMU opens as the board's UART (a desk's link emulator, which paces it), instead of
+   * a pty of its own; QEMU then prints no pty line, and is ready once its monitor answers.
+   */
+  serial?: string;
 }
 
 export async function startQemuBoard(dir: string, opts: QemuBoardOptions = {}): Promise<QemuBoard> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const monitorPath = join(dir, 'qemu-monitor.sock');
   // cortex-a15 is virt's default; said aloud because virt refuses the boards' own Cortex-A8.
+  // A comma ends a -chardev option: QEMU wants it doubled inside a path.
+  const serial = opts.serial ? ['-chardev', `serial,id=uart,path=${opts.serial.replaceAll(',', ',,')}`, '-serial', 'chardev:uart'] : ['-serial', 'pty'];
   const child = spawn('qemu-system-arm', [
     '-M', 'virt', '-cpu', 'cortex-a15', '-m', String(opts.ramMiB ?? 256), '-display', 'none', ...(opts.devices ?? ['-nic', 'none']), '-S',
-    '-bios', QEMU_ARM_UBOOT, '-serial', 'pty', '-monitor', `unix:${monitorPath},server,nowait`,
+    '-bios', QEMU_ARM_UBOOT, ...serial, '-monitor', `unix:${monitorPath},server,nowait`,
   ], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A QEMU that could not start at all may never say 'exit'.
+  let spawnError: Error | undefined;
+  child.once('error', (e) => { spawnError = e; });
   const kill = async () => {
+    if (spawnError) return;
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
   };
+  // Whatever QEMU says (a tty it cannot open, a bad option) goes into the error that follows.
+  let said = () => undefined as void;
+  const collect = (d: Buffer) => { output = (output + d.toString()).slice(-4000); said(); };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
+  const exitedAlready = () => spawnError !== undefined || child.exitCode !== null || child.signalCode !== null;
   let pty: string;
   try {
-    pty = await new Promise<string>((resolve, reject) => {
+    pty = opts.serial ?? await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new QemuBoardError(`no pty within ${timeoutMs} ms`, output)), timeoutMs);
-      const seen = (d: Buffer) => {
-        output = (output + d.toString()).slice(-4000);
+      said = () => {
         const m = PTY_LINE.exec(output);
         if (m) { clearTimeout(timer); resolve(m[1]!); }
       };
-      child.stdout.on('data', seen);
-      child.stderr.on('data', seen);
       child.once('error', (e) => { clearTimeout(timer); reject(new QemuBoardError(`cannot start it (apt install qemu-system-arm u-boot-qemu): ${e.message}`, output)); });
       child.once('exit', (code, signal) => { clearTimeout(timer); reject(new QemuBoardError(`exited early (${signal ?? `code ${code}`})`, output)); });
     });
@@ -76,9 +90,9 @@ export async function startQemuBoard(dir: string, opts: QemuBoardOptions = {}): 
     await kill();
     throw e;
   }
-  const monitor = await connectMonitor(monitorPath, timeoutMs).catch(async (e: Error) => {
+  const monitor = await connectMonitor(monitorPath, timeoutMs, exitedAlready).catch(async (e: Error) => {
     await kill();
-    throw new QemuBoardError(`monitor: ${e.message}`, output);
+    throw new QemuBoardError(spawnError ? `cannot start it (apt install qemu-system-arm u-boot-qemu): ${spawnError.message}` : `monitor: ${e.message}`, output);
   });
   return {
     pty,
@@ -94,13 +108,27 @@ export async function startQemuBoard(dir: string, opts: QemuBoardOptions = {}): 
   };
 }
 
+/** The monitor's socket appears a moment after QEMU starts: tried again until it answers, QEMU exits or time is up. */
+async function connectSocket(path: string, timeoutMs: number, exited: () => boolean): Promise<Socket> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await new Promise<Socket>((resolve, reject) => {
+        const s = createConnection(path);
+        s.once('connect', () => resolve(s));
+        s.once('error', reject);
+      });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (exited() || Date.now() > deadline || (code !== 'ENOENT' && code !== 'ECONNREFUSED')) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 /** QEMU's human monitor: one command at a time, each answered by its next prompt. */
-async function connectMonitor(path: string, timeoutMs: number) {
-  const socket: Socket = await new Promise((resolve, reject) => {
-    const s = createConnection(path);
-    s.once('connect', () => resolve(s));
-    s.once('error', reject);
-  });
+async function connectMonitor(path: string, timeoutMs: number, exited: () => boolean) {
+  const socket = await connectSocket(path, timeoutMs, exited);
   let text = '';
   let waiter: (() => void) | undefined;
   // QEMU gone mid-command: the command's wait says so instead of an unhandled 'error' event.

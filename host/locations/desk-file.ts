@@ -18,6 +18,8 @@ export const DeskFileSchema = v.object({
   v: v.literal(1),
   desk: id,
   boards: v.pipe(v.array(id), v.minLength(1)),
+  /** Which of `boards` are QEMU boards (docs/qemu-board.md); the others are simulated. */
+  qemuBoards: v.optional(v.array(id), []),
   boardsPerProcess: v.pipe(v.number(), v.integer(), v.minValue(1)),
   keepaliveS: v.pipe(v.number(), v.integer(), v.minValue(1)),
   telemetryPeriodS: v.pipe(v.number(), v.integer(), v.minValue(1)),

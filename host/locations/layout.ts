@@ -29,6 +29,9 @@ export interface DeskLayout {
   imagesDir: string;
   guestImage: string;
   boardImage: string;
+  /** The board image of the desk's QEMU boards (armv7) and the busybox guest it carries. */
+  qemuBoardImage: string;
+  qemuGuestImage: string;
   /** The desk's signing key pair (`deskbox keys init` writes the same files). */
   keysDir: string;
   privateKey: string;
@@ -85,6 +88,8 @@ export function deskLayout(stateDir: string): DeskLayout {
     imagesDir: join(root, 'images'),
     guestImage: join(root, 'images', 'busybox.dbi'),
     boardImage: join(root, 'images', 'board.dbi'),
+    qemuBoardImage: join(root, 'images', 'board-armv7.dbi'),
+    qemuGuestImage: join(root, 'images', 'busybox-armv7.dbi'),
     keysDir: join(root, 'keys'),
     privateKey: join(root, 'keys', 'desk.key'),
     publicKey: join(root, 'keys', 'desk.pub'),
@@ -113,7 +118,7 @@ export function deskLayout(stateDir: string): DeskLayout {
 export const DEFAULT_STATE_DIR = '.desk';
 
 /** Board ids sort and read well at any desk size: b01..b08, b001..b490. */
-export function boardIds(count: number): string[] {
+export function boardIds(count: number, prefix = 'b'): string[] {
   const width = Math.max(2, String(count).length);
-  return Array.from({ length: count }, (_, i) => `b${String(i + 1).padStart(width, '0')}`);
+  return Array.from({ length: count }, (_, i) => `${prefix}${String(i + 1).padStart(width, '0')}`);
 }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { applyEdits, modify } from 'jsonc-parser/lib/esm/main.js';
 import { BOARD_PATHS } from '../../board/install/board-paths.ts';
+import { BOARD_BROKER_HOST } from './machine.ts';
 
 export class QemuBoardInstallError extends Error {
   constructor(readonly board: string, detail: string) {
@@ -30,6 +31,10 @@ export interface QemuBoardIdentity {
   /** The desk's public key file, or `ed25519:<base64>`. */
   trust: string;
   image: string;
+  /** The CA that verifies the broker (mqtts), installed as a real board's `--ca`. */
+  ca?: string;
+  /** The broker's name in `brokerUrl`: mapped to the forwarded address in the board's /etc/hosts. */
+  brokerName?: string;
 }
 
 /** The serial console of QEMU's virt machine (its PL011 UART). */
@@ -43,7 +48,7 @@ export const INBOX_DEVICE = '/dev/vda4';
 /** Writes the board's files under `staging`, at the paths the board sees them. */
 export async function installQemuBoard(bootProgram: string, staging: string, id: QemuBoardIdentity): Promise<void> {
   const args = [bootProgram, 'install', '--image', id.image, '--trust', id.trust, '--board', id.board, '--desk', id.desk,
-    '--broker', id.brokerUrl, '--console', QEMU_CONSOLE, '--node', BOARD_NODE, '--root', staging];
+    '--broker', id.brokerUrl, '--console', QEMU_CONSOLE, '--node', BOARD_NODE, '--root', staging, ...(id.ca ? ['--ca', id.ca] : [])];
   await promisify(execFile)(process.execPath, args).catch((e: Error & { stderr?: string }) => {
     throw new QemuBoardInstallError(id.board, (e.stderr || e.message).trim());
   });
@@ -56,4 +61,10 @@ export async function installQemuBoard(bootProgram: string, staging: string, id:
     text = applyEdits(text, edits);
   }
   await writeFile(configFile, text);
+  if (id.brokerName) {
+    // The overlay's upper layer shadows the shared system's files; without nsswitch.conf glibc
+    // would ask DNS first, which the restricted network has none of.
+    await writeFile(join(staging, 'etc', 'hosts'), `127.0.0.1 localhost\n${BOARD_BROKER_HOST} ${id.brokerName}\n`);
+    await writeFile(join(staging, 'etc', 'nsswitch.conf'), 'hosts: files\n');
+  }
 }

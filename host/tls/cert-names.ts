@@ -19,9 +19,15 @@ export interface Machine {
 
 export const thisMachine = (): Machine => ({ hostname: hostname(), interfaces: networkInterfaces() });
 
+/**
+ * What a desk's QEMU boards call the broker: their /etc/hosts maps it to QEMU's forwarded
+ * address (host/qemu/machine.ts), which leads to this machine's loopback, so it is a loopback name.
+ */
+export const QEMU_BROKER_NAME = 'deskbox-broker';
+
 export function certNames(host: string, machine: Machine = thisMachine()): CertNames {
   const ips = new Set(['127.0.0.1', '::1']);
-  const dns = new Set(['localhost']);
+  const dns = new Set(['localhost', QEMU_BROKER_NAME]);
   if (machine.hostname) dns.add(machine.hostname.toLowerCase());
   if (host === '0.0.0.0' || host === '::') {
     for (const address of Object.values(machine.interfaces).flat()) {

@@ -13,8 +13,9 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mkdir -p /dev/pts /dev/shm /run/deskbox
 mount -t devpts -o gid=5,mode=0620,ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
+init_up="$(cut -d' ' -f1 /proc/uptime)"
 hostname "$(sed -n 's/.*"board": *"\([^"]*\)".*/\1/p' /etc/deskbox/board.json | head -n 1)"
-say "system at $(cut -d' ' -f1 /proc/uptime) s"
+say "system at $init_up s"
 
 # The kernel's messages would land inside the agent's console protocol from now on.
 echo 1 > /proc/sys/kernel/printk
@@ -22,6 +23,11 @@ ip link set lo up
 ip link set eth0 up && udhcpc -q -n -t 10 -T 1 -i eth0 -s /etc/deskbox-qemu/udhcpc.sh >/dev/null 2>&1 \
   || say "no address from DHCP on eth0"
 say "network $(ip -4 -o addr show eth0 | awk '{print $4}') at $(cut -d' ' -f1 /proc/uptime) s"
+# The desk's power switch: when it last switched this board on and its clock now, both on the
+# desk computer's clock (QEMU forwards 10.0.2.101:80 to them): the agent reports the boot from
+# power-on, U-Boot included, which nothing on the board itself can time (board/boot-timeline.ts).
+desk_clock="$(nc -w 3 10.0.2.101 80 2>/dev/null | tr '\n' ' ')"
+[ -n "$desk_clock" ] && export DESKBOX_HOST_CLOCK="$(cut -d' ' -f1 /proc/uptime) $desk_clock"
 
 # QEMU's virt machine has no ina2xx sensor; a fixed reading in its hwmon layout stands in.
 hwmon=/run/deskbox/hwmon
@@ -33,7 +39,17 @@ exec_start="$(sed -n 's/^ExecStart=//p' "$unit")"
 export $(sed -n 's/^Environment=//p' "$unit")
 [ -n "$exec_start" ] || { say "no ExecStart in $unit: was the board installed?"; exec sh; }
 while :; do
-  say "starting the boot program at $(cut -d' ' -f1 /proc/uptime) s"
+  up="$(cut -d' ' -f1 /proc/uptime)"
+  say "starting the boot program at $up s"
+  # A boot program started again (a flash asked for it, or it died) is a new boot of the
+  # software, not of the board: its boot starts there, as under systemd on a real board.
+  if [ -z "$booted" ]; then
+    export DESKBOX_BOOT_UPTIMES="kernel=0 init=$init_up boot-program=$up"
+    booted=1
+  else
+    unset DESKBOX_HOST_CLOCK
+    export DESKBOX_BOOT_UPTIMES="boot-program=$up"
+  fi
   $exec_start
   code=$?
   case "$code" in

@@ -27,9 +27,9 @@ const machine: Machine = {
 };
 
 test('names: loopback and the machine always; the listen address, or every address for a wildcard', () => {
-  assert.equal(certNames('127.0.0.1', machine), { ips: ['127.0.0.1', '::1'], dns: ['localhost', 'desk-pc'] });
+  assert.equal(certNames('127.0.0.1', machine), { ips: ['127.0.0.1', '::1'], dns: ['localhost', 'deskbox-broker', 'desk-pc'] });
   assert.equal(certNames('192.0.2.77', machine).ips, ['127.0.0.1', '::1', '192.0.2.77']);
-  assert.equal(certNames('desk.example', machine).dns, ['localhost', 'desk-pc', 'desk.example']);
+  assert.equal(certNames('desk.example', machine).dns, ['localhost', 'deskbox-broker', 'desk-pc', 'desk.example']);
   assert.equal(certNames('0.0.0.0', machine).ips, ['127.0.0.1', '::1', '192.0.2.10'], 'IPv4 wildcard: the IPv4 addresses');
   assert.equal(certNames('::', machine).ips, ['127.0.0.1', '::1', '192.0.2.10', '2001:db8::10'], 'no link-local address');
 });
