@@ -72,7 +72,11 @@ function query<T>(bundle: string, sql: string, none: T): T {
 const marks = (bundle: string): string[] => query<{ name: string }[]>(bundle, 'select name from marks order by at', []).map((r) => r.name);
 const guestBoots = (bundle: string): number => query<{ n: number }[]>(bundle, 'select count(*) as n from guest_boots', [{ n: 0 }])[0]!.n;
 
-/** `deskbox run` in the background; resolves with it once its newest bundle holds `mark`. */
+/**
+ * `deskbox run` in the background; resolves with it once its newest bundle holds `mark`. The
+ * wait outlasts the runner's own deadlines (a launch step may take up to 2 min on a slow
+ * machine before the runner gives up on a board), so it fails only if the runner does.
+ */
 async function startRun(planFile: string, mark: string): Promise<{ child: ChildProcess; bundle: string; stdout: () => string; exited: Promise<number | null> }> {
   const before = new Set(await bundles());
   const child = spawn(process.execPath, [DESKBOX_CLI, 'run', planFile, '--state', desk.state, '--out', out, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -85,7 +89,7 @@ async function startRun(planFile: string, mark: string): Promise<{ child: ChildP
   const bundle = await waitFor(async () => {
     const fresh = (await bundles()).filter((b) => !before.has(b));
     return fresh.length === 1 && marks(fresh[0]!).includes(mark) ? fresh[0] : undefined;
-  }, { timeoutMs: 90_000, pollMs: 200, what: `the run to reach ${mark}` }).catch((e: Error) => { throw new Error(`${e.message}; its stderr: ${stderr}`); });
+  }, { timeoutMs: 150_000, pollMs: 200, what: `the run to reach ${mark}` }).catch((e: Error) => { throw new Error(`${e.message}; its stderr: ${stderr}`); });
   return { child, bundle, stdout: () => stdout, exited };
 }
 
