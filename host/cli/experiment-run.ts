@@ -8,9 +8,8 @@
  */
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
