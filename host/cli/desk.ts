@@ -3,19 +3,22 @@ import type { Command } from 'commander';
 import { deskDown } from '../desk/up.ts';
 import { deskLayout } from '../locations/layout.ts';
 import { controlRequest } from '../desk/control.ts';
+import { openSwitchboard } from '../real-desk/switchboard.ts';
+import { loadDeskYaml } from '../real-desk/desk-yaml.ts';
 import { runSupervisor } from '../desk/supervisor.ts';
 import { runBrokerProcess } from '../desk/broker-process.ts';
 import { stderrLogger } from '../../platform/log.ts';
-import { integer as int, stateOption } from './options.ts';
+import { deskFileOption, integer as int, stateOption } from './options.ts';
 import { registerDeskUp } from './desk-up.ts';
+import { registerRealDesk } from './real-desk.ts';
 import { action, invokedAs, printJson } from './run.ts';
-import type { GroupState } from '../desk/board-processes.ts';
 import { deskStatus } from '../desk/status.ts';
 
 export function registerDesk(program: Command): void {
   const desk = program.command('desk').description('start, stop and inspect a simulated desk on this machine');
 
   registerDeskUp(desk);
+  registerRealDesk(desk);
 
   stateOption(desk.command('down'))
     .description('stop the simulated desk and everything it started')
@@ -44,16 +47,24 @@ export function registerDesk(program: Command): void {
     }));
 
   stateOption(desk.command('power'))
-    .description('switch a simulated board\'s power (boards sharing a process switch together)')
+    .description('switch a board\'s power: the simulated desk\'s switch (boards sharing a process switch together), or a real desk\'s outlet (--desk-file)')
     .argument('<board>', 'board id, e.g. b03')
-    .argument('<action>', 'on | off | cycle')
+    .argument('<action>', 'on | off | cycle | state')
+    .option(...deskFileOption)
     .option('--json', 'print JSON')
     .action(action(async (board: string, act: string, o) => {
-      const state = await controlRequest<GroupState>(deskLayout(o.state).controlSocket, 'POST', '/power', { board, action: act });
-      if (o.json) return printJson(state);
-      const pids = state.processes.map((p) => p.pid).join(',');
-      process.stdout.write(`${state.boards.join(', ')}: power ${state.power}${pids ? ` (pid ${pids})` : ''}\n`);
-      for (const [b, why] of Object.entries(state.dark)) process.stdout.write(`  ${b} dark: ${why}\n`);
+      if (!['on', 'off', 'cycle', 'state'].includes(act)) throw new Error(`unknown power action "${act}" (on, off, cycle or state)`);
+      const power = await openSwitchboard(o.deskFile ? await loadDeskYaml(o.deskFile) : undefined, { state: o.state, say: (l) => process.stderr.write(`${l}\n`) });
+      try {
+        const outlet = power.outletOf(board);
+        if (!outlet) throw new Error(`board ${board} has no power outlet${o.deskFile ? ` in ${o.deskFile}` : ` on the desk in ${deskLayout(o.state).root}`}`);
+        if (act !== 'state') await outlet[act as 'on' | 'off' | 'cycle']();
+        const state = await outlet.state();
+        if (o.json) return printJson({ ok: true, board, outlet: outlet.description, action: act, state });
+        process.stdout.write(`${board}: power ${state} (${outlet.description})\n`);
+      } finally {
+        await power.close();
+      }
     }));
 
   stateOption(desk.command('link'))

@@ -18,7 +18,9 @@ import { resolveAccess } from '../client/access.ts';
 import { resolveBoards } from '../client/desk-boards.ts';
 import { connectToDesk, endSession } from '../client/connect.ts';
 import { createRequester } from '../client/request.ts';
-import { controlRequest } from '../desk/control.ts';
+import { openSwitchboard, outletOf, type Switchboard } from '../real-desk/switchboard.ts';
+import { loadDeskYaml } from '../real-desk/desk-yaml.ts';
+import { boardConsoleLogPath } from '../flash/console-log.ts';
 import { deskLayout } from '../locations/layout.ts';
 import { readDeskFile, readLiveRunFile } from '../locations/desk-file.ts';
 import { watchBoardHealth } from '../flash/health.ts';
@@ -68,7 +70,7 @@ export function registerRun(program: Command): void {
     .option('--json', 'print the outcome as JSON')
     .action(action(async (planFile: string, o) => {
       const { plan, text } = await loadPlan(planFile);
-      if (o.startDesk && !o.broker && !(await readLiveRunFile(deskLayout(o.state)))) {
+      if (o.startDesk && !o.broker && !o.deskFile && !(await readLiveRunFile(deskLayout(o.state)))) {
         say(`starting a simulated desk with ${o.startDesk} boards in ${deskLayout(o.state).root}`);
         await deskbox(['desk', 'up', '--boards', String(o.startDesk), '--state', o.state]);
       }
@@ -137,8 +139,11 @@ export function registerRun(program: Command): void {
             await client.endAsync();
           },
         });
+        let power: Switchboard | undefined;
         try {
-          const layout = o.broker ? undefined : deskLayout(o.state);
+          const layout = o.broker || o.deskFile ? undefined : deskLayout(o.state);
+          // A run's reboots go through the desk's power outlets: a real desk's (desk file) or the simulated desk's switch.
+          power = o.broker ? undefined : await openSwitchboard(o.deskFile ? await loadDeskYaml(o.deskFile) : undefined, { state: o.state, say });
           const bars = teeProgress(phaseBars(!o.json && process.stderr.isTTY), published);
           if (plan.image) {
             if (!layout) throw new Error('flashing a plan\'s image needs a simulated desk (on a real desk: deskbox flash first)');
@@ -155,7 +160,7 @@ export function registerRun(program: Command): void {
           const outcome = await runPlan({
             boards, plan, signal: stop.signal, now: () => Date.now(), sleep,
             request: createRequester(client, access.desk),
-            powerCycle: layout ? async (b) => { await controlRequest(layout.controlSocket, 'POST', '/power', { board: b, action: 'cycle' }); } : undefined,
+            powerCycle: power ? async (b) => { await outletOf(power!, b).cycle(); } : undefined,
             waitReady: desk.waitReady,
             onOffline: desk.onOffline,
             mark: (name, detail) => { store.mark(name, Date.now(), detail); published.mark(name, detail); },
@@ -166,10 +171,9 @@ export function registerRun(program: Command): void {
           // Let the last telemetry and events of the stop arrive before the store closes (a stopped run is in a hurry).
           await sleep(outcome.aborted ? 1000 : Math.max(1500, plan.telemetry.periodS * 1000 + 500), new AbortController().signal);
           Object.assign(record, { endedAt: Date.now(), aborted: outcome.aborted, lost: outcome.lost, outcome });
-          if (layout) {
-            await mkdir(paths.consoles, { recursive: true });
-            for (const b of boards) if (existsSync(layout.board(b).consoleLog)) await copyFile(layout.board(b).consoleLog, join(paths.consoles, `${b}.log`));
-          }
+          const consoleLog = (b: string) => (layout ? layout.board(b).consoleLog : boardConsoleLogPath(o.state, b));
+          await mkdir(paths.consoles, { recursive: true });
+          for (const b of boards) if (existsSync(consoleLog(b))) await copyFile(consoleLog(b), join(paths.consoles, `${b}.log`));
         } catch (err) {
           published.finish('failed', (err as Error).message);
           Object.assign(record, { endedAt: Date.now(), aborted: true, error: (err as Error).message });
@@ -177,6 +181,7 @@ export function registerRun(program: Command): void {
         } finally {
           clearInterval(flushEverySecond);
           stop.release();
+          await power?.close();
           try {
             // Ended first, so no message arrives for a closed store.
             await ended();

@@ -5,19 +5,23 @@
 import { Option, type Command } from 'commander';
 import Table from 'cli-table3';
 import cliProgress from 'cli-progress';
-import pLimit from 'p-limit';
 import { systemClock } from '../../platform/clock.ts';
 import { readDeskFile } from '../locations/desk-file.ts';
 import { deskLayout } from '../locations/layout.ts';
-import { controlRequest } from '../desk/control.ts';
 import { resolveAccess } from '../client/access.ts';
 import { flashOne, type FlashResult, type PortTarget, type Progress } from '../flash/flash-one.ts';
 import { BUILTIN_PROFILES, loadUbootProfile } from '../flash/uboot-profile.ts';
-import { resolveTargets } from '../flash/targets.ts';
+import { resolveTargets, type DeskBoardList, type FlashTarget } from '../flash/targets.ts';
+import { FlashFailure } from '../flash/flash-failure.ts';
+import { flashLimiter } from '../flash/hub-limits.ts';
+import { loadDeskYaml, type RealDesk } from '../real-desk/desk-yaml.ts';
+import { resolveConsoles } from '../real-desk/console-paths.ts';
+import { defaultAdapterSources, listAdapters } from '../real-desk/adapters.ts';
+import { openSwitchboard } from '../real-desk/switchboard.ts';
 import { watchBoardHealth } from '../flash/health.ts';
-import { openConsoleLogs, portConsoleLogPath } from '../flash/console-log.ts';
+import { boardConsoleLogPath, openConsoleLogs, portConsoleLogPath } from '../flash/console-log.ts';
 import { verifyImageFile } from '../../images/verify-file.ts';
-import { stateOption } from './options.ts';
+import { deskFileOption, stateOption } from './options.ts';
 import { action, printJson } from './run.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -42,10 +46,11 @@ export function registerFlash(program: Command): void {
     .requiredOption('--image <file.dbi>', 'the board image to flash')
     .option('--port <dev>', 'a serial port (repeatable)', collect)
     .option('--ports <glob>', 'serial ports by pattern, e.g. \'/dev/ttyUSB*\'')
-    .option('--boards <set>', 'boards of the simulated desk: all, a count, ids and ranges (b001-b080,b100), tag:<name>')
+    .option('--boards <set>', 'boards of the desk (simulated, or --desk-file\'s): all, a count, ids and ranges (b001-b080,b100), tag:<name>')
     .option('--board <ids>', 'boards of the simulated desk (b01,b02; repeatable)', collect)
     .option('--all', 'every board of the simulated desk')
     .option('--desk', 'the simulated desk\'s boards (all of them unless --board names some)')
+    .option(...deskFileOption)
     .addOption(new Option('--method <m>', 'how to reach the board').choices(['auto', 'agent', 'uboot']).default('auto'))
     .option('--profile <name|file.json>', `U-Boot profile (built in: ${Object.keys(BUILTIN_PROFILES).join(', ')})`, 'sim')
     .option('--prompt-timeout <s>', 'seconds to wait for U-Boot\'s countdown after a reset (default: the profile\'s)', Number)
@@ -58,27 +63,31 @@ export function registerFlash(program: Command): void {
       const verdict = await verifyImageFile(o.image);
       if (!verdict.ok) throw new Error(`refusing to flash a damaged image: ${verdict.error!.message}`);
       if (verdict.manifest!.kind !== 'board') throw new Error(`${o.image} is a ${verdict.manifest!.kind} image; boards are flashed with board images`);
-      const loaded = await loadUbootProfile(o.profile);
-      const profile = o.promptTimeout ? { ...loaded, promptTimeoutMs: o.promptTimeout * 1000 } : loaded;
+      const profileOf = async (t: FlashTarget) => {
+        const loaded = await loadUbootProfile((t.board && real?.boards[t.board]?.uboot) || o.profile);
+        return o.promptTimeout ? { ...loaded, promptTimeoutMs: o.promptTimeout * 1000 } : loaded;
+      };
       const layout = deskLayout(o.state);
-      const targets = await resolveTargets({ ...o, all: o.all || (o.desk && !o.board && !o.boards) }, async () => readDeskFile(layout));
+      const real = o.deskFile ? await loadDeskYaml(o.deskFile) : undefined;
+      const targets = await resolveTargets({ ...o, all: o.all || (o.desk && !o.board && !o.boards) }, real ? async () => realDeskBoards(real) : async () => readDeskFile(layout));
       const onDesk = targets.some((t) => t.board);
-      const health = onDesk ? await watchBoardHealth(await resolveAccess({ state: o.state }, 'monitor')) : undefined;
+      const health = onDesk ? await watchBoardHealth(await resolveAccess({ state: o.state, deskFile: o.deskFile }, 'monitor')) : undefined;
+      const power = onDesk ? await openSwitchboard(real, { state: o.state, say: (l) => say(l) }) : undefined;
       const bars = !o.json && process.stderr.isTTY ? new cliProgress.MultiBar({ format: '{label} |{bar}| {percentage}% {done}/{size} KiB {rate} KiB/s {phase} {method} ETA {eta_formatted}', hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
       const barOf = new Map(targets.map((t) => [t.label, bars?.create(1, 0, { label: t.label.padEnd(8), phase: 'waiting', method: '', done: 0, size: 0, rate: '0.0' })]));
       // Above the progress bars while they run, or they would overwrite it.
       const say = (line: string) => (bars ? bars.log(`${line}\n`) : process.stderr.write(`${line}\n`));
       // A desk board's link keeps its console log; a port's is kept here.
-      const consoleLog = (t: PortTarget) => (t.board ? layout.board(t.board).consoleLog : portConsoleLogPath(o.state, t.port));
+      const consoleLog = (t: PortTarget) => (t.board ? (real ? boardConsoleLogPath(o.state, t.board) : layout.board(t.board).consoleLog) : portConsoleLogPath(o.state, t.port));
       const logs = openConsoleLogs();
       const started = Date.now();
-      const limit = pLimit(o.parallel);
+      const within = flashLimiter(o.parallel, real?.hubs ?? {});
       try {
-        const results = await Promise.all(targets.map((t) => limit(async (): Promise<Reported> => ({ ...await flashOne(t, {
-          imageFile: o.image, method: o.method, profile, baud: o.baud, clock: systemClock(), retries: o.retries,
-          resetBoard: t.board ? async (pt: PortTarget) => { await controlRequest(layout.controlSocket, 'POST', '/power', { board: pt.board, action: 'cycle' }); } : undefined,
+        const results = await Promise.all(targets.map((t) => within(t.hub, async (): Promise<Reported> => ({ ...(t.problem ? unflashable(t, t.problem) : await flashOne(t, {
+          imageFile: o.image, method: o.method, profile: await profileOf(t), baud: t.baud ?? o.baud, clock: systemClock(), retries: o.retries,
+          resetBoard: t.board && power?.outletOf(t.board) ? async (pt: PortTarget) => { await power.outletOf(pt.board!)!.cycle(); } : undefined,
           onResetNeeded: (pt: PortTarget, waitMs: number) => say(`reset ${pt.label} now (waiting ${Math.round(waitMs / 1000)} s for U-Boot's countdown on ${pt.port})`),
-          onOutput: t.board ? undefined : (pt: PortTarget, chunk: Buffer) => logs.write(consoleLog(pt), chunk),
+          onOutput: t.board && !real ? undefined : (pt: PortTarget, chunk: Buffer) => logs.write(consoleLog(pt), chunk),
           awaitHealth: t.board && health ? (pt: PortTarget, image: { sha256: string; version: string }, since: number) => health.until(pt.board!, image, since, o.healthTimeout * 1000) : undefined,
           onProgress: (pt: PortTarget, p: Progress) => {
             const bar = barOf.get(pt.label);
@@ -86,7 +95,7 @@ export function registerFlash(program: Command): void {
             const kibDone = Math.round(p.imageBytesDone / 1024);
             bar?.update(p.imageBytesDone, { phase: p.phase, method: p.method, done: kibDone, size: Math.round(p.imageBytes / 1024), rate: (kibDone / Math.max(0.001, (Date.now() - started) / 1000)).toFixed(1) });
           },
-        }), consoleLog: consoleLog(t) }))));
+        })), consoleLog: consoleLog(t) }))));
         bars?.stop();
         if (o.json) printJson({ ok: results.every((r) => r.ok), image: o.image, results });
         else process.stdout.write(`${resultTable(results)}\n`);
@@ -95,6 +104,19 @@ export function registerFlash(program: Command): void {
         bars?.stop();
         await logs.close().catch((e: Error) => process.stderr.write(`warning: ${e.message}\n`));
         await health?.close();
+        await power?.close();
       }
     }));
+}
+
+/** A board whose console cannot be opened now fails alone, before anything is sent. */
+function unflashable(t: FlashTarget, problem: string): FlashResult {
+  const f = new FlashFailure('link', 'hello', problem);
+  return { label: t.label, port: t.port, ok: false, error: { code: f.code, phase: f.phase, message: f.message }, imageBytes: 0, wireBytes: 0, attempts: 0, ms: 0 };
+}
+
+async function realDeskBoards(real: RealDesk): Promise<DeskBoardList> {
+  const boards = Object.keys(real.boards);
+  const consoles = await resolveConsoles(real, async () => (await listAdapters(defaultAdapterSources())).adapters);
+  return { boards, tags: Object.fromEntries(boards.map((b) => [b, real.boards[b]!.tags])), consoles: new Map(consoles.map((c) => [c.board, c])) };
 }

@@ -13,8 +13,12 @@ export function accessOptions(cmd: Command): Command {
     .option('--ca <file>', 'the CA certificate (PEM) that an mqtts:// --broker\'s certificate must verify against, e.g. a desk\'s tls/ca.pem (default: the system\'s CAs)')
     .option('--desk <id>', 'desk id on that broker', 'desk1')
     .option('--user <name>', 'broker user (default: the role the command needs)')
-    .option('--password-file <file>', 'file holding that user\'s password (or set DESKBOX_PASSWORD)');
+    .option('--password-file <file>', 'file holding that user\'s password (or set DESKBOX_PASSWORD)')
+    .option(...deskFileOption);
 }
+
+/** A real desk by its desk file (docs/real-desk.md), instead of a simulated desk's state folder. */
+export const deskFileOption = ['--desk-file <file>', 'a real desk\'s desk file (YAML: its broker, boards, consoles, outlets; or set DESKBOX_DESK_FILE)', process.env.DESKBOX_DESK_FILE] as const;
 
 export type { AccessOptions };
 

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { deskLayout, type DeskLayout } from '../locations/layout.ts';
 import { DeskStateError, readDeskFile, readLiveRunFile, type DeskFile } from '../locations/desk-file.ts';
 import { brokerUrls, type BrokerPorts } from '../locations/broker-urls.ts';
+import { loadDeskYaml, type RealDesk } from '../real-desk/desk-yaml.ts';
 
 export type Role = 'host' | 'monitor';
 
@@ -20,6 +21,8 @@ export interface DeskAccess {
   password: string;
   /** Boards the desk is known to have; empty when only the broker is known. */
   boards: string[];
+  /** Each board's tags, when a desk file says them (otherwise the boards' statuses do). */
+  tags?: Record<string, string[]>;
 }
 
 export interface AccessOptions {
@@ -30,9 +33,12 @@ export interface AccessOptions {
   desk?: string;
   user?: string;
   passwordFile?: string;
+  /** A real desk's desk file (docs/real-desk.md): its broker, boards and tags. */
+  deskFile?: string;
 }
 
 export async function resolveAccess(opts: AccessOptions, role: Role): Promise<DeskAccess> {
+  if (opts.deskFile) return realDeskAccess(await loadDeskYaml(opts.deskFile), role);
   if (opts.broker) {
     if (opts.ca && !opts.broker.startsWith('mqtts://')) throw new DeskStateError(`--ca is for an mqtts:// broker, not ${opts.broker}`);
     const password = opts.passwordFile ? (await readFile(opts.passwordFile, 'utf8')).trim() : process.env.DESKBOX_PASSWORD;
@@ -44,6 +50,18 @@ export async function resolveAccess(opts: AccessOptions, role: Role): Promise<De
   const run = await readLiveRunFile(layout);
   if (!run) throw new DeskStateError(`the desk in ${layout.root} is not running (deskbox desk up)`);
   return simulatedDeskAccess(layout, desk, run, role);
+}
+
+/** A real desk's broker as its desk file describes it; the role's password from its file, else DESKBOX_PASSWORD. */
+export async function realDeskAccess(desk: RealDesk, role: Role): Promise<DeskAccess> {
+  const file = desk.broker.passwordFiles[role];
+  const password = file ? (await readFile(file, 'utf8').catch((e: Error) => { throw new DeskStateError(`${desk.file}: broker.passwordFiles.${role}: ${e.message}`); })).trim() : process.env.DESKBOX_PASSWORD;
+  if (password === undefined) throw new DeskStateError(`${desk.file}: no password for the ${role} role (broker.passwordFiles.${role}, or set DESKBOX_PASSWORD)`);
+  const boards = Object.keys(desk.boards);
+  return {
+    desk: desk.desk, url: desk.broker.url, ...(desk.broker.ca && { caFile: desk.broker.ca }), username: role, password, boards,
+    tags: Object.fromEntries(boards.map((b) => [b, desk.boards[b]!.tags])),
+  };
 }
 
 /** A simulated desk's broker as `role` reaches it: over mqtts, verified with the desk's CA. */

@@ -43,8 +43,8 @@ export async function readDeskBoards(access: DeskAccess, client: MqttClient, opt
 
 /** The boards `spec` names on the desk, in desk order (a `BoardSetError` says what is wrong). */
 export async function resolveBoards(spec: string, access: DeskAccess, client: MqttClient): Promise<string[]> {
-  const simple = access.boards.length > 0 && !spec.includes('tag:');
-  if (simple) return resolveBoardSet(spec, access.boards);
+  const simple = access.boards.length > 0 && (access.tags !== undefined || !spec.includes('tag:'));
+  if (simple) return resolveBoardSet(spec, access.boards, (b) => access.tags?.[b] ?? []);
   const desk = await readDeskBoards(access, client);
   if (desk.boards.length === 0) throw new Error(`no board of desk "${access.desk}" has published a status on ${access.url}`);
   return resolveBoardSet(spec, desk.boards, (b) => desk.tags.get(b) ?? []);

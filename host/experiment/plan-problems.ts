@@ -20,7 +20,8 @@ export function describeRoot(raw: unknown): string | undefined {
   return Array.isArray(raw) ? 'a list' : `a ${typeof raw} (${JSON.stringify(raw)})`;
 }
 
-export function planProblems(schema: v.GenericSchema, raw: unknown): string[] {
+/** `what` names the kind of file in messages about unknown fields (a plan, a desk file). */
+export function planProblems(schema: v.GenericSchema, raw: unknown, what = 'plan'): string[] {
   const parsed = v.safeParse(schema, raw);
   const byField = new Map<string, string[]>();
   const add = (path: string, message: string) => byField.set(path, [...(byField.get(path) ?? []), message]);
@@ -29,7 +30,7 @@ export function planProblems(schema: v.GenericSchema, raw: unknown): string[] {
     if (issue.type === 'strict_object' && issue.expected === 'never') continue;
     add(issue.path?.map((p) => String(p.key)).join('.') || '(root)', issue.message);
   }
-  for (const [path, known] of unknownFields(schema as unknown as SchemaNode, raw, [])) add(path, `not a plan field (known here: ${known.join(', ')})`);
+  for (const [path, known] of unknownFields(schema as unknown as SchemaNode, raw, [])) add(path, `not a ${what} field (known here: ${known.join(', ')})`);
   return [...byField].map(([path, messages]) => `${path}: ${messages.join('; ')}`);
 }
 

@@ -1,7 +1,8 @@
 /**
- * Console logs of ports that are not desk boards (a desk board's link keeps its own,
- * boards/<id>/console.log): `<state>/consoles/<port>.log`, appended to by every flash of that
- * port, so what a real board printed during a failed flash is still there afterwards.
+ * Console logs of ports that are not simulated desk boards (a simulated board's link keeps its
+ * own, boards/<id>/console.log): `<state>/consoles/<port>.log`, or `<board>.log` for a board of
+ * a desk file, appended to by every flash and console keeper of it, so what a real board
+ * printed during a failed flash is still there afterwards.
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
@@ -10,6 +11,11 @@ import { dirname, join } from 'node:path';
 /** `/dev/ttyUSB3` -> `<state>/consoles/dev_ttyUSB3.log`: one file per port, safe as a name. */
 export function portConsoleLogPath(stateDir: string, port: string): string {
   return join(stateDir, 'consoles', `${port.replace(/^\/+/, '').replace(/[^A-Za-z0-9._-]/g, '_')}.log`);
+}
+
+/** A real desk's board (desk file): `<state>/consoles/<board>.log`, whoever holds its console. */
+export function boardConsoleLogPath(stateDir: string, board: string): string {
+  return join(stateDir, 'consoles', `${board}.log`);
 }
 
 export interface ConsoleLogs {

@@ -1,7 +1,8 @@
 /**
  * Which ports a flash run writes to: devices given by path or by a simple glob
- * (`/dev/ttyUSB*`), or boards of the simulated desk (their console ports, which the desk
- * can also reset and watch). The same port twice is one target.
+ * (`/dev/ttyUSB*`), or boards of a desk (their console ports, which the desk can also reset
+ * and watch): the simulated desk's, or a real desk's from its desk file. The same port twice is
+ * one target.
  */
 import { readdir } from 'node:fs/promises';
 import { resolveBoardSet } from '../client/board-set.ts';
@@ -17,13 +18,30 @@ async function expandGlob(pattern: string): Promise<string[]> {
   return names.filter((n) => re.test(n)).sort().map((n) => join(dir, n));
 }
 
+/** A real desk's board console as its desk file resolves it (real-desk/console-paths.ts). */
+export interface DeskConsole {
+  path?: string;
+  baud: number;
+  hub?: string;
+  problem?: string;
+}
+
 export interface DeskBoardList {
   boards: string[];
   tags?: Record<string, string[]>;
+  /** A real desk's consoles; without them a board's console is the simulated desk's port. */
+  consoles?: Map<string, DeskConsole>;
 }
 
-export async function resolveTargets(o: { port?: string[]; ports?: string; boards?: string; board?: string[]; all?: boolean; state: string }, deskBoards: () => Promise<DeskBoardList>): Promise<PortTarget[]> {
-  const targets: PortTarget[] = [];
+/** A port to flash, and what a desk file says of its line; `problem`: it cannot be flashed now, say why. */
+export interface FlashTarget extends PortTarget {
+  baud?: number;
+  hub?: string;
+  problem?: string;
+}
+
+export async function resolveTargets(o: { port?: string[]; ports?: string; boards?: string; board?: string[]; all?: boolean; state: string }, deskBoards: () => Promise<DeskBoardList>): Promise<FlashTarget[]> {
+  const targets: FlashTarget[] = [];
   for (const p of o.port ?? []) targets.push({ label: p, port: p });
   if (o.ports) {
     const found = await expandGlob(o.ports);
@@ -35,8 +53,13 @@ export async function resolveTargets(o: { port?: string[]; ports?: string; board
   const desk = spec ? await deskBoards() : undefined;
   const boards = desk ? resolveBoardSet(spec!, desk.boards, (b) => desk.tags?.[b] ?? []) : listed;
   const layout = deskLayout(o.state);
-  for (const b of boards) targets.push({ label: b, port: layout.board(b).consolePort, board: b });
+  for (const b of boards) {
+    const c = desk?.consoles?.get(b);
+    if (!desk?.consoles) targets.push({ label: b, port: layout.board(b).consolePort, board: b });
+    else if (!c) targets.push({ label: b, port: '-', board: b, problem: 'not a board of the desk file' });
+    else targets.push({ label: b, port: c.path ?? '-', board: b, baud: c.baud, ...(c.hub && { hub: c.hub }), ...(c.problem && { problem: c.problem }) });
+  }
   if (targets.length === 0) throw new Error('say which boards to flash: --port <dev> (repeatable), --ports \'/dev/ttyUSB*\', --boards b01-b04 (or tag:name, all), --board b03');
   const seen = new Set<string>();
-  return targets.filter((t) => (seen.has(t.port) ? false : (seen.add(t.port), true)));
+  return targets.filter((t) => t.problem !== undefined || (seen.has(t.port) ? false : (seen.add(t.port), true)));
 }

@@ -137,10 +137,13 @@ test('several boards per process; power cycling a group; consoles captured', () 
   const status = JSON.parse((await deskbox(['desk', 'status', '--state', dir, '--json'])).stdout);
   assert.equal(status.groups.map((g: { boards: string[] }) => g.boards), [['b01', 'b02', 'b03'], ['b04', 'b05', 'b06']]);
 
+  // Through the simulated desk's switch, the `sim` power driver: the group goes with its board.
   const cycled = JSON.parse((await deskbox(['desk', 'power', 'b02', 'cycle', '--state', dir, '--json'])).stdout);
-  assert.equal(cycled.boards, ['b01', 'b02', 'b03']);
-  assert.is(cycled.processes.length, 1, 'one process for the group: its boards booted the same agent');
-  assert.is.not(cycled.processes[0].pid, status.groups[0].processes[0].pid);
+  assert.equal([cycled.board, cycled.state], ['b02', 'on']);
+  const group = JSON.parse((await deskbox(['desk', 'status', '--state', dir, '--json'])).stdout).groups[0];
+  assert.equal(group.boards, ['b01', 'b02', 'b03']);
+  assert.is(group.processes.length, 1, 'one process for the group: its boards booted the same agent');
+  assert.is.not(group.processes[0].pid, status.groups[0].processes[0].pid);
   const boardsAfter = async () => JSON.parse((await deskbox(['boards', '--state', dir, '--json'])).stdout).boards as { board: string; state: string; uptimeS?: number }[];
   await waitFor(async () => (await boardsAfter()).every((b) => b.state === 'online'), { timeoutMs: 15_000, what: 'all boards online after the power cycle' });
 

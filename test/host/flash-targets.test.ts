@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { resolveTargets } from '../../host/flash/targets.ts';
 import { lockPort } from '../../host/flash/port-lock.ts';
 import { FlashFailure } from '../../host/flash/flash-failure.ts';
+import { flashLimiter } from '../../host/flash/hub-limits.ts';
 import { tempDir } from '../support/temp-dir.ts';
 
 test('targets: ports, a glob of ports, desk boards; the same port once; nothing named is an error', async () => {
@@ -51,6 +52,30 @@ test('port lock: a second flash of one port is refused while the first holds it;
   } finally {
     await removeDir();
   }
+});
+
+test('flash limits: at most `parallel` in all, and at most a hub\'s own behind it; boards on no hub only the first', async () => {
+  const within = flashLimiter(3, { 'hub-a': { parallel: 1 }, 'hub-b': { parallel: 2 } });
+  const running = new Map<string, number>();
+  const peak = new Map<string, number>();
+  const gates: Array<() => void> = [];
+  const job = (hub: string | undefined) => within(hub, async () => {
+    const key = hub ?? 'none';
+    running.set(key, (running.get(key) ?? 0) + 1);
+    running.set('all', (running.get('all') ?? 0) + 1);
+    for (const k of [key, 'all']) peak.set(k, Math.max(peak.get(k) ?? 0, running.get(k)!));
+    await new Promise<void>((r) => gates.push(r));
+    for (const k of [key, 'all']) running.set(k, running.get(k)! - 1);
+  });
+  const jobs = [...['hub-a', 'hub-a', 'hub-a', 'hub-b', 'hub-b', 'hub-b'], undefined, undefined].map(job);
+  // Let whatever may run start, then release one at a time until all are done.
+  for (let done = 0; done < jobs.length; done++) {
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    gates.shift()!();
+  }
+  await Promise.all(jobs);
+  assert.equal([peak.get('hub-a'), peak.get('hub-b'), peak.get('all')], [1, 2, 3]);
 });
 
 test.run();
