@@ -5,8 +5,14 @@
  * | role    | publish                                              | subscribe                              |
  * |---------|------------------------------------------------------|----------------------------------------|
  * | board   | its own .../<board>/{status,telemetry,events,reply}  | filters inside deskbox/<desk>/boards/<board> |
- * | host    | anything under deskbox/; homeassistant/.../config    | anything under deskbox/, homeassistant/, $SYS/deskbox/ |
- * | monitor | nothing                                              | anything under deskbox/, homeassistant/, $SYS/deskbox/ |
+ * | host    | anything under deskbox/; homeassistant/.../config;   | anything under deskbox/, homeassistant/, $SYS/deskbox/; |
+ * |         | outlet commands cmnd/+/+, +/command/+                | outlet status stat/#, tele/#, +/status/#, +/online |
+ * | monitor | nothing                                              | as host                                |
+ * | outlet  | anything outside deskbox/, homeassistant/ and $      | filters whose first level is literal and outside those |
+ *
+ * Outlets are the desk's power relays (Tasmota, Shelly: host/power/): third-party firmware with
+ * its own topic trees, so they get everything that is not the desk's, and the host gets just
+ * their command and status topics.
  *
  * Nobody publishes to `$`-topics: those belong to the broker. Under homeassistant/ the host
  * publishes discovery configs only, so it cannot speak for Home Assistant (its `status`).
@@ -21,10 +27,11 @@ import { ROOT, boardClientId, boardPrefix, parseBoardTopic, type BoardChannel, D
 export type Principal =
   | { readonly role: 'board'; readonly username: string; readonly desk: string; readonly board: string }
   | { readonly role: 'host'; readonly username: string }
-  | { readonly role: 'monitor'; readonly username: string };
+  | { readonly role: 'monitor'; readonly username: string }
+  | { readonly role: 'outlet'; readonly username: string };
 
 export type Role = Principal['role'];
-export const ROLES: readonly Role[] = ['board', 'host', 'monitor'];
+export const ROLES: readonly Role[] = ['board', 'host', 'monitor', 'outlet'];
 
 export type Decision = { readonly allow: true } | { readonly allow: false; readonly reason: string };
 
@@ -44,10 +51,12 @@ export function authorizePublish(principal: Principal, topic: string): Decision 
       return deny('the monitor role publishes nothing');
     case 'host': {
       const levels = topic.split('/');
-      return under(ROOT, levels) || isDiscoveryConfig(levels)
+      return under(ROOT, levels) || isDiscoveryConfig(levels) || isOutletCommand(levels)
         ? ALLOW
-        : deny(`host publishes only under ${ROOT}/ and discovery configs ${DISCOVERY_ROOT}/.../config`);
+        : deny(`host publishes only under ${ROOT}/, discovery configs ${DISCOVERY_ROOT}/.../config and outlet commands cmnd/+/+, +/command/+`);
     }
+    case 'outlet':
+      return outsideDesk(topic.split('/')) ? ALLOW : deny(OUTLET_RULE);
     case 'board': {
       const parsed = parseBoardTopic(topic);
       const own = parsed !== undefined && parsed.desk === principal.desk && parsed.board === principal.board;
@@ -72,9 +81,12 @@ export function authorizeSubscribe(principal: Principal, filter: string): Decisi
     }
     case 'host':
     case 'monitor':
-      return under(ROOT, levels) || under(DISCOVERY_ROOT, levels) || reachesDeskSys(levels)
+      return under(ROOT, levels) || under(DISCOVERY_ROOT, levels) || reachesDeskSys(levels) || isOutletStatus(levels)
         ? ALLOW
-        : deny(`${principal.role} subscribes only under ${ROOT}/, ${DISCOVERY_ROOT}/ and ${SYS_PREFIX}/`);
+        : deny(`${principal.role} subscribes only under ${ROOT}/, ${DISCOVERY_ROOT}/, ${SYS_PREFIX}/ and outlet status stat/#, tele/#, +/status/#, +/online`);
+    case 'outlet':
+      // A wildcard first level could reach the desk's own topics, so it must be literal.
+      return levels[0] !== '+' && levels[0] !== '#' && outsideDesk(levels) ? ALLOW : deny(OUTLET_RULE);
   }
 }
 
@@ -111,6 +123,28 @@ export function authorizeOrphanWill(topic: string): Decision {
   const broken = topicProblem(topic) ?? reservedProblem(topic);
   if (broken) return deny(broken);
   return under(ROOT, topic.split('/')) ? ALLOW : deny(`stored wills are published only under ${ROOT}/`);
+}
+
+const OUTLET_RULE = `outlet publishes and subscribes only outside ${ROOT}/, ${DISCOVERY_ROOT}/ and $-topics, from a literal first level`;
+
+/** Not the desk's: neither its tree, Home Assistant's, nor the broker's `$` topics. */
+function outsideDesk(levels: readonly string[]): boolean {
+  return levels[0] !== ROOT && levels[0] !== DISCOVERY_ROOT && !levels[0]!.startsWith('$');
+}
+
+/** Tasmota's `cmnd/<topic>/<command>` and Shelly Gen2's `<prefix>/command/<component:id>`. */
+function isOutletCommand(levels: readonly string[]): boolean {
+  return levels.length === 3 && outsideDesk(levels) && (levels[0] === 'cmnd' || levels[1] === 'command');
+}
+
+/**
+ * Tasmota's `stat/...` and `tele/...`, Shelly's `<prefix>/status/...` and `<prefix>/online`.
+ * A `+` first level cannot match a `$` topic, and `deskbox/status/...` is readable anyway.
+ */
+function isOutletStatus(levels: readonly string[]): boolean {
+  if (levels[0] === '#' || levels[0]!.startsWith('$')) return false;
+  if ((levels[0] === 'stat' || levels[0] === 'tele') && levels.length >= 2) return true;
+  return (levels[1] === 'status' && levels.length >= 3) || (levels[1] === 'online' && levels.length === 2);
 }
 
 /** Strictly below `root`: the root level alone is no one's. */

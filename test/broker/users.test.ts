@@ -70,6 +70,7 @@ test('save writes mode 0600 atomically and loads back', () =>
     const store = new UserStore([
       await newUser({ role: 'host', username: 'host' }, 'hpw', CHEAP_SCRYPT),
       await newUser({ role: 'board', username: 'b01', desk: 'd1', board: 'b01' }, 'bpw', CHEAP_SCRYPT),
+      await newUser({ role: 'outlet', username: 'relay-rack1' }, 'opw', CHEAP_SCRYPT),
     ]);
     await saveUsers(path, store);
     await saveUsers(path, store);
@@ -81,6 +82,7 @@ test('save writes mode 0600 atomically and loads back', () =>
     const loaded = await loadUsers(path);
     assert.equal(loaded.list(), store.list());
     assert.ok(await loaded.authenticate('b01', 'bpw'));
+    assert.equal(await loaded.authenticate('relay-rack1', 'opw'), { role: 'outlet', username: 'relay-rack1' });
   }));
 
 test('malformed files: which entry, what is wrong', () =>
@@ -92,7 +94,7 @@ test('malformed files: which entry, what is wrong', () =>
       ['{"v":2,"users":[]}', undefined, /unsupported version 2/],
       ['{"v":1}', undefined, /"users" must be an array/],
       [JSON.stringify({ v: 1, users: [good, 7] }), 1, /expected an object/],
-      [JSON.stringify({ v: 1, users: [{ ...good, role: 'admin' }] }), 0, /"host": role must be one of board, host, monitor/],
+      [JSON.stringify({ v: 1, users: [{ ...good, role: 'admin' }] }), 0, /"host": role must be one of board, host, monitor, outlet/],
       [JSON.stringify({ v: 1, users: [{ ...good, username: '' }] }), 0, /username must be/],
       [JSON.stringify({ v: 1, users: [good, good] }), 1, /duplicate username "host"/],
       [JSON.stringify({ v: 1, users: [{ ...good, role: 'board' }] }), 0, /desk must be a desk\/board id/],
