@@ -64,6 +64,8 @@ const ManualSpec = v.object({
 const SimSpec = v.object({
   driver: v.literal('sim'),
   board: v.pipe(v.string(), v.minLength(1)),
+  /** The simulated desk's state folder (default: the command's --state). */
+  state: v.optional(v.string()),
 });
 
 const DRIVERS = ['tasmota', 'shelly', 'gpio', 'uhubctl', 'manual', 'sim'] as const;

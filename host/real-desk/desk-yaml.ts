@@ -104,6 +104,7 @@ function withAbsolutePaths(desk: DeskYaml, file: string): RealDesk {
       ...b,
       ...(b.console?.path !== undefined && { console: { ...b.console, path: here(b.console.path) } }),
       ...(b.uboot !== undefined && b.uboot.endsWith('.json') && { uboot: here(b.uboot) }),
+      ...(b.power?.driver === 'sim' && b.power.state !== undefined && { power: { ...b.power, state: here(b.power.state) } }),
     }])),
   };
 }
