@@ -17,6 +17,7 @@ import { writeConsolePaths } from '../real-desk/desk-yaml-write.ts';
 import { describeSimulatedDesk } from '../real-desk/describe-sim.ts';
 import { openSwitchboard } from '../real-desk/switchboard.ts';
 import { probeOptionsFor } from '../real-desk/probe-profile.ts';
+import { BOOT_BANNER } from '../real-desk/boot-watch.ts';
 import { integer as int, stateOption } from './options.ts';
 import { action, printJson } from './run.ts';
 
@@ -27,13 +28,14 @@ export function registerRealDesk(desk: Command): void {
     .description('check a real desk: every console opens and answers (U-Boot or the agent, as the right board), every outlet answers')
     .requiredOption('--desk-file <file>', 'the desk file (or set DESKBOX_DESK_FILE)', process.env.DESKBOX_DESK_FILE)
     .option('--boards <set>', 'only these boards (all, ids and ranges, tag:<name>)', 'all')
+    .option('--dev-dir <dir>', 'where udev keeps the serial links (by-path, by-id)', '/dev/serial')
     .option('--timeout <s>', 'seconds a console has to answer', int('--timeout', 1), 15)
     .option('--parallel <n>', 'consoles checked at once', int('--parallel', 1), 32)
     .option('--json', 'print JSON')
     .action(action(async (o) => {
       const real = await loadDeskYaml(o.deskFile);
       const boards = resolveBoardSet(o.boards, Object.keys(real.boards), (b) => real.boards[b]?.tags ?? []);
-      const consoles = await resolveConsoles(real, async () => (await listAdapters(defaultAdapterSources())).adapters, boards);
+      const consoles = await resolveConsoles(real, async () => (await listAdapters(defaultAdapterSources(o.devDir))).adapters, boards);
       const power = await openSwitchboard(real, { state: o.state, say: (l) => process.stderr.write(`${l}\n`) });
       try {
         const probes = await probeOptionsFor(real, boards, o.timeout * 1000);
@@ -57,7 +59,7 @@ export function registerRealDesk(desk: Command): void {
     .requiredOption('--desk-file <file>', 'the desk file: boards with their power outlets (or set DESKBOX_DESK_FILE)', process.env.DESKBOX_DESK_FILE)
     .option('--dev-dir <dir>', 'where udev keeps the serial links (by-path, by-id)', '/dev/serial')
     .option('--boot-timeout <s>', 'seconds from power-on to a board\'s boot banner', int('--boot-timeout', 1), 30)
-    .option('--banner <regex>', 'what a booting board prints first', 'U-Boot \\d{4}\\.\\d{2}')
+    .option('--banner <regex>', 'what a booting board prints first', BOOT_BANNER.source)
     .option('--baud <rate>', 'the consoles\' baud rate', int('--baud', 300), 115200)
     .option('--dry-run', 'only say what was found; leave the desk file as it is')
     .option('--json', 'print JSON')

@@ -7,10 +7,10 @@
 import { stringify } from 'yaml';
 import type { DeskLayout } from '../locations/layout.ts';
 import type { DeskFile } from '../locations/desk-file.ts';
-import type { DeskYaml } from './desk-yaml.ts';
+import type { DeskYamlInput } from './desk-yaml.ts';
 
 export function describeSimulatedDesk(layout: DeskLayout, desk: DeskFile, brokerUrl: string, opts: { consoles: boolean }): string {
-  const yaml: DeskYaml = {
+  const yaml: DeskYamlInput = {
     v: 1,
     desk: desk.desk,
     broker: {
@@ -20,7 +20,7 @@ export function describeSimulatedDesk(layout: DeskLayout, desk: DeskFile, broker
     },
     hubs: {},
     boards: Object.fromEntries(desk.boards.map((b) => [b, {
-      tags: desk.tags[b] ?? [],
+      ...(desk.tags[b]?.length && { tags: desk.tags[b] }),
       ...(opts.consoles && { console: { path: layout.board(b).consolePort, baud: desk.console.baud } }),
       power: { driver: 'sim' as const, board: b, state: layout.root },
     }])),

@@ -51,6 +51,8 @@ export const DeskYamlSchema = v.strictObject({
   boards: v.pipe(v.record(id, BoardSchema), v.check((b) => Object.keys(b).length > 0, 'a desk needs at least one board')),
 });
 export type DeskYaml = v.InferOutput<typeof DeskYamlSchema>;
+/** A desk file as written (defaults left out). */
+export type DeskYamlInput = v.InferInput<typeof DeskYamlSchema>;
 export type DeskYamlBoard = DeskYaml['boards'][string];
 
 /** A desk file as loaded: relative paths made absolute, and where it came from. */
