@@ -31,13 +31,9 @@ export function gpioRelayOutlet(spec: SpecOf<'gpio'>, deps: { gpio: GpioBinding;
     cycle: () => offWaitOn(outlet, spec.offMs, sleepOn(deps.clock)),
     async state(): Promise<OutletState> {
       if (held) return (await held.read().catch(failed('read'))) === levelFor(true) ? 'on' : 'off';
-      // Not driven by us yet: read the line as an input, which drives nothing.
-      const line = await deps.gpio.open(name, 'in').catch(failed('open'));
-      try {
-        return (await line.read().catch(failed('read'))) === levelFor(true) ? 'on' : 'off';
-      } finally {
-        await line.close();
-      }
+      // Not driven by this process: sysfs can only read the line by making it an input, which
+      // would release a relay another run left on. Better unknown than a board switched off.
+      return 'unknown';
     },
     async close() {
       const line = held;

@@ -52,6 +52,13 @@ test('desk file: defaults filled, paths made relative to the file, tags and hubs
   assert.equal(desk.hubs, { 'hub-a': { parallel: 2 } });
 });
 
+test('the example desk file under plans/ loads', async () => {
+  const desk = await loadDeskYaml(new URL('../../plans/real-desk.example.yaml', import.meta.url).pathname);
+  assert.equal(Object.keys(desk.boards), ['b01', 'b02', 'b03', 'b04']);
+  assert.equal(desk.boards.b04!.power, { driver: 'uhubctl', location: '1-1.4', port: 2, offMs: 2000 });
+  assert.match(desk.boards.b01!.uboot!, /\/plans\/profiles\/bbb\.json$/);
+});
+
 test('desk file: every problem at once, each with its field', () => {
   const found = problems(DESK
     .replace('relay: 2', 'relay: 2, colour: red')
