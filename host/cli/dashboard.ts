@@ -1,6 +1,6 @@
 /**
- * `deskbox dashboard`: serves the web dashboard for a simulated desk (`--state`) or a real
- * desk's broker (`--broker ws://...`) until Ctrl-C. The page logs in to the broker with the
+ * `deskbox dashboard`: serves the web dashboard for a simulated desk (`--state`), a real desk
+ * (`--desk-file`, with /metrics) or a real desk's broker (`--broker ws://...`) until Ctrl-C. The page logs in to the broker with the
  * user's own credentials; this command needs none.
  */
 import type { Command } from 'commander';
@@ -12,7 +12,8 @@ import { resolveAccess } from '../client/access.ts';
 import { deskTarget, simulatedDeskFlash, type DeskTarget } from '../dashboard/target.ts';
 import { deskLayout } from '../locations/layout.ts';
 import { readDeskFile } from '../locations/desk-file.ts';
-import { portNumber, stateOption } from './options.ts';
+import { deskFileOption, portNumber, stateOption } from './options.ts';
+import { loadDeskYaml } from '../real-desk/desk-yaml.ts';
 import { action, invokedAs, printJson } from './run.ts';
 
 function realDesk(wsUrl: string, desk: string): DeskTarget {
@@ -26,19 +27,22 @@ export function registerDashboard(program: Command): void {
     .description('serve the web dashboard: every board live, and commands sent as the logged-in broker user (Ctrl-C to quit)')
     .option('--broker <ws-url>', 'a real desk\'s broker WebSocket URL (ws://host:port/mqtt) instead of a simulated desk')
     .option('--desk <id>', 'desk id on that broker', 'desk1')
+    .option(...deskFileOption)
     .option('--host <addr>', 'interface the dashboard listens on', '127.0.0.1')
     .option('--port <port>', 'dashboard HTTP port (0: any free port)', portNumber, 0)
     .option('--home-assistant', 'also publish Home Assistant MQTT discovery for the boards (simulated desk; else: deskbox metrics)')
     .option('--json', 'print {url} as JSON once listening')
     .action(action(async (o) => {
       const logger = stderrLogger('dashboard', 'warn');
-      const target = o.broker ? realDesk(o.broker, o.desk) : await deskTarget(o.state, invokedAs());
+      const real = o.deskFile && !o.broker ? await loadDeskYaml(o.deskFile) : undefined;
+      if (real && !real.broker.ws) throw new Error(`${real.file}: the dashboard needs broker.ws, the broker's WebSocket URL (wss://host:8084/mqtt)`);
+      const target = o.broker ? realDesk(o.broker, o.desk) : real ? realDesk(real.broker.ws!, real.desk) : await deskTarget(o.state, invokedAs());
       if (o.broker && o.homeAssistant) throw new Error('--home-assistant needs the broker\'s MQTT address and a host password: use deskbox metrics --broker mqtt://... --home-assistant');
       // /metrics for a simulated desk, whose credentials are at hand; a real desk's: deskbox metrics.
-      const services = o.broker ? undefined : await startDeskServices(await resolveAccess({ state: o.state }, o.homeAssistant ? 'host' : 'monitor'), { homeAssistant: Boolean(o.homeAssistant), logger });
+      const services = o.broker ? undefined : await startDeskServices(await resolveAccess({ state: o.state, deskFile: real?.file }, o.homeAssistant ? 'host' : 'monitor'), { homeAssistant: Boolean(o.homeAssistant), logger });
       // Reflash from the page runs `deskbox flash` as a child: this very entry point.
       const layout = deskLayout(o.state);
-      const flash = o.broker ? undefined : simulatedDeskFlash(layout, await readDeskFile(layout), process.argv[1]!, logger.child('flash'));
+      const flash = o.broker || real ? undefined : simulatedDeskFlash(layout, await readDeskFile(layout), process.argv[1]!, logger.child('flash'));
       const dashboard = await startDashboard({ ...target, host: o.host, port: o.port, logger, flash, ...(services ? { metrics: services.metrics } : {}) }).catch(async (err: Error) => {
         await services?.close();
         throw err;

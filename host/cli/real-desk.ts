@@ -107,9 +107,9 @@ export function registerRealDesk(desk: Command): void {
       const desk = await readDeskFile(layout);
       const run = await readLiveRunFile(layout);
       if (!run) throw new DeskStateError(`the desk in ${layout.root} is not running (deskbox desk up)`);
-      const { mqtts } = brokerUrls(run.host, run);
+      const { mqtts, wss } = brokerUrls(run.host, run);
       if (!mqtts) throw new DeskStateError(`the desk in ${layout.root} runs no TLS listener`);
-      const text = describeSimulatedDesk(layout, desk, mqtts, { consoles: o.consoles });
+      const text = describeSimulatedDesk(layout, desk, { url: mqtts, ...(wss && { ws: wss }) }, { consoles: o.consoles });
       if (o.out) await writeFileAtomic(o.out, text, { durable: true });
       else process.stdout.write(text);
     }));

@@ -9,12 +9,13 @@ import type { DeskLayout } from '../locations/layout.ts';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskYamlInput } from './desk-yaml.ts';
 
-export function describeSimulatedDesk(layout: DeskLayout, desk: DeskFile, brokerUrl: string, opts: { consoles: boolean }): string {
+export function describeSimulatedDesk(layout: DeskLayout, desk: DeskFile, broker: { url: string; ws?: string }, opts: { consoles: boolean }): string {
   const yaml: DeskYamlInput = {
     v: 1,
     desk: desk.desk,
     broker: {
-      url: brokerUrl,
+      url: broker.url,
+      ...(broker.ws && { ws: broker.ws }),
       ca: layout.tls.caCert,
       passwordFiles: { host: layout.credential('host'), monitor: layout.credential('monitor') },
     },

@@ -39,6 +39,8 @@ export const DeskYamlSchema = v.strictObject({
   broker: v.strictObject({
     /** mqtts://host:8883 (or mqtt:// on a trusted LAN). */
     url: v.pipe(v.string(), v.regex(/^mqtts?:\/\//, 'an mqtt:// or mqtts:// URL')),
+    /** Its WebSocket URL, for the web dashboard's browsers (wss://host:8084/mqtt). */
+    ws: v.optional(v.pipe(v.string(), v.regex(/^wss?:\/\//, 'a ws:// or wss:// URL'))),
     /** The CA an mqtts:// broker's certificate verifies against (the desk broker's tls/ca.pem). */
     ca: v.optional(v.string()),
     /** Files holding each role's password; DESKBOX_PASSWORD stands in for a missing one. */
