@@ -74,6 +74,14 @@ test('desk check: every console answers as its own board (one found by USB seria
   assert.equal(boards.map((b) => [b.board, b.state]), BOARDS.map((b) => [b, 'online']));
   const ran = JSON.parse((await deskbox(['exec', '--desk-file', file, '--json', 'tag:rack2', '--', 'echo', 'hi'])).stdout);
   assert.equal(JSON.stringify(ran).match(/b0\d/g)?.sort().filter((x, i, a) => a.indexOf(x) === i), ['b04', 'b05']);
+  // Flash by the desk file: consoles from it, one board at a time behind their hub, logs kept per board.
+  const hubbed = await deskFile('hubbed.yaml', (doc) => {
+    doc.setIn(['hubs'], doc.createNode({ 'hub-a': { parallel: 1 } }));
+    for (const b of ['b01', 'b02']) doc.setIn(['boards', b, 'console', 'hub'], 'hub-a');
+  });
+  const flashed = JSON.parse((await deskbox(['flash', '--desk-file', hubbed, '--state', desk.state, '--boards', 'b01,b02', '--image', join(desk.state, 'images', 'board.dbi'), '--json'], 120_000)).stdout) as { ok: boolean; results: Array<{ label: string; ok: boolean; consoleLog: string }> };
+  assert.ok(flashed.ok, JSON.stringify(flashed));
+  assert.equal(flashed.results.map((x) => [x.label, x.consoleLog]), ['b01', 'b02'].map((b) => [b, join(desk.state, 'consoles', `${b}.log`)]));
   const cycled = JSON.parse((await deskbox(['desk', 'power', 'b05', 'cycle', '--desk-file', file, '--state', desk.state, '--json'])).stdout);
   assert.equal([cycled.board, cycled.outlet, cycled.state], ['b05', 'sim switch b05', 'on']);
   await allOnline();
