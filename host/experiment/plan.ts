@@ -5,8 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
-import { parse as parseYaml } from 'yaml';
-import { describeRoot, planProblems } from './plan-problems.ts';
+import { parseYamlFields } from '../locations/yaml-fields.ts';
 
 /** `problems`: one line per wrong field (`guests.perBoard: ...`), all of them. */
 export class PlanError extends Error {
@@ -75,19 +74,11 @@ export const PlanSchema = v.strictObject({
 export type Plan = v.InferOutput<typeof PlanSchema>;
 
 export function parsePlan(text: string, file: string): Plan {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (e) {
-    throw new PlanError(file, [`not valid YAML: ${(e as Error).message.split('\n')[0]}`]);
-  }
   // Every field has a default, and a list is an object to valibot: `[]` (or an empty file)
-  // would pass as a plan that power-cycles every board of the desk.
-  const root = describeRoot(raw);
-  if (root) throw new PlanError(file, [`the plan is ${root}; it must be a mapping of fields (name:, boards:, guests:, hold: ...; {} for every default)`]);
-  const parsed = v.safeParse(PlanSchema, raw);
-  if (!parsed.success) throw new PlanError(file, planProblems(PlanSchema, raw));
-  return parsed.output;
+  // would pass as a plan that power-cycles every board of the desk; hence the mapping check.
+  const parsed = parseYamlFields(PlanSchema, text, 'plan', 'of fields (name:, boards:, guests:, hold: ...; {} for every default)');
+  if (!parsed.ok) throw new PlanError(file, parsed.problems);
+  return parsed.value;
 }
 
 export async function loadPlan(file: string): Promise<{ plan: Plan; text: string }> {

@@ -7,9 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import * as v from 'valibot';
-import { parse as parseYaml } from 'yaml';
 import { isValidId } from '../../broker/contract/topics.ts';
-import { describeRoot, planProblems } from '../experiment/plan-problems.ts';
+import { parseYamlFields } from '../locations/yaml-fields.ts';
 import { OutletSpecSchema } from '../power/outlet-spec.ts';
 
 const id = v.pipe(v.string(), v.check(isValidId, 'not a valid id (letters, digits, - and _)'));
@@ -70,17 +69,9 @@ export class DeskYamlError extends Error {
 }
 
 export function parseDeskYaml(text: string, file: string): RealDesk {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (e) {
-    throw new DeskYamlError(file, [`not valid YAML: ${(e as Error).message.split('\n')[0]}`]);
-  }
-  const root = describeRoot(raw);
-  if (root) throw new DeskYamlError(file, [`the desk file is ${root}; it must be a mapping (v:, desk:, broker:, boards:)`]);
-  const parsed = v.safeParse(DeskYamlSchema, raw);
-  if (!parsed.success) throw new DeskYamlError(file, planProblems(DeskYamlSchema, raw, 'desk file'));
-  const desk = parsed.output;
+  const parsed = parseYamlFields(DeskYamlSchema, text, 'desk file', '(v:, desk:, broker:, boards:)');
+  if (!parsed.ok) throw new DeskYamlError(file, parsed.problems);
+  const desk = parsed.value;
   const problems = Object.entries(desk.boards)
     .filter(([, b]) => b.console?.hub !== undefined && !Object.hasOwn(desk.hubs, b.console.hub))
     .map(([name, b]) => `boards.${name}.console.hub: no hub "${b.console!.hub}" under hubs (known: ${Object.keys(desk.hubs).join(', ') || 'none'})`);

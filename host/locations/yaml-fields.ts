@@ -1,8 +1,10 @@
 /**
- * Every problem in a parsed plan at once, one `field.path: what it wants` line per field, so a
- * user fixes a plan in one edit instead of one run per mistake.
+ * Every problem in a YAML file the user writes (a plan, a desk file) at once, one
+ * `field.path: what it wants` line per field, so a user fixes a file in one edit instead of
+ * one run per mistake.
  */
 import * as v from 'valibot';
+import { parse as parseYaml } from 'yaml';
 
 /** The shape of valibot schemas this walks to find unknown fields: objects and their wrappers. */
 interface SchemaNode {
@@ -42,4 +44,21 @@ function unknownFields(node: SchemaNode, value: unknown, path: string[]): Array<
     const child = entries[key];
     return child ? unknownFields(child, inner, [...path, key]) : [[[...path, key].join('.'), Object.keys(entries)]];
   });
+}
+
+/**
+ * YAML text to a valid value of `schema`, or every problem in it at once. `what` names the
+ * file in messages ("plan"), `mapping` says what its root must hold ("(v:, desk:, ...)").
+ */
+export function parseYamlFields<S extends v.GenericSchema>(schema: S, text: string, what: string, mapping: string): { ok: true; value: v.InferOutput<S> } | { ok: false; problems: string[] } {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    return { ok: false, problems: [`not valid YAML: ${(e as Error).message.split('\n')[0]}`] };
+  }
+  const root = describeRoot(raw);
+  if (root) return { ok: false, problems: [`the ${what} is ${root}; it must be a mapping ${mapping}`] };
+  const parsed = v.safeParse(schema, raw);
+  return parsed.success ? { ok: true, value: parsed.output } : { ok: false, problems: planProblems(schema, raw, what) };
 }
