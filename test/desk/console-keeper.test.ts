@@ -5,6 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
 import { readFile, readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openLinkEmulator, type LinkEmulator } from '../../host/desk/link-emulator.ts';
@@ -153,6 +154,40 @@ test('close() during backoff stops the retries: no timer, no attempt, no socat l
     assert.is(attempts, after, 'no attempt after close');
     assert.equal(link.pids().length, 1, 'only the board\'s pair while the adapter is out');
     assert.equal((await readdir(dir)).filter((f) => f.includes('hostside')), []);
+  });
+});
+
+test('deskbox console: a replugged adapter does not end the session; a line on stderr when it goes and comes back', async () => {
+  await withDesk(async ({ link, board, stable }) => {
+    await symlink(link.hostPath, stable);
+    const cli = new URL('../../host/cli/main.ts', import.meta.url).pathname;
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'console', stable, '--baud', String(BAUD)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString('latin1'); });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString('latin1'); });
+    try {
+      await waitFor(() => err.includes('connected to'), { timeoutMs: 10_000, what: () => `the console to connect (stderr: ${err})` });
+      await board.write('first words\r\n');
+      await waitFor(() => out.includes('first words'), { timeoutMs: 3000, what: 'board output on stdout' });
+      await link.unplugAdapter();
+      await waitFor(() => /went away/.test(err), { timeoutMs: 3000, what: () => `the gone note (stderr: ${err})` });
+      await link.plugAdapter();
+      await waitFor(() => /is back after \d+\.\d s/.test(err), { timeoutMs: 3000, what: () => `the back note (stderr: ${err})` });
+      const boardRx: Buffer[] = [];
+      board.onData((c) => boardRx.push(c));
+      child.stdin.write('typed after the replug');
+      await waitFor(() => Buffer.concat(boardRx).toString().includes('typed after the replug'), { timeoutMs: 3000, what: 'typed input on the board' });
+      await board.write('still here\r\n');
+      await waitFor(() => out.includes('still here'), { timeoutMs: 3000, what: 'output after the replug' });
+      child.stdin.write(Buffer.from([0x1d]));
+      assert.is(await exited, 0);
+      assert.match(err, /left the console/);
+    } finally {
+      if (child.exitCode === null) child.kill();
+      await exited;
+    }
   });
 });
 
