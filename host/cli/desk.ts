@@ -68,7 +68,7 @@ export function registerDesk(program: Command): void {
     }));
 
   stateOption(desk.command('link'))
-    .description('change a simulated board\'s serial link: noise, rate, latency, the cable')
+    .description('change a simulated board\'s serial link: noise, rate, latency, the cable, the USB adapter')
     .argument('<board>', 'board id')
     .option('--bit-error-rate <p>', 'probability per byte of a flipped bit', Number)
     .option('--drop-rate <p>', 'probability per byte of it being lost', Number)
@@ -76,12 +76,14 @@ export function registerDesk(program: Command): void {
     .option('--latency <ms>', 'one-way latency', Number)
     .option('--unplug', 'pull the cable')
     .option('--plug', 'plug it back in')
+    .option('--unplug-adapter', 'pull the USB adapter out: its device (the console port) disappears')
+    .option('--plug-adapter', 'put it back: the device reappears at the same path')
     .option('--json', 'print JSON')
     .action(action(async (board: string, o) => {
-      const changes = Object.fromEntries(Object.entries({ bitErrorRate: o.bitErrorRate, dropRate: o.dropRate, baud: o.baud, latencyMs: o.latency, plugged: o.unplug ? false : o.plug ? true : undefined }).filter(([, v]) => v !== undefined));
+      const changes = Object.fromEntries(Object.entries({ bitErrorRate: o.bitErrorRate, dropRate: o.dropRate, baud: o.baud, latencyMs: o.latency, plugged: o.unplug ? false : o.plug ? true : undefined, adapterPlugged: o.unplugAdapter ? false : o.plugAdapter ? true : undefined }).filter(([, v]) => v !== undefined));
       const state = await controlRequest<Record<string, unknown>>(deskLayout(o.state).controlSocket, 'POST', '/link', { board, ...changes });
       if (o.json) return printJson(state);
-      process.stdout.write(`${board}: ${state.baud} baud, ${state.latencyMs} ms, bit errors ${state.bitErrorRate}, drops ${state.dropRate}\n`);
+      process.stdout.write(`${board}: ${state.baud} baud, ${state.latencyMs} ms, bit errors ${state.bitErrorRate}, drops ${state.dropRate}, adapter ${state.adapter}\n`);
     }));
 
   stateOption(desk.command('supervise', { hidden: true }))

@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 export interface ControlHandlers {
   status(): unknown;
   power(board: string, action: string): Promise<unknown>;
-  /** The board's serial link: noise, cable unplugged or not; answers the settings now in force. */
+  /** The board's serial link: noise, cable or USB adapter unplugged or not; answers the settings now in force. */
   link(board: string, changes: Record<string, unknown>): Promise<unknown>;
 }
 

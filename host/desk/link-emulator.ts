@@ -2,10 +2,12 @@
  * A USB-serial adapter plus cable between the desk computer and a board's UART, on real ptys.
  * A pty moves megabytes a second whatever baud is set, so two socat pairs are joined here by a
  * relay that imposes the line rate (8N1: 10 bits a byte), the adapter's latency, noise and a
- * cable that can be pulled. Pacing and noise live in link-wire.ts.
+ * cable that can be pulled. Pacing and noise live in link-wire.ts; the adapter, which can be
+ * pulled out and put back as a device, in link-adapter.ts.
  */
 import { openPtyPair, type PtyPair } from './pty-pair.ts';
 import { LinkWire, type WireStats } from './link-wire.ts';
+import { openLinkAdapter, type LinkAdapter } from './link-adapter.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import { DataFanout } from '../../board/hal/serial/fanout.ts';
 import type { SerialLink } from '../../platform/hal/serial.ts';
@@ -30,6 +32,17 @@ export interface LinkEmulator {
   /** Cable pulled: bytes in flight and sent while unplugged are lost until plug(). */
   unplug(): void;
   plug(): void;
+  /**
+   * The USB adapter pulled out: hostPath disappears and whoever has it open sees the device go
+   * (its link's onGone). The board keeps talking: its bytes still reach onBoardOutput, the
+   * desk's tap at the board's UART, and count as overrun on the way to the missing host end.
+   */
+  unplugAdapter(): Promise<void>;
+  /** A new adapter device at the same hostPath. */
+  plugAdapter(): Promise<void>;
+  adapterPresent(): boolean;
+  /** socat pids of the pty pairs now open: for tests that check what an unplug leaves. */
+  pids(): number[];
   /** Every byte the board sent (as delivered to the host side), for the console log: early boot output is never lost even when nobody has the host end open. */
   onBoardOutput(cb: (chunk: Buffer) => void): () => void;
   stats(): { toBoard: WireStats; toHost: WireStats };
@@ -50,34 +63,31 @@ const BOARD_OUTPUT_HOLD = 256 * 1024;
 
 export async function openLinkEmulator(dir: string, name: string, settings: LinkSettings, deps: { random?: () => number } = {}): Promise<LinkEmulator> {
   let current = checked(name, { ...settings });
-  // Outer ends are the public paths; inner ends are held by this relay for as long as it lives.
-  const pairs: PtyPair[] = [];
-  const links: SerialLink[] = [];
+  // The board's pair and the relay's link to its inner end live as long as the emulator; the
+  // adapter (the host's pair) can come and go.
+  let boardSide: PtyPair | undefined;
+  let fromBoard: SerialLink | undefined;
+  let adapter: LinkAdapter | undefined;
   const release = async () => {
-    await Promise.all(links.map((l) => l.close().catch(() => undefined)));
-    await Promise.all(pairs.map((p) => p.close()));
+    await Promise.all([fromBoard?.close().catch(() => undefined), adapter?.close()]);
+    await boardSide?.close();
   };
   let toBoard: LinkWire;
   let toHost: LinkWire;
   const boardOutput = new DataFanout(BOARD_OUTPUT_HOLD);
   try {
-    const hostSide = await openPtyPair(dir, `${name}.hostside`);
-    pairs.push(hostSide);
-    const boardSide = await openPtyPair(dir, `${name}.boardside`);
-    pairs.push(boardSide);
-    // The baud given to the inner ptys is cosmetic: a pty ignores it, the wire below does not.
-    const serial = serialportBinding();
-    const fromHost = await serial.open(hostSide.boardPath, { baudRate: current.baud });
-    links.push(fromHost);
-    const fromBoard = await serial.open(boardSide.hostPath, { baudRate: current.baud });
-    links.push(fromBoard);
     const random = deps.random ?? Math.random;
-    toBoard = new LinkWire(() => current, random, fromBoard, () => undefined);
-    toHost = new LinkWire(() => current, random, fromHost, (chunk) => boardOutput.push(chunk));
-    fromHost.onData((chunk) => toBoard.enter(chunk));
-    fromBoard.onData((chunk) => toHost.enter(chunk));
+    boardSide = await openPtyPair(dir, `${name}.boardside`);
+    const board = await serialportBinding().open(boardSide.hostPath, { baudRate: current.baud });
+    fromBoard = board;
+    // Each wire exists before bytes can reach it: the adapter forwards from its first moment.
+    toBoard = new LinkWire(() => current, random, board, () => undefined);
+    adapter = await openLinkAdapter(dir, `${name}.hostside`, () => current.baud, (chunk) => toBoard.enter(chunk));
+    const host = adapter;
+    toHost = new LinkWire(() => current, random, host, (chunk) => boardOutput.push(chunk));
+    board.onData((chunk) => toHost.enter(chunk));
     const emulator: LinkEmulator = {
-      hostPath: hostSide.hostPath,
+      hostPath: host.hostPath,
       boardPath: boardSide.boardPath,
       settings: () => ({ ...current }),
       set(changes) {
@@ -91,6 +101,10 @@ export async function openLinkEmulator(dir: string, name: string, settings: Link
         toBoard.plug();
         toHost.plug();
       },
+      unplugAdapter: () => host.unplug(),
+      plugAdapter: () => host.plug(),
+      adapterPresent: () => host.present(),
+      pids: () => [host.pid(), boardSide!.pid].filter((p): p is number => p !== undefined),
       onBoardOutput: (cb) => boardOutput.subscribe(cb),
       stats: () => ({ toBoard: toBoard.stats(), toHost: toHost.stats() }),
       close: once(async () => {

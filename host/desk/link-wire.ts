@@ -49,7 +49,7 @@ export class LinkWire {
   constructor(
     private readonly settings: () => WireSettings,
     private readonly random: () => number,
-    private readonly receiver: SerialLink,
+    private readonly receiver: Pick<SerialLink, 'write'>,
     private readonly tap: (delivered: Buffer) => void,
   ) {}
 

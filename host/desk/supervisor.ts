@@ -138,10 +138,10 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
       async link(board, changes) {
         const sim = boards.get(board) ?? qemu.get(board);
         if (!sim) throw new ControlError(`no board "${board}" on this desk`, 404);
-        const { plugged, ...settings } = changes;
+        const { plugged, adapterPlugged, ...settings } = changes;
         const known = ['baud', 'latencyMs', 'bitErrorRate', 'dropRate'];
         const unknown = Object.keys(settings).find((k) => !known.includes(k));
-        if (unknown) throw new ControlError(`unknown link setting "${unknown}" (known: ${known.join(', ')}, plugged)`);
+        if (unknown) throw new ControlError(`unknown link setting "${unknown}" (known: ${known.join(', ')}, plugged, adapterPlugged)`);
         try {
           sim.link.set(settings);
         } catch (e) {
@@ -149,7 +149,9 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
         }
         if (plugged === false) sim.link.unplug();
         if (plugged === true) sim.link.plug();
-        return { board, ...sim.link.settings(), stats: sim.link.stats() };
+        if (adapterPlugged === false) await sim.link.unplugAdapter();
+        if (adapterPlugged === true) await sim.link.plugAdapter();
+        return { board, ...sim.link.settings(), adapter: sim.link.adapterPresent() ? 'present' : 'unplugged', stats: sim.link.stats() };
       },
       status: (): DeskStatus => ({ desk: desk.desk, pid: process.pid, broker: { ...urls, ...broker.health() }, dashboard: dashboard?.url ?? null, groups: [...procs.groups(), ...[...qemu.values()].map((b) => b.state())] }),
       async power(board, action) {

@@ -12,6 +12,13 @@ export interface SerialLink {
    * races in callers cannot lose data.
    */
   onData(cb: (chunk: Buffer) => void): () => void;
+  /**
+   * Called once if the device goes away on its own (a USB adapter unplugged, a pty's far end
+   * closed): the link is closed by then. Not after close(). Optional: links that cannot
+   * vanish (in-memory pairs) need not have it; a keeper of such a link learns of a loss from
+   * a failed write only.
+   */
+  onGone?(cb: (reason: Error) => void): () => void;
   /** Idempotent; writes after close reject. */
   close(): Promise<void>;
 }

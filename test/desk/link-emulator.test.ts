@@ -204,6 +204,57 @@ test('board output reaches onBoardOutput while nobody holds the host end, withou
   });
 });
 
+test('adapter unplugged: the host end hangs up and its path goes; board output still reaches the log; plugged: a new device at the same path', async () => {
+  await withLink({ baud: 3_000_000 }, async (link, dir) => {
+    const log = collect(link);
+    const board = await serial.open(link.boardPath, { baudRate: 3_000_000 });
+    const host = await serial.open(link.hostPath, { baudRate: 3_000_000 });
+    try {
+      const rx = collect(host);
+      await board.write('before');
+      await rx.until((b) => b.toString() === 'before', 3000, '"before" on the host end');
+      const [adapterPid] = link.pids();
+      const gone: Error[] = [];
+      host.onGone!((r) => gone.push(r));
+      await link.unplugAdapter();
+      await link.unplugAdapter();
+      assert.not.ok(link.adapterPresent());
+      await waitFor(() => gone.length > 0, { timeoutMs: 3000, what: 'the host end to see its device go' });
+      assert.match(gone[0]!.message, /hung up|bad file descriptor/, gone[0]!.message);
+      assert.not.ok(await lstat(link.hostPath).then(() => true, () => false), 'hostPath is gone with the adapter');
+      assert.not.ok((await socatsUsing(dir)).includes(adapterPid!), 'the adapter\'s socat ended');
+      assert.is(link.pids().length, 1, 'only the board\'s pair is left');
+      await board.write('during the gap');
+      await log.until((b) => b.toString().endsWith('during the gap'), 3000, 'gap output in the log');
+      await waitFor(() => link.stats().toHost.overrun === 'during the gap'.length, { timeoutMs: 3000, what: 'the gap output counted as overrun' });
+      await host.close();
+
+      await link.plugAdapter();
+      assert.ok(link.adapterPresent());
+      assert.not.equal(link.pids()[0], adapterPid, 'a new device');
+      const again = await serial.open(link.hostPath, { baudRate: 3_000_000 });
+      try {
+        const rx2 = collect(again);
+        const boardRx = collect(board);
+        await board.write('after');
+        await rx2.until((b) => b.toString('latin1').endsWith('after'), 3000, '"after" on the new host end');
+        assert.not.ok(rx2.all().toString('latin1').includes('gap'), 'nothing from the gap reaches the new device');
+        await again.write('host is back');
+        await boardRx.until((b) => b.toString() === 'host is back', 3000, 'host bytes on the board end');
+      } finally {
+        await again.close();
+      }
+      // Closed while unplugged, the emulator still leaves nothing behind (withLink checks the folder).
+      await link.unplugAdapter();
+    } finally {
+      await Promise.all([host.close(), board.close()]);
+    }
+    await link.close();
+    assert.equal(await socatsUsing(dir), []);
+    assert.equal(await readdir(dir), []);
+  });
+});
+
 test('settings are checked; close() leaves no socat and no links, and is idempotent', async () => {
   const { path: dir, remove: removeDir } = await tempDir('deskbox-link-');
   const opened: { close(): Promise<void> }[] = [];

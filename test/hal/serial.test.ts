@@ -129,6 +129,33 @@ test('serialport: the far end vanishing turns writes into HalErrors, nothing cra
   }
 });
 
+test('serialport: a link that only reads learns its far end vanished (onGone), without writing', async () => {
+  const { path: dir, remove: removeDir } = await tempDir('deskbox-pty-');
+  try {
+    const pair = await openPtyPair(dir, 'hup');
+    socats.push(pair.pid);
+    const host = await serialportBinding().open(pair.hostPath, { baudRate: 115200 });
+    const reasons: Error[] = [];
+    host.onGone!((r) => reasons.push(r));
+    host.onData(() => undefined);
+    await pair.close();
+    await waitFor(() => reasons.length > 0, { timeoutMs: 2000, what: 'onGone after the pty master closed' });
+    assert.instance(reasons[0], HalError);
+    assert.match(reasons[0]!.message, /hung up|bad file descriptor/, reasons[0]!.message);
+    // Unfixed, nothing is reported: the binding re-reads the hung-up tty thousands of times a
+    // second until a write fails. Gone means closed, so the reading has stopped.
+    const late: Error[] = [];
+    host.onGone!((r) => late.push(r));
+    await waitFor(() => late.length > 0, { timeoutMs: 1000, what: 'onGone for a late subscriber' });
+    const e = await host.write('x').then(() => undefined, (err: unknown) => err);
+    assert.instance(e, HalError);
+    await host.close();
+    assert.is(reasons.length, 1);
+  } finally {
+    await removeDir();
+  }
+});
+
 test('every socat started here is gone', () => {
   assert.ok(socats.length > 0);
   assert.equal(socats.filter(alive), []);

@@ -2,6 +2,7 @@ import { HalError } from '../../../platform/hal/errors.ts';
 import { validBaudRate, type SerialBinding, type SerialLink } from '../../../platform/hal/serial.ts';
 import { DataFanout } from './fanout.ts';
 import { keepPollInterest } from './poller-fix.ts';
+import { readsSeeHangup } from './hangup-fix.ts';
 import type { SerialPortStream } from '@serialport/stream';
 
 /**
@@ -28,18 +29,26 @@ export function serialportBinding(): SerialBinding {
         throw new HalError('serial', 'open', path, e);
       }
       keepPollInterest(port.port);
+      await readsSeeHangup(port.port);
 
       const fanout = new DataFanout();
       // Errors also arrive as events (e.g. the device vanishing); without a listener they would
       // crash the process. Keep the latest so the next write can report it.
       let lastError: Error | undefined;
       let closed = false;
+      const goneWatchers = new Set<(reason: Error) => void>();
+      let goneReason: HalError | undefined;
       port.on('error', (e: Error) => { lastError = e; });
       port.on('data', (chunk: Buffer) => fanout.push(chunk));
       // A disconnect (device unplugged, pty peer gone) closes the port with the reason.
       port.on('close', (err?: Error) => {
+        const ours = closed;
         closed = true;
         if (err) lastError ??= err;
+        if (ours) return;
+        goneReason = new HalError('serial', 'read', path, lastError ?? 'the port closed');
+        for (const cb of [...goneWatchers]) cb(goneReason);
+        goneWatchers.clear();
       });
 
       const link: SerialLink = {
@@ -73,10 +82,21 @@ export function serialportBinding(): SerialBinding {
           }
         },
         onData: (cb) => fanout.subscribe(cb),
+        onGone(cb) {
+          // Gone before anyone asked: told on a microtask, so the caller has its unsubscribe first.
+          if (goneReason) {
+            const reason = goneReason;
+            queueMicrotask(() => cb(reason));
+            return () => undefined;
+          }
+          goneWatchers.add(cb);
+          return () => { goneWatchers.delete(cb); };
+        },
         async close() {
           const wasOpen = !closed && port.isOpen;
           closed = true;
           fanout.clear();
+          goneWatchers.clear();
           if (!wasOpen) return;
           try {
             await new Promise<void>((resolve, reject) => port.close((err) => (err ? reject(err) : resolve())));
