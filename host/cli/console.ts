@@ -9,32 +9,46 @@ import { lstatSync } from 'node:fs';
 import { openConsoleKeeper, type ConsoleEvent } from '../console/keeper.ts';
 import { isValidId } from '../../broker/contract/topics.ts';
 import { deskLayout } from '../locations/layout.ts';
-import { stateOption } from './options.ts';
+import { deskFileOption, stateOption } from './options.ts';
+import { loadDeskYaml } from '../real-desk/desk-yaml.ts';
+import { resolveConsoles } from '../real-desk/console-paths.ts';
+import { defaultAdapterSources, listAdapters } from '../real-desk/adapters.ts';
+import { boardConsoleLogPath } from '../flash/console-log.ts';
 import { action } from './run.ts';
 
 const LEAVE = 0x1d;
 
-/** A board id of the simulated desk in `state`, or a device path as given. */
-export function resolvePort(target: string, state: string): string {
-  if (target.includes('/') || !isValidId(target)) return target;
+/** A board id of a desk file or of the simulated desk in `state`, or a device path as given. */
+export async function resolvePort(target: string, state: string, deskFile?: string): Promise<{ path: string; baud?: number; log?: string }> {
+  if (target.includes('/') || !isValidId(target)) return { path: target };
+  if (deskFile) {
+    const real = await loadDeskYaml(deskFile);
+    if (!real.boards[target]) throw new Error(`no board "${target}" in ${real.file} (boards: ${Object.keys(real.boards).join(', ')})`);
+    const [c] = await resolveConsoles(real, async () => (await listAdapters(defaultAdapterSources())).adapters, [target]);
+    // A stable path that leads nowhere now is waited for, like an unplugged adapter; no path at all is not.
+    if (!c!.path) throw new Error(`${target}: ${c!.problem}`);
+    return { path: c!.path, baud: c!.baud, log: boardConsoleLogPath(state, target) };
+  }
   const port = deskLayout(state).board(target).consolePort;
   // The link itself, not where it leads: with the board's adapter unplugged it dangles, and
   // the console waits for the device to come back.
   if (!lstatSync(port, { throwIfNoEntry: false })) throw new Error(`no console port for board "${target}" in ${deskLayout(state).root} (is the desk up? or give a device path)`);
-  return port;
+  return { path: port };
 }
 
 export function registerConsole(program: Command): void {
   stateOption(program.command('console'))
     .description('attach this terminal to a board\'s serial console (Ctrl-] to leave)')
-    .argument('<board|port>', 'a simulated board (b03) or a serial device (/dev/ttyUSB3)')
-    .option('--baud <rate>', 'baud rate', (x) => Number(x), 115200)
-    .action(action(async (target: string, o: { state: string; baud: number }) => {
-      const path = resolvePort(target, o.state);
+    .argument('<board|port>', 'a board (b03: of --desk-file, or of the simulated desk) or a serial device (/dev/ttyUSB3)')
+    .option('--baud <rate>', 'baud rate (default: the desk file\'s, else 115200)', (x) => Number(x))
+    .option(...deskFileOption)
+    .action(action(async (target: string, o: { state: string; baud?: number; deskFile?: string }) => {
+      const { path, baud: fileBaud, log } = await resolvePort(target, o.state, o.deskFile);
+      const baud = o.baud ?? fileBaud ?? 115200;
       // A replugged adapter (or one not there yet) no longer ends the session: the keeper
       // waits for the device, and the terminal gets one line when it goes and comes back.
-      const keeper = await openConsoleKeeper({ path, baud: o.baud, label: target, onEvent: (e) => note(path, e) });
-      if (keeper.state() === 'open') process.stderr.write(`connected to ${path} at ${o.baud} baud; Ctrl-] to leave\r\n`);
+      const keeper = await openConsoleKeeper({ path, baud, label: target, onEvent: (e) => note(path, e), ...(log && { logFile: log }) });
+      if (keeper.state() === 'open') process.stderr.write(`connected to ${path} at ${baud} baud; Ctrl-] to leave\r\n`);
       const stdin = process.stdin;
       if (stdin.isTTY) stdin.setRawMode(true);
       const off = keeper.onData((chunk) => process.stdout.write(chunk));

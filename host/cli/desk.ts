@@ -11,6 +11,7 @@ import { stderrLogger } from '../../platform/log.ts';
 import { deskFileOption, integer as int, stateOption } from './options.ts';
 import { registerDeskUp } from './desk-up.ts';
 import { registerRealDesk } from './real-desk.ts';
+import { registerDeskConsoles } from './desk-consoles.ts';
 import { action, invokedAs, printJson } from './run.ts';
 import { deskStatus } from '../desk/status.ts';
 
@@ -19,6 +20,7 @@ export function registerDesk(program: Command): void {
 
   registerDeskUp(desk);
   registerRealDesk(desk);
+  registerDeskConsoles(desk);
 
   stateOption(desk.command('down'))
     .description('stop the simulated desk and everything it started')

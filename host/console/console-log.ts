@@ -3,7 +3,8 @@
  * the device, so someone reading a board's console log sees where output stops, why, and how
  * long the gap lasted.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
 import { chmod } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { PRIVATE_FILE_MODE } from '../../platform/private-files.ts';
@@ -32,6 +33,8 @@ export interface ConsoleLogFile {
 
 /** Appended to, in order; what boards print can carry what they were sent: owner-only. */
 export function openConsoleLogFile(file: string): ConsoleLogFile {
+  // A real desk's first console log makes <state>/consoles.
+  mkdirSync(dirname(file), { recursive: true });
   const stream: WriteStream = createWriteStream(file, { flags: 'a', mode: PRIVATE_FILE_MODE });
   let failed: Error | undefined;
   stream.on('error', (e) => { failed ??= e; });

@@ -7,11 +7,12 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
+import { spawn } from 'node:child_process';
 import { Desk } from '../support/desk.ts';
-import { deskbox, runDeskbox } from '../support/deskbox.ts';
+import { DESKBOX_CLI, deskbox, runDeskbox } from '../support/deskbox.ts';
 import { waitFor } from '../support/wait.ts';
 
 const BOARDS = ['b01', 'b02', 'b03', 'b04', 'b05'];
@@ -115,6 +116,37 @@ test('desk check and discover name every fault (a silent console, an outlet that
   assert.ok(found.problems.some((p) => /b04: cannot switch/.test(p)), found.problems.join('\n'));
   assert.is(found.written, false);
   assert.is(await readFile(file, 'utf8'), before, 'the desk file is as it was');
+  await allOnline();
+}));
+
+test('desk consoles: an adapter unplugged and plugged back is reopened and its log notes the gap; one missing at the start is waited for, the others logged', () => desk.withLogs(async () => {
+  const late = join(devDir, 'by-path', 'platform-deskbox-usb-0:2.1:1.0-port0');
+  const file = await deskFile('consoles.yaml', (doc) => doc.setIn(['boards', 'b02', 'console', 'path'], late));
+  const child = spawn(process.execPath, [DESKBOX_CLI, 'desk', 'consoles', '--desk-file', file, '--state', desk.state, '--boards', 'b01,b02', '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const events = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { board: string; kind: string; gapMs?: number });
+  const saw = (board: string, kind: string) => events().some((e) => e.board === board && e.kind === kind);
+  const log = (b: string) => readFile(join(desk.state, 'consoles', `${b}.log`), 'utf8').catch(() => '');
+  try {
+    await waitFor(() => saw('b01', 'open') && saw('b02', 'missing'), { timeoutMs: 10_000, what: 'b01 open, b02 missing' });
+    await deskbox(['desk', 'link', 'b01', '--unplug-adapter', '--state', desk.state]);
+    await waitFor(() => saw('b01', 'gone'), { timeoutMs: 10_000, what: 'b01 gone' });
+    await deskbox(['desk', 'link', 'b01', '--plug-adapter', '--state', desk.state]);
+    await waitFor(() => saw('b01', 'back'), { timeoutMs: 10_000, what: 'b01 back' });
+    await symlink(join(desk.state, 'boards', 'b02', 'console', 'port'), late);
+    await waitFor(() => saw('b02', 'open'), { timeoutMs: 10_000, what: 'b02 open once its adapter appears' });
+    // What the board prints after the replug reaches the log: a power cycle's boot.
+    await deskbox(['desk', 'power', 'b01', 'cycle', '--state', desk.state]);
+    await waitFor(async () => /console back after [\d.]+ s[^]*U-Boot/.test(await log('b01')), { timeoutMs: 20_000, what: 'b01 boot logged after the gap line' });
+    assert.match(await log('b01'), /console gone: /);
+    assert.match(await log('b02'), /missing/);
+  } finally {
+    child.kill('SIGINT');
+    await rm(late, { force: true });
+  }
+  assert.is(await exited, 0);
   await allOnline();
 }));
 
