@@ -22,6 +22,21 @@ const GuestsSchema = v.object({
 });
 export type GuestsConfig = v.InferOutput<typeof GuestsSchema>;
 
+const NetSchema = v.object({
+  /**
+   * The named network namespace that is the board's own network (the simulated desk gives each
+   * board one on its desk LAN); absent: the agent's own namespace, as on a real board.
+   */
+  namespace: v.optional(v.string()),
+  /** The board's address on the desk LAN: the underlay its VXLAN devices use. */
+  lanAddress: v.optional(v.string()),
+  /** What the board's own guest and router namespaces are named after (unique per board on one machine). */
+  prefix: v.string(),
+  /** The applied part of the topology, kept on flash so a rebooted board sets it up again. */
+  stateFile: v.string(),
+});
+export type NetConfig = v.InferOutput<typeof NetSchema>;
+
 export const PushConfigSchema = v.object({
   /**
    * Where the peer server listens and what peers are told: 127.0.0.1 suits a simulated desk,
@@ -64,6 +79,8 @@ export const BoardConfigSchema = v.object({
     consoleBaud: v.optional(v.number(), 115200),
   }),
   guests: v.optional(GuestsSchema),
+  /** Guest networks (docs/networks.md); absent: guests get no network. */
+  net: v.optional(NetSchema),
   images: v.optional(v.object({
     /** The content-addressed image store (docs/images.md), on the board's flash. */
     storeDir: v.string(),

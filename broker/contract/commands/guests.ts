@@ -5,6 +5,7 @@
 import * as v from 'valibot';
 import { BootMsSchema, GuestsSummarySchema } from '../payloads.ts';
 import { command, countSchema as count, NoArgsSchema } from './spec.ts';
+import { netNameSchema } from './net.ts';
 
 /** A guest's life as the board's supervisor sees it. */
 export const GUEST_PHASES = ['starting', 'running', 'ready', 'exited', 'failed', 'stopping'] as const;
@@ -16,6 +17,8 @@ export const GuestsStartArgsSchema = v.object({
   env: v.optional(v.record(v.string(), v.string())),
   profile: v.optional(v.picklist(['light', 'full'])),
   waitS: v.optional(v.pipe(v.number(), v.minValue(0), v.maxValue(3600)), 60),
+  /** Guest networks (net.apply gave the board) each new guest gets an interface on. */
+  networks: v.optional(v.array(netNameSchema)),
 });
 
 export const GuestsStopArgsSchema = v.union([

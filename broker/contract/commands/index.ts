@@ -14,6 +14,7 @@ import { EXEC_COMMANDS } from './exec.ts';
 import { GUEST_COMMANDS } from './guests.ts';
 import { IMAGE_COMMANDS } from './images.ts';
 import { PUSH_COMMANDS } from './push.ts';
+import { NET_COMMANDS } from './net.ts';
 import type { CommandSpec } from './spec.ts';
 
 export const COMMANDS = {
@@ -22,6 +23,7 @@ export const COMMANDS = {
   ...IMAGE_COMMANDS,
   ...PUSH_COMMANDS,
   ...EXEC_COMMANDS,
+  ...NET_COMMANDS,
 } satisfies Record<string, CommandSpec>;
 
 type Catalogue = typeof COMMANDS;
