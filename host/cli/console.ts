@@ -10,7 +10,7 @@ import { openConsoleKeeper, type ConsoleEvent } from '../console/keeper.ts';
 import { isValidId } from '../../broker/contract/topics.ts';
 import { deskLayout } from '../locations/layout.ts';
 import { deskFileOption, stateOption } from './options.ts';
-import { loadDeskYaml } from '../real-desk/desk-yaml.ts';
+import { loadDeskYaml } from '../locations/desk-yaml.ts';
 import { resolveConsoles } from '../real-desk/console-paths.ts';
 import { defaultAdapterSources, listAdapters } from '../real-desk/adapters.ts';
 import { boardConsoleLogPath } from '../flash/console-log.ts';

@@ -13,7 +13,7 @@ import { deskTarget, simulatedDeskFlash, type DeskTarget } from '../dashboard/ta
 import { deskLayout } from '../locations/layout.ts';
 import { readDeskFile } from '../locations/desk-file.ts';
 import { deskFileOption, portNumber, stateOption } from './options.ts';
-import { loadDeskYaml } from '../real-desk/desk-yaml.ts';
+import { loadDeskYaml } from '../locations/desk-yaml.ts';
 import { action, invokedAs, printJson } from './run.ts';
 
 function realDesk(wsUrl: string, desk: string): DeskTarget {

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { resolveBoardSet } from '../client/board-set.ts';
 import { openConsoleKeeper, type ConsoleEvent, type ConsoleKeeper } from '../console/keeper.ts';
 import { boardConsoleLogPath } from '../flash/console-log.ts';
-import { loadDeskYaml } from '../real-desk/desk-yaml.ts';
+import { loadDeskYaml } from '../locations/desk-yaml.ts';
 import { resolveConsoles } from '../real-desk/console-paths.ts';
 import { defaultAdapterSources, listAdapters } from '../real-desk/adapters.ts';
 import { stateOption } from './options.ts';

@@ -4,7 +4,7 @@ import { deskDown } from '../desk/up.ts';
 import { deskLayout } from '../locations/layout.ts';
 import { controlRequest } from '../desk/control.ts';
 import { openSwitchboard } from '../real-desk/switchboard.ts';
-import { loadDeskYaml } from '../real-desk/desk-yaml.ts';
+import { loadDeskYaml } from '../locations/desk-yaml.ts';
 import { runSupervisor } from '../desk/supervisor.ts';
 import { runBrokerProcess } from '../desk/broker-process.ts';
 import { stderrLogger } from '../../platform/log.ts';

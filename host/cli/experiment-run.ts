@@ -19,7 +19,7 @@ import { resolveBoards } from '../client/desk-boards.ts';
 import { connectToDesk, endSession } from '../client/connect.ts';
 import { createRequester } from '../client/request.ts';
 import { openSwitchboard, outletOf, type Switchboard } from '../real-desk/switchboard.ts';
-import { loadDeskYaml } from '../real-desk/desk-yaml.ts';
+import { loadDeskYaml } from '../locations/desk-yaml.ts';
 import { boardConsoleLogPath } from '../flash/console-log.ts';
 import { deskLayout } from '../locations/layout.ts';
 import { readDeskFile, readLiveRunFile } from '../locations/desk-file.ts';

@@ -14,7 +14,7 @@ import { BUILTIN_PROFILES, loadUbootProfile } from '../flash/uboot-profile.ts';
 import { resolveTargets, type DeskBoardList, type FlashTarget } from '../flash/targets.ts';
 import { FlashFailure } from '../flash/flash-failure.ts';
 import { flashLimiter } from '../flash/hub-limits.ts';
-import { loadDeskYaml, type RealDesk } from '../real-desk/desk-yaml.ts';
+import { loadDeskYaml, type RealDesk } from '../locations/desk-yaml.ts';
 import { resolveConsoles } from '../real-desk/console-paths.ts';
 import { defaultAdapterSources, listAdapters } from '../real-desk/adapters.ts';
 import { openSwitchboard } from '../real-desk/switchboard.ts';

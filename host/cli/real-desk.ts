@@ -8,7 +8,7 @@ import { readDeskFile, readLiveRunFile, DeskStateError } from '../locations/desk
 import { brokerUrls } from '../locations/broker-urls.ts';
 import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import { resolveBoardSet } from '../client/board-set.ts';
-import { loadDeskYaml } from '../real-desk/desk-yaml.ts';
+import { loadDeskYaml } from '../locations/desk-yaml.ts';
 import { defaultAdapterSources, listAdapters, stablePath } from '../real-desk/adapters.ts';
 import { resolveConsoles } from '../real-desk/console-paths.ts';
 import { checkDesk, describeAnswer } from '../real-desk/check.ts';

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { deskLayout, type DeskLayout } from '../locations/layout.ts';
 import { DeskStateError, readDeskFile, readLiveRunFile, type DeskFile } from '../locations/desk-file.ts';
 import { brokerUrls, type BrokerPorts } from '../locations/broker-urls.ts';
-import { loadDeskYaml, type RealDesk } from '../real-desk/desk-yaml.ts';
+import { loadDeskYaml, type RealDesk } from '../locations/desk-yaml.ts';
 
 export type Role = 'host' | 'monitor';
 

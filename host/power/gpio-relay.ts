@@ -6,7 +6,7 @@
 import type { GpioBinding, GpioLine, Level } from '../../platform/hal/gpio.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { offWaitOn, PowerError, sleepOn, type OutletState, type PowerOutlet } from './outlet.ts';
-import type { SpecOf } from './outlet-spec.ts';
+import type { SpecOf } from '../locations/outlet-spec.ts';
 
 /** The name the relay's line has in its binding (onoffGpio({ [name]: line }) in production). */
 export const relayLineName = (line: number) => `gpio${line}`;

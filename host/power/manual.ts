@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../../platform/clock.ts';
 import { offWaitOn, PowerError, sleepOn, type PowerOutlet } from './outlet.ts';
-import type { SpecOf } from './outlet-spec.ts';
+import type { SpecOf } from '../locations/outlet-spec.ts';
 
 export interface ManualDeps {
   /** Shows `message` and resolves when the person confirms. */

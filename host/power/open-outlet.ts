@@ -8,7 +8,7 @@ import type { GpioBinding } from '../../platform/hal/gpio.ts';
 import { systemClock, type Clock } from '../../platform/clock.ts';
 import { onoffGpio } from '../../board/hal/gpio/onoff.ts';
 import { PowerError, type PowerOutlet } from './outlet.ts';
-import type { OutletSpec } from './outlet-spec.ts';
+import type { OutletSpec } from '../locations/outlet-spec.ts';
 import { tasmotaOutlet } from './tasmota.ts';
 import { shellyOutlet } from './shelly.ts';
 import { gpioRelayOutlet, relayLineName } from './gpio-relay.ts';

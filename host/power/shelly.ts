@@ -8,7 +8,7 @@ import type { MqttClient } from 'mqtt';
 import type { Clock } from '../../platform/clock.ts';
 import { mqttDevice } from './mqtt-device.ts';
 import { offWaitOn, sleepOn, type PowerOutlet } from './outlet.ts';
-import type { SpecOf } from './outlet-spec.ts';
+import type { SpecOf } from '../locations/outlet-spec.ts';
 
 export function shellyOutlet(spec: SpecOf<'shelly'>, deps: { mqtt: MqttClient; clock: Clock }): PowerOutlet {
   const component = `switch:${spec.switch}`;

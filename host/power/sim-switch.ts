@@ -7,7 +7,7 @@ import { ControlError, controlRequest } from '../desk/control.ts';
 import type { DeskStatus } from '../desk/status.ts';
 import type { GroupState } from '../desk/board-processes.ts';
 import { PowerError, type OutletState, type PowerOutlet } from './outlet.ts';
-import type { SpecOf } from './outlet-spec.ts';
+import type { SpecOf } from '../locations/outlet-spec.ts';
 
 export function simSwitchOutlet(spec: SpecOf<'sim'>, deps: { controlSocket: string }): PowerOutlet {
   const description = `sim switch ${spec.board}`;

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import type { Clock } from '../../platform/clock.ts';
 import { offWaitOn, PowerError, sleepOn, type PowerOutlet } from './outlet.ts';
-import type { SpecOf } from './outlet-spec.ts';
+import type { SpecOf } from '../locations/outlet-spec.ts';
 
 export interface RunResult { code: number; stdout: string; stderr: string }
 /** Runs a program; a non-zero exit resolves, only failing to start (ENOENT...) rejects. */

@@ -5,7 +5,7 @@
  */
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import { HalError } from '../../platform/hal/errors.ts';
-import type { RealDesk } from './desk-yaml.ts';
+import type { RealDesk } from '../locations/desk-yaml.ts';
 import { resolveConsoles } from './console-paths.ts';
 import { defaultAdapterSources, listAdapters } from './adapters.ts';
 

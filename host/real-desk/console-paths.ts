@@ -4,7 +4,7 @@
  * stop the others; two boards claiming one device is a problem for both.
  */
 import { realpath } from 'node:fs/promises';
-import type { RealDesk } from './desk-yaml.ts';
+import type { RealDesk } from '../locations/desk-yaml.ts';
 import { stablePath, type Adapter } from './adapters.ts';
 
 export interface BoardConsole {

@@ -7,7 +7,7 @@
 import { stringify } from 'yaml';
 import type { DeskLayout } from '../locations/layout.ts';
 import type { DeskFile } from '../locations/desk-file.ts';
-import type { DeskYamlInput } from './desk-yaml.ts';
+import type { DeskYamlInput } from '../locations/desk-yaml.ts';
 
 export function describeSimulatedDesk(layout: DeskLayout, desk: DeskFile, broker: { url: string; ws?: string }, opts: { consoles: boolean }): string {
   const yaml: DeskYamlInput = {

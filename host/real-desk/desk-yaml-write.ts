@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { writeFileAtomic } from '../../platform/atomic-file.ts';
-import { DeskYamlError, parseDeskYaml } from './desk-yaml.ts';
+import { DeskYamlError, parseDeskYaml } from '../locations/desk-yaml.ts';
 
 export async function writeConsolePaths(file: string, paths: Record<string, string>): Promise<void> {
   const doc = parseDocument(await readFile(file, 'utf8'));

@@ -2,7 +2,7 @@
 import { systemClock } from '../../platform/clock.ts';
 import { loadUbootProfile, promptPattern } from '../flash/uboot-profile.ts';
 import type { ProbeOptions } from './console-probe.ts';
-import type { RealDesk } from './desk-yaml.ts';
+import type { RealDesk } from '../locations/desk-yaml.ts';
 
 /** The profile a board of the desk file flashes with when it names none. */
 export const DEFAULT_UBOOT_PROFILE = 'sim';

@@ -12,9 +12,9 @@ import { readDeskFile } from '../locations/desk-file.ts';
 import { connectToDesk } from '../client/connect.ts';
 import { realDeskAccess } from '../client/access.ts';
 import { openOutlet } from '../power/open-outlet.ts';
-import type { OutletSpec } from '../power/outlet-spec.ts';
+import type { OutletSpec } from '../locations/outlet-spec.ts';
 import type { PowerOutlet } from '../power/outlet.ts';
-import type { RealDesk } from './desk-yaml.ts';
+import type { RealDesk } from '../locations/desk-yaml.ts';
 import { waitForBootOnConsole } from './boot-watch.ts';
 
 export interface Switchboard {

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeskYamlError, loadDeskYaml, parseDeskYaml } from '../../host/real-desk/desk-yaml.ts';
+import { DeskYamlError, loadDeskYaml, parseDeskYaml } from '../../host/locations/desk-yaml.ts';
 import { listAdapters } from '../../host/real-desk/adapters.ts';
 import { resolveConsoles } from '../../host/real-desk/console-paths.ts';
 import { writeConsolePaths } from '../../host/real-desk/desk-yaml-write.ts';

@@ -5,7 +5,7 @@ import { ValiError } from 'valibot';
 import { mqttDesk } from './support.ts';
 import { fakeUhubctl } from './uhubctl-fake.ts';
 import { openOutlet } from '../../host/power/open-outlet.ts';
-import { parseOutletSpec } from '../../host/power/outlet-spec.ts';
+import { parseOutletSpec } from '../../host/locations/outlet-spec.ts';
 import { PowerError } from '../../host/power/outlet.ts';
 import { execFileRun, portStatus } from '../../host/power/uhubctl.ts';
 import { withTempDir } from '../support/temp-dir.ts';

@@ -5,7 +5,7 @@ import { outletContract, type Switched } from './outlet.contract.ts';
 import { fakeUhubctl, HUB } from './uhubctl-fake.ts';
 import { mqttDesk, shellyStandIn, tasmotaStandIn } from './support.ts';
 import { openOutlet } from '../../host/power/open-outlet.ts';
-import { parseOutletSpec } from '../../host/power/outlet-spec.ts';
+import { parseOutletSpec } from '../../host/locations/outlet-spec.ts';
 import { execFileRun } from '../../host/power/uhubctl.ts';
 import { fileGpio } from '../../board/hal/gpio/sim.ts';
 import type { GpioBinding, Level } from '../../platform/hal/gpio.ts';

@@ -10,7 +10,7 @@ import type { Server } from 'node:http';
 import { outletContract, type Switched } from './outlet.contract.ts';
 import { ControlError, startControlServer } from '../../host/desk/control.ts';
 import { openOutlet } from '../../host/power/open-outlet.ts';
-import { parseOutletSpec } from '../../host/power/outlet-spec.ts';
+import { parseOutletSpec } from '../../host/locations/outlet-spec.ts';
 import { PowerError } from '../../host/power/outlet.ts';
 import { tempDir } from '../support/temp-dir.ts';
 

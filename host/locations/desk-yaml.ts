@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import * as v from 'valibot';
 import { isValidId } from '../../broker/contract/topics.ts';
 import { parseYamlFields } from '../locations/yaml-fields.ts';
-import { OutletSpecSchema } from '../power/outlet-spec.ts';
+import { OutletSpecSchema } from './outlet-spec.ts';
 
 const id = v.pipe(v.string(), v.check(isValidId, 'not a valid id (letters, digits, - and _)'));
 
