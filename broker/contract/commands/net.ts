@@ -43,6 +43,8 @@ export const NetworkPartSchema = v.object({
   pool: v.object({ first: ipv4Schema, size: v.pipe(v.number(), v.integer(), v.minValue(0)) }),
   /** Which of this board's guests are on the network regardless of how they were started: indexes 0..attachCount-1. */
   attachCount: v.optional(count, 0),
+  /** More of this board's guests on the network, by index (a topology naming guests by id). */
+  attach: v.optional(v.array(count), []),
   /** The router's address on this network: its guests' default route. */
   gateway: v.optional(ipv4Schema),
   link: v.optional(LinkSchema, {}),
