@@ -18,9 +18,11 @@ export function registerGuests(program: Command): void {
     .option('--profile <name>', 'light (fewer namespaces and mounts) or full isolation')
     .option('--cmd <shell>', 'workload inside each guest, run by the image\'s `sh -c` (default: sleep)')
     .option('--wait <s>', 'seconds to wait for guests to be ready', (x) => Number(x), 60)
+    .option('--network <names>', 'guest networks (net apply set them up) each new guest gets an interface and an address on: lan1[,lan2]')
     // The boards check the arguments (an unknown profile is their bad-args).
-    .action(action(async (o: Targeting & { count: number; image: string; profile?: CommandArgs<'guests.start'>['profile']; cmd?: string; wait: number }) => {
-      const args = { count: o.count, image: o.image, waitS: o.wait, ...(o.profile ? { profile: o.profile } : {}), ...(o.cmd ? { cmd: ['/bin/sh', '-c', o.cmd] } : {}) };
+    .action(action(async (o: Targeting & { count: number; image: string; profile?: CommandArgs<'guests.start'>['profile']; cmd?: string; wait: number; network?: string }) => {
+      const networks = o.network?.split(',').map((n) => n.trim()).filter(Boolean);
+      const args = { count: o.count, image: o.image, waitS: o.wait, ...(o.profile ? { profile: o.profile } : {}), ...(o.cmd ? { cmd: ['/bin/sh', '-c', o.cmd] } : {}), ...(networks?.length ? { networks } : {}) };
       const outcomes = await fanOut(o, 'guests.start', args, (o.wait + 15) * 1000);
       report(outcomes, o.json, (r) => [String(r.requested), String(r.ready), String(r.failed.length) + (r.failed[0] ? ` (${r.failed[0].error})` : ''), `${r.elapsedMs}`, ms(r.bootMs), r.board.runtime ?? '-'],
         ['asked', 'ready', 'failed', 'took ms', 'boot ms p50/p95/max', 'runtime']);
