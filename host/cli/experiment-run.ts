@@ -15,10 +15,11 @@ import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
 import { experimentTopic } from '../../broker/contract/experiment.ts';
 import { resolveAccess } from '../client/access.ts';
-import { resolveBoards } from '../client/desk-boards.ts';
+import { readDeskBoards, resolveBoards } from '../client/desk-boards.ts';
 import { connectToDesk, endSession } from '../client/connect.ts';
 import { createRequester } from '../client/request.ts';
 import { openSwitchboard, outletOf, type Switchboard } from '../real-desk/switchboard.ts';
+import { setUpPlanNetworks } from '../experiment/net-phase.ts';
 import { loadDeskYaml } from '../locations/desk-yaml.ts';
 import { boardConsoleLogPath } from '../flash/console-log.ts';
 import { deskLayout } from '../locations/layout.ts';
@@ -157,9 +158,11 @@ export function registerRun(program: Command): void {
             }
             record.images = Object.fromEntries(boards.map((b) => [b, desk.status(b)?.image ?? null]));
           }
+          const request = createRequester(client, access.desk);
+          const known = await readDeskBoards(access, client);
+          const probeNetworks = await setUpPlanNetworks({ plan, planFile, request, boards, probeFile: paths.netProbe, desk: { boards: known.boards, tagsOf: (b) => access.tags?.[b] ?? known.tags.get(b) ?? [] } });
           const outcome = await runPlan({
-            boards, plan, signal: stop.signal, now: () => Date.now(), sleep,
-            request: createRequester(client, access.desk),
+            boards, plan, signal: stop.signal, now: () => Date.now(), sleep, request, ...(probeNetworks && { probeNetworks }),
             powerCycle: power ? async (b) => { await outletOf(power!, b).cycle(); } : undefined,
             waitReady: desk.waitReady,
             onOffline: desk.onOffline,

@@ -13,6 +13,7 @@ import { openTelemetryStore } from '../store/telemetry-store.ts';
 import { summarizeRun, type RunSummary } from '../analysis/summary.ts';
 import { renderReport } from '../report/report.ts';
 import type { RunStatus } from '../report/run-status.ts';
+import type { NetProbeRecord } from '../net/probe.ts';
 
 export interface RunRecord {
   v: 1;
@@ -48,6 +49,8 @@ export function bundlePaths(dir: string) {
     consoles: join(dir, 'consoles'),
     summary: join(dir, 'summary.json'),
     report: join(dir, 'report.html'),
+    /** A plan with a topology: reachability and RTTs of its guest networks (experiment/net-phase.ts). */
+    netProbe: join(dir, 'net-probe.json'),
   };
 }
 
@@ -94,7 +97,8 @@ export async function buildReport(dir: string, opts: { csv?: boolean } = {}): Pr
     const status = runStatus(run);
     if (opts.csv) store.exportCsv(paths.csv);
     await writeFileAtomic(paths.summary, JSON.stringify({ runId: run.runId, ...status, ...summary }, null, 2) + '\n');
-    await writeFileAtomic(paths.report, renderReport({ title: `${run.plan} on ${run.desk}`, runId: run.runId, plan, summary, series, status }));
+    const netProbe = JSON.parse(await readFile(paths.netProbe, 'utf8').catch(() => 'null')) as NetProbeRecord | null;
+    await writeFileAtomic(paths.report, renderReport({ title: `${run.plan} on ${run.desk}`, runId: run.runId, plan, summary, series, status, netProbe }));
     return { summary, report: paths.report };
   } finally {
     store.close();

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
 import { parseYamlFields } from '../locations/yaml-fields.ts';
+import { netNameSchema } from '../../broker/contract/commands/net.ts';
 
 /** `problems`: one line per wrong field (`guests.perBoard: ...`), all of them. */
 export class PlanError extends Error {
@@ -43,6 +44,8 @@ export const PlanSchema = v.strictObject({
    * (run.json and the report name them), `refuse` stops the run before it touches any board.
    */
   offline: v.optional(v.picklist(['leave-out', 'refuse'], 'must be leave-out or refuse'), 'leave-out'),
+  /** A topology file (path, relative to the plan) applied before the run; its networks are probed at the end of each hold. */
+  topology: v.optional(v.nullable(v.string()), null),
   /** Power-cycle the boards before each repetition, so their boot is measured. */
   reboot: v.optional(v.boolean(), true),
   guests: v.optional(v.strictObject({
@@ -51,6 +54,8 @@ export const PlanSchema = v.strictObject({
     profile: v.optional(v.picklist(['light', 'full']), 'light'),
     /** The workload each guest runs (argv); default: the image's idle command. */
     command: v.optional(v.array(v.string())),
+    /** Guest networks of the plan's topology each guest gets an interface on. */
+    networks: v.optional(v.array(netNameSchema)),
     /** Guests started per board at each step of the launch ramp, and the time between steps. */
     ramp: v.optional(v.strictObject({ batch: count(1, 9999), every: duration }), { batch: 9999, every: 0 }),
   }), { perBoard: 0, image: 'busybox', profile: 'light', ramp: { batch: 9999, every: 0 } }),

@@ -31,6 +31,8 @@ export interface RunnerDeps {
   /** Calls `listener` whenever a board's status turns offline; returns how to stop listening. */
   onOffline?(listener: (board: string) => void): () => void;
   mark(name: string, detail?: unknown): void;
+  /** Pings between the guests of each network at the end of the hold (a plan with a topology). */
+  probeNetworks?(repetition: number): Promise<void>;
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   now(): number;
   progress: PhaseProgress;
@@ -105,6 +107,12 @@ export async function runPlan(deps: RunnerDeps): Promise<RunOutcome> {
       progress.end();
       deps.mark('hold-end');
       if (signal.aborted || fleet.active().length === 0) break;
+      if (deps.probeNetworks) {
+        // While the guests still run: their networks are what is measured.
+        deps.mark('net-probe-start');
+        await deps.probeNetworks(rep).catch((e: Error) => run.problem(`net probe: ${e.message}`));
+        deps.mark('net-probe-end');
+      }
       await stopGuests(run, plan.timeouts.stop);
       outcome.repetitions = rep;
     }
@@ -156,7 +164,7 @@ async function launch(run: Run): Promise<void> {
   let ready = 0;
   for (let started = 0; started < g.perBoard && !signal.aborted && fleet.active().length > 0; started += g.ramp.batch) {
     const count = Math.min(g.ramp.batch, g.perBoard - started);
-    const args = { count, image: g.image, profile: g.profile, ...(g.command ? { cmd: g.command } : {}), waitS };
+    const args = { count, image: g.image, profile: g.profile, ...(g.command ? { cmd: g.command } : {}), ...(g.networks ? { networks: g.networks } : {}), waitS };
     await eachBoard(run, 'guests.start', args, plan.timeouts.launchStep, signal, true, (_board, reply) => {
       if (!reply.ok) return;
       ready += reply.result.ready;

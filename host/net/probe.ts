@@ -20,6 +20,12 @@ export interface NetworkReach {
   unreachable: Array<{ from: string; to: string }>;
 }
 
+/** What a run's net-probe.json holds: one probe per repetition. */
+export interface NetProbeRecord {
+  topology: string;
+  probes: Array<{ repetition: number; at: number; networks: NetworkReach[]; errors: string[] }>;
+}
+
 export interface ProbeOptions {
   count: number;
   timeoutMs: number;

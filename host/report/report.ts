@@ -8,6 +8,8 @@ import { escapeHtml, formatDuration, formatNumber, formatPercent, withUnit } fro
 import { card, htmlPage, planSection } from './page.ts';
 import { boardTable, countsTable, phaseTable } from './tables.ts';
 import { runStatusSection, type RunStatus } from './run-status.ts';
+import { netProbeSection } from './net-probe.ts';
+import type { NetProbeRecord } from '../net/probe.ts';
 
 export { renderComparison } from './comparison.ts';
 export type { ReportSeries } from './charts.ts';
@@ -19,6 +21,8 @@ export interface ReportInput {
   summary: RunSummary;
   series: ReportSeries;
   status: RunStatus;
+  /** The plan's guest networks probed, when it had a topology. */
+  netProbe?: NetProbeRecord | null;
 }
 
 export function headlineCards(s: RunSummary): string {
@@ -55,6 +59,7 @@ export function renderReport(input: ReportInput): string {
     `<section><h2>Plan</h2>${planSection(input.plan)}</section>`,
     `<section><h2>Phases</h2>${phaseTable(s)}</section>`,
     `<section><h2>Charts</h2>${figures.join('\n')}</section>`,
+    input.netProbe ? `<section><h2>Guest networks</h2>${netProbeSection(input.netProbe)}</section>` : '',
     `<section><h2>Boards</h2>${boardTable(s)}</section>`,
     `<section><h2>Counters</h2>${countsTable(s)}</section>`,
     `<footer><p>${escapeHtml(METHOD.replace(/\s*\n\s*/g, ' '))}</p></footer>`,

@@ -71,4 +71,12 @@ test('compile: every bad input refused before anything changes, each naming its 
   assert.match(vni.join('\n'), /networks\.lan2\.vni: 7 is lan1's too/);
 });
 
+test('the example topology under plans/ compiles on a two-board desk', async () => {
+  const { loadTopology } = await import('../../host/net/topology.ts');
+  const loaded = await loadTopology(new URL('../../plans/two-lans.topology.yaml', import.meta.url).pathname);
+  const { problems: found, parts } = compileTopology(loaded, { boards: ['b01', 'b02'], tagsOf: () => [] }, (b) => ({ ...lan(b), features: { vxlan: true, tbf: true } }));
+  assert.equal(found, []);
+  assert.equal(parts.get('b02')!.networks.map((n) => n.name), ['lan1', 'lan2']);
+});
+
 test.run();
