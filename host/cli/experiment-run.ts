@@ -159,8 +159,10 @@ export function registerRun(program: Command): void {
             record.images = Object.fromEntries(boards.map((b) => [b, desk.status(b)?.image ?? null]));
           }
           const request = createRequester(client, access.desk);
-          const known = await readDeskBoards(access, client);
-          const probeNetworks = await setUpPlanNetworks({ plan, planFile, request, boards, probeFile: paths.netProbe, desk: { boards: known.boards, tagsOf: (b) => access.tags?.[b] ?? known.tags.get(b) ?? [] } });
+          const probeNetworks = await setUpPlanNetworks({
+            plan, planFile, request, boards, probeFile: paths.netProbe,
+            desk: async () => { const known = await readDeskBoards(access, client); return { boards: known.boards, tagsOf: (b) => access.tags?.[b] ?? known.tags.get(b) ?? [] }; },
+          });
           const outcome = await runPlan({
             boards, plan, signal: stop.signal, now: () => Date.now(), sleep, request, ...(probeNetworks && { probeNetworks }),
             powerCycle: power ? async (b) => { await outletOf(power!, b).cycle(); } : undefined,

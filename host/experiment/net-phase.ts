@@ -12,10 +12,10 @@ import { probeNetworks, type NetProbeRecord } from '../net/probe.ts';
 import { loadTopology } from '../net/topology.ts';
 import type { Plan } from './plan.ts';
 
-export async function setUpPlanNetworks(o: { plan: Plan; planFile: string; request: Requester; desk: DeskBoards; boards: string[]; probeFile: string }): Promise<((repetition: number) => Promise<void>) | undefined> {
+export async function setUpPlanNetworks(o: { plan: Plan; planFile: string; request: Requester; desk: () => Promise<DeskBoards>; boards: string[]; probeFile: string }): Promise<((repetition: number) => Promise<void>) | undefined> {
   if (!o.plan.topology) return undefined;
   const loaded = await loadTopology(resolve(dirname(o.planFile), o.plan.topology));
-  const applied = await applyTopology(o.request, o.desk, loaded);
+  const applied = await applyTopology(o.request, await o.desk(), loaded);
   const failed = applied.filter((a) => !a.ok);
   if (failed.length > 0) throw new Error(`topology ${loaded.topology.name}: ${failed.map((a) => `${a.board}: ${'error' in a ? a.error : ''}`).join('; ')}`);
   const record: NetProbeRecord = { topology: loaded.topology.name, probes: [] };
