@@ -67,9 +67,12 @@ const FULL_MASKED = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', 
   '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
 const FULL_READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
-/** The default set Docker and crun give an unprivileged container. */
+/**
+ * The default set Docker and crun give an unprivileged container, NET_RAW included: guests on
+ * networks ping their peers (a raw socket in a guest's own namespace reaches only its networks).
+ */
 const CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID',
-  'CAP_SETUID', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_AUDIT_WRITE'];
+  'CAP_SETUID', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW', 'CAP_SYS_CHROOT', 'CAP_AUDIT_WRITE'];
 
 export function ociConfig(spec: GuestSpec, opts: OciOptions): object {
   const { profile } = spec;
