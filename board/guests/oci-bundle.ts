@@ -67,12 +67,14 @@ const FULL_MASKED = ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', 
   '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
 const FULL_READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
-/**
- * The default set Docker and crun give an unprivileged container, NET_RAW included: guests on
- * networks ping their peers (a raw socket in a guest's own namespace reaches only its networks).
- */
+/** The default set Docker and crun give an unprivileged container, but NET_RAW (ownNetworkCaps). */
 const CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID',
-  'CAP_SETUID', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW', 'CAP_SYS_CHROOT', 'CAP_AUDIT_WRITE'];
+  'CAP_SETUID', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_AUDIT_WRITE'];
+/**
+ * A guest in a network namespace of its own may ping its peers: a raw socket there reaches only
+ * the guest's networks. One sharing the board's network may not: it would see the board's traffic.
+ */
+const ownNetworkCaps = (profile: GuestProfile) => (profile.namespaces.includes('network') ? [...CAPS, 'CAP_NET_RAW'] : CAPS);
 
 export function ociConfig(spec: GuestSpec, opts: OciOptions): object {
   const { profile } = spec;
@@ -88,7 +90,7 @@ export function ociConfig(spec: GuestSpec, opts: OciOptions): object {
       // The guest may choose its PATH, never where readiness goes.
       env: Object.entries({ PATH: GUEST_PATH, ...spec.env, DESKBOX_READY: GUEST_READY_PATH }).map(([k, v]) => `${k}=${v}`),
       cwd: '/',
-      capabilities: { bounding: CAPS, effective: CAPS, permitted: CAPS },
+      capabilities: { bounding: ownNetworkCaps(profile), effective: ownNetworkCaps(profile), permitted: ownNetworkCaps(profile) },
       // Far below every hard limit: raising a limit past it needs CAP_SYS_RESOURCE.
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
       noNewPrivileges: true,
