@@ -33,7 +33,7 @@ test('two boards, two networks: lan1 across boards, lan2 apart until a router jo
   const linksBefore = rootLinks();
   let tag = '';
   await withDesk('deskbox-e2e-net-', async (desk) => {
-    const up = await desk.up({ boards: 2, args: ['--runtime', 'crun'] });
+    const up = await desk.up({ boards: 2, args: ['--guest-runtime', 'crun'] });
     const at = ['--state', desk.state];
     tag = JSON.stringify(up).match(/"namespace":"([^"]+)-b01"/)?.[1] ?? '';
     assert.ok(tag, `desk up reports the boards' namespaces: ${JSON.stringify(up)}`);
