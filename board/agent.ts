@@ -2,7 +2,7 @@
  * The board agent: connects to the desk broker with a last will, announces itself with a
  * retained status and its boot phases, and answers commands through one table made from its
  * features (board/ops/feature.ts: telemetry, LED, console, flash, images, net, guests, push, exec,
- * net, the agent's own ops), which it starts and stops in order. One instance per board and no
+ * the agent's own ops), which it starts and stops in order. One instance per board and no
  * shared state, so a process can host many simulated boards.
  */
 import type { MqttClient } from 'mqtt';

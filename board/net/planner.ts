@@ -37,7 +37,8 @@ export function plan(current: NetObjects, desired: NetObjects, alias: string): S
   }
   const implied = (o: NetObject): boolean => {
     const ns = namespaceOf(o);
-    if (o.kind !== 'netns' && ns !== null && goneNs.has(ns)) return true;
+    // A veth is deleted by its board end: a namespace a container still holds outlives `netns del`.
+    if (o.kind !== 'netns' && o.kind !== 'veth' && ns !== null && goneNs.has(ns)) return true;
     if (o.kind === 'qdisc') return goneDev.has(`${o.ns ?? ''}:${o.dev}`);
     if (o.kind === 'fdb') return goneDev.has(`:${o.dev}`);
     if (o.kind === 'route') return [...goneDev].some((d) => d.startsWith(`${o.ns}:`));
@@ -50,7 +51,11 @@ export function plan(current: NetObjects, desired: NetObjects, alias: string): S
   for (const [key, want] of desired) {
     const cur = current.get(key);
     if (!cur) steps.push({ op: 'create', key, object: want, cmds: createCmds(want, alias) });
-    else if (replaced.has(key)) steps.push({ op: 'modify', key, object: want, cmds: [...(implied(cur) ? [] : deleteCmds(cur)), ...createCmds(want, alias)] });
+    else if (replaced.has(key)) {
+      // Routes and qdiscs are replaced in place (`replace`); devices are deleted and made again.
+      const inPlace = want.kind === 'route' || want.kind === 'qdisc';
+      steps.push({ op: 'modify', key, object: want, cmds: [...(implied(cur) || inPlace ? [] : deleteCmds(cur)), ...createCmds(want, alias)] });
+    }
     else if (cur.kind === 'netns' && want.kind === 'netns' && cur.forward !== want.forward) steps.push({ op: 'modify', key, object: want, cmds: [forwardCmd(want.name, want.forward)] });
     else if (implied(cur)) steps.push({ op: 'modify', key, object: want, cmds: createCmds(want, alias) });
   }
