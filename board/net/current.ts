@@ -3,7 +3,7 @@
  * links carrying our alias in the board's namespace, our fdb entries and root qdiscs there,
  * and, in every namespace named with our prefix, the veth ends, addresses, gateway routes,
  * qdiscs and whether it forwards. One shell runs all the reads, so a board with hundreds of
- * guest namespaces costs two process spawns from Node, not hundreds.
+ * guest namespaces costs a few process spawns from Node, not hundreds.
  */
 import { objectMap, type NetObject, type NetObjects } from './model.ts';
 import { probeNetns } from './naming.ts';
@@ -25,19 +25,33 @@ const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 export interface CurrentOptions { prefix: string; alias: string; boardNs: string | undefined; only?: readonly string[] }
 
-/** What exists now; `only`: read just these of our namespaces (one guest's part). */
+/** Shells reading namespaces at once: process starts dominate, and they run on every core. */
+const READERS = 4;
+
+/**
+ * What exists now; `only`: read just these of our namespaces (one guest's part). Per guest
+ * namespace one `ip -batch` (addresses and routes); `tc` only where `ip` shows a shaping
+ * qdisc; the forwarding flag only in router namespaces (`<prefix>-r-...`).
+ */
 export async function readCurrent(opts: CurrentOptions): Promise<NetObjects> {
   const namespaces = (await ourNamespaces(opts.prefix)).filter((n) => !opts.only || opts.only.includes(n));
   const b = opts.boardNs ? `-n ${q(opts.boardNs)} ` : '';
-  const script = [
+  const board = [
     `echo @@links; ip ${b}-j -d link show; echo`,
     `echo @@fdb; bridge ${b}-j fdb show; echo`,
     `echo @@qdisc; tc ${b}-j qdisc show; echo`,
-    ...namespaces.map((ns) => [`echo @@ns ${q(ns)}`, `echo @@addr; ip -n ${q(ns)} -j addr show; echo`, `echo @@route; ip -n ${q(ns)} -j route show; echo`,
-      `echo @@qdisc; tc -n ${q(ns)} -j qdisc show; echo`, `echo @@fwd; ip netns exec ${q(ns)} cat /proc/sys/net/ipv4/ip_forward`].join('\n')),
   ].join('\n');
-  const out = await runOk('sh', ['-c', script]);
-  return parseCurrent(out, opts.alias);
+  const nsScript = (ns: string) => [
+    `echo @@ns ${q(ns)}`,
+    `a=$(printf 'addr show\\nroute show\\n' | ip -n ${q(ns)} -j -batch -)`,
+    // Two lines: the addresses' JSON, then the routes'.
+    'echo @@batch; printf "%s\\n" "$a"',
+    `case "$a" in *'"qdisc":"tbf"'*|*'"qdisc":"netem"'*) echo @@qdisc; tc -n ${q(ns)} -j qdisc show; echo;; esac`,
+    ...(ns.startsWith(`${opts.prefix}-r-`) ? [`echo @@fwd; ip netns exec ${q(ns)} cat /proc/sys/net/ipv4/ip_forward`] : ['echo @@fwd; echo 0']),
+  ].join('\n');
+  const chunks = Array.from({ length: READERS }, (_, i) => namespaces.filter((_, j) => j % READERS === i)).filter((c) => c.length > 0);
+  const outs = await Promise.all([runOk('sh', ['-c', board]), ...chunks.map((c) => runOk('sh', ['-c', c.map(nsScript).join('\n')]))]);
+  return parseCurrent(outs.join('\n'), opts.alias);
 }
 
 type Section = { ns: string | null; name: string; text: string };
@@ -87,11 +101,12 @@ export function parseCurrent(out: string, alias: string): NetObjects {
     const ns = s.ns;
     if (s.name === 'fwd') objects.push({ kind: 'netns', name: ns, forward: s.text.trim() === '1' });
     if (s.name === 'qdisc') qdiscs(ns, s.text);
-    if (s.name === 'route') {
-      for (const r of json<Route>(s.text)) if (r.gateway) objects.push({ kind: 'route', ns, to: r.dst, via: r.gateway });
+    const [addrText = '', routeText = ''] = s.name === 'batch' ? s.text.split('\n').filter((l) => l.trim() !== '') : [];
+    if (s.name === 'batch') {
+      for (const r of json<Route>(routeText)) if (r.gateway) objects.push({ kind: 'route', ns, to: r.dst, via: r.gateway });
     }
-    if (s.name === 'addr') {
-      for (const l of json<Link>(s.text)) {
+    if (s.name === 'batch') {
+      for (const l of json<Link>(addrText)) {
         const host = l.link_index === undefined ? undefined : hostByIndex.get(l.link_index);
         if (!host) continue;
         matched.add(host.ifname);

@@ -88,7 +88,8 @@ function createCmds(o: NetObject, alias: string): Cmd[] {
       { phase: 6, tool: 'ip', ns: o.ns, line: `addr add ${o.address} dev ${o.inner}` },
       { phase: 6, tool: 'ip', ns: o.ns, line: `link set ${o.inner} up` },
     ];
-    case 'route': return [{ phase: 7, tool: 'ip', ns: o.ns, line: `route replace ${o.to} via ${o.via}` }];
+    // Phase 6 with the addresses: one `ip -batch` per namespace (it follows its veth's lines).
+    case 'route': return [{ phase: 6, tool: 'ip', ns: o.ns, line: `route replace ${o.to} via ${o.via}` }];
     case 'qdisc': return [{ phase: 7, tool: 'tc', ns: o.ns, line: `qdisc replace dev ${o.dev} root ${tcArgs(o.shape)}` }];
   }
 }

@@ -45,8 +45,8 @@ test('a changed peer list changes only the flood entries; a changed gateway only
   assert.equal(lines(steps).sort(), [
     '0 bridge@board fdb del 00:00:00:00:00:00 dev dvx5 dst 172.31.99.2',
     '6 bridge@board fdb append 00:00:00:00:00:00 dev dvx5 dst 172.31.99.3',
-    '7 ip@p-b1-g0 route replace default via 10.5.0.2',
-    '7 ip@p-b1-g1 route replace default via 10.5.0.2',
+    '6 ip@p-b1-g0 route replace default via 10.5.0.2',
+    '6 ip@p-b1-g1 route replace default via 10.5.0.2',
   ]);
 });
 
@@ -63,7 +63,7 @@ test('a router: forwarding namespace, interfaces named after the networks, its r
   const l = lines(plan(new Map(), want(a, []), 'deskbox:p'));
   assert.ok(l.includes('6 exec ip netns exec p-r-r1 sysctl -qw net.ipv4.ip_forward=1'));
   assert.ok(l.includes(`5 ip@board link add ${routerVethName('r1', 6)} mtu 1450 type veth peer name lan2 mtu 1450 netns p-r-r1`));
-  assert.ok(l.includes('7 ip@p-r-r1 route replace 192.168.7.0/24 via 10.6.0.9'));
+  assert.ok(l.includes('6 ip@p-r-r1 route replace 192.168.7.0/24 via 10.6.0.9'));
 });
 
 test('guest order of networks: started ones first, then attached; a pool too small refuses that guest only', () => {
