@@ -1,7 +1,7 @@
 /**
  * The board agent: connects to the desk broker with a last will, announces itself with a
  * retained status and its boot phases, and answers commands through one table made from its
- * features (board/ops/feature.ts: telemetry, LED, console, flash, images, guests, push, exec,
+ * features (board/ops/feature.ts: telemetry, LED, console, flash, images, net, guests, push, exec,
  * the agent's own ops), which it starts and stops in order. One instance per board and no
  * shared state, so a process can host many simulated boards.
  */
@@ -28,6 +28,7 @@ import { guestsFeature } from './guests/feature.ts';
 import { pushFeature } from './push/feature.ts';
 import { execFeature } from './exec/feature.ts';
 import { systemFeature } from './system/feature.ts';
+import { netFeature } from './net/feature.ts';
 
 const HARDWARE_GRACE_MS = 2000;
 
@@ -82,9 +83,11 @@ export function createAgent(deps: AgentDeps): Agent {
   const flash = flashFeature(ctx, deps);
   const telemetry = telemetryFeature(ctx, { bootedAt, guests: () => guests.summary() });
   const images = imagesFeature(ctx, { bootInfo: deps.bootInfo, rootfsInUse: () => guests.rootfsInUse() });
-  const guests = guestsFeature(ctx, { resolveImage: (name) => images.resolve(name), changed: () => telemetry.publish() });
+  const guests = guestsFeature(ctx, { resolveImage: (name) => images.resolve(name), changed: () => telemetry.publish(), network: () => net.guestHook });
+  // Before guests: the kept part is applied again before guests come back into their namespaces.
+  const net = netFeature(ctx, { guests: () => guests.wanted() });
   const features: Feature[] = [
-    boardConsole, flash, ledFeature(ctx), telemetry, images, guests, pushFeature(ctx), execFeature(ctx, guests), systemFeature(ctx, deps),
+    boardConsole, flash, ledFeature(ctx), telemetry, images, net, guests, pushFeature(ctx), execFeature(ctx, guests), systemFeature(ctx, deps),
   ];
   const commands = commandTable(features);
 

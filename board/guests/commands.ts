@@ -14,6 +14,7 @@ import type { GuestSpec } from './types.ts';
 import { guestSpecs } from './spec.ts';
 import { FULL_PROFILE, LIGHT_PROFILE } from './oci-bundle.ts';
 import { bootStats, type GuestsSummary } from './summary.ts';
+import { PROCESS_NO_NETWORKS } from './process-runtime.ts';
 
 interface CommandDeps {
   deps: GuestServiceDeps;
@@ -22,11 +23,12 @@ interface CommandDeps {
   setTarget(specs: GuestSpec[]): Promise<void>;
   summary(): GuestsSummary;
   clock: Clock;
+  runtime: 'crun' | 'process';
 }
 
 type Outcome = { ok: true; bootMs: number } | { ok: false; error: string };
 
-export function createGuestCommands({ deps, hasImage, supervisor, setTarget, summary, clock }: CommandDeps) {
+export function createGuestCommands({ deps, hasImage, supervisor, setTarget, summary, clock, runtime }: CommandDeps) {
   const waiters = new Map<string, (o: Outcome) => void>();
   const { config } = deps;
 
@@ -36,9 +38,15 @@ export function createGuestCommands({ deps, hasImage, supervisor, setTarget, sum
       throw new CommandError('bad-args', `${args.count} more guests would make ${target.length + args.count}, over this board's cap of ${config.maxGuests}`);
     }
     if (!hasImage(args.image)) throw new CommandError('bad-args', `unknown image "${args.image}" on ${deps.board}`);
+    if (args.networks?.length) {
+      if (runtime === 'process') throw new CommandError('bad-args', PROCESS_NO_NETWORKS);
+      if (!deps.network) throw new CommandError('bad-args', `${deps.board} has no guest networks (no net section in its config)`);
+      const missing = deps.network.missingNetwork(args.networks);
+      if (missing) throw new CommandError('bad-args', `network ${missing} is not applied on ${deps.board} (net.apply first)`);
+    }
     const from = target.reduce((m, s) => Math.max(m, s.index + 1), 0);
     const profile = (args.profile ?? config.profile) === 'full' ? FULL_PROFILE : LIGHT_PROFILE;
-    const specs = guestSpecs({ board: deps.board, desk: deps.desk, from, count: args.count, image: args.image, command: args.cmd, env: args.env, profile });
+    const specs = guestSpecs({ board: deps.board, desk: deps.desk, from, count: args.count, image: args.image, command: args.cmd, env: args.env, profile, networks: args.networks });
     const outcomes = specs.map((s) => new Promise<Outcome>((resolve) => waiters.set(s.id, resolve)));
     const t0 = clock.monotonic();
     await setTarget([...target, ...specs]);

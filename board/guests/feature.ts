@@ -9,18 +9,29 @@ import { unavailable, type AgentContext, type Feature } from '../ops/feature.ts'
 import { opening } from '../ops/opening.ts';
 import { guestEventBatches } from './events.ts';
 import { openGuestService, type GuestService } from './service.ts';
+import type { GuestNetworkHook } from '../net/feature.ts';
+import type { GuestSpec } from './types.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface GuestsDeps {
   /** The read-only rootfs folder of an installed image (the board's image store), or undefined. */
   resolveImage(name: string): string | undefined;
   /** Guest counts just changed (a guests.* op answered): watchers should hear at once. */
   changed(): void;
+  /** Guest networks (board/net), when the board has them. */
+  network?(): GuestNetworkHook | undefined;
 }
 
 export interface GuestsFeature extends Feature {
   summary(): Telemetry['guests'];
   /** Rootfs folders of guests that run or are on their way up or down. */
   rootfsInUse(): ReadonlySet<string>;
+  /**
+   * The guests wanted now: the service's target once open, before that the desired state an
+   * earlier agent left (the guests it will adopt), so guest networks are applied for them.
+   */
+  wanted(): readonly GuestSpec[];
   /** The guests `exec` reaches, once they are open; absent on a board without guests. */
   shell?: () => Promise<GuestShell>;
 }
@@ -30,7 +41,7 @@ export function guestsFeature(ctx: AgentContext, deps: GuestsDeps): GuestsFeatur
   const idle = { running: 0, failed: 0 };
   if (!config.guests) {
     const none = unavailable('this board runs no guests (no guests section in its config)');
-    return { handlers: { 'guests.start': none, 'guests.stop': none, 'guests.ls': none }, summary: () => idle, rootfsInUse: () => new Set() };
+    return { handlers: { 'guests.start': none, 'guests.stop': none, 'guests.ls': none }, summary: () => idle, rootfsInUse: () => new Set(), wanted: () => [] };
   }
   const guestsConfig = config.guests;
   const guests = opening<GuestService>('guests');
@@ -43,11 +54,20 @@ export function guestsFeature(ctx: AgentContext, deps: GuestsDeps): GuestsFeatur
     },
     summary: () => guests.current?.summary() ?? idle,
     rootfsInUse: () => guests.current?.rootfsInUse() ?? new Set(),
+    wanted: () => {
+      if (guests.current) return guests.current.wanted();
+      const file = join(guestsConfig.stateDir, 'desired.json');
+      try {
+        return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as GuestSpec[]) : [];
+      } catch {
+        return [];
+      }
+    },
     shell: async () => (await guests.ready()).shell,
     async start() {
       await guests.open(() => openGuestService({
         config: guestsConfig, desk: config.desk, board: config.board, clock: ctx.clock, logger: logger.child('guests'),
-        resolveImage: deps.resolveImage,
+        resolveImage: deps.resolveImage, network: deps.network?.(),
         onEvents: (events) => guestEventBatches(events).forEach((body) => ctx.event(body)),
       }));
       ctx.scheduler.every('guests', 1, () => guests.current!.tick());

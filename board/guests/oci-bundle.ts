@@ -99,7 +99,11 @@ export function ociConfig(spec: GuestSpec, opts: OciOptions): object {
     ...(profile.namespaces.includes('uts') ? { hostname: spec.hostname } : {}),
     mounts: full ? FULL_MOUNTS : LIGHT_MOUNTS,
     linux: {
-      namespaces: profile.namespaces.map((type) => ({ type })),
+      // A guest on networks joins the namespace its interfaces were made in, whatever the profile.
+      namespaces: [
+        ...profile.namespaces.filter((type) => !(spec.netns && type === 'network')).map((type) => ({ type })),
+        ...(spec.netns ? [{ type: 'network', path: spec.netns }] : []),
+      ],
       ...(ownCgroup ? {
         ...(opts.cgroupsPath ? { cgroupsPath: opts.cgroupsPath } : {}),
         resources: {

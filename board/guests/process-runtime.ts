@@ -30,6 +30,9 @@ interface Guest {
   launch?: { rootfs: string; env: Record<string, string> };
 }
 
+/** Why a process guest cannot be on a guest network (board/net). */
+export const PROCESS_NO_NETWORKS = 'the process runtime has no network isolation: guests cannot join networks; install crun and run as root';
+
 interface StateRecord { id: string; pid: number; startTime: string }
 
 const STATE_FILE = 'process-guests.json';
@@ -99,6 +102,7 @@ export function createProcessRuntime(deps: RuntimeDeps): GuestRuntime {
     name: 'process',
 
     async start(spec: GuestSpec): Promise<RunningGuest> {
+      if (spec.networks?.length) throw fail('start', spec.id, PROCESS_NO_NETWORKS);
       await load();
       const rootfs = deps.rootfsOf(spec.image);
       if (rootfs === undefined) throw fail('start', spec.id, `unknown image ${JSON.stringify(spec.image)}`);

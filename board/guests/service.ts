@@ -20,6 +20,9 @@ import { createGuestSupervisor, type GuestEvent } from './supervisor.ts';
 import { summarizeGuests, type GuestsSummary } from './summary.ts';
 import { createGuestCommands } from './commands.ts';
 import type { GuestShell } from '../exec/exec-command.ts';
+import type { GuestNetworkHook } from '../net/feature.ts';
+import { PROCESS_NO_NETWORKS } from './process-runtime.ts';
+import { GuestRuntimeError } from './types.ts';
 
 const MAX_BOOT_SAMPLES = 10_000;
 
@@ -33,6 +36,8 @@ export interface GuestServiceDeps {
   resolveImage(name: string): string | undefined;
   /** Called about once a second with the events gathered since the last call. */
   onEvents(events: GuestEvent[]): void;
+  /** Guest networks (board/net): absent on a board without them. */
+  network?: GuestNetworkHook;
 }
 
 function hasCrun(): boolean {
@@ -63,12 +68,23 @@ export async function openGuestService(deps: GuestServiceDeps) {
   const runtime = await openRuntime(config.runtime, config.maxParallel, { stateDir: config.stateDir, rootfsOf, readyPath, logger: logger.child('runtime') });
   const tracked: GuestRuntime = {
     name: runtime.name,
-    start: (spec) => {
+    start: async (spec) => {
+      if (runtime.name === 'process' && spec.networks?.length) throw new GuestRuntimeError('process', 'start', spec.id, PROCESS_NO_NETWORKS);
+      // Its network namespace and interfaces are made first; crun starts the guest in it.
+      const netns = runtime.name === 'crun' ? await deps.network?.join(spec) : undefined;
       const dir = rootfsOf(spec.image);
       if (dir) launchedFrom.set(spec.id, dir);
-      return runtime.start(spec);
+      return runtime.start(netns ? { ...spec, netns } : spec);
     },
-    stop: (id, graceMs) => runtime.stop(id, graceMs).finally(() => launchedFrom.delete(id)),
+    stop: async (id, graceMs) => {
+      try {
+        await runtime.stop(id, graceMs);
+      } finally {
+        launchedFrom.delete(id);
+        // Stopped for good (not for a restart): its network namespace and veths go too.
+        if (!supervisor.target.some((s) => s.id === id)) await deps.network?.leave(id);
+      }
+    },
     list: () => runtime.list(),
     alive: (guest) => runtime.alive(guest),
     execCommand: (id, argv) => runtime.execCommand(id, argv),
@@ -93,7 +109,7 @@ export async function openGuestService(deps: GuestServiceDeps) {
     await supervisor.setTarget(specs);
   };
   const summary = (): GuestsSummary => summarizeGuests(runtime.name, supervisor.records(), bootTimes);
-  const commands = createGuestCommands({ deps, hasImage: (name) => rootfsOf(name) !== undefined, supervisor, setTarget, summary, clock });
+  const commands = createGuestCommands({ deps, hasImage: (name) => rootfsOf(name) !== undefined, supervisor, setTarget, summary, clock, runtime: runtime.name });
 
   // Guests a crashed agent left behind are kept if still desired, stopped if not.
   const adopted = await supervisor.adopt();
@@ -104,6 +120,8 @@ export async function openGuestService(deps: GuestServiceDeps) {
   return {
     runtime: runtime.name,
     handlers: commands.handlers,
+    /** The guests wanted now (what guest networks are computed from). */
+    wanted: (): readonly GuestSpec[] => supervisor.target,
     summary,
     /** The guests `exec` reaches: those running now (ready or not yet). */
     shell: {

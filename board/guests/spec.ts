@@ -18,6 +18,8 @@ export interface GuestSpecRequest {
   env?: Record<string, string>;
   limits?: Partial<GuestLimits>;
   profile: GuestProfile;
+  /** Guest networks every new guest gets an interface on (board/net). */
+  networks?: string[];
 }
 
 export class GuestSpecError extends Error {
@@ -84,6 +86,7 @@ export function guestSpecs(req: GuestSpecRequest): GuestSpec[] {
       command: ['/bin/sh', '-c', READY_THEN_EXEC, 'guest', ...command],
       limits: { ...limits },
       profile: { ...profile, namespaces: [...profile.namespaces] },
+      ...(req.networks?.length ? { networks: [...req.networks] } : {}),
     };
   });
 }

@@ -32,6 +32,13 @@ export interface GuestSpec {
   command: string[];
   limits: GuestLimits;
   profile: GuestProfile;
+  /** Guest networks it was started with (guests.start); it also joins those net.apply attaches it to. */
+  networks?: string[];
+  /**
+   * The network namespace (a /run/netns path) the guest's network is made in; set just before
+   * it starts, never stored: crun joins it whatever the profile.
+   */
+  netns?: string;
 }
 
 export interface RunningGuest {
