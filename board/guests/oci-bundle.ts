@@ -74,7 +74,7 @@ const CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_
  * A guest in a network namespace of its own may ping its peers: a raw socket there reaches only
  * the guest's networks. One sharing the board's network may not: it would see the board's traffic.
  */
-const ownNetworkCaps = (profile: GuestProfile) => (profile.namespaces.includes('network') ? [...CAPS, 'CAP_NET_RAW'] : CAPS);
+const ownNetworkCaps = (spec: GuestSpec) => (spec.netns || spec.profile.namespaces.includes('network') ? [...CAPS, 'CAP_NET_RAW'] : CAPS);
 
 export function ociConfig(spec: GuestSpec, opts: OciOptions): object {
   const { profile } = spec;
@@ -90,7 +90,7 @@ export function ociConfig(spec: GuestSpec, opts: OciOptions): object {
       // The guest may choose its PATH, never where readiness goes.
       env: Object.entries({ PATH: GUEST_PATH, ...spec.env, DESKBOX_READY: GUEST_READY_PATH }).map(([k, v]) => `${k}=${v}`),
       cwd: '/',
-      capabilities: { bounding: ownNetworkCaps(profile), effective: ownNetworkCaps(profile), permitted: ownNetworkCaps(profile) },
+      capabilities: { bounding: ownNetworkCaps(spec), effective: ownNetworkCaps(spec), permitted: ownNetworkCaps(spec) },
       // Far below every hard limit: raising a limit past it needs CAP_SYS_RESOURCE.
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
       noNewPrivileges: true,

@@ -1,7 +1,7 @@
 /**
  * The desired state (pure): a board's part of a topology (net.apply's arguments) and its
  * guests -> the kernel objects that should exist. A guest is on a network when its index is
- * below the network's attachCount or it was started with that network; its interfaces are
+ * below the network's attachCount, listed in its attach, or it was started with that network; its interfaces are
  * eth0, eth1... in that order (the networks it was started with first, then the attached ones
  * in the part's order), its address on each the pool's first address plus its index.
  *
@@ -44,7 +44,7 @@ export class PartError extends Error {
 /** Guest `g`'s networks in interface order. */
 export function networksOf(g: BoardGuest, parts: readonly NetworkPart[]): NetworkPart[] {
   const byName = new Map(parts.map((n) => [n.name, n]));
-  const names = [...(g.networks ?? []), ...parts.filter((n) => g.index < n.attachCount).map((n) => n.name)];
+  const names = [...(g.networks ?? []), ...parts.filter((n) => g.index < n.attachCount || n.attach.includes(g.index)).map((n) => n.name)];
   return [...new Set(names)].flatMap((n) => (byName.has(n) ? [byName.get(n)!] : []));
 }
 
@@ -56,6 +56,8 @@ export function checkPart(args: NetApplyArgs, lanAddress: string | null): void {
       seen.set(`${what}:${v}`, n.name);
     }
     if (n.attachCount > n.pool.size) throw new PartError(`network ${n.name}: attachCount ${n.attachCount} is more than its pool of ${n.pool.size}`);
+    const beyond = n.attach.find((i) => i >= n.pool.size);
+    if (beyond !== undefined) throw new PartError(`network ${n.name}: guest ${beyond} is beyond its pool of ${n.pool.size}`);
     if (n.pool.size > 0 && !inSubnet(n.pool.first, n.subnet)) throw new PartError(`network ${n.name}: pool ${n.pool.first} is outside ${n.subnet}`);
     if (n.gateway && !inSubnet(n.gateway, n.subnet)) throw new PartError(`network ${n.name}: gateway ${n.gateway} is outside ${n.subnet}`);
     if (n.peers.length > 0 && !lanAddress) throw new PartError(`network ${n.name} has peers but this board has no desk-LAN address (net.lanAddress)`);

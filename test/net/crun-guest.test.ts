@@ -42,7 +42,7 @@ test.after(async () => {
 
 test('a crun guest started with networks is in its namespace with its pool address', async () => {
   await net.apply({ topology: { name: 't', sha256: 'x' }, routers: [], networks: [
-    { name: 'lan1', vni: 7, subnet: '10.7.0.0/24', pool: { first: '10.7.0.100', size: 10 }, attachCount: 0, link: {}, peers: [] }] });
+    { name: 'lan1', vni: 7, subnet: '10.7.0.0/24', pool: { first: '10.7.0.100', size: 10 }, attachCount: 0, attach: [], link: {}, peers: [] }] });
   const netns = await net.join(spec!);
   assert.equal(netns, `/run/netns/${tag}-b1-g0003`);
   const runtime = await createCrunRuntime(deps);

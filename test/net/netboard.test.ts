@@ -34,7 +34,7 @@ const base = { A: 10, B: 20 };
 function part(b: 'A' | 'B', opts: { gateways?: boolean; router?: boolean; rate?: string } = {}): NetApplyArgs {
   const other = b === 'A' ? boards.B.lan : boards.A.lan;
   const net = (name: string, vni: number, third: number, attachCount: number, extra: Partial<NetworkPart> = {}): NetworkPart => ({
-    name, vni, subnet: `10.${third}.0.0/24`, pool: { first: `10.${third}.0.${base[b]}`, size: 10 }, attachCount,
+    name, vni, subnet: `10.${third}.0.0/24`, pool: { first: `10.${third}.0.${base[b]}`, size: 10 }, attachCount, attach: [],
     link: {}, peers: [other], ...(opts.gateways ? { gateway: `10.${third}.0.1` } : {}), ...extra,
   });
   return {

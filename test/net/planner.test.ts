@@ -11,7 +11,7 @@ import { guestVethName, routerVethName, IFNAME_MAX } from '../../board/net/namin
 import { parsePing } from '../../board/net/ping.ts';
 
 const net = (name: string, vni: number, extra: Partial<NetworkPart> = {}): NetworkPart => ({
-  name, vni, subnet: `10.${vni}.0.0/16`, pool: { first: `10.${vni}.1.0`, size: 100 }, attachCount: 2, link: {}, peers: ['172.31.99.2'], ...extra,
+  name, vni, subnet: `10.${vni}.0.0/16`, pool: { first: `10.${vni}.1.0`, size: 100 }, attachCount: 2, attach: [], link: {}, peers: ['172.31.99.2'], ...extra,
 });
 const args = (networks: NetworkPart[], routers: NetApplyArgs['routers'] = []): NetApplyArgs => ({ topology: { name: 't', sha256: 'x' }, networks, routers });
 const guests = (n: number): BoardGuest[] => Array.from({ length: n }, (_, index) => ({ id: `b1-g${index}`, index }));

@@ -18,7 +18,7 @@ sh(`ip netns add ${boardNs}`);
 const guests = Array.from({ length: N }, (_, index) => ({ id: `b1-g${index}`, index }));
 const net = createNetService({ config: { namespace: boardNs, prefix: tag, stateFile: join(dir.path, 'net.json') }, logger: memoryLogger(), guests: () => guests });
 const part = { topology: { name: 't', sha256: 'x' }, routers: [], networks: [
-  { name: 'lan1', vni: 9, subnet: '10.9.0.0/16', pool: { first: '10.9.1.0', size: N }, attachCount: N, link: { rate: '100mbit' }, peers: [] }] };
+  { name: 'lan1', vni: 9, subnet: '10.9.0.0/16', pool: { first: '10.9.1.0', size: N }, attachCount: N, attach: [], link: { rate: '100mbit' }, peers: [] }] };
 
 test.after(async () => {
   await net.down().catch(() => undefined);
