@@ -74,6 +74,13 @@ test('guest order of networks: started ones first, then attached; a pool too sma
   assert.match(d.refused.get('b1-g2')!, /no address on lan1: its pool on this board holds 2/);
 });
 
+test('guests attached by index (a topology naming them by id) join with the others; an index beyond the pool refuses the part', () => {
+  const a = args([net('lan1', 5, { attachCount: 1, attach: [3] })]);
+  const d = desiredState('p', '172.31.99.1', a, guests(4));
+  assert.equal(d.members.map((m) => `${m.guest} ${m.address}`), ['b1-g0 10.5.1.0', 'b1-g3 10.5.1.3']);
+  assert.throws(() => desiredState('p', 'x', args([net('lan1', 5, { attach: [100] })]), []), /guest 100 is beyond its pool of 100/);
+});
+
 test('parts a board cannot carry are refused whole', () => {
   assert.throws(() => desiredState('p', null, args([net('lan1', 5)]), []), (e: unknown) => e instanceof PartError && /no desk-LAN address/.test(e.message));
   assert.throws(() => desiredState('p', 'x', args([net('lan1', 5, { attachCount: 101 })]), []), /attachCount 101/);
