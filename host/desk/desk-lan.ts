@@ -15,6 +15,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type { DeskLayout } from '../locations/layout.ts';
@@ -22,6 +23,8 @@ import type { NetConfig } from '../../board/config/board-config.ts';
 
 export const DESK_LAN_SUBNET = '198.18.0.0/16';
 const PREFIX_LENGTH = 16;
+/** Where `ip netns` keeps its namespaces (bind mounts). */
+const NETNS_DIR = '/run/netns';
 export const DESK_LAN_BRIDGE = 'br0';
 /** The board's end of its veth, inside its namespace. */
 export const BOARD_LAN_DEVICE = 'lan0';
@@ -112,11 +115,7 @@ async function cannot(): Promise<string | undefined> {
 export async function removeDeskLan(layout: DeskLayout): Promise<string[]> {
   const names = await deskNamespaces(layout);
   if (names.length === 0) return [];
-  const pids = new Set<number>();
-  for (const n of names) {
-    for (const p of (await ip(['netns', 'pids', n]).catch(() => '')).split('\n').filter(Boolean)) pids.add(Number(p));
-  }
-  for (const pid of pids) {
+  for (const pid of pidsIn(names)) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch { /* gone meanwhile */ }
@@ -126,6 +125,24 @@ export async function removeDeskLan(layout: DeskLayout): Promise<string[]> {
   const left = await deskNamespaces(layout);
   if (left.length > 0) throw new Error(`could not remove the desk's network namespaces ${left.join(', ')}`);
   return names;
+}
+
+/** Processes whose network namespace is one of `names` (what `ip netns pids` says, for all at once). */
+function pidsIn(names: string[]): number[] {
+  const inodes = new Set<string>();
+  for (const n of names) {
+    try {
+      inodes.add(`net:[${statSync(join(NETNS_DIR, n)).ino}]`);
+    } catch { /* removed meanwhile */ }
+  }
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (inodes.has(readlinkSync(`/proc/${entry}/ns/net`))) pids.push(Number(entry));
+    } catch { /* exited, or not ours to look at */ }
+  }
+  return pids;
 }
 
 /** The LAN veth's name on the bridge's side: short enough for IFNAMSIZ (15). */
