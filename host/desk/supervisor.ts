@@ -71,7 +71,8 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     // The wire between the boards their guest networks cross: made (replacing what a crashed
     // desk left) while the broker starts, before the boards boot; removed once they are down,
     // with whatever they made in it. createDeskLan never throws (no LAN: it says why).
-    const lanReady = createDeskLan(layout, desk.boards, (b) => simIds.includes(b));
+    const lanStarted = performance.now();
+    const lanReady = createDeskLan(layout, desk.boards, (b) => simIds.includes(b)).then((lan) => ({ lan, ms: Math.round(performance.now() - lanStarted) }));
     cleanups.push(async () => {
       await lanReady;
       const removed = await removeDeskLan(layout);
@@ -98,9 +99,12 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     const dashboard = await serveDeskDashboard(layout, desk, { host: desk.broker.host, ...ports }, { entry: opts.cli, hint: opts.cliHint }, logger.child('dashboard'));
     if (dashboard) cleanups.push(() => dashboard.close());
 
-    const lan = await lanReady;
-    if (lan.up) logger.info('desk LAN up', { lan: describeDeskLan(lan) });
-    else logger.warn('no desk LAN', { reason: lan.reason });
+    const waitedFrom = performance.now();
+    const { lan, ms } = await lanReady;
+    // How long it took, and how much of that the boards waited for (the broker started meanwhile).
+    const timing = { ms, waitedMs: Math.round(performance.now() - waitedFrom) };
+    if (lan.up) logger.info('desk LAN up', { lan: describeDeskLan(lan), ...timing });
+    else logger.warn('no desk LAN', { reason: lan.reason, ...timing });
 
     // The boards' boot programs trust the desk's key (desk up makes it and signs the images).
     const key = await loadPublicKey(layout.publicKey);
