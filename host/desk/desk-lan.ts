@@ -20,6 +20,9 @@ import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type { DeskLayout } from '../locations/layout.ts';
 import type { NetConfig } from '../../board/config/board-config.ts';
+import type { DeskLan, DeskLanBoard } from '../locations/desk-lan-info.ts';
+
+export type { DeskLan, DeskLanBoard };
 
 export const DESK_LAN_SUBNET = '198.18.0.0/16';
 const PREFIX_LENGTH = 16;
@@ -28,17 +31,6 @@ const NETNS_DIR = '/run/netns';
 export const DESK_LAN_BRIDGE = 'br0';
 /** The board's end of its veth, inside its namespace. */
 export const BOARD_LAN_DEVICE = 'lan0';
-
-export interface DeskLanBoard {
-  board: string;
-  namespace: string;
-  /** Its address on the desk LAN, without the prefix length. */
-  address: string;
-}
-
-export type DeskLan =
-  | { up: true; tag: string; namespace: string; bridge: string; subnet: string; boards: DeskLanBoard[] }
-  | { up: false; tag: string; reason: string };
 
 /** The desk's tag, from its state folder: 6 hex digits. */
 export function deskLanTag(layout: DeskLayout): string {

@@ -10,7 +10,7 @@ import type { DeskLayout } from './layout.ts';
 import { readJsonIfExists, writeJsonAtomic } from './json-files.ts';
 import { readProcStat } from '../../platform/proc-stat.ts';
 import type { BrokerPorts } from './broker-urls.ts';
-import type { DeskLan } from '../desk/desk-lan.ts';
+import type { DeskLan } from './desk-lan-info.ts';
 
 const id = v.pipe(v.string(), v.check(isValidId, 'not a valid id'));
 const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
