@@ -4,6 +4,7 @@ import { deskUp, type UpResult } from '../desk/up.ts';
 import { DEFAULT_STATE_DIR } from '../locations/layout.ts';
 import { integer as int, stateOption } from './options.ts';
 import { action, invokedAs, printJson } from './run.ts';
+import { describeDeskLan } from '../desk/desk-lan.ts';
 
 /** `--tag rack1=b001-b040`, repeated: tag name -> board set. */
 function tagOption(value: string, previous: Record<string, string>): Record<string, string> {
@@ -68,6 +69,7 @@ function upReport(result: UpResult, me: string, at: string): string {
     ...(broker.url ? [`  plain      ${broker.url}${broker.ws ? `  (WebSocket ${broker.ws})` : ''}`] : []),
     `  CA         ${broker.caFile}  (verifies the broker: mosquitto_sub --cafile, deskbox --ca, a board's caFile)`,
     ...(result.portsNote ? [`  note       ${result.portsNote}`] : []),
+    ...(result.lan ? [`  desk LAN   ${describeDeskLan(result.lan)}`] : []),
     ...(result.dashboard ? [`  dashboard  ${result.dashboard}  (log in as monitor to watch, host to command; ${result.dashboard}metrics for Prometheus)`] : []),
     `  watch      mosquitto_sub -h ${hostname.replace(/^\[|\]$/g, '')} -p ${port} --cafile ${broker.caFile} -u ${result.monitor.user} -P '${result.monitor.password}' -t 'deskbox/#' -v`,
     `  boards     ${me} boards${at}   |   ${me} monitor${at}`,

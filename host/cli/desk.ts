@@ -14,6 +14,7 @@ import { registerRealDesk } from './real-desk.ts';
 import { registerDeskConsoles } from './desk-consoles.ts';
 import { action, invokedAs, printJson } from './run.ts';
 import { deskStatus } from '../desk/status.ts';
+import { describeDeskLan } from '../desk/desk-lan.ts';
 
 export function registerDesk(program: Command): void {
   const desk = program.command('desk').description('start, stop and inspect a simulated desk on this machine');
@@ -46,6 +47,7 @@ export function registerDesk(program: Command): void {
         process.stdout.write(`  ${g.name.padEnd(12)} power ${g.power.padEnd(3)}  pid ${pids.padEnd(8)} restarts ${g.restarts}${g.lastExit ? `  last exit: ${g.lastExit}` : ''}\n`);
         for (const [b, why] of Object.entries(g.dark)) process.stdout.write(`    ${b} dark: ${why}\n`);
       }
+      process.stdout.write(`  desk LAN     ${describeDeskLan(status.lan)}\n`);
     }));
 
   stateOption(desk.command('power'))

@@ -15,7 +15,7 @@ import { openBoardConsole } from './board-console.ts';
 import { POWER_OFF, createHwmonWriter } from './power-model.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import type { SerialLink } from '../../platform/hal/serial.ts';
-import type { BoardConfigFile } from '../../board/config/board-config.ts';
+import type { BoardConfigFile, NetConfig } from '../../board/config/board-config.ts';
 import type { Logger } from '../../platform/log.ts';
 
 export interface SimBoard {
@@ -27,8 +27,8 @@ export interface SimBoard {
   close(): Promise<void>;
 }
 
-/** `broker`: its URL and the CA file the board verifies it with. */
-export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: string, broker: { url: string; caFile: string }, trustedKey: string, logger: Logger): Promise<SimBoard> {
+/** `broker`: its URL and the CA file the board verifies it with; `net`: its place on the desk LAN (desk-lan.ts), if the desk has one. */
+export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: string, broker: { url: string; caFile: string }, trustedKey: string, logger: Logger, net?: NetConfig): Promise<SimBoard> {
   const paths = layout.board(id);
   await Promise.all([paths.hwmonDir, paths.gpioDir, paths.consoleDir, paths.flashDir].map((d) => mkdir(d, { recursive: true })));
   const hwmon = createHwmonWriter(paths.hwmonDir, 'ina219');
@@ -53,6 +53,7 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
     boot: { unpackDir: layout.bootCacheDir },
     bootInfo: paths.bootInfo,
     flash: { dir: paths.flashDir },
+    ...(net ? { net } : {}),
   };
   await writeJsonAtomic(paths.configFile, config);
   return {

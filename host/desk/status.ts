@@ -8,6 +8,7 @@ import type { GroupState } from './board-processes.ts';
 import type { BrokerHealth } from './broker-keeper.ts';
 import { ControlError, controlRequest } from './control.ts';
 import { readDown, type DownRecord } from './down-file.ts';
+import type { DeskLan } from './desk-lan.ts';
 
 export interface DeskStatus {
   desk: string;
@@ -15,6 +16,8 @@ export interface DeskStatus {
   broker: BrokerUrls & BrokerHealth;
   dashboard: string | null;
   groups: GroupState[];
+  /** The desk LAN (namespace, bridge, subnet, each board's address), or why guests get no network. */
+  lan: DeskLan;
 }
 
 export class DeskDownError extends Error {

@@ -28,6 +28,7 @@ import { createBoardProcesses, groupBoards, type PowerAction } from './board-pro
 import { startPowerLoop } from './power-loop.ts';
 import { ControlError, startControlServer } from './control.ts';
 import { prepareQemuDeskBoards } from './qemu-desk-board.ts';
+import { boardNetConfig, createDeskLan, describeDeskLan, removeDeskLan } from './desk-lan.ts';
 
 export interface SupervisorOptions {
   stateDir: string;
@@ -67,6 +68,16 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     const simIds = desk.boards.filter((b) => !desk.qemuBoards.includes(b));
     await mkdir(dirname(layout.board(desk.boards[0]!).bootInfo), { recursive: true });
     cleanups.push(() => rm(layout.ramDir, { recursive: true, force: true }));
+    // The wire between the boards their guest networks cross: made (replacing what a crashed
+    // desk left) while the broker starts, before the boards boot; removed once they are down,
+    // with whatever they made in it. createDeskLan never throws (no LAN: it says why).
+    const lanStarted = performance.now();
+    const lanReady = createDeskLan(layout, desk.boards, (b) => simIds.includes(b)).then((lan) => ({ lan, ms: Math.round(performance.now() - lanStarted) }));
+    cleanups.push(async () => {
+      await lanReady;
+      const removed = await removeDeskLan(layout);
+      if (removed.length > 0) logger.info('desk LAN removed', { namespaces: removed.length });
+    });
     let stop!: () => void;
     const stopped = new Promise<void>((resolve) => (stop = resolve));
     const broker = await keepBrokerUp({
@@ -88,6 +99,13 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     const dashboard = await serveDeskDashboard(layout, desk, { host: desk.broker.host, ...ports }, { entry: opts.cli, hint: opts.cliHint }, logger.child('dashboard'));
     if (dashboard) cleanups.push(() => dashboard.close());
 
+    const waitedFrom = performance.now();
+    const { lan, ms } = await lanReady;
+    // How long it took, and how much of that the boards waited for (the broker started meanwhile).
+    const timing = { ms, waitedMs: Math.round(performance.now() - waitedFrom) };
+    if (lan.up) logger.info('desk LAN up', { lan: describeDeskLan(lan), ...timing });
+    else logger.warn('no desk LAN', { reason: lan.reason, ...timing });
+
     // The boards' boot programs trust the desk's key (desk up makes it and signs the images).
     const key = await loadPublicKey(layout.publicKey);
     const boards = new Map<string, SimBoard>();
@@ -96,7 +114,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     const prepare = pLimit(8);
     // Settle them all before failing, so every pair that did open is in `boards` for cleanup:
     // one left behind would keep its socat, and this process, alive.
-    const prepared = await Promise.allSettled(simIds.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, boardBroker, key.text, logger.child(id))))));
+    const prepared = await Promise.allSettled(simIds.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, boardBroker, key.text, logger.child(id), boardNetConfig(layout, lan, id))))));
     const failed = prepared.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
 
@@ -153,7 +171,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
         if (adapterPlugged === true) await sim.link.plugAdapter();
         return { board, ...sim.link.settings(), adapter: sim.link.adapterPresent() ? 'present' : 'unplugged', stats: sim.link.stats() };
       },
-      status: (): DeskStatus => ({ desk: desk.desk, pid: process.pid, broker: { ...urls, ...broker.health() }, dashboard: dashboard?.url ?? null, groups: [...procs.groups(), ...[...qemu.values()].map((b) => b.state())] }),
+      status: (): DeskStatus => ({ desk: desk.desk, pid: process.pid, broker: { ...urls, ...broker.health() }, dashboard: dashboard?.url ?? null, groups: [...procs.groups(), ...[...qemu.values()].map((b) => b.state())], lan }),
       async power(board, action) {
         if (!POWER_ACTIONS.includes(action)) throw new ControlError(`power action must be one of ${POWER_ACTIONS.join(', ')}`);
         const machine = qemu.get(board);
@@ -170,6 +188,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
       v: 1, pid: process.pid, startedAt: Date.now(), host: desk.broker.host, ...ports,
       ...(dashboard ? { dashboardUrl: dashboard.url } : {}),
       ...(broker.portsNote ? { portsNote: broker.portsNote } : {}),
+      lan,
     };
     await writeJsonAtomic(layout.runFile, run);
     cleanups.push(() => rm(layout.runFile, { force: true }));

@@ -18,6 +18,7 @@ import { prepareQemuDisks } from './qemu-desk-disks.ts';
 import { clearDown } from './down-file.ts';
 import { stderrLogger } from '../../platform/log.ts';
 import { brokerUrls, type BrokerUrls } from '../locations/broker-urls.ts';
+import { removeDeskLan, type DeskLan } from './desk-lan.ts';
 
 export interface UpResult {
   desk: string;
@@ -34,6 +35,8 @@ export interface UpResult {
   image: { file: string; sha256: string; programmed: number };
   /** Set when the desk's last broker ports were taken and it moved to new ones. */
   portsNote: string | null;
+  /** The desk LAN its boards' guest networks cross (namespace, bridge, subnet, each board's address), or why there is none. */
+  lan: DeskLan | null;
 }
 
 /** Starts the supervisor as its own session so it outlives the CLI; stdio goes to its log. */
@@ -55,13 +58,15 @@ async function tail(file: string, lines = 5): Promise<string> {
 
 /**
  * A supervisor that died without cleaning up leaves its boards and console relays running in
- * its process group (it leads one: it was started detached). Take them down before reusing
- * the folder, or their ptys and broker sessions get in the way.
+ * its process group (it leads one: it was started detached), and its desk LAN's namespaces
+ * (with whatever its boards made in them). Take them down before reusing the folder, or their
+ * ptys and broker sessions get in the way.
  */
 async function reapCrashedDesk(layout: DeskLayout): Promise<void> {
   const stale = await readRunFile(layout);
-  if (!stale || isAlive(stale.pid)) return;
-  await killGroup(stale.pid);
+  if (stale && isAlive(stale.pid)) return;
+  if (stale) await killGroup(stale.pid);
+  await removeDeskLan(layout);
   await rm(layout.runFile, { force: true });
 }
 
@@ -123,6 +128,7 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
       monitor: { user: access.username, password: access.password },
       image: { file: images.image, sha256: images.sha256, programmed: images.programmed.length },
       portsNote: started.portsNote ?? null,
+      lan: started.lan ?? null,
     };
   } finally {
     await client.endAsync();
@@ -132,19 +138,22 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
 export async function deskDown(state: string, timeoutS: number): Promise<{ pid: number; forced: boolean } | undefined> {
   const layout = deskLayout(state);
   const run = await readRunFile(layout);
-  if (!run) return undefined;
-  if (!isAlive(run.pid)) {
+  if (!run || !isAlive(run.pid)) {
+    // A supervisor that died (or never wrote its run file) may have left namespaces behind.
     await reapCrashedDesk(layout);
-    return { pid: run.pid, forced: true };
+    return run ? { pid: run.pid, forced: true } : undefined;
   }
   process.kill(run.pid, 'SIGTERM');
+  let forced = false;
   try {
     await waitFor(async () => !isAlive(run.pid), Date.now() + timeoutS * 1000, `the desk supervisor (pid ${run.pid}) to stop`);
-    return { pid: run.pid, forced: false };
   } catch {
     // The supervisor leads its own process group: killing the group takes its boards and
     // console relays with it, so nothing is left running.
     await killGroup(run.pid);
-    return { pid: run.pid, forced: true };
+    forced = true;
   }
+  // The supervisor removes its desk LAN as it stops; one killed on the way leaves it to us.
+  await removeDeskLan(layout);
+  return { pid: run.pid, forced };
 }

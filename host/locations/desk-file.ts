@@ -10,6 +10,7 @@ import type { DeskLayout } from './layout.ts';
 import { readJsonIfExists, writeJsonAtomic } from './json-files.ts';
 import { readProcStat } from '../../platform/proc-stat.ts';
 import type { BrokerPorts } from './broker-urls.ts';
+import type { DeskLan } from './desk-lan-info.ts';
 
 const id = v.pipe(v.string(), v.check(isValidId, 'not a valid id'));
 const port = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65535));
@@ -64,6 +65,8 @@ export interface RunFile extends BrokerPorts {
   dashboardUrl?: string;
   /** Set when the desk's last ports were taken and its broker moved to new ones. */
   portsNote?: string;
+  /** The desk LAN its boards' guest networks cross, or why there is none. */
+  lan?: DeskLan;
 }
 
 export class DeskStateError extends Error {

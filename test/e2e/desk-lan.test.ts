@@ -1,0 +1,92 @@
+/**
+ * End to end: `desk up` puts each simulated board in a namespace of its own on the desk LAN and
+ * says so in its config and in `desk up --json`/`desk status --json`; `desk down`, whether the
+ * supervisor stops or was killed, leaves no namespace with the desk's tag and no link in the
+ * machine's own namespace. Needs root and `ip netns`.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { deskLayout } from '../../host/locations/layout.ts';
+import { deskLanTag, removeDeskLan, type DeskLan } from '../../host/desk/desk-lan.ts';
+import { isAlive } from '../../host/locations/desk-file.ts';
+import type { DeskStatus } from '../../host/desk/status.ts';
+import type { BoardConfigFile } from '../../board/config/board-config.ts';
+import { deskbox } from '../support/deskbox.ts';
+import { withDesk } from '../support/desk.ts';
+import { waitFor } from '../support/wait.ts';
+
+const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
+const netnsList = () => ip('netns', 'list').split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
+const rootLinks = () => ip('-o', 'link', 'show').split('\n').filter(Boolean).map((l) => l.split(': ')[1]!.split('@')[0]!).sort();
+const canNetns = (() => {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    ip('netns', 'list');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const PING = existsSync('/bin/ping') || existsSync('/usr/bin/ping') ? ['ping'] : ['busybox', 'ping'];
+
+/** Runs `body` on a fresh desk; its namespaces go afterwards whatever happened. */
+const withLanDesk = (prefix: string, body: Parameters<typeof withDesk<void>>[1]): Promise<void> => withDesk(prefix, async (desk) => {
+  try {
+    await body(desk);
+  } finally {
+    await removeDeskLan(deskLayout(desk.state)).catch(() => undefined);
+  }
+});
+
+test('desk up: each board on the desk LAN, in its config and in up/status; desk down leaves nothing', () => {
+  if (!canNetns) return console.log('  (skipped: needs root and ip netns)');
+  const linksBefore = rootLinks();
+  return withLanDesk('deskbox-e2e-lan-', async (desk) => {
+    const tag = deskLanTag(deskLayout(desk.state));
+    const up = await desk.up({ boards: 2 });
+    assert.is(up.online, 2);
+    const lan = up.lan as Extract<DeskLan, { up: true }>;
+    assert.ok(lan?.up, `the desk LAN is up: ${JSON.stringify(up.lan)}`);
+    assert.equal([lan.namespace, lan.bridge, lan.subnet], [`dbx-${tag}-lan`, 'br0', '198.18.0.0/16']);
+    assert.equal(lan.boards.map((b) => [b.board, b.namespace, b.address]), [['b01', `dbx-${tag}-b01`, '198.18.0.1'], ['b02', `dbx-${tag}-b02`, '198.18.0.2']]);
+
+    for (const b of lan.boards) {
+      const config = JSON.parse(await readFile(join(desk.state, 'boards', b.board, 'board.json'), 'utf8')) as BoardConfigFile;
+      assert.equal(config.net, { namespace: b.namespace, lanAddress: b.address, prefix: b.namespace, stateFile: join(desk.state, 'boards', b.board, 'hw', 'flash', 'net.json') });
+    }
+    assert.equal(netnsList().filter((n) => n.startsWith(`dbx-${tag}-`)).sort(), [`dbx-${tag}-b01`, `dbx-${tag}-b02`, `dbx-${tag}-lan`]);
+    execFileSync('ip', ['netns', 'exec', `dbx-${tag}-b01`, ...PING, '-c1', '-W1', '198.18.0.2'], { stdio: 'ignore' });
+    const status = JSON.parse((await deskbox(['desk', 'status', '--state', desk.state, '--json'])).stdout) as DeskStatus;
+    assert.equal(status.lan, up.lan);
+    assert.match((await deskbox(['desk', 'status', '--state', desk.state])).stdout, new RegExp(`desk LAN +namespace dbx-${tag}-lan`));
+    assert.equal(rootLinks(), linksBefore, 'nothing in the root namespace while up');
+
+    // What a board makes inside its namespace goes with the desk too.
+    ip('netns', 'add', `dbx-${tag}-b01-g1`);
+    ip('-n', `dbx-${tag}-b01`, 'link', 'add', 'vx1', 'type', 'vxlan', 'id', '42', 'local', '198.18.0.1', 'dstport', '4789', 'dev', 'lan0');
+    await desk.down();
+    assert.equal(netnsList().filter((n) => n.includes(tag)), [], 'no namespace with the desk\'s tag');
+    assert.equal(rootLinks(), linksBefore, 'no link left in the root namespace');
+  });
+});
+
+test('a supervisor killed with SIGKILL: desk down still removes its desk LAN', () => {
+  if (!canNetns) return console.log('  (skipped: needs root and ip netns)');
+  const linksBefore = rootLinks();
+  return withLanDesk('deskbox-e2e-lan-crash-', async (desk) => {
+    const tag = deskLanTag(deskLayout(desk.state));
+    const up = await desk.up({ boards: 2 });
+    process.kill(up.pid, 'SIGKILL');
+    await waitFor(() => !isAlive(up.pid), { timeoutMs: 5000, what: 'the supervisor to die' });
+    assert.is(netnsList().filter((n) => n.startsWith(`dbx-${tag}-`)).length, 3, 'its namespaces outlive it');
+    await desk.down();
+    assert.equal(netnsList().filter((n) => n.includes(tag)), []);
+    assert.equal(rootLinks(), linksBefore);
+  });
+});
+
+test.run();
