@@ -131,7 +131,10 @@ export function createNetService(deps: NetServiceDeps) {
       const why = d.refused.get(g.id);
       if (why) throw new PartError(why);
       const ns = guestNetns(config.prefix, g.id);
-      await converge(plan(partOf(await readCurrent({ ...readOpts, only: [ns] }), ns), partOf(d.objects, ns), alias));
+      // A guest's namespace that does not exist holds nothing, and its veths died with it: no
+      // read-back needed, which saves most of a join's process starts (guests boot one by one).
+      const current = existsSync(netnsPath(ns)) ? partOf(await readCurrent({ ...readOpts, only: [ns] }), ns) : new Map();
+      await converge(plan(current, partOf(d.objects, ns), alias));
       return netnsPath(ns);
     }),
 
