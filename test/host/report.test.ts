@@ -81,6 +81,21 @@ test('a small run renders too, with the board table open', () => {
   assert.not.match(page, /How the run went/, 'a run that went as planned says nothing about it');
 });
 
+test('a run with a topology shows its guest networks: pairs reachable, loss and RTT percentiles per network and repetition', () => {
+  const small = syntheticRun(3, 7);
+  const rtt = { count: 12, p50: 0.2, p95: 0.44, p99: 0.45, max: 0.458, mean: 0.25 };
+  const netProbe = { topology: 'two-lans', probes: [{ repetition: 1, at: 0, errors: ['b03: timeout'], networks: [
+    { network: 'lan1', pairs: 12, reachable: 12, sent: 36, received: 36, rttMs: rtt, unreachable: [] },
+    { network: 'lan2', pairs: 2, reachable: 1, sent: 6, received: 3, rttMs: null, unreachable: [{ from: 'b02-g0001', to: '10.2.0.128' }] },
+  ] }] };
+  const page = renderReport({ title: 'three', runId: 'r3', plan: undefined, summary: small.summary, series: small.series, status: FINISHED, netProbe });
+  const section = page.slice(page.indexOf('<h2>Guest networks</h2>'), page.indexOf('<h2>Boards</h2>'));
+  assert.match(section, /<td>1<\/td><td>lan1<\/td><td>12 \/ 12<\/td><td>0\.0<\/td><td>0\.200<\/td><td>0\.440<\/td><td>0\.450<\/td><td>0\.458<\/td>/);
+  assert.match(section, /<td>lan2<\/td><td>1 \/ 2<\/td><td>50\.0<\/td><td>–<\/td>/);
+  assert.match(section, /repetition 1: b03: timeout/);
+  assert.not.match(renderReport({ title: 'three', runId: 'r3', plan: undefined, summary: small.summary, series: small.series, status: FINISHED }), /Guest networks/);
+});
+
 test('a run with boards left out and lost, stopped early, says so before any figure', () => {
   const small = syntheticRun(3, 7);
   const t0 = small.summary.window!.from;

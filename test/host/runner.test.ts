@@ -67,6 +67,18 @@ test('runner: phases in order, the launch ramp in steps, guests stopped, marks f
   assert.equal(d.names().slice(0, 9), ['repetition-start', 'boot-start', 'boards-ready', 'launch-start', 'launch-end', 'hold-start', 'hold-end', 'stop-start', 'stop-end']);
 });
 
+test('runner: a plan with a topology probes its networks at the end of each hold, guests still running, networks passed to guests.start', async () => {
+  const plan = parsePlan('topology: t.yaml\nguests: { perBoard: 2, networks: [lan1] }\nhold: 2s\nrepetitions: 2', 'p.yaml');
+  const d = fakeDesk(['b01']);
+  const probed: number[] = [];
+  const out = await runPlan({ ...d.deps, plan, probeNetworks: async (rep) => { probed.push(rep); if (rep === 2) throw new Error('b01 did not answer'); } });
+  assert.equal(probed, [1, 2]);
+  assert.equal(out.problems, ['net probe: b01 did not answer']);
+  assert.ok(d.calls.some((c) => c.includes('guests.start') && c.includes('"networks":["lan1"]')));
+  const names = d.names();
+  assert.equal(names.slice(names.indexOf('hold-end'), names.indexOf('hold-end') + 4), ['hold-end', 'net-probe-start', 'net-probe-end', 'stop-start']);
+});
+
 test('runner: Ctrl-C during the hold stops the guests and ends the run, keeping its marks', async () => {
   const plan = parsePlan('guests: { perBoard: 3 }\nhold: 1h\nrepetitions: 3', 'p.yaml');
   const d = fakeDesk(['b01'], { abortDuring: 'hold' });
