@@ -7,12 +7,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { deskLayout } from '../../host/locations/layout.ts';
 import { boardNetConfig, createDeskLan, deskLanTag, deskNamespaces, removeDeskLan, type DeskLan } from '../../host/desk/desk-lan.ts';
 import { tempDirs } from '../support/temp-dir.ts';
 import { waitFor } from '../support/wait.ts';
 import { isAlive } from '../../host/locations/desk-file.ts';
+import { canNetns, ip, netnsList, pings, rootLinks, whereNetns } from '../support/netns.ts';
+
+/** Registered only where namespaces can be made (NOT RUN elsewhere). */
+const netnsTest = (name: string, fn: () => unknown) => whereNetns(name, () => test(name, fn as () => Promise<void>));
 
 const temps = tempDirs();
 const layouts: ReturnType<typeof deskLayout>[] = [];
@@ -22,27 +25,6 @@ test.after.each(async () => {
   await temps.removeAll();
 });
 
-const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
-const netnsList = () => ip('netns', 'list').split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
-const rootLinks = () => ip('-o', 'link', 'show').split('\n').filter(Boolean).map((l) => l.split(': ')[1]!.split('@')[0]!).sort();
-const canNetns = (() => {
-  if (process.getuid?.() !== 0) return false;
-  try {
-    ip('netns', 'list');
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const PING = existsSync('/bin/ping') || existsSync('/usr/bin/ping') ? ['ping'] : ['busybox', 'ping'];
-const pings = (from: string, to: string) => {
-  try {
-    execFileSync('ip', ['netns', 'exec', from, ...PING, '-c1', '-W1', to], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function newDesk() {
   const dir = await temps.make('deskbox-lan-');
@@ -71,8 +53,7 @@ test('no ip command: the desk gets no LAN and says why, and nothing is made', as
   if (canNetns) assert.equal(await deskNamespaces(layout), []);
 });
 
-test('three boards on a desk LAN reach each other; removed, nothing of it is left', async () => {
-  if (!canNetns) return console.log('  (skipped: needs root and ip netns)');
+netnsTest('three boards on a desk LAN reach each other; removed, nothing of it is left', async () => {
   const linksBefore = rootLinks();
   const layout = await newDesk();
   const tag = deskLanTag(layout);
@@ -106,8 +87,7 @@ test('three boards on a desk LAN reach each other; removed, nothing of it is lef
   assert.equal(rootLinks(), linksBefore, 'no link left in the root namespace');
 });
 
-test('a desk brought up again replaces what a crashed one left; a neighbour desk is untouched', async () => {
-  if (!canNetns) return console.log('  (skipped: needs root and ip netns)');
+netnsTest('a desk brought up again replaces what a crashed one left; a neighbour desk is untouched', async () => {
   const layout = await newDesk();
   const neighbour = await newDesk();
   const tag = deskLanTag(layout);

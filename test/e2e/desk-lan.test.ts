@@ -6,8 +6,6 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deskLayout } from '../../host/locations/layout.ts';
@@ -18,20 +16,11 @@ import type { BoardConfigFile } from '../../board/config/board-config.ts';
 import { deskbox } from '../support/deskbox.ts';
 import { withDesk } from '../support/desk.ts';
 import { waitFor } from '../support/wait.ts';
+import { ip, netnsList, pings, rootLinks, whereNetns } from '../support/netns.ts';
 
-const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
-const netnsList = () => ip('netns', 'list').split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
-const rootLinks = () => ip('-o', 'link', 'show').split('\n').filter(Boolean).map((l) => l.split(': ')[1]!.split('@')[0]!).sort();
-const canNetns = (() => {
-  if (process.getuid?.() !== 0) return false;
-  try {
-    ip('netns', 'list');
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const PING = existsSync('/bin/ping') || existsSync('/usr/bin/ping') ? ['ping'] : ['busybox', 'ping'];
+/** Registered only where namespaces can be made (NOT RUN elsewhere). */
+const netnsTest = (name: string, fn: () => unknown) => whereNetns(name, () => test(name, fn as () => Promise<void>));
+
 
 /** Runs `body` on a fresh desk; its namespaces go afterwards whatever happened. */
 const withLanDesk = (prefix: string, body: Parameters<typeof withDesk<void>>[1]): Promise<void> => withDesk(prefix, async (desk) => {
@@ -42,8 +31,7 @@ const withLanDesk = (prefix: string, body: Parameters<typeof withDesk<void>>[1])
   }
 });
 
-test('desk up: each board on the desk LAN, in its config and in up/status; desk down leaves nothing', () => {
-  if (!canNetns) return console.log('  (skipped: needs root and ip netns)');
+netnsTest('desk up: each board on the desk LAN, in its config and in up/status; desk down leaves nothing', () => {
   const linksBefore = rootLinks();
   return withLanDesk('deskbox-e2e-lan-', async (desk) => {
     const tag = deskLanTag(deskLayout(desk.state));
@@ -59,7 +47,7 @@ test('desk up: each board on the desk LAN, in its config and in up/status; desk 
       assert.equal(config.net, { namespace: b.namespace, lanAddress: b.address, prefix: b.namespace, stateFile: join(desk.state, 'boards', b.board, 'hw', 'flash', 'net.json') });
     }
     assert.equal(netnsList().filter((n) => n.startsWith(`dbx-${tag}-`)).sort(), [`dbx-${tag}-b01`, `dbx-${tag}-b02`, `dbx-${tag}-lan`]);
-    execFileSync('ip', ['netns', 'exec', `dbx-${tag}-b01`, ...PING, '-c1', '-W1', '198.18.0.2'], { stdio: 'ignore' });
+    assert.ok(pings(`dbx-${tag}-b01`, '198.18.0.2'), 'b01 reaches b02 across the desk LAN');
     const status = JSON.parse((await deskbox(['desk', 'status', '--state', desk.state, '--json'])).stdout) as DeskStatus;
     assert.equal(status.lan, up.lan);
     assert.match((await deskbox(['desk', 'status', '--state', desk.state])).stdout, new RegExp(`desk LAN +namespace dbx-${tag}-lan`));
@@ -74,8 +62,7 @@ test('desk up: each board on the desk LAN, in its config and in up/status; desk 
   });
 });
 
-test('a supervisor killed with SIGKILL: desk down still removes its desk LAN', () => {
-  if (!canNetns) return console.log('  (skipped: needs root and ip netns)');
+netnsTest('a supervisor killed with SIGKILL: desk down still removes its desk LAN', () => {
   const linksBefore = rootLinks();
   return withLanDesk('deskbox-e2e-lan-crash-', async (desk) => {
     const tag = deskLanTag(deskLayout(desk.state));

@@ -6,11 +6,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withDesk } from '../support/desk.ts';
 import { deskbox, runDeskbox } from '../support/deskbox.ts';
+import { netnsList, rootLinks, whereNetns } from '../support/netns.ts';
 
 const TOPOLOGY = `
 v: 1
@@ -26,10 +26,8 @@ const ROUTED = `${TOPOLOGY}routers:\n  r1: { board: b01, interfaces: { lan1: 10.
 
 interface Listing { networks: Array<{ name: string; subnet: string; vni: number; members: Array<{ board: string; guest: string; address: string }> }> }
 
-const namespaces = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-const rootLinks = () => execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).split('\n').map((l) => l.split(':')[1]?.trim()).filter(Boolean).sort();
 
-test('two boards, two networks: lan1 across boards, lan2 apart until a router joins them; nothing left after net down and desk down', async () => {
+whereNetns('guest networks on a two-board desk', () => test('two boards, two networks: lan1 across boards, lan2 apart until a router joins them; nothing left after net down and desk down', async () => {
   const linksBefore = rootLinks();
   let tag = '';
   await withDesk('deskbox-e2e-net-', async (desk) => {
@@ -76,11 +74,11 @@ test('two boards, two networks: lan1 across boards, lan2 apart until a router jo
     await deskbox(['net', 'down', ...at]);
     const after = JSON.parse((await deskbox(['net', 'ls', '--json', ...at])).stdout) as Listing;
     assert.equal(after.networks, []);
-    const left = namespaces().split('\n').filter((l) => l.startsWith(tag) && !/-b0[12]( |$)/.test(l) && !/-lan( |$)/.test(l));
+    const left = netnsList().filter((n) => n.startsWith(tag) && !/-(b0[12]|lan)$/.test(n));
     assert.equal(left, [], 'net down removed every guest and router namespace');
   });
-  assert.is(namespaces().split('\n').filter((l) => tag && l.startsWith(tag)).length, 0, 'desk down removed every namespace of the desk');
+  assert.equal(netnsList().filter((n) => n.startsWith(tag)), [], 'desk down removed every namespace of the desk');
   assert.equal(rootLinks(), linksBefore, 'no link left in the machine\'s own namespace');
-});
+}));
 
 test.run();
