@@ -67,6 +67,8 @@ export interface BoardProcessesOptions {
   logsDir: string;
   /** Seconds before a crashed agent is started again; 0 leaves it down. */
   restartDelayS: number;
+  /** After a group was switched off (not at the desk's own stop), with its boards: what their RAM held goes too. */
+  onPowerOff?(boards: readonly string[]): Promise<void>;
   logger: Logger;
 }
 
@@ -177,7 +179,10 @@ export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesO
     async power(board: string, action: PowerAction): Promise<GroupState> {
       const s = byBoard.get(board);
       if (!s) throw new Error(`no board "${board}" on this desk`);
-      if (action !== 'on') await powerOff(s);
+      if (action !== 'on') {
+        await powerOff(s);
+        await opts.onPowerOff?.(s.boards);
+      }
       if (action !== 'off') await powerOn(s);
       return view(s);
     },

@@ -185,6 +185,25 @@ export async function createDeskLan(layout: DeskLayout, boards: readonly string[
   return { up: true, tag, namespace: lan, bridge: DESK_LAN_BRIDGE, subnet: DESK_LAN_SUBNET, boards: members };
 }
 
+/**
+ * A board switched off loses what its kernel held: the namespaces it made for guests and
+ * routers, and the bridges and VXLAN devices in its own namespace (ours carry the alias
+ * `deskbox:`), so a board switched back on must set its networks up again, as a real one does.
+ * Its own namespace and its LAN cable stay: they are the desk's.
+ */
+export async function wipeBoardNetworks(layout: DeskLayout, boards: readonly string[]): Promise<void> {
+  const all = await namespaces().catch(() => [] as string[]);
+  for (const board of boards) {
+    const own = boardNamespace(layout, board);
+    if (!all.includes(own)) continue;
+    const made = all.filter((n) => n.startsWith(`${own}-`));
+    if (made.length > 0) await ip(['-force', '-batch', '-'], made.map((n) => `netns del ${n}\n`).join('')).catch(() => undefined);
+    const links = JSON.parse(await ip(['-n', own, '-j', 'link', 'show']).catch(() => '[]') || '[]') as Array<{ ifname: string; ifalias?: string }>;
+    const ours = links.filter((l) => l.ifalias?.startsWith('deskbox:')).map((l) => `link del ${l.ifname}\n`);
+    if (ours.length > 0) await ip(['-n', own, '-force', '-batch', '-'], ours.join('')).catch(() => undefined);
+  }
+}
+
 /** One line for `desk up` and `desk status`. */
 export function describeDeskLan(lan: DeskLan): string {
   if (!lan.up) return `no guest networks: ${lan.reason}`;

@@ -28,7 +28,7 @@ import { createBoardProcesses, groupBoards, type PowerAction } from './board-pro
 import { startPowerLoop } from './power-loop.ts';
 import { ControlError, startControlServer } from './control.ts';
 import { prepareQemuDeskBoards } from './qemu-desk-board.ts';
-import { boardNetConfig, createDeskLan, describeDeskLan, removeDeskLan } from './desk-lan.ts';
+import { boardNetConfig, createDeskLan, describeDeskLan, removeDeskLan, wipeBoardNetworks } from './desk-lan.ts';
 
 export interface SupervisorOptions {
   stateDir: string;
@@ -142,6 +142,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
       bootProgram: bootProgramPath(),
       logsDir: layout.logsDir,
       restartDelayS: desk.restartDelayS,
+      ...(lan.up && { onPowerOff: (off: readonly string[]) => wipeBoardNetworks(layout, off) }),
       logger: logger.child('boards'),
     });
     cleanups.push(() => procs.stopAll());

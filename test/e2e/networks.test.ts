@@ -10,7 +10,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withDesk } from '../support/desk.ts';
 import { deskbox, runDeskbox } from '../support/deskbox.ts';
-import { netnsList, rootLinks, whereNetns } from '../support/netns.ts';
+import { ip, netnsList, rootLinks, whereNetns } from '../support/netns.ts';
+import { waitFor } from '../support/wait.ts';
 
 const TOPOLOGY = `
 v: 1
@@ -70,6 +71,13 @@ whereNetns('guest networks on a two-board desk', () => test('two boards, two net
     const again = JSON.parse((await deskbox(['net', 'apply', topo, '--json', ...at])).stdout) as typeof applied;
     assert.equal(again.boards.map((b) => b.result.changes), [0, 0], 'applying the same file again changes nothing');
     assert.is(await pingFrom(b02lan2), 'reach', 'through the router');
+
+    // b02 switched off loses its guests and whatever its kernel held; back on, it sets its part up again.
+    await deskbox(['desk', 'power', 'b02', 'cycle', ...at]);
+    await waitFor(async () => (JSON.parse((await deskbox(['boards', '--json', ...at])).stdout).boards as Array<{ state: string }>).every((b) => b.state === 'online'), { timeoutMs: 60_000, what: 'b02 back online' });
+    await waitFor(() => /dvx/.test(ip('-n', `${tag}-b02`, 'link', 'show')), { timeoutMs: 20_000, what: 'b02 carrying its VXLAN again' });
+    await deskbox(['guests', 'start', '--boards', 'b02', '--count', '1', '--profile', 'full', ...at], 120_000);
+    assert.is(await pingFrom(b02lan1), 'reach', 'b02-g0000 on lan1 again at its own address');
 
     await deskbox(['net', 'down', ...at]);
     const after = JSON.parse((await deskbox(['net', 'ls', '--json', ...at])).stdout) as Listing;
