@@ -2,7 +2,8 @@
  * A board's guest networks: net.apply makes the kernel match the board's part of a topology
  * (desired.ts -> planner.ts against what current.ts reads back -> executor.ts) and keeps the
  * part on flash so the next agent applies it again at start; net.down removes all of it; a
- * guest joining or leaving changes only its own namespace. One change at a time.
+ * guest joining or leaving changes only its own namespace (several may at once; a whole-board
+ * change waits for them and runs alone).
  */
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
@@ -33,11 +34,21 @@ export function createNetService(deps: NetServiceDeps) {
   const readOpts = { prefix: config.prefix, alias, boardNs: config.namespace };
   let applied: NetApplyArgs | null = null;
   let features: Promise<NetFeatures> | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
-  /** One change at a time: a guest joining must not interleave with net.apply. */
+  // Whole-board changes (apply, down) one at a time and alone; guests joining or leaving touch
+  // only their own namespace and veths, so several may run at once (guests boot in parallel).
+  let exclusiveTail: Promise<unknown> = Promise.resolve();
+  const running = new Set<Promise<unknown>>();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = queue.then(fn, fn);
-    queue = next.catch(() => undefined);
+    const before = [...running];
+    const next = exclusiveTail.then(async () => { await Promise.allSettled(before); return fn(); });
+    exclusiveTail = next.catch(() => undefined);
+    return next;
+  };
+  const shared = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = exclusiveTail.then(fn);
+    const settled = next.catch(() => undefined);
+    running.add(settled);
+    void settled.finally(() => running.delete(settled));
     return next;
   };
   const kernelFeatures = () => (features ??= probeFeatures(config.prefix));
@@ -123,7 +134,7 @@ export function createNetService(deps: NetServiceDeps) {
      * Makes guest `g`'s namespace and interfaces (before its container starts in it): the
      * netns path to join, or undefined for a guest on no network.
      */
-    join: (g: BoardGuest) => serial(async () => {
+    join: (g: BoardGuest) => shared(async () => {
       const missing = g.networks?.find((n) => !applied?.networks.some((x) => x.name === n));
       if (missing) throw new PartError(`network ${missing} is not applied on this board (net.apply first)`);
       if (!applied || networksOf(g, applied.networks).length === 0) return undefined;
@@ -139,7 +150,7 @@ export function createNetService(deps: NetServiceDeps) {
     }),
 
     /** Removes a guest's namespace and veths (it was stopped for good). */
-    leave: (id: string) => serial(async () => {
+    leave: (id: string) => shared(async () => {
       const ns = guestNetns(config.prefix, id);
       await converge(plan(partOf(await readCurrent({ ...readOpts, only: [ns] }), ns), new Map(), alias));
     }),
