@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { simSerialBinding } from '../../board/hal/serial/sim.ts';
-import { systemClock } from '../../platform/clock.ts';
+import { manualClock, systemClock } from '../../platform/clock.ts';
 import type { SerialLink } from '../../platform/hal/serial.ts';
 import { BUILTIN_PROFILES, promptPattern } from '../../host/flash/uboot-profile.ts';
 import { probeConsole, type ProbeOptions } from '../../host/real-desk/console-probe.ts';
@@ -51,11 +51,16 @@ test('probe: a U-Boot counting down gets no key (it would stop the boot); it is 
   let counting = true;
   const uboot = await pair((line, far) => { sent.push(line); if (!counting) void far.write(`${line}\r\nUnknown command\r\n=> `); });
   await uboot.far.write('U-Boot 2024.01\r\nHit any key to stop autoboot:  2 ');
-  const answer = probeConsole(uboot.host, options(3000));
-  await new Promise((r) => setTimeout(r, 700));
-  assert.equal(sent, [], 'nothing sent while the countdown runs');
+  const clock = manualClock();
+  const settle = () => new Promise((r) => setImmediate(r));
+  await settle();
+  const answer = probeConsole(uboot.host, { ...options(3000), clock });
+  for (let i = 0; i < 5; i++) { clock.advance(200); await settle(); }
+  assert.equal(sent, [], 'nothing sent for a second of countdown');
   counting = false;
   await uboot.far.write('\b\b\b 0 \r\n=> ');
+  await settle();
+  clock.advance(200);
   assert.equal(await answer, { kind: 'uboot' });
   await uboot.close();
 });
