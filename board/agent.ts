@@ -29,6 +29,7 @@ import { pushFeature } from './push/feature.ts';
 import { execFeature } from './exec/feature.ts';
 import { systemFeature } from './system/feature.ts';
 import { netFeature } from './net/feature.ts';
+import { healthFeature } from './health/feature.ts';
 
 const HARDWARE_GRACE_MS = 2000;
 
@@ -89,6 +90,8 @@ export function createAgent(deps: AgentDeps): Agent {
   const features: Feature[] = [
     boardConsole, flash, ledFeature(ctx), telemetry, images, net, guests, pushFeature(ctx), execFeature(ctx, guests), systemFeature(ctx, deps),
   ];
+  // Last: its schedule starts once everything it checks has.
+  features.push(healthFeature(ctx, { featureChecks: () => features.flatMap((f) => f.healthChecks?.() ?? []) }));
   const commands = commandTable(features);
 
   const phase = (name: BootPhase['phase'], at = clock.now()) => {

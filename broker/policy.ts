@@ -41,7 +41,7 @@ const deny = (reason: string): Decision => ({ allow: false, reason });
 const SYS_ROOT = '$SYS';
 /** The level under $SYS/ that is the desk's: `deskbox`. */
 const SYS_OURS = SYS_PREFIX.split('/')[1]!;
-const BOARD_PUBLISHES: readonly BoardChannel[] = ['status', 'telemetry', 'events', 'reply'];
+const BOARD_PUBLISHES: readonly BoardChannel[] = ['status', 'telemetry', 'events', 'health', 'reply'];
 
 export function authorizePublish(principal: Principal, topic: string): Decision {
   const broken = topicProblem(topic) ?? reservedProblem(topic);

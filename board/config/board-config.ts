@@ -50,6 +50,9 @@ export const PushConfigSchema = v.object({
 });
 export type PushConfig = v.InferOutput<typeof PushConfigSchema>;
 
+/** Self-checks when a config says nothing of them. */
+export const HEALTH_DEFAULTS = { schedule: '*/10 * * * *', minFreeMemMiB: 32, minFreeStorageMiB: 64 } as const;
+
 export const BoardConfigSchema = v.object({
   v: v.literal(1),
   desk: id,
@@ -113,10 +116,20 @@ export const BoardConfigSchema = v.object({
   })),
   /** Serving pushed files to peer boards (docs/push.md); every field has a default. */
   push: v.optional(PushConfigSchema),
+  /** Self-checks (board/health/): when they run, and the least free memory and storage that pass. */
+  health: v.optional(v.object({
+    /** node-cron syntax; every 10 minutes by default. */
+    schedule: v.optional(v.string(), HEALTH_DEFAULTS.schedule),
+    minFreeMemMiB: v.optional(v.pipe(v.number(), v.minValue(0)), HEALTH_DEFAULTS.minFreeMemMiB),
+    minFreeStorageMiB: v.optional(v.pipe(v.number(), v.minValue(0)), HEALTH_DEFAULTS.minFreeStorageMiB),
+    /** Where storage is measured (default: the flash folder, else the current one). */
+    storageDir: v.optional(v.string()),
+  })),
 });
 
 
 export type BoardConfig = v.InferOutput<typeof BoardConfigSchema>;
+export type HealthSettings = NonNullable<BoardConfig['health']>;
 /** A config file as written: fields with defaults may be left out. */
 export type BoardConfigFile = v.InferInput<typeof BoardConfigSchema>;
 

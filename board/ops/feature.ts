@@ -14,6 +14,7 @@ import type { SerialLink } from '../../platform/hal/serial.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { BoardConfig } from '../config/board-config.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
+import type { HealthCheck } from '../health/checks.ts';
 
 /** Answers one op: its arguments already validated by the catalogue; throws a CommandError to refuse. */
 export type Handler<Op extends CommandOp> = (args: ParsedArgs<Op>) => Promise<CommandResult<Op>> | CommandResult<Op>;
@@ -74,4 +75,6 @@ export interface Feature {
   /** An ok reply to one of its ops has gone out. */
   answered?(op: CommandOp): void;
   status?(): StatusPart;
+  /** The self-checks of what it owns (board/health/). */
+  healthChecks?(): HealthCheck[];
 }

@@ -7,11 +7,13 @@ import * as v from 'valibot';
 import type { BoardChannel } from './topics.ts';
 import { CommandSchema, EventSchema, ReplySchema, StatusSchema, TelemetrySchema } from './payloads.ts';
 import type { BoardEvent, Command, Reply, Status, Telemetry } from './payloads.ts';
+import { HealthReportSchema, type HealthReport } from './health.ts';
 
 export interface BoardPayloads {
   status: Status;
   telemetry: Telemetry;
   events: BoardEvent;
+  health: HealthReport;
   cmd: Command;
   reply: Reply;
 }
@@ -20,6 +22,7 @@ const schemas: { [K in BoardChannel]: v.GenericSchema<unknown, BoardPayloads[K]>
   status: StatusSchema,
   telemetry: TelemetrySchema,
   events: EventSchema,
+  health: HealthReportSchema,
   cmd: CommandSchema,
   reply: ReplySchema,
 };

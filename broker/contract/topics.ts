@@ -5,6 +5,7 @@
  *   deskbox/<desk>/boards/<board>/status      retained availability (last will sets offline)
  *   deskbox/<desk>/boards/<board>/telemetry   retained latest sample: power, energy, load
  *   deskbox/<desk>/boards/<board>/events      boot phases and other happenings
+ *   deskbox/<desk>/boards/<board>/health      retained latest self-check report
  *   deskbox/<desk>/boards/<board>/cmd         requests to the board  {v, id, op, args}
  *   deskbox/<desk>/boards/<board>/reply       the board's answers     {v, id, ok, ...}
  */
@@ -14,7 +15,7 @@ export const DISCOVERY_ROOT = 'homeassistant';
 /** Where the broker serves MQTT over WebSocket (the dashboard's and browsers' way in). */
 export const WS_PATH = '/mqtt';
 
-export const BOARD_CHANNELS = ['status', 'telemetry', 'events', 'cmd', 'reply'] as const;
+export const BOARD_CHANNELS = ['status', 'telemetry', 'events', 'health', 'cmd', 'reply'] as const;
 export type BoardChannel = (typeof BOARD_CHANNELS)[number];
 
 /** Desk and board ids are single topic levels: no wildcards, separators or control bytes. */

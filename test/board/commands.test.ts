@@ -20,6 +20,7 @@ import { PAYLOAD_VERSION, type Reply } from '../../broker/contract/payloads.ts';
 import { manualClock } from '../../platform/clock.ts';
 import { memoryLogger } from '../../platform/log.ts';
 import { netFeature } from '../../board/net/feature.ts';
+import { healthFeature } from '../../board/health/feature.ts';
 
 const config: BoardConfig = {
   v: 1, desk: 'd1', board: 'b01',
@@ -42,6 +43,7 @@ function bareBoard() {
   const features: Feature[] = [
     ledFeature(ctx), telemetryFeature(ctx, { bootedAt: 0, guests: () => guests.summary() }),
     imagesFeature(ctx, { rootfsInUse: () => new Set() }), netFeature(ctx, { guests: () => guests.wanted() }), guests, pushFeature(ctx), execFeature(ctx, guests), systemFeature(ctx, {}),
+    healthFeature(ctx, { featureChecks: () => [] }),
   ];
   const table = commandTable(features);
   const ask = (op: string, args?: Record<string, unknown>): Promise<Reply> =>

@@ -15,6 +15,7 @@ import { GUEST_COMMANDS } from './guests.ts';
 import { IMAGE_COMMANDS } from './images.ts';
 import { PUSH_COMMANDS } from './push.ts';
 import { NET_COMMANDS } from './net.ts';
+import { HEALTH_COMMANDS } from './health.ts';
 import type { CommandSpec } from './spec.ts';
 
 export const COMMANDS = {
@@ -24,6 +25,7 @@ export const COMMANDS = {
   ...PUSH_COMMANDS,
   ...EXEC_COMMANDS,
   ...NET_COMMANDS,
+  ...HEALTH_COMMANDS,
 } satisfies Record<string, CommandSpec>;
 
 type Catalogue = typeof COMMANDS;

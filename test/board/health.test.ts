@@ -1,0 +1,88 @@
+/**
+ * The board's self-checks: the runner's bounds (a throw or a hang is a failed check, with why),
+ * the board-wide checks on this machine, and the feature: a report on demand and on its cron
+ * schedule (driven by a manual clock), retained on the board's health topic.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { tmpdir } from 'node:os';
+import type { BoardConfig } from '../../board/config/board-config.ts';
+import { clockCheck, memoryCheck, runChecks, storageCheck, type HealthCheck } from '../../board/health/checks.ts';
+import { CLOCK_FLOOR, healthFeature, procMeminfo } from '../../board/health/feature.ts';
+import type { AgentContext } from '../../board/ops/feature.ts';
+import { createScheduler } from '../../board/runtime/scheduler.ts';
+import type { HealthReport } from '../../broker/contract/health.ts';
+import { decode, encode } from '../../broker/contract/messages.ts';
+import { manualClock } from '../../platform/clock.ts';
+import { memoryLogger } from '../../platform/log.ts';
+
+const MIB = 1024 * 1024;
+
+test('the runner: each check timed and bounded; a throw or a hang fails that check alone', async () => {
+  const clock = manualClock();
+  const checks: HealthCheck[] = [
+    { name: 'slot', run: () => ({ ok: true, detail: 'slot a verifies' }) },
+    { name: 'images', run: () => { throw new Error('ref busybox: blob missing'); } },
+    { name: 'guest-launch', run: () => new Promise(() => undefined) },
+  ];
+  const done = runChecks(checks, clock, 5000);
+  await new Promise((r) => setImmediate(r));
+  clock.advance(5000);
+  const results = await done;
+  assert.equal(results.map((r) => [r.name, r.ok, r.detail]), [
+    ['slot', true, 'slot a verifies'], ['images', false, 'ref busybox: blob missing'], ['guest-launch', false, 'no answer within 5 s'],
+  ]);
+  assert.is(results[2]!.ms, 5000);
+});
+
+test('memory, storage and clock, on this machine and against their thresholds', async () => {
+  const mem = await procMeminfo();
+  assert.ok(mem.free > 0 && mem.free <= mem.total);
+  assert.is((await memoryCheck(async () => ({ free: 20 * MIB, total: 512 * MIB }), 32).run()).ok, false);
+  assert.equal(await memoryCheck(async () => ({ free: 400 * MIB, total: 512 * MIB }), 32).run(), { ok: true, detail: '400 MiB free of 512 MiB (at least 32 MiB wanted)' });
+  assert.is((await storageCheck(tmpdir(), 0).run()).ok, true);
+  assert.is((await storageCheck(tmpdir(), Number.MAX_SAFE_INTEGER / MIB).run()).ok, false);
+  const [missing] = await runChecks([storageCheck('/nonexistent-deskbox', 0)], manualClock());
+  assert.match(missing!.detail, /ENOENT/, 'a folder that is not there fails the check with why');
+  assert.is((await clockCheck(manualClock(Date.UTC(1970, 0, 1)), CLOCK_FLOOR).run()).ok, false, 'a board booted in 1970');
+  assert.is((await clockCheck(manualClock(Date.UTC(2026, 11, 2)), CLOCK_FLOOR).run()).ok, true);
+});
+
+test('the feature: a report on demand and every scheduled minute, retained, valid on the wire', async () => {
+  const clock = manualClock(Date.UTC(2026, 11, 2, 10, 0, 30));
+  const logger = memoryLogger('board:b01');
+  const published: { channel: string; value: unknown; retain?: boolean }[] = [];
+  const config = { v: 1, desk: 'd1', board: 'b01', health: { schedule: '* * * * *', minFreeMemMiB: 0, minFreeStorageMiB: 0, storageDir: tmpdir() } } as unknown as BoardConfig;
+  const ctx = {
+    config, clock, logger, scheduler: createScheduler({ clock, logger, timezone: 'UTC' }),
+    publish: (channel: string, value: unknown, retain?: boolean) => published.push({ channel, value, retain }),
+  } as unknown as AgentContext;
+  let slotOk = true;
+  const feature = healthFeature(ctx, {
+    featureChecks: () => [{ name: 'slot', run: () => ({ ok: slotOk, detail: slotOk ? 'slot a verifies' : 'slot a: sha256 mismatch' }) }],
+    memory: async () => ({ free: 100 * MIB, total: 512 * MIB }),
+  });
+  await feature.start!();
+  try {
+    const check = feature.handlers!['health.check'] as () => Promise<HealthReport>;
+    const report = await check();
+    assert.is(report.trigger, 'command');
+    assert.equal(report.checks.map((c) => c.name), ['slot', 'memory', 'storage', 'clock'], 'in the catalogue\'s order');
+    assert.ok(report.ok);
+    assert.equal(decode('health', encode('health', report)), { ok: true, value: report });
+    assert.equal(published.map((p) => [p.channel, p.retain]), [['health', true]]);
+
+    slotOk = false;
+    clock.advance(30_000); // 10:01:00, the schedule's next minute
+    for (let i = 0; i < 20 && published.length < 2; i++) await new Promise((r) => setImmediate(r));
+    const scheduled = published[1]!.value as HealthReport;
+    assert.is(scheduled.trigger, 'schedule');
+    assert.is(scheduled.ok, false);
+    assert.equal(scheduled.checks[0], { name: 'slot', ok: false, detail: 'slot a: sha256 mismatch', ms: 0 });
+    assert.ok(logger.records.some((r) => r.msg === 'self-check failed'), 'the board logs a failed check');
+  } finally {
+    await feature.stop!();
+  }
+});
+
+test.run();
