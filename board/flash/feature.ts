@@ -7,6 +7,8 @@ import type { AgentContext, Feature } from '../ops/feature.ts';
 import type { BootInfo } from './boot-info.ts';
 import { listenForFlash } from './flash-listener.ts';
 import { createTrialBoot } from './trial-boot.ts';
+import { parsePublicKey } from '../../images/format/keys.ts';
+import { slotCheck } from '../health/slot-check.ts';
 
 export interface FlashDeps {
   bootInfo?: BootInfo;
@@ -35,6 +37,12 @@ export function flashFeature(ctx: AgentContext, { bootInfo, reboot }: FlashDeps)
       });
     },
     ready: () => trial.confirm(),
+    // A board started from a slot by the boot program, with keys to check it against.
+    healthChecks() {
+      if (!bootInfo || !config.images) return [];
+      const keys = config.images.trustedKeys.map((k, i) => parsePublicKey(k, `images.trustedKeys[${i}]`));
+      return [slotCheck(bootInfo, keys)];
+    },
     stop() {
       trial.stop();
       receiver?.close();

@@ -5,7 +5,14 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createPrivateKey } from 'node:crypto';
+import { open, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { slotCheck } from '../../board/health/slot-check.ts';
+import { generateKeys } from '../../images/format/keys.ts';
+import { buildBoardImage } from '../../images/build-board.ts';
+import { withTempDir } from '../support/temp-dir.ts';
 import type { BoardConfig } from '../../board/config/board-config.ts';
 import { clockCheck, memoryCheck, runChecks, storageCheck, type HealthCheck } from '../../board/health/checks.ts';
 import { CLOCK_FLOOR, healthFeature, procMeminfo } from '../../board/health/feature.ts';
@@ -84,5 +91,32 @@ test('the feature: a report on demand and every scheduled minute, retained, vali
     await feature.stop!();
   }
 });
+
+test('slot: the booted image verifies; a flipped byte in the slot, or another image there, fails with why', () => withTempDir('deskbox-slotcheck-', async (dir) => {
+  const key = generateKeys();
+  await writeFile(join(dir, 'agent.mjs'), `console.log(${JSON.stringify('x'.repeat(300_000))})\n`);
+  const build = (version: string) => buildBoardImage({
+    out: join(dir, `${version}.dbi`), agent: join(dir, 'agent.mjs'), agentVersion: version, guests: [], type: 'sim', name: 'b', version, arch: 'x86_64',
+    key: { id: key.publicKey.id, key: createPrivateKey(key.privatePem) },
+  });
+  const img = await build('1');
+  const boot = { v: 1 as const, slot: 'a' as const, slotFile: img.file, image: { name: 'b', version: '1', sha256: img.manifest.payload.sha256 }, defaults: null };
+  const check = slotCheck(boot, [key.publicKey]);
+  assert.match((await check.run()).detail, /^slot a: b 1 verifies \(/);
+
+  await writeFile(join(dir, 'agent.mjs'), 'console.log(2)\n');
+  const other = await build('2');
+  assert.equal(await slotCheck({ ...boot, slotFile: other.file }, [key.publicKey]).run(), { ok: false, detail: 'slot a now holds b 2, not the image the board booted (b 1)' });
+
+  const f = await open(img.file, 'r+');
+  const at = (await f.stat()).size - 1000;
+  const byte = Buffer.alloc(1);
+  await f.read(byte, 0, 1, at);
+  await f.write(Buffer.from([byte[0]! ^ 0xff]), 0, 1, at);
+  await f.close();
+  const [rotten] = await runChecks([check], manualClock());
+  assert.is(rotten!.ok, false);
+  assert.match(rotten!.detail, /slot a/, `names the slot: ${rotten!.detail}`);
+}));
 
 test.run();
