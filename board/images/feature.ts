@@ -6,6 +6,7 @@ import { unavailable, type AgentContext, type Feature } from '../ops/feature.ts'
 import { opening } from '../ops/opening.ts';
 import type { BootInfo } from '../flash/boot-info.ts';
 import { openImageService, type ImageService } from './service.ts';
+import { imagesCheck } from '../health/images-check.ts';
 
 export interface ImagesDeps {
   bootInfo?: BootInfo;
@@ -35,6 +36,7 @@ export function imagesFeature(ctx: AgentContext, deps: ImagesDeps): ImagesFeatur
       'images.gc': async () => (await handlers())['images.gc'](),
     },
     resolve: (name) => store.current?.resolve(name),
+    healthChecks: () => [imagesCheck(() => store.ready().then((s) => s.store, () => undefined))],
     // Guests run from the store, so it opens first; carried images are in it before any guest starts.
     start: () => store.open(() => openImageService({
       config: images, boot: deps.bootInfo, logger: logger.child('images'), now: () => ctx.clock.now(),

@@ -10,6 +10,8 @@ import { open, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { slotCheck } from '../../board/health/slot-check.ts';
+import { imagesCheck } from '../../board/health/images-check.ts';
+import { mkdir } from 'node:fs/promises';
 import { generateKeys } from '../../images/format/keys.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
 import { withTempDir } from '../support/temp-dir.ts';
@@ -117,6 +119,15 @@ test('slot: the booted image verifies; a flipped byte in the slot, or another im
   const [rotten] = await runChecks([check], manualClock());
   assert.is(rotten!.ok, false);
   assert.match(rotten!.detail, /slot a/, `names the slot: ${rotten!.detail}`);
+}));
+
+test('images: every installed image\'s guest root there and not empty; a store that did not open fails', () => withTempDir('deskbox-imgcheck-', async (dir) => {
+  await mkdir(join(dir, 'busybox', 'rootfs', 'bin'), { recursive: true });
+  await mkdir(join(dir, 'alpine', 'rootfs'), { recursive: true });
+  const store = (names: string[]) => async () => ({ list: () => names.map((name) => ({ name })), resolve: (name: string) => join(dir, name, 'rootfs') });
+  assert.equal(await imagesCheck(store(['busybox'])).run(), { ok: true, detail: '1 image intact' });
+  assert.equal(await imagesCheck(store(['alpine', 'busybox', 'gone'])).run(), { ok: false, detail: '2 of 3 images have no guest root: alpine, gone' });
+  assert.equal(await imagesCheck(async () => undefined).run(), { ok: false, detail: 'the image store did not open (see the board\'s log)' });
 }));
 
 test.run();
