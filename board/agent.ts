@@ -84,7 +84,7 @@ export function createAgent(deps: AgentDeps): Agent {
   const flash = flashFeature(ctx, deps);
   const telemetry = telemetryFeature(ctx, { bootedAt, guests: () => guests.summary() });
   const images = imagesFeature(ctx, { bootInfo: deps.bootInfo, rootfsInUse: () => guests.rootfsInUse() });
-  const guests = guestsFeature(ctx, { resolveImage: (name) => images.resolve(name), changed: () => telemetry.publish(), network: () => net.guestHook });
+  const guests = guestsFeature(ctx, { resolveImage: (name) => images.resolve(name), changed: () => telemetry.publish(), network: () => net.guestHook, probeImage: () => images.names()[0] });
   // Before guests: the kept part is applied again before guests come back into their namespaces.
   const net = netFeature(ctx, { guests: () => guests.wanted() });
   const features: Feature[] = [

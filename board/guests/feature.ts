@@ -12,6 +12,7 @@ import { openGuestService, type GuestService } from './service.ts';
 import type { GuestNetworkHook } from '../net/feature.ts';
 import type { GuestSpec } from './types.ts';
 import { existsSync, readFileSync } from 'node:fs';
+import { guestLaunchCheck } from '../health/guest-launch-check.ts';
 import { join } from 'node:path';
 
 export interface GuestsDeps {
@@ -21,6 +22,8 @@ export interface GuestsDeps {
   changed(): void;
   /** Guest networks (board/net), when the board has them. */
   network?(): GuestNetworkHook | undefined;
+  /** An installed image the health check may launch a probe guest from. */
+  probeImage?(): string | undefined;
 }
 
 export interface GuestsFeature extends Feature {
@@ -73,6 +76,7 @@ export function guestsFeature(ctx: AgentContext, deps: GuestsDeps): GuestsFeatur
       ctx.scheduler.every('guests', 1, () => guests.current!.tick());
     },
     answered: deps.changed,
+    healthChecks: () => [guestLaunchCheck(() => guests.ready().catch(() => undefined), () => deps.probeImage?.())],
     status: () => ({ guestRuntime: guests.current?.runtime }),
     async stop() {
       await guests.current?.close().catch((err: Error) => logger.error('stopping guests failed', { error: err.message }));

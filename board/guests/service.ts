@@ -23,6 +23,8 @@ import type { GuestShell } from '../exec/exec-command.ts';
 import type { GuestNetworkHook } from '../net/feature.ts';
 import { PROCESS_NO_NETWORKS } from './process-runtime.ts';
 import { GuestRuntimeError } from './types.ts';
+import { guestSpecs } from './spec.ts';
+import { LIGHT_PROFILE } from './oci-bundle.ts';
 
 const MAX_BOOT_SAMPLES = 10_000;
 
@@ -138,6 +140,21 @@ export async function openGuestService(deps: GuestServiceDeps) {
         if (dir) dirs.add(dir);
       }
       return dirs;
+    },
+    /** The health check's probe (board/health/guest-launch-check.ts): one guest outside the supervisor. */
+    async launch(image: string): Promise<{ ms: number; runtime: string }> {
+      const board = deps.board;
+      const id = `${board}-health`;
+      const [spec] = guestSpecs({ board, desk: deps.desk, from: 0, count: 1, image, command: ['sleep', '60'], profile: LIGHT_PROFILE });
+      const probe = { ...spec!, id, hostname: id, env: { ...spec!.env, DESKBOX_GUEST: id } };
+      const started = clock.monotonic();
+      try {
+        const guest = await runtime.start(probe);
+        if (!runtime.alive(guest)) throw new GuestRuntimeError(runtime.name, 'start', id, 'the probe guest exited at once');
+        return { ms: clock.monotonic() - started, runtime: runtime.name };
+      } finally {
+        await runtime.stop(id, 1000).catch((e: Error) => logger.warn('health probe guest not stopped', { error: e.message }));
+      }
     },
     /** Once a second: exits and restarts, then the batched events. */
     async tick(): Promise<void> {

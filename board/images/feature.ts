@@ -17,13 +17,15 @@ export interface ImagesDeps {
 export interface ImagesFeature extends Feature {
   /** The rootfs folder of an installed image, or undefined. */
   resolve(name: string): string | undefined;
+  /** Installed images by name (none while the store is not open). */
+  names(): string[];
 }
 
 export function imagesFeature(ctx: AgentContext, deps: ImagesDeps): ImagesFeature {
   const { config, logger } = ctx;
   if (!config.images) {
     const none = unavailable('this board has no image store (no images section in its config)');
-    return { handlers: { 'images.install': none, 'images.ls': none, 'images.rm': none, 'images.gc': none }, resolve: () => undefined };
+    return { handlers: { 'images.install': none, 'images.ls': none, 'images.rm': none, 'images.gc': none }, resolve: () => undefined, names: () => [] };
   }
   const images = config.images;
   const store = opening<ImageService>('image store');
@@ -36,6 +38,7 @@ export function imagesFeature(ctx: AgentContext, deps: ImagesDeps): ImagesFeatur
       'images.gc': async () => (await handlers())['images.gc'](),
     },
     resolve: (name) => store.current?.resolve(name),
+    names: () => store.current?.store.list().map((i) => i.name) ?? [],
     healthChecks: () => [imagesCheck(() => store.ready().then((s) => s.store, () => undefined))],
     // Guests run from the store, so it opens first; carried images are in it before any guest starts.
     start: () => store.open(() => openImageService({

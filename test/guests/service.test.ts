@@ -92,6 +92,21 @@ for (const runtime of ['crun', 'process'] as const) {
     }
     await waitFor(async () => (await processesMentioning('2147483647')).length === 0, { timeoutMs: 10_000, what: 'no guest left' });
   });
+
+  test(`${runtime}: the health check's probe guest starts and stops outside the supervisor; a hollow image fails with why`, async () => {
+    const service = await open(runtime, join(work, `ram-probe-${runtime}`));
+    try {
+      const probe = await service.launch('busybox');
+      assert.is(probe.runtime, runtime);
+      assert.ok(probe.ms > 0 && probe.ms < 30_000, `${probe.ms} ms`);
+      assert.equal(service.summary().running, 0, 'not one of the board\'s guests');
+      const err = await service.launch('hollow').then(() => undefined, (e: Error) => e);
+      assert.match(err?.message ?? 'no error', /b01-health/);
+      assert.equal(await processesMentioning('b01-health'), [], 'nothing left of the probes');
+    } finally {
+      await service.close();
+    }
+  });
 }
 
 test.run();
