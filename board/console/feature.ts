@@ -6,6 +6,8 @@
 import type { BootPhase } from '../../broker/contract/payloads.ts';
 import type { AgentContext, Feature } from '../ops/feature.ts';
 import { attachConsole, type BoardConsole } from './console.ts';
+import type { SerialLink } from '../../platform/hal/serial.ts';
+import { consoleCheck } from '../health/console-check.ts';
 
 export interface ConsoleDeps {
   version: string;
@@ -23,10 +25,14 @@ export interface ConsoleFeature extends Feature {
 export function consoleFeature(ctx: AgentContext, deps: ConsoleDeps): ConsoleFeature {
   const { config, logger } = ctx;
   let line: BoardConsole | undefined;
+  let link: SerialLink | undefined;
+  let gone: string | undefined;
   return {
     say: (text) => line?.say(text),
     attach(hw) {
       if (!hw.console) return;
+      link = hw.console;
+      hw.console.onGone?.((e) => (gone = e.message));
       line = attachConsole(hw.console, {
         help: () => 'commands: status, version, help',
         version: () => deps.version,
@@ -38,5 +44,7 @@ export function consoleFeature(ctx: AgentContext, deps: ConsoleDeps): ConsoleFea
     stop() {
       line?.close();
     },
+    // A board without a console (a simulated one started bare) has nothing to check.
+    healthChecks: () => (link ? [consoleCheck(() => ({ link: link!, gone, busy: deps.busy() }), ctx.clock)] : []),
   };
 }

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { slotCheck } from '../../board/health/slot-check.ts';
 import { imagesCheck } from '../../board/health/images-check.ts';
+import { consoleCheck } from '../../board/health/console-check.ts';
+import { simSerialBinding } from '../../board/hal/serial/sim.ts';
 import { mkdir } from 'node:fs/promises';
 import { generateKeys } from '../../images/format/keys.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
@@ -129,5 +131,25 @@ test('images: every installed image\'s guest root there and not empty; a store t
   assert.equal(await imagesCheck(store(['alpine', 'busybox', 'gone'])).run(), { ok: false, detail: '2 of 3 images have no guest root: alpine, gone' });
   assert.equal(await imagesCheck(async () => undefined).run(), { ok: false, detail: 'the image store did not open (see the board\'s log)' });
 }));
+
+test('console: the line takes a self-check line a person at the far end sees; a gone device fails; a flash keeps it quiet', async () => {
+  const serial = simSerialBinding();
+  serial.createPair('board', 'desk');
+  const [board, desk] = [await serial.open('board', { baudRate: 115200 }), await serial.open('desk', { baudRate: 115200 })];
+  try {
+    let seen = '';
+    desk.onData((d) => (seen += d.toString()));
+    const clock = manualClock(Date.UTC(2026, 11, 2, 10, 0, 0));
+    assert.equal(await consoleCheck(() => ({ link: board, gone: undefined, busy: false }), clock).run(), { ok: true, detail: 'board takes lines' });
+    for (let i = 0; i < 20 && !seen.includes('\n'); i++) await new Promise((r) => setImmediate(r));
+    assert.is(seen, 'deskbox: self-check at 2026-12-02T10:00:00.000Z\r\n');
+    assert.equal(await consoleCheck(() => ({ link: board, gone: 'EIO: the device hung up', busy: false }), clock).run(), { ok: false, detail: 'board went away: EIO: the device hung up' });
+    seen = '';
+    assert.is((await consoleCheck(() => ({ link: board, gone: undefined, busy: true }), clock).run()).detail, 'board is busy with a flash');
+    assert.is(seen, '', 'nothing written into a flash');
+  } finally {
+    await Promise.all([board.close(), desk.close()]);
+  }
+});
 
 test.run();
