@@ -3,7 +3,7 @@
  * and answered by the `health.check` op: each check's name, verdict and a line saying what it
  * found, so the desk's health policy (host/health/) and a person read the same evidence.
  *
- *   {"v":1,"board":"b07","at":<ms>,"trigger":"schedule"|"command"|"start","ok":false,
+ *   {"v":1,"board":"b07","at":<ms>,"trigger":"schedule"|"command","ok":false,
  *    "checks":[{"name":"slot","ok":false,"detail":"slot a: sha256 mismatch","ms":412}, ...]}
  */
 import * as v from 'valibot';
@@ -11,7 +11,7 @@ import * as v from 'valibot';
 /** The checks a board runs, in the order it runs them (board/health/checks.ts). */
 export const HEALTH_CHECKS = ['slot', 'images', 'memory', 'storage', 'clock', 'guest-launch', 'console'] as const;
 export type HealthCheckName = (typeof HEALTH_CHECKS)[number];
-export const HEALTH_TRIGGERS = ['schedule', 'command', 'start'] as const;
+export const HEALTH_TRIGGERS = ['schedule', 'command'] as const;
 
 export const HealthCheckResultSchema = v.object({
   name: v.picklist(HEALTH_CHECKS),
