@@ -5,8 +5,15 @@
  *
  *   {"v":1,"board":"b07","at":<ms>,"trigger":"schedule"|"command","ok":false,
  *    "checks":[{"name":"slot","ok":false,"detail":"slot a: sha256 mismatch","ms":412}, ...]}
+ *
+ * And the desk's verdict on each board, retained on `deskbox/<desk>/health/<board>` by the
+ * desk's health service (host/health/service.ts), which board sets, the dashboard and /metrics
+ * read to leave quarantined boards out:
+ *
+ *   {"v":1,"board":"b07","state":"quarantined","since":<ms>,"reason":"2 failed self-checks in a row"}
  */
 import * as v from 'valibot';
+import { ROOT } from './topics.ts';
 
 /** The checks a board runs, in the order it runs them (board/health/checks.ts). */
 export const HEALTH_CHECKS = ['slot', 'images', 'memory', 'storage', 'clock', 'guest-launch', 'console'] as const;
@@ -31,3 +38,20 @@ export const HealthReportSchema = v.object({
   checks: v.pipe(v.array(HealthCheckResultSchema), v.maxLength(HEALTH_CHECKS.length)),
 });
 export type HealthReport = v.InferOutput<typeof HealthReportSchema>;
+
+export const VERDICT_STATES = ['healthy', 'suspect', 'quarantined', 'recovering', 'retired'] as const;
+export type VerdictState = (typeof VERDICT_STATES)[number];
+
+export const BoardVerdictSchema = v.object({
+  v: v.literal(1),
+  board: v.string(),
+  state: v.picklist(VERDICT_STATES),
+  since: v.pipe(v.number(), v.integer(), v.minValue(0)),
+  reason: v.pipe(v.string(), v.maxLength(500)),
+});
+export type BoardVerdict = v.InferOutput<typeof BoardVerdictSchema>;
+
+/** The desk's verdict on one board (retained). */
+export const verdictTopic = (desk: string, board: string) => `${ROOT}/${desk}/health/${board}`;
+/** Every board's verdict. */
+export const verdictFilter = (desk: string) => `${ROOT}/${desk}/health/+`;

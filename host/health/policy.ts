@@ -15,8 +15,11 @@
  */
 import { describeEvidence, type Evidence, type HealthThresholds } from './evidence.ts';
 
-export const HEALTH_STATES = ['healthy', 'suspect', 'quarantined', 'recovering', 'retired'] as const;
-export type HealthState = (typeof HEALTH_STATES)[number];
+import { VERDICT_STATES, type VerdictState } from '../../broker/contract/health.ts';
+
+/** The states are the wire's (a verdict carries them). */
+export const HEALTH_STATES = VERDICT_STATES;
+export type HealthState = VerdictState;
 
 export interface BoardHealth {
   state: HealthState;
