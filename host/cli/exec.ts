@@ -13,7 +13,7 @@ import { createRequester } from '../client/request.ts';
 import { groupReplies, type ExecOutcome } from '../exec/group-replies.ts';
 import { renderJson, renderText } from '../exec/render-groups.ts';
 import { noReply, outcomesOfReply } from '../exec/reply-outcomes.ts';
-import { accessOptions, type AccessOptions } from './options.ts';
+import { accessOptions, sayLeftOut, selectionOptions, type AccessOptions } from './options.ts';
 import { action, printJson } from './run.ts';
 
 interface ExecOptions extends AccessOptions {
@@ -42,7 +42,7 @@ function replyProgress(total: number, enabled: boolean) {
 }
 
 export function registerExec(program: Command): void {
-  accessOptions(program.command('exec'))
+  selectionOptions(accessOptions(program.command('exec')))
     .description('run a command on a set of boards (or in all their guests) and print the replies grouped')
     .usage('[options] <boards> -- <command...>')
     .argument('[boards]', 'board set: all, a count, ids and ranges (b001-b080,b100), tags (tag:rack1)')
@@ -58,7 +58,8 @@ export function registerExec(program: Command): void {
       const access = await resolveAccess(o, 'host');
       const client = await connectToDesk(access, 'exec');
       try {
-        const boards = await resolveBoards(spec, access, client);
+        const { boards, leftOut } = await resolveBoards(spec, access, client, o);
+        sayLeftOut(leftOut);
         const request = createRequester(client, access.desk, { allBoards: true });
         const waitMs = o.timeout * 1000 + REPLY_MARGIN_MS;
         const args = { argv, timeoutS: o.timeout, guests: o.guests ?? false };

@@ -34,7 +34,7 @@ import { listenForStop } from '../experiment/stop-requests.ts';
 import { bundlePaths, buildReport, type RunRecord } from '../experiment/bundle.ts';
 import { openTelemetryStore } from '../store/telemetry-store.ts';
 import { phaseBars } from './phase-bars.ts';
-import { accessOptions } from './options.ts';
+import { accessOptions, sayLeftOut, selectionOptions } from './options.ts';
 import { action, printJson } from './run.ts';
 
 export class RunRefusedError extends Error {
@@ -63,7 +63,7 @@ const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((r) => {
 const say = (line: string): void => { process.stderr.write(`${line}\n`); };
 
 export function registerRun(program: Command): void {
-  accessOptions(program.command('run'))
+  selectionOptions(accessOptions(program.command('run')))
     .description('run an experiment plan on the desk and write a results bundle with its report')
     .argument('<plan.yaml>', 'the plan (see plans/default.yaml)')
     .option('--out <dir>', 'where results bundles go', 'runs')
@@ -88,7 +88,9 @@ export function registerRun(program: Command): void {
       const dir = resolve(o.out, runId);
       const paths = bundlePaths(dir);
       try {
-        const wanted = await resolveBoards(String(plan.boards), access, client);
+        const { boards: wanted, leftOut } = await resolveBoards(String(plan.boards), access, client, o);
+        // The run goes on the boards in service; the others are named now and in its record (run.json).
+        sayLeftOut(leftOut);
         await mkdir(dir, { recursive: true });
         await writeFileAtomic(paths.plan, text);
         const store = openTelemetryStore(paths.store, { desk: access.desk });
@@ -107,7 +109,10 @@ export function registerRun(program: Command): void {
         const boards = census.online;
         const record: RunRecord = {
           v: 1, runId, plan: plan.name, desk: access.desk, boards, startedAt: Date.now(), deskbox: AGENT_VERSION,
-          leftOut: census.offline.map((board) => ({ board, reason: 'offline when the run began' })),
+          leftOut: [
+            ...leftOut.map((v) => ({ board: v.board, reason: `${v.state}: ${v.reason}` })),
+            ...census.offline.map((board) => ({ board, reason: 'offline when the run began' })),
+          ],
           images: Object.fromEntries(boards.map((b) => [b, desk.status(b)?.image ?? null])),
         };
         // Written now and again at the end: a run killed outright still leaves a bundle `report` can rebuild.

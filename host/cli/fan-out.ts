@@ -9,7 +9,7 @@ import { connectToDesk } from '../client/connect.ts';
 import { createRequester, ResultError } from '../client/request.ts';
 import { resolveBoards } from '../client/desk-boards.ts';
 import type { CommandArgs, CommandOp, CommandReply, CommandResult } from '../../broker/contract/commands/index.ts';
-import { accessOptions, type AccessOptions } from './options.ts';
+import { accessOptions, sayLeftOut, selectionOptions, type AccessOptions } from './options.ts';
 import { printJson } from './run.ts';
 
 export interface Targeting extends AccessOptions {
@@ -26,7 +26,7 @@ export type Outcome<Op extends CommandOp> =
 
 /** The targeting options, on top of the desk access ones. */
 export function targeted(cmd: Command): Command {
-  return accessOptions(cmd)
+  return selectionOptions(accessOptions(cmd))
     .option('--boards <set>', 'board set: all, a count, ids and ranges (b001-b080,b100), tags (tag:rack1)')
     .option('--board <ids...>', 'board ids (repeat, or comma-separated)')
     .option('--all', 'every board of the desk (same as --boards all)')
@@ -51,7 +51,8 @@ export async function fanOut<Op extends CommandOp>(opts: Targeting, op: Op, args
   const spec = boardSetOf(opts);
   const client = await connectToDesk(desk, op.split('.')[0] ?? 'cli');
   try {
-    const boards = await resolveBoards(spec, desk, client);
+    const { boards, leftOut } = await resolveBoards(spec, desk, client, opts);
+    sayLeftOut(leftOut);
     const request = createRequester(client, desk.desk);
     return await Promise.all(boards.map((board) => request(board, op, args, timeoutMs).then(
       (reply): Outcome<Op> => ({ board, reply }),

@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { DEFAULT_STATE_DIR } from '../locations/layout.ts';
 import type { AccessOptions } from '../client/access.ts';
+import type { BoardVerdict } from '../../broker/contract/health.ts';
+import { describeLeftOut } from '../client/desk-boards.ts';
 
 export function stateOption(cmd: Command): Command {
   return cmd.option('--state <dir>', 'the simulated desk\'s state folder', process.env.DESKBOX_STATE ?? DEFAULT_STATE_DIR);
@@ -15,6 +17,16 @@ export function accessOptions(cmd: Command): Command {
     .option('--user <name>', 'broker user (default: the role the command needs)')
     .option('--password-file <file>', 'file holding that user\'s password (or set DESKBOX_PASSWORD)')
     .option(...deskFileOption);
+}
+
+/** Board sets leave out boards the desk took out of service (host/health/) unless asked. */
+export function selectionOptions(cmd: Command): Command {
+  return cmd.option('--include-quarantined', 'also boards the desk has taken out of service (quarantined, recovering, retired)');
+}
+
+/** One line on stderr naming the boards a board set left out, and why. */
+export function sayLeftOut(leftOut: readonly BoardVerdict[]): void {
+  if (leftOut.length > 0) process.stderr.write(`left out, out of service: ${describeLeftOut(leftOut)} (--include-quarantined includes them)\n`);
 }
 
 /** A real desk by its desk file (docs/real-desk.md), instead of a simulated desk's state folder. */

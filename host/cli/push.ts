@@ -13,7 +13,7 @@ import { executePlan, finishPush } from '../push/execute.ts';
 import { planTree } from '../push/plan.ts';
 import { pushProgress, pushReport, reportText } from '../push/report.ts';
 import { servePushFile } from '../push/serve-file.ts';
-import { accessOptions, type AccessOptions } from './options.ts';
+import { accessOptions, sayLeftOut, selectionOptions, type AccessOptions } from './options.ts';
 import { action, printJson } from './run.ts';
 
 interface PushOptions extends AccessOptions {
@@ -30,7 +30,7 @@ const BOARD = '{board}';
 const defaultTimeoutMs = (size: number) => 60_000 + Math.ceil(size / (1 << 20)) * 2000;
 
 export function registerPush(program: Command): void {
-  accessOptions(program.command('push'))
+  selectionOptions(accessOptions(program.command('push')))
     .description('send a file to many boards: fanned out board to board over HTTP, every chunk verified, resumable')
     .argument('<file>', 'the file to send')
     .argument('<dest>', `absolute path on each board; ${BOARD} is replaced by the board's id`)
@@ -44,7 +44,8 @@ export function registerPush(program: Command): void {
       const access = await resolveAccess(o, 'host');
       const client = await connectToDesk(access, 'push');
       try {
-        const boards = await resolveBoards(o.boards, access, client);
+        const { boards, leftOut } = await resolveBoards(o.boards, access, client, o);
+        sayLeftOut(leftOut);
         // A simulated desk's boards share this machine's disk: one dest would be written by all.
         if (!o.broker && boards.length > 1 && !dest.includes(BOARD)) {
           throw new Error(`the simulated desk's boards share one disk: put ${BOARD} in <dest> (e.g. /tmp/push/${BOARD}/file)`);

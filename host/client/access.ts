@@ -26,6 +26,8 @@ export interface DeskAccess {
 }
 
 export interface AccessOptions {
+  /** Board sets include boards the desk took out of service (`--include-quarantined`). */
+  includeQuarantined?: boolean;
   state: string;
   broker?: string;
   /** The CA file for an mqtts:// `broker`. */

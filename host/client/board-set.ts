@@ -2,7 +2,8 @@
  * Board sets, one syntax everywhere: `all`, a count (`8`: the first eight boards), or a list
  * of ids, ranges and tags (`b001-b080,b100,tag:rack2`). Ranges run over the number in the
  * ids, so `b1-b3` and `b001-b003` both mean three boards when the desk has them. A tag names
- * the boards whose config lists it (their status carries it).
+ * the boards whose config lists it (their status carries it). Boards the desk has taken out
+ * (quarantined, recovering, retired: host/health/) are left out of everything but their own id.
  */
 export class BoardSetError extends Error {
   constructor(readonly spec: string, detail: string) {
@@ -17,23 +18,26 @@ const TAG_PREFIX = 'tag:';
 
 /**
  * The boards of `known` (a desk's boards, in order) that `spec` names, in desk order.
- * `tagsOf` says which tags a board has (none when not given).
+ * `tagsOf` says which tags a board has (none when not given); `out` which boards are taken out
+ * (named by id they are still given: a person asking for b07 by name means it).
  */
-export function resolveBoardSet(spec: string | number, known: readonly string[], tagsOf: (board: string) => readonly string[] = () => []): string[] {
+export function resolveBoardSet(spec: string | number, known: readonly string[], tagsOf: (board: string) => readonly string[] = () => [], out: (board: string) => boolean = () => false): string[] {
   const text = String(spec).trim();
   const fail = (detail: string) => new BoardSetError(text, detail);
-  if (text === 'all') return [...known];
+  const usable = known.filter((k) => !out(k));
+  const taken = known.length - usable.length;
+  if (text === 'all') return usable;
   if (/^\d+$/.test(text)) {
     const n = Number(text);
-    if (n < 1 || n > known.length) throw fail(`the desk has ${known.length} boards`);
-    return known.slice(0, n);
+    if (n < 1 || n > usable.length) throw fail(`the desk has ${usable.length} boards${taken ? ` in service (${taken} taken out)` : ''}`);
+    return usable.slice(0, n);
   }
   const wanted = new Set<string>();
   for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
     if (part.startsWith(TAG_PREFIX)) {
       const tag = part.slice(TAG_PREFIX.length);
-      const tagged = known.filter((k) => tagsOf(k).includes(tag));
-      if (tagged.length === 0) throw fail(`no board has tag "${tag}"`);
+      const tagged = usable.filter((k) => tagsOf(k).includes(tag));
+      if (tagged.length === 0) throw fail(`no board${taken ? ' in service' : ''} has tag "${tag}"`);
       tagged.forEach((k) => wanted.add(k));
       continue;
     }
@@ -48,13 +52,13 @@ export function resolveBoardSet(spec: string | number, known: readonly string[],
         return m !== null && m[1] === prefixA && Number(m[2]) >= lo && Number(m[2]) <= hi;
       });
       if (inRange.length !== hi - lo + 1) throw fail(`range ${part} names ${hi - lo + 1} boards, the desk has ${inRange.length} of them`);
-      inRange.forEach((k) => wanted.add(k));
+      inRange.filter((k) => !out(k)).forEach((k) => wanted.add(k));
     } else {
       if (!known.includes(part)) throw fail(`no board "${part}" on this desk`);
       wanted.add(part);
     }
   }
-  if (wanted.size === 0) throw fail('names no board');
+  if (wanted.size === 0) throw fail(taken ? 'names no board in service' : 'names no board');
   return known.filter((k) => wanted.has(k));
 }
 

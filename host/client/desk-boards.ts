@@ -5,7 +5,8 @@
  */
 import type { MqttClient } from 'mqtt';
 import { allBoardsFilter, parseBoardTopic } from '../../broker/contract/topics.ts';
-import { decode } from '../../broker/contract/messages.ts';
+import { decode, decodeJson } from '../../broker/contract/messages.ts';
+import { BoardVerdictSchema, verdictFilter, type BoardVerdict } from '../../broker/contract/health.ts';
 import { resolveBoardSet } from './board-set.ts';
 import type { DeskAccess } from './access.ts';
 import { settle } from './connect.ts';
@@ -41,14 +42,54 @@ export async function readDeskBoards(access: DeskAccess, client: MqttClient, opt
   return { boards, tags };
 }
 
-/** The boards `spec` names on the desk, in desk order (a `BoardSetError` says what is wrong). */
-export async function resolveBoards(spec: string, access: DeskAccess, client: MqttClient): Promise<string[]> {
-  const simple = access.boards.length > 0 && (access.tags !== undefined || !spec.includes('tag:'));
-  if (simple) return resolveBoardSet(spec, access.boards, (b) => access.tags?.[b] ?? []);
-  const desk = await readDeskBoards(access, client);
-  if (desk.boards.length === 0) throw new Error(`no board of desk "${access.desk}" has published a status on ${access.url}`);
-  return resolveBoardSet(spec, desk.boards, (b) => desk.tags.get(b) ?? []);
+/** The desk's verdicts on its boards (host/health/), from their retained topics. */
+export async function readVerdicts(access: DeskAccess, client: MqttClient, opts = { quietMs: 150, deadlineMs: 3000 }): Promise<Map<string, BoardVerdict>> {
+  const verdicts = new Map<string, BoardVerdict>();
+  const onMessage = (_topic: string, payload: Buffer) => {
+    const d = decodeJson(BoardVerdictSchema, payload);
+    if (d.ok) verdicts.set(d.value.board, d.value);
+  };
+  client.on('message', onMessage);
+  const filter = verdictFilter(access.desk);
+  try {
+    await client.subscribeAsync(filter, { qos: 1 });
+    await settle(client, opts);
+    await client.unsubscribeAsync(filter);
+  } finally {
+    client.off('message', onMessage);
+  }
+  return verdicts;
 }
+
+/** Verdicts that take a board out of board sets. */
+const OUT_OF_SERVICE: ReadonlySet<BoardVerdict['state']> = new Set(['quarantined', 'recovering', 'retired']);
+
+export interface BoardSelection {
+  /** The boards `spec` names, in desk order. */
+  boards: string[];
+  /** Boards it would have named but the desk has taken out (quarantined, recovering, retired). */
+  leftOut: BoardVerdict[];
+}
+
+/**
+ * The boards `spec` names on the desk, in desk order (a `BoardSetError` says what is wrong),
+ * without the boards the desk has taken out unless `includeQuarantined`.
+ */
+export async function resolveBoards(spec: string, access: DeskAccess, client: MqttClient, opts: { includeQuarantined?: boolean } = {}): Promise<BoardSelection> {
+  const verdicts = opts.includeQuarantined ? new Map<string, BoardVerdict>() : await readVerdicts(access, client);
+  const outVerdict = (b: string) => { const v = verdicts.get(b); return v && OUT_OF_SERVICE.has(v.state) ? v : undefined; };
+  const simple = access.boards.length > 0 && (access.tags !== undefined || !spec.includes('tag:'));
+  const desk = simple ? { boards: access.boards, tags: new Map(Object.entries(access.tags ?? {})) } : await readDeskBoards(access, client);
+  if (desk.boards.length === 0) throw new Error(`no board of desk "${access.desk}" has published a status on ${access.url}`);
+  const tagsOf = (b: string) => desk.tags.get(b) ?? [];
+  const boards = resolveBoardSet(spec, desk.boards, tagsOf, (b) => outVerdict(b) !== undefined);
+  const everything = resolveBoardSet(spec, desk.boards, tagsOf);
+  const leftOut = everything.filter((b) => !boards.includes(b)).map((b) => outVerdict(b)!);
+  return { boards, leftOut };
+}
+
+/** `b07 (quarantined: 2 failed self-checks in a row)`, for the line that names left-out boards. */
+export const describeLeftOut = (leftOut: readonly BoardVerdict[]) => leftOut.map((v) => `${v.board} (${v.state}: ${v.reason})`).join(', ');
 
 /** b2 before b10: ids compare by their text, then by their number. */
 function byNumber(a: string, b: string): number {

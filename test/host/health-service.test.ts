@@ -8,7 +8,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { createDeskBroker } from '../../broker/server.ts';
-import { verdictFilter } from '../../broker/contract/health.ts';
+import { verdictFilter, verdictTopic, type BoardVerdict } from '../../broker/contract/health.ts';
+import type { DeskAccess } from '../../host/client/access.ts';
+import { describeLeftOut, resolveBoards } from '../../host/client/desk-boards.ts';
 import { boardTopic } from '../../broker/contract/topics.ts';
 import { DEFAULT_THRESHOLDS } from '../../host/health/evidence.ts';
 import { openHealthHistory } from '../../host/health/history.ts';
@@ -82,5 +84,24 @@ test('failing checks quarantine b01, its recovery runs, passing checks re-admit 
     await broker.close();
   }
 }));
+
+test('board sets leave out boards whose retained verdict takes them out of service, and name them', async () => {
+  const broker = await createDeskBroker({ users: await testUsers(), logger: memoryLogger(), wsPort: null, statsIntervalMs: 60_000 });
+  const clients = new Clients();
+  try {
+    const url = `mqtt://127.0.0.1:${broker.tcpPort}`;
+    const host = await clients.connect(url, 'host');
+    const verdict: BoardVerdict = { v: 1, board: 'b02', state: 'quarantined', since: 1, reason: '2 failed self-checks in a row' };
+    await host.publishAsync(verdictTopic(DESK, 'b02'), JSON.stringify(verdict), { qos: 1, retain: true });
+    const access: DeskAccess = { desk: DESK, url, username: 'host', password: 'x', boards: ['b01', 'b02', 'b03'] };
+    assert.equal(await resolveBoards('all', access, host), { boards: ['b01', 'b03'], leftOut: [verdict] });
+    assert.equal((await resolveBoards('all', access, host, { includeQuarantined: true })).boards, ['b01', 'b02', 'b03']);
+    assert.equal(await resolveBoards('b02', access, host), { boards: ['b02'], leftOut: [] }, 'asked for by name');
+    assert.is(describeLeftOut([verdict]), 'b02 (quarantined: 2 failed self-checks in a row)');
+  } finally {
+    await clients.endAll();
+    await broker.close();
+  }
+});
 
 test.run();

@@ -35,6 +35,17 @@ test('board sets: tags select the boards that carry them, mixed with ids and ran
   assert.throws(() => tagsByBoard({ bad: 'b500' }, DESK), /no board "b500"/);
 });
 
+test('board sets: boards out of service are left out of all, counts, ranges and tags, not out of their own id', () => {
+  const out = (b: string) => b === 'b002' || b === 'b100';
+  const tagsOf = (b: string) => (b === 'b002' ? ['rack1'] : []);
+  assert.is(resolveBoardSet('all', DESK, undefined, out).length, 118);
+  assert.equal(resolveBoardSet(3, DESK, undefined, out), ['b001', 'b003', 'b004'], 'a count counts boards in service');
+  assert.equal(resolveBoardSet('b001-b003,b100', DESK, undefined, out), ['b001', 'b003', 'b100'], 'b002 left out of the range; b100 named');
+  assert.equal(resolveBoardSet('b002', DESK, undefined, out), ['b002'], 'named by its id: given');
+  assert.throws(() => resolveBoardSet('tag:rack1', DESK, tagsOf, out), /no board in service has tag "rack1"/);
+  assert.throws(() => resolveBoardSet(120, DESK, undefined, out), /the desk has 118 boards in service \(2 taken out\)/);
+});
+
 test('plans: the default plan parses; durations; every mistake names its field', () => {
   const plan = parsePlan(readFileSync('plans/default.yaml', 'utf8'), 'plans/default.yaml');
   assert.is(plan.guests.perBoard, 16);
