@@ -16,6 +16,7 @@ import { registerExec } from './exec.ts';
 import { registerPush } from './push.ts';
 import { registerDashboard } from './dashboard.ts';
 import { registerMetrics } from './metrics.ts';
+import { registerHealth } from './health.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
 
 const program = new Command('deskbox')
@@ -39,6 +40,7 @@ registerExperiment(program);
 registerExec(program);
 registerPush(program);
 registerDashboard(program);
+registerHealth(program);
 registerMetrics(program);
 
 await program.parseAsync();

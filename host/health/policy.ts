@@ -83,9 +83,16 @@ export function quarantineReason(evidence: Evidence[], at: number, t: HealthThre
 const isBad = (e: Evidence) =>
   (e.kind === 'check' && !e.ok) || e.kind === 'silent' || e.kind === 'agent-restart' || e.kind === 'trial-boot-failed' || (e.kind === 'guests' && e.failed > 0);
 
-/** Keeps the evidence a verdict may need: the window's, and never more than this many pieces. */
+/**
+ * Keeps the evidence a verdict may need: the window's, and the last few self-checks however old
+ * (checks run every 10 minutes by default, so "in a row" cannot be held to the window), never
+ * more than MAX_EVIDENCE pieces.
+ */
 const MAX_EVIDENCE = 200;
-const trim = (evidence: Evidence[], at: number, t: HealthThresholds) => evidence.filter((e) => e.at > at - t.windowMs).slice(-MAX_EVIDENCE);
+const trim = (evidence: Evidence[], at: number, t: HealthThresholds) => {
+  const checks: Evidence[] = evidence.filter((e) => e.kind === 'check').slice(-t.failedChecks);
+  return evidence.filter((e) => e.at > at - t.windowMs || checks.includes(e)).slice(-MAX_EVIDENCE);
+};
 
 export function decide(board: string, h: BoardHealth, ev: Evidence, t: HealthThresholds): Verdict {
   const at = ev.at;

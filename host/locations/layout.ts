@@ -24,6 +24,8 @@ export interface DeskLayout {
   tls: TlsFiles;
   /** Why the desk last went down on its own (a crash-looping broker), for `desk status`. */
   downFile: string;
+  /** The desk's health record: each board's health and its transitions (host/health/history.ts). */
+  healthDb: string;
   logsDir: string;
   /** Images the desk builds for its boards: `busybox.dbi` (guest), `board.dbi` (board). */
   imagesDir: string;
@@ -84,6 +86,7 @@ export function deskLayout(stateDir: string): DeskLayout {
     brokerPorts: join(root, 'broker', 'ports.json'),
     tls: tlsFiles(join(root, 'tls')),
     downFile: join(root, 'down.json'),
+    healthDb: join(root, 'health.db'),
     logsDir: join(root, 'logs'),
     imagesDir: join(root, 'images'),
     guestImage: join(root, 'images', 'busybox.dbi'),

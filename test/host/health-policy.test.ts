@@ -84,4 +84,10 @@ test('a failed check after a successful recovery counts as a failed recovery; re
   assert.match(r.health.reason, /^recovery 1 of 3 failed: self-check failed: slot$/);
 });
 
+test('failed checks in a row count however far apart (checks run every 10 minutes by default)', () => {
+  const r = feed([check(0, false), check(10 * MIN, false)]);
+  assert.equal(r.path, ['suspect', 'quarantined']);
+  assert.equal(feed([check(0, false), check(10 * MIN, true), check(20 * MIN, false)]).path, ['suspect', 'healthy', 'suspect']);
+});
+
 test.run();
