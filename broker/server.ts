@@ -38,6 +38,11 @@ export interface DeskBrokerOptions {
   users: UserStore;
   /** An aedes persistence (e.g. from openSqlitePersistence); the caller keeps ownership. Default: in memory. */
   persistence?: unknown;
+  /**
+   * The message emitter aedes routes through (a cluster node's mqemitter-redis: cluster.ts);
+   * the broker owns it and closes it. Default: aedes' in-process one.
+   */
+  mq?: unknown;
   logger: Logger;
   statsIntervalMs?: number;
   clock?: Clock;
@@ -93,6 +98,7 @@ export async function createDeskBroker(opts: DeskBrokerOptions): Promise<DeskBro
     },
     authorizePublish: acks.authorizePublish,
     persistence,
+    ...(opts.mq ? { mq: opts.mq as never } : {}),
     // A subscriber whose socket stops taking data holds every message written to it meanwhile
     // and stalls the publishers that feed it (see concurrency below), until this disconnects it.
     // aedes' default is 60 s; a live client on a desk's network never stalls for 10.
@@ -108,6 +114,7 @@ export async function createDeskBroker(opts: DeskBrokerOptions): Promise<DeskBro
     // packets only when the previous batch is delivered, so a slow subscriber throttles the
     // publishers through TCP; and a frozen one stalls only the publishers that feed it instead
     // of all N slots (aedes' drainTimeout then disconnects it).
+    // A given `mq` is made with concurrency 0 too (cluster.ts); aedes uses this for its own only.
     concurrency: 0,
     authorizeForward: (client, packet) => {
       const allowed = hooks.authorizeForward(client, packet);
