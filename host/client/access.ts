@@ -15,6 +15,8 @@ export interface DeskAccess {
   desk: string;
   /** mqtt:// or mqtts:// */
   url: string;
+  /** Every node of a broker cluster, `url` first; connectToDesk fails over between them. Absent: `url` alone. */
+  urls?: string[];
   /** PEM CA certificate(s) an mqtts:// broker's certificate must verify against; absent: the system's CAs. */
   caFile?: string;
   username: string;
@@ -40,10 +42,12 @@ export interface AccessOptions {
 export async function resolveAccess(opts: AccessOptions, role: Role): Promise<DeskAccess> {
   if (opts.deskFile) return realDeskAccess(await loadDeskYaml(opts.deskFile), role);
   if (opts.broker) {
-    if (opts.ca && !opts.broker.startsWith('mqtts://')) throw new DeskStateError(`--ca is for an mqtts:// broker, not ${opts.broker}`);
+    // A cluster's nodes as a comma-separated list: --broker mqtts://a:8883,mqtts://b:8883
+    const urls = opts.broker.split(',').map((u) => u.trim()).filter(Boolean);
+    if (opts.ca && !urls.every((u) => u.startsWith('mqtts://'))) throw new DeskStateError(`--ca is for an mqtts:// broker, not ${opts.broker}`);
     const password = opts.passwordFile ? (await readFile(opts.passwordFile, 'utf8')).trim() : process.env.DESKBOX_PASSWORD;
     if (password === undefined) throw new DeskStateError('--broker needs --password-file or DESKBOX_PASSWORD');
-    return { desk: opts.desk ?? 'desk1', url: opts.broker, ...(opts.ca ? { caFile: opts.ca } : {}), username: opts.user ?? role, password, boards: [] };
+    return { desk: opts.desk ?? 'desk1', url: urls[0] ?? opts.broker, ...(urls.length > 1 ? { urls } : {}), ...(opts.ca ? { caFile: opts.ca } : {}), username: opts.user ?? role, password, boards: [] };
   }
   const layout = deskLayout(opts.state);
   const desk = await readDeskFile(layout);
