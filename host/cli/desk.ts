@@ -102,8 +102,9 @@ export function registerDesk(program: Command): void {
     .requiredOption('--ws-port <port>', 'plain WebSocket port', portOrNone('--ws-port'))
     .requiredOption('--tls-port <port>', 'MQTT over TLS port', portOrNone('--tls-port'))
     .requiredOption('--wss-port <port>', 'secure WebSocket port', portOrNone('--wss-port'))
+    .option('--cluster <url>', 'a cluster node on this redis-server instead of the SQLite store')
     .action(action(async (o) => {
-      await runBrokerProcess(deskLayout(o.state), { tcpPort: o.port, wsPort: o.wsPort, tlsPort: o.tlsPort, wssPort: o.wssPort }, stderrLogger('desk:broker'));
+      await runBrokerProcess(deskLayout(o.state), { tcpPort: o.port, wsPort: o.wsPort, tlsPort: o.tlsPort, wssPort: o.wssPort }, stderrLogger('desk:broker'), o.cluster);
     }));
 }
 

@@ -72,9 +72,13 @@ export async function realDeskAccess(desk: RealDesk, role: Role): Promise<DeskAc
 export async function simulatedDeskAccess(layout: DeskLayout, desk: DeskFile, broker: { host: string } & BrokerPorts, role: Role): Promise<DeskAccess> {
   const { mqtts } = brokerUrls(broker.host, broker);
   if (!mqtts) throw new DeskStateError(`the desk in ${layout.root} runs no TLS listener (deskbox desk down, then desk up again)`);
+  // A cluster's run file lists every node: the host fails over between them.
+  const nodes = 'nodes' in broker && Array.isArray(broker.nodes) ? (broker.nodes as BrokerPorts[]) : [];
+  const urls = nodes.map((n) => brokerUrls(broker.host, n).mqtts).filter((u): u is string => Boolean(u));
   return {
     desk: desk.desk,
     url: mqtts,
+    ...(urls.length > 1 ? { urls: [mqtts, ...urls.filter((u) => u !== mqtts)] } : {}),
     caFile: layout.tls.caCert,
     username: role,
     password: (await readFile(layout.credential(role), 'utf8')).trim(),

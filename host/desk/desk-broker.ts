@@ -5,15 +5,16 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../../platform/log.ts';
-import { createDeskBroker, type DeskBroker, loadUsers, openSqlitePersistence } from '../../broker/index.ts';
+import { createDeskBroker, type DeskBroker, loadUsers, openClusterStore, openSqlitePersistence } from '../../broker/index.ts';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
 import type { BrokerPorts } from './broker-ports.ts';
 
 /** `ports`: what the supervisor asks for (broker-ports.ts); 0 is any free port, null none. */
-export async function startDeskBroker(layout: DeskLayout, desk: DeskFile, ports: BrokerPorts, logger: Logger): Promise<DeskBroker> {
+export async function startDeskBroker(layout: DeskLayout, desk: DeskFile, ports: BrokerPorts, logger: Logger, cluster?: string): Promise<DeskBroker> {
   const users = await loadUsers(layout.usersFile);
   const [cert, key] = await Promise.all([readFile(layout.tls.serverCert), readFile(layout.tls.serverKey)]);
+  if (cluster) return startClusterNode(desk, ports, logger, cluster, users, { cert, key });
   await mkdir(dirname(layout.brokerStore), { recursive: true });
   const persistence = await openSqlitePersistence({ path: layout.brokerStore, onError: (e) => logger.error('retained message not stored', { error: e.message }) });
   let broker: DeskBroker;
@@ -36,6 +37,32 @@ export async function startDeskBroker(layout: DeskLayout, desk: DeskFile, ports:
     async close() {
       await broker.close();
       await persistence.destroy();
+    },
+  };
+}
+
+/** A node of a cluster (`desk up --broker-nodes N`): the same users file, the store in Redis. */
+async function startClusterNode(desk: DeskFile, ports: BrokerPorts, logger: Logger, url: string, users: Awaited<ReturnType<typeof loadUsers>>, tls: { cert: Buffer; key: Buffer }): Promise<DeskBroker> {
+  const store = openClusterStore(url, (e) => logger.error('cluster store error', { error: e.message }));
+  let broker: DeskBroker;
+  try {
+    broker = await createDeskBroker({
+      host: desk.broker.host, port: ports.tcpPort, wsPort: ports.wsPort, plainBeyondLoopback: desk.broker.plain,
+      tls: { ...tls, port: ports.tlsPort, wssPort: ports.wssPort }, users, persistence: store.persistence, mq: store.mq, logger,
+    });
+  } catch (err) {
+    await store.destroy();
+    throw err;
+  }
+  return {
+    tcpPort: broker.tcpPort,
+    wsPort: broker.wsPort,
+    tlsPort: broker.tlsPort,
+    wssPort: broker.wssPort,
+    broker: broker.broker,
+    async close() {
+      await broker.close();
+      await store.destroy();
     },
   };
 }

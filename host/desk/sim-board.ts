@@ -28,7 +28,7 @@ export interface SimBoard {
 }
 
 /** `broker`: its URL and the CA file the board verifies it with; `net`: its place on the desk LAN (desk-lan.ts), if the desk has one. */
-export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: string, broker: { url: string; caFile: string }, trustedKey: string, logger: Logger, net?: NetConfig): Promise<SimBoard> {
+export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: string, broker: { url: string; caFile: string; urls?: string[] }, trustedKey: string, logger: Logger, net?: NetConfig): Promise<SimBoard> {
   const paths = layout.board(id);
   await Promise.all([paths.hwmonDir, paths.gpioDir, paths.consoleDir, paths.flashDir].map((d) => mkdir(d, { recursive: true })));
   const hwmon = createHwmonWriter(paths.hwmonDir, 'ina219');
@@ -40,7 +40,7 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
     v: 1,
     desk: desk.desk,
     board: id,
-    broker: { url: broker.url, username: id, passwordFile: paths.passwordFile, caFile: broker.caFile },
+    broker: { url: broker.url, ...(broker.urls ? { urls: broker.urls } : {}), username: id, passwordFile: paths.passwordFile, caFile: broker.caFile },
     tags: desk.tags[id] ?? [],
     keepaliveS: desk.keepaliveS,
     telemetryPeriodS: desk.telemetryPeriodS,

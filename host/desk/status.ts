@@ -14,6 +14,9 @@ export interface DeskStatus {
   desk: string;
   pid: number;
   broker: BrokerUrls & BrokerHealth;
+  /** A cluster (`desk up --broker-nodes`): every node, the first being `broker`, and its redis-server. */
+  nodes?: Array<BrokerUrls & BrokerHealth>;
+  redis?: { url: string; pid: number };
   dashboard: string | null;
   groups: GroupState[];
   /** The desk LAN (namespace, bridge, subnet, each board's address), or why guests get no network. */

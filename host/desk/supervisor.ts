@@ -17,7 +17,9 @@ import { SIM_BOARD_TYPE } from './desk-images.ts';
 import { bootProgramPath } from '../locations/package-paths.ts';
 import { readDeskFile, type RunFile } from '../locations/desk-file.ts';
 import { writeJsonAtomic } from '../locations/json-files.ts';
-import { keepBrokerUp } from './broker-keeper.ts';
+import { keepBrokerUp, type KeptBroker } from './broker-keeper.ts';
+import { startRedisServer, type RedisServer } from './redis-server.ts';
+import type { CrashLimitError } from './crash-window.ts';
 import { portsIn } from './broker-ports.ts';
 import { brokerUrls } from '../locations/broker-urls.ts';
 import { recordDown } from './down-file.ts';
@@ -80,21 +82,43 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     });
     let stop!: () => void;
     const stopped = new Promise<void>((resolve) => (stop = resolve));
-    const broker = await keepBrokerUp({
-      layout, desk, cli: opts.cli, logger: logger.child('broker'),
-      onGiveUp(error) {
-        logger.error('desk going down', { reason: error.message });
-        // Recorded at once: stopping the boards can take a while, and `desk status` should say why now.
-        down = { error, recorded: recordDown(layout, error.message).catch((e: Error) => logger.warn('could not record why the desk went down', { error: e.message })) };
-        stop();
-      },
-    });
-    cleanups.push(() => broker.close());
+    const onGiveUp = (error: CrashLimitError) => {
+      if (down) return;
+      logger.error('desk going down', { reason: error.message });
+      // Recorded at once: stopping the boards can take a while, and `desk status` should say why now.
+      down = { error, recorded: recordDown(layout, error.message).catch((e: Error) => logger.warn('could not record why the desk went down', { error: e.message })) };
+      stop();
+    };
+    // A cluster (desk.json brokerNodes > 1): a redis-server of the desk's own, keeping an
+    // append-only file in the state folder (retained statuses and sessions outlive desk down,
+    // as the SQLite store's do), then the nodes, each kept up as the one broker is.
+    let redis: RedisServer | undefined;
+    if (desk.brokerNodes > 1) {
+      const dir = join(layout.root, 'redis');
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      redis = await startRedisServer({ dir });
+      const r = redis;
+      cleanups.push(() => r.stop());
+      void r.exited.then((how) => { if (!down) logger.error('redis-server exited; the broker nodes have lost their store', { how }); });
+      logger.info('redis-server up', { url: r.url, pid: r.pid, nodes: desk.brokerNodes });
+    }
+    const nodes: KeptBroker[] = [];
+    for (let n = 0; n < desk.brokerNodes; n++) {
+      const kept = await keepBrokerUp({
+        layout, desk, cli: opts.cli, logger: logger.child(n === 0 ? 'broker' : `broker-${n}`), onGiveUp,
+        ...(redis ? { cluster: { url: redis.url, node: n } } : {}),
+      });
+      nodes.push(kept);
+      cleanups.push(() => kept.close());
+    }
+    const broker = nodes[0]!;
     const ports = portsIn(broker);
     const urls = brokerUrls(desk.broker.host, ports);
     // Boards verify the broker against the desk's CA, as a real board's `--ca` makes it do (a
-    // desk's broker always has its TLS listener: desk.json's tlsPort is never null).
-    const boardBroker = { url: urls.mqtts!, caFile: layout.tls.caCert };
+    // desk's broker always has its TLS listener: desk.json's tlsPort is never null). A
+    // cluster's boards get every node, each starting at a different one to spread them.
+    const nodeUrls = nodes.map((n) => brokerUrls(desk.broker.host, portsIn(n)).mqtts!);
+    const boardBroker = { url: urls.mqtts!, caFile: layout.tls.caCert, ...(nodes.length > 1 ? { urls: nodeUrls } : {}) };
     // Up before the boards boot, so the page shows them coming.
     const dashboard = await serveDeskDashboard(layout, desk, { host: desk.broker.host, ...ports }, { entry: opts.cli, hint: opts.cliHint }, logger.child('dashboard'));
     if (dashboard) cleanups.push(() => dashboard.close());
@@ -114,7 +138,8 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     const prepare = pLimit(8);
     // Settle them all before failing, so every pair that did open is in `boards` for cleanup:
     // one left behind would keep its socat, and this process, alive.
-    const prepared = await Promise.allSettled(simIds.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, boardBroker, key.text, logger.child(id), boardNetConfig(layout, lan, id))))));
+    const boardBrokerOf = (i: number) => (nodes.length > 1 ? { ...boardBroker, url: nodeUrls[i % nodes.length]! } : boardBroker);
+    const prepared = await Promise.allSettled(simIds.map((id, i) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, boardBrokerOf(i), key.text, logger.child(id), boardNetConfig(layout, lan, id))))));
     const failed = prepared.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
 
@@ -172,7 +197,10 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
         if (adapterPlugged === true) await sim.link.plugAdapter();
         return { board, ...sim.link.settings(), adapter: sim.link.adapterPresent() ? 'present' : 'unplugged', stats: sim.link.stats() };
       },
-      status: (): DeskStatus => ({ desk: desk.desk, pid: process.pid, broker: { ...urls, ...broker.health() }, dashboard: dashboard?.url ?? null, groups: [...procs.groups(), ...[...qemu.values()].map((b) => b.state())], lan }),
+      status: (): DeskStatus => ({
+        desk: desk.desk, pid: process.pid, broker: { ...urls, ...broker.health() },
+        ...(redis ? { nodes: nodes.map((n) => ({ ...brokerUrls(desk.broker.host, portsIn(n)), ...n.health() })), redis: { url: redis.url, pid: redis.pid } } : {}),
+        dashboard: dashboard?.url ?? null, groups: [...procs.groups(), ...[...qemu.values()].map((b) => b.state())], lan }),
       async power(board, action) {
         if (!POWER_ACTIONS.includes(action)) throw new ControlError(`power action must be one of ${POWER_ACTIONS.join(', ')}`);
         const machine = qemu.get(board);
@@ -190,6 +218,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
       ...(dashboard ? { dashboardUrl: dashboard.url } : {}),
       ...(broker.portsNote ? { portsNote: broker.portsNote } : {}),
       lan,
+      ...(redis ? { nodes: nodes.map((n) => portsIn(n)), redis: { url: redis.url, pid: redis.pid } } : {}),
     };
     await writeJsonAtomic(layout.runFile, run);
     cleanups.push(() => rm(layout.runFile, { force: true }));
