@@ -48,11 +48,16 @@ export interface RedisPersistence {
   destroy(): Promise<void>;
 }
 
-type Streams = Record<(typeof STREAMS)[number], (arg: unknown) => AsyncIterable<unknown>>;
+type Streams = Record<(typeof STREAMS)[number] | 'streamWill', (arg: unknown) => AsyncIterable<unknown>>;
 type AsyncRedisPersistence = new (opts: object) => RedisPersistence & Streams;
 
 /** The methods aedes-persistence 11's interface answers with a Readable. */
-const STREAMS = ['outgoingStream', 'createRetainedStream', 'createRetainedStreamCombi', 'streamWill', 'getClientList'] as const;
+const STREAMS = ['outgoingStream', 'createRetainedStream', 'createRetainedStreamCombi', 'getClientList'] as const;
+
+interface Will {
+  clientId: string;
+  brokerId: string;
+}
 
 /**
  * aedes-persistence-redis' async class: its main export wraps it in a callback adapter for
@@ -74,6 +79,30 @@ export function openRedisPersistence(url: string): RedisPersistence {
       },
     });
   }
+  const baseStreamWill = Base.prototype.streamWill;
+  /**
+   * The wills of dead nodes, minus those of clients that have since connected to a live node
+   * with a will of their own there: aedes' CONNECT deletes only the will its own node kept
+   * (will:<node>:<client>), so without this a board that failed over would, once the other
+   * nodes declare its old node dead (3 heartbeats), have its stale will published: a
+   * retained "offline" status for a board that is online. Those stale wills are deleted.
+   */
+  Object.defineProperty(Persistence.prototype, 'streamWill', {
+    value(this: RedisPersistence & { delWill(c: { id: string; brokerId: string }): Promise<unknown> }, brokers?: Record<string, number>): Readable {
+      const all = baseStreamWill.call(this, undefined) as AsyncIterable<Will>;
+      const store = this;
+      return Readable.from((async function* () {
+        const wills: Will[] = [];
+        for await (const w of all) wills.push(w);
+        const live = new Set(wills.filter((w) => brokers?.[w.brokerId] !== undefined).map((w) => w.clientId));
+        for (const w of wills) {
+          if (brokers?.[w.brokerId] !== undefined) continue;
+          if (live.has(w.clientId)) await store.delWill({ id: w.clientId, brokerId: w.brokerId });
+          else yield w;
+        }
+      })());
+    },
+  });
   // maxSessionDelivery: at most 1000 queued messages per session are delivered at a reconnect,
   // as offline-queues.ts keeps 1000 on one broker.
   return new Persistence({ ...redisOptions(url), maxSessionDelivery: 1000 });

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { openClusterStore, type ClusterStore } from '../../broker/cluster.ts';
+import { openClusterStore, openRedisPersistence, type ClusterStore } from '../../broker/cluster.ts';
 import { boardTopic } from '../../broker/contract/topics.ts';
 import { createDeskBroker, type DeskBroker } from '../../broker/server.ts';
 import { startRedisServer, type RedisServer } from '../../host/desk/redis-server.ts';
@@ -103,6 +103,24 @@ if (installed) {
       const refused = await board.subscribeAsync(`deskbox/${DESK}/boards/b01/cmd`, { qos: 1 }).then(() => false, () => true);
       assert.ok(refused, 'b02 may not read b01 commands');
     }
+  });
+  test('a will left on a dead node is not published once its client connected to a live node with a will there', async () => {
+    redis = await startRedisServer();
+    const store = (id: string) => {
+      const p = openRedisPersistence(redis!.url) as unknown as { setup(b: object): Promise<void>; destroy(): Promise<void>; putWill(c: object, w: object): Promise<void>; streamWill(b?: object): AsyncIterable<{ clientId: string; brokerId: string }> };
+      return { p, ready: p.setup({ id, subscribe: (_t: string, _f: unknown, cb: () => void) => cb(), unsubscribe: (_t: string, _f: unknown, cb: () => void) => cb() }) };
+    };
+    const [dead, live] = [store('node-dead'), store('node-live')];
+    await Promise.all([dead.ready, live.ready]);
+    const will = () => ({ topic: status, payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true });
+    await dead.p.putWill({ id: 'b01' }, will());
+    await dead.p.putWill({ id: 'b02' }, will());
+    await live.p.putWill({ id: 'b01' }, will()); // b01 failed over; b02 did not
+    const toPublish = async (brokers: object) => { const out: string[] = []; for await (const w of live.p.streamWill(brokers)) out.push(`${w.brokerId}/${w.clientId}`); return out; };
+    assert.equal(await toPublish({ 'node-live': Date.now() }), ['node-dead/b02']);
+    // The stale one was deleted: with no live node at all, only b02's old will and b01's live one remain.
+    assert.equal((await toPublish({})).sort(), ['node-dead/b02', 'node-live/b01']);
+    await Promise.all([dead.p.destroy().catch(() => undefined), live.p.destroy().catch(() => undefined)]);
   });
 } else {
   test('cluster tests: NOT RUN (redis-server not installed; setup.sh installs it)', () => undefined);
