@@ -16,16 +16,19 @@ import { deskFileOption, portNumber, stateOption } from './options.ts';
 import { loadDeskYaml } from '../locations/desk-yaml.ts';
 import { action, invokedAs, printJson } from './run.ts';
 
-function realDesk(wsUrl: string, desk: string): DeskTarget {
-  if (!/^wss?:\/\//.test(wsUrl)) throw new Error(`--broker must be the broker's WebSocket URL (ws://host:port/mqtt), got "${wsUrl}"`);
+/** `wsUrls`: one WebSocket URL, or a cluster's nodes comma-separated. */
+function realDesk(wsUrls: string, desk: string): DeskTarget {
+  const urls = wsUrls.split(',').map((u) => u.trim()).filter(Boolean);
+  const bad = urls.find((u) => !/^wss?:\/\//.test(u));
+  if (urls.length === 0 || bad !== undefined) throw new Error(`--broker must be the broker's WebSocket URL (ws://host:port/mqtt), or a cluster's, comma-separated; got "${bad ?? wsUrls}"`);
   if (!isValidId(desk)) throw new Error(`--desk: invalid desk id "${desk}"`);
-  return { desk, broker: { url: wsUrl } };
+  return { desk, broker: { urls } };
 }
 
 export function registerDashboard(program: Command): void {
   stateOption(program.command('dashboard'))
     .description('serve the web dashboard: every board live, and commands sent as the logged-in broker user (Ctrl-C to quit)')
-    .option('--broker <ws-url>', 'a real desk\'s broker WebSocket URL (ws://host:port/mqtt) instead of a simulated desk')
+    .option('--broker <ws-url>', 'a real desk\'s broker WebSocket URL (ws://host:port/mqtt; a cluster\'s nodes comma-separated) instead of a simulated desk')
     .option('--desk <id>', 'desk id on that broker', 'desk1')
     .option(...deskFileOption)
     .option('--host <addr>', 'interface the dashboard listens on', '127.0.0.1')

@@ -120,7 +120,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     const nodeUrls = nodes.map((n) => brokerUrls(desk.broker.host, portsIn(n)).mqtts!);
     const boardBroker = { url: urls.mqtts!, caFile: layout.tls.caCert, ...(nodes.length > 1 ? { urls: nodeUrls } : {}) };
     // Up before the boards boot, so the page shows them coming.
-    const dashboard = await serveDeskDashboard(layout, desk, { host: desk.broker.host, ...ports }, { entry: opts.cli, hint: opts.cliHint }, logger.child('dashboard'));
+    const dashboard = await serveDeskDashboard(layout, desk, { host: desk.broker.host, ...ports, ...(nodes.length > 1 ? { nodes: nodes.map(portsIn) } : {}) }, { entry: opts.cli, hint: opts.cliHint }, logger.child('dashboard'));
     if (dashboard) cleanups.push(() => dashboard.close());
 
     const waitedFrom = performance.now();
