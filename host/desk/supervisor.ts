@@ -18,7 +18,7 @@ import { bootProgramPath } from '../locations/package-paths.ts';
 import { readDeskFile, type RunFile } from '../locations/desk-file.ts';
 import { writeJsonAtomic } from '../locations/json-files.ts';
 import { keepBrokerUp, type KeptBroker } from './broker-keeper.ts';
-import { startRedisServer, type RedisServer } from './redis-server.ts';
+import { keepRedisUp, type KeptRedis } from './redis-keeper.ts';
 import type { CrashLimitError } from './crash-window.ts';
 import { portsIn } from './broker-ports.ts';
 import { brokerUrls } from '../locations/broker-urls.ts';
@@ -92,15 +92,13 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     // A cluster (desk.json brokerNodes > 1): a redis-server of the desk's own, keeping an
     // append-only file in the state folder (retained statuses and sessions outlive desk down,
     // as the SQLite store's do), then the nodes, each kept up as the one broker is.
-    let redis: RedisServer | undefined;
+    let redis: KeptRedis | undefined;
     if (desk.brokerNodes > 1) {
       const dir = join(layout.root, 'redis');
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      redis = await startRedisServer({ dir });
-      const r = redis;
-      cleanups.push(() => r.stop());
-      void r.exited.then((how) => { if (!down) logger.error('redis-server exited; the broker nodes have lost their store', { how }); });
-      logger.info('redis-server up', { url: r.url, pid: r.pid, nodes: desk.brokerNodes });
+      const r = (redis = await keepRedisUp({ dir, logger: logger.child('redis'), onGiveUp }));
+      cleanups.push(() => r.close());
+      logger.info('redis-server up', { url: r.url, pid: r.health().pid, nodes: desk.brokerNodes });
     }
     const nodes: KeptBroker[] = [];
     for (let n = 0; n < desk.brokerNodes; n++) {
@@ -199,7 +197,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
       },
       status: (): DeskStatus => ({
         desk: desk.desk, pid: process.pid, broker: { ...urls, ...broker.health() },
-        ...(redis ? { nodes: nodes.map((n) => ({ ...brokerUrls(desk.broker.host, portsIn(n)), ...n.health() })), redis: { url: redis.url, pid: redis.pid } } : {}),
+        ...(redis ? { nodes: nodes.map((n) => ({ ...brokerUrls(desk.broker.host, portsIn(n)), ...n.health() })), redis: redis.health() } : {}),
         dashboard: dashboard?.url ?? null, groups: [...procs.groups(), ...[...qemu.values()].map((b) => b.state())], lan }),
       async power(board, action) {
         if (!POWER_ACTIONS.includes(action)) throw new ControlError(`power action must be one of ${POWER_ACTIONS.join(', ')}`);
@@ -218,7 +216,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
       ...(dashboard ? { dashboardUrl: dashboard.url } : {}),
       ...(broker.portsNote ? { portsNote: broker.portsNote } : {}),
       lan,
-      ...(redis ? { nodes: nodes.map((n) => portsIn(n)), redis: { url: redis.url, pid: redis.pid } } : {}),
+      ...(redis ? { nodes: nodes.map((n) => portsIn(n)), redis: { url: redis.url } } : {}),
     };
     await writeJsonAtomic(layout.runFile, run);
     cleanups.push(() => rm(layout.runFile, { force: true }));

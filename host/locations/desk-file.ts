@@ -75,7 +75,7 @@ export interface RunFile extends BrokerPorts {
   /** A cluster (brokerNodes > 1): every node's ports, the first being the ones above. */
   nodes?: BrokerPorts[];
   /** A cluster: the redis-server its nodes share. */
-  redis?: { url: string; pid: number };
+  redis?: { url: string };
 }
 
 export class DeskStateError extends Error {
