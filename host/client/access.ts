@@ -62,8 +62,9 @@ export async function realDeskAccess(desk: RealDesk, role: Role): Promise<DeskAc
   const password = file ? (await readFile(file, 'utf8').catch((e: Error) => { throw new DeskStateError(`${desk.file}: broker.passwordFiles.${role}: ${e.message}`); })).trim() : process.env.DESKBOX_PASSWORD;
   if (password === undefined) throw new DeskStateError(`${desk.file}: no password for the ${role} role (broker.passwordFiles.${role}, or set DESKBOX_PASSWORD)`);
   const boards = Object.keys(desk.boards);
+  const urls = [desk.broker.url].flat();
   return {
-    desk: desk.desk, url: desk.broker.url, ...(desk.broker.ca && { caFile: desk.broker.ca }), username: role, password, boards,
+    desk: desk.desk, url: urls[0]!, ...(urls.length > 1 ? { urls } : {}), ...(desk.broker.ca && { caFile: desk.broker.ca }), username: role, password, boards,
     tags: Object.fromEntries(boards.map((b) => [b, desk.boards[b]!.tags])),
   };
 }
