@@ -172,8 +172,9 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     await procs.powerOnAll();
     const power = startPowerLoop(procs, boards, logger.child('power'));
     cleanups.push(() => power.stop());
-    // QEMU reaches the broker's TLS listener on loopback (the board verifies it with the desk's CA).
-    const qemu = await prepareQemuDeskBoards(layout, desk, ports.tlsPort!, logger.child('qemu'));
+    // QEMU reaches the broker's TLS listener on loopback (the board verifies it with the desk's
+    // CA); a cluster's every node, node 0 first.
+    const qemu = await prepareQemuDeskBoards(layout, desk, nodes.map((n) => n.tlsPort!), logger.child('qemu'));
     cleanups.push(() => Promise.all([...qemu.values()].map((b) => b.close())).then(() => undefined));
 
     const control = await startControlServer(layout.controlSocket, {
