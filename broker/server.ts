@@ -45,6 +45,8 @@ export interface DeskBrokerOptions {
   mq?: unknown;
   logger: Logger;
   statsIntervalMs?: number;
+  /** A cluster node's name, stamped on its $SYS snapshots so readers can add the nodes up. */
+  node?: string;
   clock?: Clock;
   /** How failed logins back off (login-backoff.ts). Default DEFAULT_LOGIN_BACKOFF. */
   loginBackoff?: BackoffPolicy;
@@ -147,6 +149,7 @@ export async function createDeskBroker(opts: DeskBrokerOptions): Promise<DeskBro
     countRetained: retainedCounter(persistence),
     clock,
     intervalMs: statsIntervalMs,
+    ...(opts.node !== undefined ? { node: opts.node } : {}),
     logger,
   });
   const { tcp: tcpPort, ws: wsPort, tls: tlsPort, wss: wssPort } = listeners.ports;

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createDeskBroker, loadUsers, newUser, saveUsers, UserStore, ROLES, type Principal, openSqlitePersistence, openClusterStore, plainListenersAllowed } from '../../broker/index.ts';
 import { stderrLogger, type Logger } from '../../platform/log.ts';
@@ -52,6 +53,7 @@ export function registerBroker(program: Command): void {
     .option('--key <file>', 'the private key (PEM) of --cert')
     .option('--data <dir>', 'folder for retained messages and sessions (SQLite)', 'broker-data')
     .option('--cluster <url>', 'run as one node of a cluster sharing this Redis (redis://host:port): messages routed and sessions and retained messages kept there instead of --data; every node loads the same --users file (docs/architecture.md)')
+    .option('--node <name>', 'with --cluster: this node\'s name in $SYS statistics, which readers add up per node (default: <host name>:<port>)')
     .action(action(async (o) => {
       const logger = stderrLogger('broker');
       const tlsWanted = o.tlsPort !== -1 || o.wssPort !== -1;
@@ -61,6 +63,7 @@ export function registerBroker(program: Command): void {
       const { persistence } = store;
       const server = await createDeskBroker({
         host: o.host, port: orNull(o.port), wsPort: orNull(o.wsPort), plainBeyondLoopback: Boolean(o.plain), users, persistence, logger,
+        ...(o.cluster ? { node: o.node ?? `${hostname()}:${o.tlsPort !== -1 ? o.tlsPort : o.port}` } : {}),
         ...(store.mq ? { mq: store.mq } : {}),
         ...(identity ? { tls: { cert: identity.cert, key: identity.key, port: orNull(o.tlsPort), wssPort: orNull(o.wssPort) } } : {}),
       }).catch(async (err: unknown) => {

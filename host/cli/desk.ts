@@ -106,8 +106,10 @@ export function registerDesk(program: Command): void {
     .requiredOption('--tls-port <port>', 'MQTT over TLS port', portOrNone('--tls-port'))
     .requiredOption('--wss-port <port>', 'secure WebSocket port', portOrNone('--wss-port'))
     .option('--cluster <url>', 'a cluster node on this redis-server instead of the SQLite store')
+    .option('--node <name>', 'the cluster node\'s name in $SYS statistics', 'node0')
     .action(action(async (o) => {
-      await runBrokerProcess(deskLayout(o.state), { tcpPort: o.port, wsPort: o.wsPort, tlsPort: o.tlsPort, wssPort: o.wssPort }, stderrLogger('desk:broker'), o.cluster);
+      const cluster = o.cluster ? { url: o.cluster, node: o.node } : undefined;
+      await runBrokerProcess(deskLayout(o.state), { tcpPort: o.port, wsPort: o.wsPort, tlsPort: o.tlsPort, wssPort: o.wssPort }, stderrLogger('desk:broker'), cluster);
     }));
 }
 

@@ -57,7 +57,7 @@ export interface KeeperOptions {
 export async function keepBrokerUp(opts: KeeperOptions): Promise<KeptBroker> {
   const { layout, cli, logger } = opts;
   const extra = opts.cluster && opts.cluster.node > 0;
-  const node: NodeOptions = opts.cluster ? { cluster: opts.cluster.url, ...(extra ? { log: layout.brokerLog.replace(/\.log$/, `-${opts.cluster.node}.log`) } : {}) } : {};
+  const node: NodeOptions = opts.cluster ? { cluster: { url: opts.cluster.url, node: `node${opts.cluster.node}` }, ...(extra ? { log: layout.brokerLog.replace(/\.log$/, `-${opts.cluster.node}.log`) } : {}) } : {};
   const first = extra
     ? { broker: await spawnBrokerProcess(layout, cli, { tcpPort: 0, wsPort: 0, tlsPort: 0, wssPort: 0 }, logger, node), portsNote: null }
     : await startBrokerOnWantedPorts(layout, opts.desk, cli, logger, node);

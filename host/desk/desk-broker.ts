@@ -11,7 +11,8 @@ import type { DeskLayout } from '../locations/layout.ts';
 import type { BrokerPorts } from './broker-ports.ts';
 
 /** `ports`: what the supervisor asks for (broker-ports.ts); 0 is any free port, null none. */
-export async function startDeskBroker(layout: DeskLayout, desk: DeskFile, ports: BrokerPorts, logger: Logger, cluster?: string): Promise<DeskBroker> {
+/** `cluster`: a node of a cluster on this redis-server, by this name. */
+export async function startDeskBroker(layout: DeskLayout, desk: DeskFile, ports: BrokerPorts, logger: Logger, cluster?: ClusterNode): Promise<DeskBroker> {
   const users = await loadUsers(layout.usersFile);
   const [cert, key] = await Promise.all([readFile(layout.tls.serverCert), readFile(layout.tls.serverKey)]);
   if (cluster) return startClusterNode(desk, ports, logger, cluster, users, { cert, key });
@@ -41,14 +42,21 @@ export async function startDeskBroker(layout: DeskLayout, desk: DeskFile, ports:
   };
 }
 
+export interface ClusterNode {
+  /** Its redis-server. */
+  url: string;
+  /** Its name in $SYS statistics (node0, node1...). */
+  node: string;
+}
+
 /** A node of a cluster (`desk up --broker-nodes N`): the same users file, the store in Redis. */
-async function startClusterNode(desk: DeskFile, ports: BrokerPorts, logger: Logger, url: string, users: Awaited<ReturnType<typeof loadUsers>>, tls: { cert: Buffer; key: Buffer }): Promise<DeskBroker> {
+async function startClusterNode(desk: DeskFile, ports: BrokerPorts, logger: Logger, { url, node }: ClusterNode, users: Awaited<ReturnType<typeof loadUsers>>, tls: { cert: Buffer; key: Buffer }): Promise<DeskBroker> {
   const store = openClusterStore(url, (e) => logger.error('cluster store error', { error: e.message }));
   let broker: DeskBroker;
   try {
     broker = await createDeskBroker({
       host: desk.broker.host, port: ports.tcpPort, wsPort: ports.wsPort, plainBeyondLoopback: desk.broker.plain,
-      tls: { ...tls, port: ports.tlsPort, wssPort: ports.wssPort }, users, persistence: store.persistence, mq: store.mq, logger,
+      tls: { ...tls, port: ports.tlsPort, wssPort: ports.wssPort }, users, persistence: store.persistence, mq: store.mq, logger, node,
     });
   } catch (err) {
     await store.destroy();

@@ -9,6 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openClusterStore, openRedisPersistence, type ClusterStore } from '../../broker/cluster.ts';
 import { boardTopic } from '../../broker/contract/topics.ts';
+import { createStatsFold, decodeStats, STATS_TOPICS } from '../../broker/contract/stats.ts';
 import { createDeskBroker, type DeskBroker } from '../../broker/server.ts';
 import { startRedisServer, type RedisServer } from '../../host/desk/redis-server.ts';
 import { memoryLogger } from '../../platform/log.ts';
@@ -34,10 +35,10 @@ let redis: RedisServer | undefined;
 const nodes: Node[] = [];
 const clients = new Clients();
 
-async function startNode(url: string): Promise<Node> {
+async function startNode(url: string, stats: { node?: string; statsIntervalMs?: number } = {}): Promise<Node> {
   const logger = memoryLogger('node');
   const store = openClusterStore(url, () => undefined);
-  const broker = await createDeskBroker({ users: await testUsers(), persistence: store.persistence, mq: store.mq, logger, wsPort: null, statsIntervalMs: 60_000 });
+  const broker = await createDeskBroker({ users: await testUsers(), persistence: store.persistence, mq: store.mq, logger, wsPort: null, statsIntervalMs: 60_000, ...stats });
   const node = { broker, store, url: `mqtt://127.0.0.1:${broker.tcpPort}` };
   nodes.push(node);
   return node;
@@ -121,6 +122,24 @@ if (installed) {
     // The stale one was deleted: with no live node at all, only b02's old will and b01's live one remain.
     assert.equal((await toPublish({})).sort(), ['node-dead/b02', 'node-live/b01']);
     await Promise.all([dead.p.destroy().catch(() => undefined), live.p.destroy().catch(() => undefined)]);
+  });
+
+  test('each node\'s $SYS figures carry its name, reach clients of every node, and add up', async () => {
+    redis = await startRedisServer();
+    const [a, b] = [await startNode(redis.url, { node: 'node0', statsIntervalMs: 200 }), await startNode(redis.url, { node: 'node1', statsIntervalMs: 200 })];
+    const host = await clients.connect(a.url, 'host');
+    await clients.connect(b.url, 'b01');
+    const fold = createStatsFold();
+    const from = new Set<string>();
+    host.on('message', (topic, payload) => {
+      if (topic !== STATS_TOPICS.stats) return;
+      const d = decodeStats(payload);
+      assert.ok(d.ok, 'a snapshot the contract accepts');
+      if (d.ok) { fold.add(d.value); from.add(d.value.node!); }
+    });
+    await host.subscribeAsync(STATS_TOPICS.stats, { qos: 0 });
+    await waitFor(() => from.size === 2 && fold.current()?.clients === 2, { timeoutMs: 5000, what: () => `snapshots from both nodes adding up to 2 clients (from ${[...from].join(', ')}: ${fold.current()?.clients})` });
+    assert.equal([...from].sort(), ['node0', 'node1']);
   });
 } else {
   test('cluster tests: NOT RUN (redis-server not installed; setup.sh installs it)', () => undefined);
