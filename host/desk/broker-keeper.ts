@@ -9,7 +9,7 @@ import type { Logger } from '../../platform/log.ts';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
 import { spawnBrokerProcess, type BrokerProcess, type NodeOptions } from './broker-process.ts';
-import { portsIn, type BrokerPorts } from './broker-ports.ts';
+import { otherNodePorts, portsIn, type BrokerPorts } from './broker-ports.ts';
 import { startBrokerOnWantedPorts } from './broker-start.ts';
 import { createCrashWindow, CrashLimitError } from './crash-window.ts';
 
@@ -59,7 +59,7 @@ export async function keepBrokerUp(opts: KeeperOptions): Promise<KeptBroker> {
   const extra = opts.cluster && opts.cluster.node > 0;
   const node: NodeOptions = opts.cluster ? { cluster: { url: opts.cluster.url, node: `node${opts.cluster.node}` }, ...(extra ? { log: layout.brokerLog.replace(/\.log$/, `-${opts.cluster.node}.log`) } : {}) } : {};
   const first = extra
-    ? { broker: await spawnBrokerProcess(layout, cli, { tcpPort: 0, wsPort: 0, tlsPort: 0, wssPort: 0 }, logger, node), portsNote: null }
+    ? { broker: await spawnBrokerProcess(layout, cli, otherNodePorts(opts.desk), logger, node), portsNote: null }
     : await startBrokerOnWantedPorts(layout, opts.desk, cli, logger, node);
   // Restarts ask for exactly these ports, never free ones: the boards know no others.
   const ports: BrokerPorts = portsIn(first.broker);
