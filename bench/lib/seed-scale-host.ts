@@ -23,7 +23,7 @@ export interface HostRun {
   /** How long each once-a-second flush took, ms. */
   flushMs: number[];
   storeErrors: string[];
-  /** Ends the session and closes the store, writing run.json with the outcome. */
+  /** Ends the session and closes the store, writing run.json with the outcome; idempotent. */
   close(outcome?: RunOutcome): Promise<void>;
 }
 
@@ -44,6 +44,7 @@ export async function openHostRun(o: { url: string; password: string; desk: stri
     flushMs.push(performance.now() - t);
   }, 1000);
   let record: RunRecord | undefined;
+  let closed = false;
 
   return {
     store, paths, flushMs, storeErrors,
@@ -64,6 +65,8 @@ export async function openHostRun(o: { url: string; password: string; desk: stri
       });
     },
     async close(outcome) {
+      if (closed) return;
+      closed = true;
       clearInterval(flushEverySecond);
       try {
         await client.endAsync();

@@ -25,7 +25,7 @@ function serve(): void {
       const started = Date.now();
       desk = await startSyntheticDesk(msg.options as SyntheticDeskOptions);
       loop.reset();
-      return { connectMs: Date.now() - started, ...health() };
+      return { connectMs: Date.now() - started, counts: desk.counts(), ...health() };
     }
     if (msg.op === 'quiesce') return { counts: await desk!.quiesce(Number(msg.timeoutMs)), ...health() };
     throw new Error(`unknown op ${String(msg.op)}`);

@@ -27,6 +27,8 @@ export interface PublishedCounts {
   /** Sent, not yet acknowledged. */
   inFlight: number;
   failed: number;
+  /** Most acknowledgements in one second (the desk's peak rate). */
+  peakPerS: number;
 }
 
 export interface SyntheticDesk {
@@ -40,7 +42,12 @@ export interface SyntheticDesk {
 const CONNECTING_AT_ONCE = 32;
 
 export async function startSyntheticDesk(o: SyntheticDeskOptions): Promise<SyntheticDesk> {
-  const counts: PublishedCounts = { status: 0, telemetry: 0, bootPhases: 0, guestEvents: 0, guestsBooted: 0, replies: 0, inFlight: 0, failed: 0 };
+  const counts: PublishedCounts = { status: 0, telemetry: 0, bootPhases: 0, guestEvents: 0, guestsBooted: 0, replies: 0, inFlight: 0, failed: 0, peakPerS: 0 };
+  let acked = 0, ackedBefore = 0;
+  const meter = setInterval(() => {
+    counts.peakPerS = Math.max(counts.peakPerS, acked - ackedBefore);
+    ackedBefore = acked;
+  }, 1000);
   const clients: MqttClient[] = [];
   const boards: SyntheticBoard[] = [];
 
@@ -59,6 +66,7 @@ export async function startSyntheticDesk(o: SyntheticDeskOptions): Promise<Synth
         client.publish(topic(channel), encode(channel, value), { qos: 1, retain }, (err) => {
           counts.inFlight--;
           if (err) return void counts.failed++;
+          acked++;
           if (channel === 'status') counts.status++;
           else if (channel === 'telemetry') counts.telemetry++;
           else if (channel === 'reply') counts.replies++;
@@ -80,6 +88,7 @@ export async function startSyntheticDesk(o: SyntheticDeskOptions): Promise<Synth
   return {
     counts: () => ({ ...counts }),
     async quiesce(timeoutMs) {
+      clearInterval(meter);
       boards.forEach((b) => b.stop());
       const deadline = Date.now() + timeoutMs;
       while (counts.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -87,6 +96,7 @@ export async function startSyntheticDesk(o: SyntheticDeskOptions): Promise<Synth
       return { ...counts };
     },
     async close() {
+      clearInterval(meter);
       boards.forEach((b) => b.stop());
       await Promise.all(clients.map((c) => c.endAsync()));
     },
