@@ -38,6 +38,8 @@ function print(r: SeedScaleResult, load: number[]): void {
   row('replies', p.replies, s.ignored - (b.cmd ?? 0), b.reply);
   out(`\n  lost telemetry (seq gaps) ${s.lostTelemetry}, malformed ${s.malformed}, duplicates ${s.duplicates}, store errors ${r.storeErrors.length}, publishes failed ${p.failed}`);
   out(`  telemetry lag (host receive - board at): store p50 ${ms(r.lagMs.p50)} p99 ${ms(r.lagMs.p99)} max ${ms(r.lagMs.max)}; baseline p50 ${ms(r.baselineLagMs.p50)} p99 ${ms(r.baselineLagMs.p99)} max ${ms(r.baselineLagMs.max)}`);
+  const phase = (st: { p50: number; p99: number } | null) => (st ? `p50 ${ms(st.p50)} p99 ${ms(st.p99)}` : '-');
+  out(`  telemetry lag in the store by phase: launch ${phase(r.lagByPhaseMs.launch)}; hold ${phase(r.lagByPhaseMs.hold)}`);
   out(`  store flush every second: p50 ${ms(r.flushMs.p50)} p99 ${ms(r.flushMs.p99)} max ${ms(r.flushMs.max)}; host event-loop delay p99 ${ms(r.hostLoopDelayP99Ms)}`);
   out(`  store ${r.storeMB.toFixed(1)} MB; summary + report ${ms(r.reportMs)}, report.html ${(statSync(r.reportFile).size / 1024).toFixed(0)} KB`);
   out(`  summary: ${r.summary.desk.guestsBooted} guests booted, peak ${r.summary.desk.peakGuestsRunning} running, ${r.summary.desk.boardsReporting} boards reporting`);

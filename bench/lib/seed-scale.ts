@@ -45,8 +45,9 @@ export interface SeedScaleResult {
   published: PublishedCounts;
   stored: StoreCounts;
   baseline: Record<string, number>;
-  /** Telemetry: host receive time minus the board's `at`, ms; as stored, and as the baseline saw it. */
+  /** Telemetry: host receive time minus the board's `at`, ms; as stored (all, and by phase), and as the baseline saw it. */
   lagMs: Stats;
+  lagByPhaseMs: { launch: Stats | null; hold: Stats | null };
   baselineLagMs: Stats;
   flushMs: Stats;
   hostLoopDelayP99Ms: number;
@@ -108,7 +109,14 @@ export async function runSeedScale(o: SeedScaleOptions): Promise<SeedScaleResult
     const cpu = process.cpuUsage(cpu0);
     const hostFigures = { cpuS: (cpu.user + cpu.system) / 1e6, rssMB: process.resourceUsage().maxRSS / 1024 };
     const stored = host.store.counts();
-    const lagMs = summarize(host.store.telemetry().map((r) => r.receivedAt - r.at))!;
+    const rows = host.store.telemetry();
+    const lagMs = summarize(rows.map((r) => r.receivedAt - r.at))!;
+    const marks = host.store.marks();
+    const between = (from: string, to: string) => {
+      const [a, b] = [marks.find((m) => m.name === from)?.at ?? Infinity, marks.find((m) => m.name === to)?.at ?? -Infinity];
+      return summarize(rows.filter((r) => r.at >= a && r.at <= b).map((r) => r.receivedAt - r.at));
+    };
+    const lagByPhaseMs = { launch: between('launch-start', 'launch-end'), hold: between('hold-start', 'hold-end') };
     const flushMs = summarize(host.flushMs)!;
     const brokerFigures = { cpuS: cpuSeconds(broker.pid) - brokerCpu0, rssMB: (await procMemory(broker.pid)).rssMB };
     await host.close(outcome);
@@ -117,7 +125,7 @@ export async function runSeedScale(o: SeedScaleOptions): Promise<SeedScaleResult
     const { summary, report } = await buildReport(host.paths.dir);
     const reportMs = performance.now() - r0;
     return {
-      outcome, published, stored, baseline: baseline.counts(), lagMs, baselineLagMs: summarize(baseline.telemetryLagMs())!, flushMs,
+      outcome, published, stored, baseline: baseline.counts(), lagMs, lagByPhaseMs, baselineLagMs: summarize(baseline.telemetryLagMs())!, flushMs,
       hostLoopDelayP99Ms: loop.percentile(99) / 1e6, runS, messagesPerS: (sent(published) - sent(started.counts)) / runS, storeMB, reportMs, reportFile: report, summary,
       host: hostFigures, broker: brokerFigures, publisher: { ...end, cpuS: end.cpuS - started.cpuS, connectMs: started.connectMs }, storeErrors: host.storeErrors,
     };

@@ -27,7 +27,7 @@ export interface PublishedCounts {
   /** Sent, not yet acknowledged. */
   inFlight: number;
   failed: number;
-  /** Most acknowledgements in one second (the desk's peak rate). */
+  /** Most acknowledgements in one second once every board is connected (the desk's peak rate). */
   peakPerS: number;
 }
 
@@ -44,10 +44,6 @@ const CONNECTING_AT_ONCE = 32;
 export async function startSyntheticDesk(o: SyntheticDeskOptions): Promise<SyntheticDesk> {
   const counts: PublishedCounts = { status: 0, telemetry: 0, bootPhases: 0, guestEvents: 0, guestsBooted: 0, replies: 0, inFlight: 0, failed: 0, peakPerS: 0 };
   let acked = 0, ackedBefore = 0;
-  const meter = setInterval(() => {
-    counts.peakPerS = Math.max(counts.peakPerS, acked - ackedBefore);
-    ackedBefore = acked;
-  }, 1000);
   const clients: MqttClient[] = [];
   const boards: SyntheticBoard[] = [];
 
@@ -84,6 +80,12 @@ export async function startSyntheticDesk(o: SyntheticDeskOptions): Promise<Synth
     b.online();
   };
   for (let i = 0; i < o.boards.length; i += CONNECTING_AT_ONCE) await Promise.all(o.boards.slice(i, i + CONNECTING_AT_ONCE).map(connectOne));
+  // Metered once all are connected: the connection storm is not the desk's working rate.
+  ackedBefore = acked;
+  const meter = setInterval(() => {
+    counts.peakPerS = Math.max(counts.peakPerS, acked - ackedBefore);
+    ackedBefore = acked;
+  }, 1000);
 
   return {
     counts: () => ({ ...counts }),
