@@ -23,13 +23,14 @@ export interface DeskBrokerCli {
 const START_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5000;
 
-export async function startDeskBrokerCli(dir: string, desk: string, boards: readonly string[]): Promise<DeskBrokerCli> {
+/** `boardScrypt`: the board users' password cost; absent, the default (~50 ms a check), as `desk up` makes them. */
+export async function startDeskBrokerCli(dir: string, desk: string, boards: readonly string[], boardScrypt?: Parameters<typeof newUser>[2]): Promise<DeskBrokerCli> {
   const hostPassword = randomBytes(12).toString('base64url');
   const boardPassword = randomBytes(12).toString('base64url');
   const users = new UserStore();
   users.put(await newUser({ role: 'host', username: 'host' }, hostPassword));
   // Hashed in parallel: scrypt runs on libuv's threads, ~50 ms each.
-  for (const entry of await Promise.all(boards.map((board) => newUser({ role: 'board', username: board, desk, board }, boardPassword)))) users.put(entry);
+  for (const entry of await Promise.all(boards.map((board) => newUser({ role: 'board', username: board, desk, board }, boardPassword, boardScrypt)))) users.put(entry);
   const usersFile = join(dir, 'users.json');
   await saveUsers(usersFile, users);
 
