@@ -28,7 +28,7 @@ function print(r: SeedScaleResult, load: number[]): void {
   const guests = options.boards * options.guestsPerBoard;
   out(`\nseed desk: ${options.boards} boards x ${options.guestsPerBoard} guests = ${guests} guests, launch ${options.launchPerS}/s a board, telemetry every ${options.periodS} s, hold ${options.holdS} s`);
   out(`load average before/after: ${load.map((l) => l.toFixed(1)).join(' / ')}`);
-  out(`boards connected in ${(r.publisher.connectMs! / 1000).toFixed(1)} s; then the run: ${r.runS.toFixed(0)} s, ${r.messagesPerS.toFixed(0)} messages/s acknowledged on average, ${p.peakPerS} in the busiest second`);
+  out(`boards connected in ${(r.publisher.connectMs! / 1000).toFixed(1)} s; then the run: ${r.runS.toFixed(0)} s, ${r.messagesPerS.toFixed(0)} messages/s acknowledged on average, ${p.peakPerS} sent in the busiest second`);
   out('\n  what              published   host store   baseline subscriber');
   const row = (what: string, pub: number, st: number, base: number | undefined) => out(`  ${what.padEnd(16)} ${String(pub).padStart(10)} ${String(st).padStart(12)} ${String(base ?? 0).padStart(12)}`);
   row('telemetry', p.telemetry, s.telemetry, b.telemetry);

@@ -57,7 +57,7 @@ export interface SeedScaleResult {
   flushMs: Stats;
   hostLoopDelayP99Ms: number;
   runS: number;
-  /** Messages the broker acknowledged a second: on average over the run, and in the busiest second. */
+  /** Messages the broker acknowledged a second on average over the run (the busiest second sent: `published.peakPerS`). */
   messagesPerS: number;
   storeMB: number;
   reportMs: number;

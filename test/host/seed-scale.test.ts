@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { readFile } from 'node:fs/promises';
 import { runSeedScale } from '../../bench/lib/seed-scale.ts';
 import { formatNumber } from '../../host/report/format.ts';
+import { processesMentioning } from '../support/deskbox.ts';
 import { withTempDir } from '../support/temp-dir.ts';
 
 const BOARDS = 128;
@@ -39,6 +40,7 @@ test(`${BOARDS} boards x ${GUESTS} guests: the host holds every message, the sum
     assert.is(r.summary.desk.boardsReporting, BOARDS);
     assert.is(r.summary.desk.guestsBooted, BOARDS * GUESTS);
     assert.is(r.summary.desk.peakGuestsRunning, BOARDS * GUESTS);
+    assert.equal(await processesMentioning(dir), [], 'the broker is gone');
     const html = await readFile(r.reportFile, 'utf8');
     const n = BOARDS * GUESTS;
     assert.match(html, `Guests booted</div><div class="v">${formatNumber(n)}</div><div class="s">0 failed, peak ${formatNumber(n)} running`);
