@@ -4,8 +4,8 @@
  * counting subscriber in the same run. Boards boot guests one after another at the rate a
  * Cortex-A8 would (BENCHMARKS.md, "Seed scale": the x86 figure of one launch in flight, 8.7 ms,
  * times 15), report them once a second and publish telemetry every second (the plans' default).
- * `BENCH_BOARDS`, `BENCH_GUESTS`, `BENCH_SECONDS` (the hold), `BENCH_LAUNCH_RATE`,
- * `BENCH_PERIOD` change the shape.
+ * `BENCH_BOARDS`, `BENCH_GUESTS`, `BENCH_SECONDS` (the hold), `BENCH_LAUNCH_RATE` (guests/s a
+ * board), `BENCH_BOOT_MS`, `BENCH_PERIOD` (telemetry, s) and `BENCH_RAMP_BATCH` change the shape.
  */
 import { loadavg } from 'node:os';
 import { statSync } from 'node:fs';

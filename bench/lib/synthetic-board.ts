@@ -42,9 +42,14 @@ export interface SyntheticBoard {
 
 interface Launch { want: number; from: number; startedAt: number; answer(): void }
 
+// A power model only so the report's energy figures have something to integrate: idle like a
+// simulated board, more while launching, a little per guest. Not a measurement.
 const IDLE_W = 1.0;
 const LAUNCH_W = 0.6;
 const GUEST_W = 0.002;
+// The agent's anonymous memory (BENCHMARKS "Board agent start-up") and an idle guest's user-space share.
+const AGENT_BYTES = 26_000_000;
+const GUEST_BYTES = 65_000;
 
 export function syntheticBoard(o: SyntheticBoardOptions): SyntheticBoard {
   const bootedAt = o.now();
@@ -74,7 +79,7 @@ export function syntheticBoard(o: SyntheticBoardOptions): SyntheticBoard {
     lastAt = now;
     o.publish('telemetry', telemetrySample({
       board: o.board, now, seq: seq++, bootedAt, reading: { watts, volts: 5, amps: watts / 5 }, energyJ,
-      load: { cpu: launch ? 0.9 : 0.02, memBytes: 26_000_000 + 65_000 * bootTimes.length }, guests: guests(),
+      load: { cpu: launch ? 0.9 : 0.02, memBytes: AGENT_BYTES + GUEST_BYTES * bootTimes.length }, guests: guests(),
     }), true);
   };
   const schedule = (seconds: number) => {
