@@ -47,9 +47,8 @@ interface Launch { want: number; from: number; startedAt: number; answer(): void
 const IDLE_W = 1.0;
 const LAUNCH_W = 0.6;
 const GUEST_W = 0.002;
-// The agent's anonymous memory (BENCHMARKS "Board agent start-up") and an idle guest's user-space share.
+// `memBytes` is the agent process's own memory (guests are other processes): BENCHMARKS "Board agent start-up".
 const AGENT_BYTES = 26_000_000;
-const GUEST_BYTES = 65_000;
 
 export function syntheticBoard(o: SyntheticBoardOptions): SyntheticBoard {
   const bootedAt = o.now();
@@ -79,7 +78,7 @@ export function syntheticBoard(o: SyntheticBoardOptions): SyntheticBoard {
     lastAt = now;
     o.publish('telemetry', telemetrySample({
       board: o.board, now, seq: seq++, bootedAt, reading: { watts, volts: 5, amps: watts / 5 }, energyJ,
-      load: { cpu: launch ? 0.9 : 0.02, memBytes: AGENT_BYTES + GUEST_BYTES * bootTimes.length }, guests: guests(),
+      load: { cpu: launch ? 0.9 : 0.02, memBytes: AGENT_BYTES }, guests: guests(),
     }), true);
   };
   const schedule = (seconds: number) => {
