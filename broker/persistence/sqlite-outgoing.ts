@@ -27,7 +27,7 @@ export class OutgoingQueue {
     const counter = queued.brokerCounter ?? null;
     return this.#batch.run('outgoingEnqueue', () => {
       for (const clientId of clientIds) this.#sql.outgoingInsert.run(clientId, brokerId, counter, bytes);
-    });
+    }, clientIds.length > 1 ? 'many' : 'one');
   }
 
   /**
@@ -39,7 +39,9 @@ export class OutgoingQueue {
     const brokerId = packet.brokerId ?? null;
     const counter = packet.brokerCounter ?? null;
     const messageId = packet.messageId ?? null;
-    const bytes = encode(packet);
+    // Encoded only for the rare replacement; the copy keeps the packet as it is now, since
+    // aedes may change the object before the batch runs.
+    const copy = { ...packet };
     return this.#batch.run('outgoingUpdate', () => {
       const sql = this.#sql;
       const same = brokerId === null || counter === null
@@ -49,14 +51,14 @@ export class OutgoingQueue {
       if (same !== undefined && (other === undefined || same < other)) {
         sql.outgoingSetMessageId.run(messageId, same);
       } else if (other !== undefined) {
-        sql.outgoingReplace.run(brokerId, counter, messageId, bytes, other);
+        sql.outgoingReplace.run(brokerId, counter, messageId, encode(copy), other);
       } else {
         throw new NoSuchPacketError('no such outgoing packet', {
           operation: 'outgoingUpdate', clientId, messageId: messageId ?? undefined,
           brokerId: brokerId ?? undefined, brokerCounter: counter ?? undefined,
         });
       }
-    });
+    }, 'one');
   }
 
   /** Removes the acknowledged packet and hands it back; an unknown identifier is not an error. */
@@ -65,7 +67,7 @@ export class OutgoingQueue {
     return this.#batch.run('outgoingClearMessageId', () => {
       const row = this.#sql.outgoingClear.get(clientId, messageId);
       return row && fromRow(row);
-    });
+    }, 'one');
   }
 
   /**
@@ -73,7 +75,7 @@ export class OutgoingQueue {
    * Queued behind the writes requested before it, so a trim right after an enqueue sees it.
    */
   async trim(clientId: string, keep: number): Promise<number> {
-    return this.#batch.run('outgoingTrim', () => this.#sql.outgoingTrim.run(clientId, keep).changes);
+    return this.#batch.run('outgoingTrim', () => this.#sql.outgoingTrim.run(clientId, keep).changes, 'one');
   }
 
   /**
