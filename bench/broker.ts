@@ -17,7 +17,8 @@
  * limits shows as such. Brokers alternate, RUNS each.
  *
  * `node --import tsx bench/run.ts broker`; BENCH_RUNS (2), BENCH_SECONDS (10),
- * BENCH_BROKER_ONLY=deskbox|mosquitto, BENCH_BROKER_PROF=<dir> (deskbox under --cpu-prof).
+ * BENCH_BROKER_ONLY=deskbox|mosquitto, BENCH_BROKER_PROF=<dir> (deskbox under --cpu-prof),
+ * BENCH_BROKER_PHASE=fanin (no flat-out phase: to profile the fan-in alone).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,6 +41,8 @@ const WINDOW = 32;
 const DESK = 'bench';
 const ONLY = process.env.BENCH_BROKER_ONLY;
 const PROF = process.env.BENCH_BROKER_PROF;
+/** For profiling one load alone: `fanin` skips the flat-out phase (its figures then read 0). */
+const FANIN_ONLY = process.env.BENCH_BROKER_PHASE === 'fanin';
 // The cheapest hashes users.ts accepts: logins are not what is measured (490 default ones cost ~25 s of CPU).
 const SCRYPT = { N: 1024, r: 8, p: 1, keylen: 32 };
 
@@ -215,7 +218,7 @@ async function measure(broker: Broker): Promise<Result> {
 
   // Flat out: 8 boards, WINDOW unacknowledged each, counted over SECONDS after 1 s to settle.
   let acked = 0;
-  let flatOn = true;
+  let flatOn = !FANIN_ONLY;
   const flat = clients.slice(0, FLAT_CLIENTS).map((c, i) => new Promise<void>((resolve) => {
     let seq = 0;
     let inFlight = 0;
@@ -232,6 +235,10 @@ async function measure(broker: Broker): Promise<Result> {
     };
     pump();
   }));
+  if (FANIN_ONLY) {
+    await Promise.all([...clients.slice(0, FLAT_CLIENTS), host].map((c) => c.endAsync(true)));
+    return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), received: latencies.length, expected: expectedFanIn, rate: 0, rssFanIn, rssFlat: 0, cpuUsPerMsgFanIn: (cpuFanIn * 1000) / Math.max(1, fanInMsgs), cpuUsPerMsgFlat: 0, genCpu: 0 };
+  }
   await sleep(1000);
   const ack0 = acked;
   const cpu1 = cpuMs(broker.pid);
