@@ -7,8 +7,9 @@ cd "$(dirname "$0")"
 # qemu-*, u-boot-qemu and the cross compiler: armv7 boards tried on this x86_64 machine (docs/real-board.md);
 # systemd for systemd-analyze, which checks the board's unit file; openssl issues the desk's TLS
 # certificates (docs/tls.md); e2fsprogs (mke2fs -d) builds the QEMU boards' disks without root
-# or loop devices.
-packages=(crun socat mosquitto mosquitto-clients lrzsz busybox-static chromium openssl
+# or loop devices; iproute2 (ip, bridge, tc) makes guest networks and the simulated desk LAN
+# (docs/networks.md).
+packages=(crun socat mosquitto mosquitto-clients lrzsz busybox-static chromium openssl iproute2
           qemu-user-static qemu-system-arm u-boot-qemu g++-arm-linux-gnueabihf systemd e2fsprogs)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

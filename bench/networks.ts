@@ -50,7 +50,11 @@ async function rttP50(fromNs: string, to: string): Promise<number> {
 async function throughput(fromNs: string, toNs: string, addr: string, bytes = 16 * 1024 * 1024): Promise<number> {
   const server = spawn('ip', ['netns', 'exec', toNs, 'busybox', 'nc', '-l', '-p', '5001', '-e', 'busybox', 'dd', 'if=/dev/zero', 'bs=64k', `count=${bytes / 65536}`], { stdio: 'ignore' });
   try {
-    for (let i = 0; i < 100 && !sh(`ip netns exec ${toNs} cat /proc/net/tcp`).includes(':1389 '); i++) await new Promise((r) => setTimeout(r, 20));
+    const listening = () => sh(`ip netns exec ${toNs} cat /proc/net/tcp /proc/net/tcp6`).includes(':1389 ');
+    for (let i = 0; !listening(); i++) {
+      if (i === 250) throw new Error(`throughput: nothing listens on ${toNs} port 5001 after 5 s`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const t0 = performance.now();
     const got = Number(sh(`ip netns exec ${fromNs} busybox nc ${addr} 5001 | wc -c`));
     if (got !== bytes) throw new Error(`throughput: got ${got} of ${bytes} bytes`);

@@ -1,4 +1,4 @@
-/** `deskbox desk up|down|status|power`: the simulated desk's lifecycle. */
+/** `deskbox desk ...`: the simulated desk's lifecycle, and a real or simulated desk's power and links. */
 import type { Command } from 'commander';
 import { deskDown } from '../desk/up.ts';
 import { deskLayout } from '../locations/layout.ts';
@@ -17,7 +17,7 @@ import { deskStatus } from '../desk/status.ts';
 import { describeDeskLan } from '../desk/desk-lan.ts';
 
 export function registerDesk(program: Command): void {
-  const desk = program.command('desk').description('start, stop and inspect a simulated desk on this machine');
+  const desk = program.command('desk').description('a desk: start, stop and inspect a simulated one on this machine; check, discover, switch and watch a real one (--desk-file)');
 
   registerDeskUp(desk);
   registerRealDesk(desk);

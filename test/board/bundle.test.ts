@@ -28,8 +28,9 @@ test('native modules stay external, and mqtt.js\' browser/proxy transports are l
 
 test('board bundle stays small', async () => {
   const { size } = await stat('dist/board.mjs');
-  // Grew from ~310 KB with the image store, the archive reader and the flash receiver (issues 4, 5).
-  assert.ok(size < 448 * 1024, `dist/board.mjs is ${size} bytes`);
+  // Grew from ~310 KB with the image store, the archive reader and the flash receiver (issues 4,
+  // 5), and to ~470 KB with guest networks (board/net: desired state, planner, kernel read-back).
+  assert.ok(size < 480 * 1024, `dist/board.mjs is ${size} bytes`);
 });
 
 test.run();

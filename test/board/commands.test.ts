@@ -19,6 +19,7 @@ import { telemetryFeature } from '../../board/telemetry/feature.ts';
 import { PAYLOAD_VERSION, type Reply } from '../../broker/contract/payloads.ts';
 import { manualClock } from '../../platform/clock.ts';
 import { memoryLogger } from '../../platform/log.ts';
+import { netFeature } from '../../board/net/feature.ts';
 
 const config: BoardConfig = {
   v: 1, desk: 'd1', board: 'b01',
@@ -40,7 +41,7 @@ function bareBoard() {
   const guests = guestsFeature(ctx, { resolveImage: () => undefined, changed: () => undefined });
   const features: Feature[] = [
     ledFeature(ctx), telemetryFeature(ctx, { bootedAt: 0, guests: () => guests.summary() }),
-    imagesFeature(ctx, { rootfsInUse: () => new Set() }), guests, pushFeature(ctx), execFeature(ctx, guests), systemFeature(ctx, {}),
+    imagesFeature(ctx, { rootfsInUse: () => new Set() }), netFeature(ctx, { guests: () => guests.wanted() }), guests, pushFeature(ctx), execFeature(ctx, guests), systemFeature(ctx, {}),
   ];
   const table = commandTable(features);
   const ask = (op: string, args?: Record<string, unknown>): Promise<Reply> =>

@@ -15,6 +15,7 @@ import { systemClock, type Clock } from '../../platform/clock.ts';
 import type { SerialLink } from '../../platform/hal/serial.ts';
 import { waitFor } from '../support/wait.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { socatsUsing } from '../support/deskbox.ts';
 
 const BAUD = 115200;
 const BACKOFF = { minMs: 100, maxMs: 400, factor: 2 };
@@ -190,16 +191,5 @@ test('deskbox console: a replugged adapter does not end the session; a line on s
     }
   });
 });
-
-/** socat processes whose command line names something in dir, from /proc. */
-async function socatsUsing(dir: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmd = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmd.startsWith('socat\0') && cmd.includes(dir)) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 test.run();

@@ -1,13 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { lstat, readFile, readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openLinkEmulator, LinkEmulatorError, type LinkEmulator, type LinkSettings } from '../../host/desk/link-emulator.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import { seededRandom } from '../support/seeded-random.ts';
 import { waitFor } from '../support/wait.ts';
 import { tempDir } from '../support/temp-dir.ts';
+import { socatsUsing } from '../support/deskbox.ts';
 
 const serial = serialportBinding();
 const clean: LinkSettings = { baud: 115200, latencyMs: 0, bitErrorRate: 0, dropRate: 0 };
@@ -286,16 +287,5 @@ test('settings are checked; close() leaves no socat and no links, and is idempot
     await removeDir();
   }
 });
-
-/** socat processes whose command line names something in dir, from /proc. */
-async function socatsUsing(dir: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmd = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmd.startsWith('socat\0') && cmd.includes(dir)) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 test.run();

@@ -87,7 +87,7 @@ test('plans: several wrong fields are all named at once, each with its path', ()
   assert.equal(fields.sort(), ['boards', 'colour', 'guests.colour', 'guests.perBoard', 'guests.profile', 'hold', 'repetitions', 'size', 'telemetry.periodS']);
   assert.match(e.message, /^plan p\.yaml has 9 problems:\n {2}/);
   assert.match(e.message, /guests\.perBoard: Invalid integer[^\n]*; Invalid value: Expected >=0/, 'two problems of one field share its line');
-  assert.match(e.message, /guests\.colour: not a plan field \(known here: perBoard, image, profile, command, ramp\)/);
+  assert.match(e.message, /guests\.colour: not a plan field \(known here: perBoard, image, profile, command, networks, ramp\)/);
   assert.match(e.message, /\n {2}hold: must be a duration/);
 });
 

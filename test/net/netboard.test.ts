@@ -85,7 +85,7 @@ test('a router on lan1 and lan2 with gateways joins them; re-applying the same p
 /** Bytes sent from `from` to `to`'s listener, and the time the transfer took. */
 async function throughput(from: string, to: string, addr: string, bytes: number): Promise<number> {
   const server = spawn('ip', ['netns', 'exec', to, 'busybox', 'nc', '-l', '-p', '5001', '-e', 'busybox', 'dd', 'if=/dev/zero', 'bs=64k', `count=${bytes / 65536}`], { stdio: 'ignore' });
-  await waitFor(() => sh(`ip netns exec ${to} cat /proc/net/tcp`).includes(':1389 '), { timeoutMs: 5000, what: 'the listener on port 5001' });
+  await waitFor(() => sh(`ip netns exec ${to} cat /proc/net/tcp /proc/net/tcp6`).includes(':1389 '), { timeoutMs: 5000, what: 'the listener on port 5001' });
   const t0 = performance.now();
   const got = sh(`ip netns exec ${from} busybox nc ${addr} 5001 | wc -c`);
   const s = (performance.now() - t0) / 1000;

@@ -20,13 +20,16 @@ export async function deskbox(args: string[], timeoutMs = 60_000): Promise<{ std
   throw new Error(`deskbox ${args.join(' ')} failed (${how}): ${r.stderr || r.stdout}`);
 }
 
-/** Pids of live processes whose command line mentions `needle` (e.g. a desk's state folder). */
-export async function processesMentioning(needle: string): Promise<number[]> {
+/** Pids of live processes whose command line mentions `needle` (e.g. a desk's state folder); `program`: only those running it. */
+export async function processesMentioning(needle: string, program?: string): Promise<number[]> {
   const found: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     const cmd = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmd.includes(needle)) found.push(Number(entry));
+    if (cmd.includes(needle) && (program === undefined || cmd.startsWith(`${program}\0`))) found.push(Number(entry));
   }
   return found;
 }
+
+/** socat processes whose command line names something in `dir` (the pty pairs a test made). */
+export const socatsUsing = (dir: string) => processesMentioning(dir, 'socat');
