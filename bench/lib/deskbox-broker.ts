@@ -12,7 +12,7 @@ const [usersFile, storeFile] = process.argv.slice(2);
 if (!usersFile || !storeFile) throw new Error('usage: deskbox-broker.ts <users.json> <store.sqlite>');
 const logger = stderrLogger('broker', 'warn');
 const users = await loadUsers(usersFile);
-const persistence = await openSqlitePersistence({ path: storeFile, onError: (e) => logger.error('retained message not stored', { error: e.message }) });
+const persistence = await openSqlitePersistence({ path: storeFile, onError: (e) => logger.error('broker store write failed', { error: e.message }) });
 const broker = await createDeskBroker({ host: '127.0.0.1', port: 0, wsPort: null, users, persistence, logger });
 process.stdout.write(`${JSON.stringify({ port: broker.tcpPort })}\n`);
 await new Promise<void>((resolve) => {

@@ -44,7 +44,7 @@ export class SqlitePersistence {
     this.#sql = prepareStatements(db);
     this.#batch = new GroupCommit(db, () => this.#loadSubscriptions());
     this.#retained = new RetainedStore(this.#sql, this.#batch);
-    this.#outgoing = new OutgoingQueue(this.#sql, this.#batch);
+    this.#outgoing = new OutgoingQueue(this.#sql, this.#batch, (e) => this.#onError(e));
     this.#incoming = new IncomingStore(this.#sql, this.#batch);
     this.#loadSubscriptions();
   }

@@ -39,7 +39,7 @@ export function registerBroker(program: Command): void {
       const users = await loadUsers(o.users);
       // The store holds every retained and queued message: its folder is owner-only.
       await ensurePrivateDir(o.data);
-      const persistence = await openSqlitePersistence({ path: join(o.data, 'store.db'), onError: (e) => logger.error('retained message not stored', { error: e.message }) });
+      const persistence = await openSqlitePersistence({ path: join(o.data, 'store.db'), onError: (e) => logger.error('broker store write failed', { error: e.message }) });
       const server = await createDeskBroker({
         host: o.host, port: orNull(o.port), wsPort: orNull(o.wsPort), plainBeyondLoopback: Boolean(o.plain), users, persistence, logger,
         ...(identity ? { tls: { cert: identity.cert, key: identity.key, port: orNull(o.tlsPort), wssPort: orNull(o.wssPort) } } : {}),
