@@ -14,22 +14,20 @@
  * giving each board its own subtree and the host deskbox/#, persistence on, and
  * max_inflight_messages 0. Plain MQTT on loopback for both. The generator is mqtt.js in this
  * process (the clients the boards and the host use); its own CPU time is printed, so a run it
- * limits shows as such. Brokers alternate, RUNS each.
+ * limits shows as such, and so is the 1-minute load average after each run: the machine is
+ * shared, and figures from a loaded one compare only within the same run. Brokers alternate,
+ * RUNS each (bench/lib/brokers-under-test.ts starts them).
  *
  * `node --import tsx bench/run.ts broker`; BENCH_RUNS (2), BENCH_SECONDS (10),
  * BENCH_BROKER_ONLY=deskbox|mosquitto, BENCH_BROKER_PROF=<dir> (deskbox under --cpu-prof),
  * BENCH_BROKER_PHASE=fanin (no flat-out phase: to profile the fan-in alone).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import mqtt, { type MqttClient } from 'mqtt';
 import { boardClientId, boardTopic } from '../broker/contract/topics.ts';
-import { UserStore, newUser, saveUsers } from '../broker/index.ts';
-import type { Principal } from '../broker/policy.ts';
+import { type BenchSetup, type Broker, type Kind, cpuMs, startDeskbox, startMosquitto, writeUsers } from './lib/brokers-under-test.ts';
 import { procMemory } from './lib/proc-memory.ts';
 import { median, printRows, spread } from './lib/stats.ts';
 
@@ -43,103 +41,13 @@ const ONLY = process.env.BENCH_BROKER_ONLY;
 const PROF = process.env.BENCH_BROKER_PROF;
 /** For profiling one load alone: `fanin` skips the flat-out phase (its figures then read 0). */
 const FANIN_ONLY = process.env.BENCH_BROKER_PHASE === 'fanin';
-// The cheapest hashes users.ts accepts: logins are not what is measured (490 default ones cost ~25 s of CPU).
-const SCRYPT = { N: 1024, r: 8, p: 1, keylen: 32 };
 
-type Kind = 'mosquitto' | 'deskbox';
-interface Broker { kind: Kind; pid: number; port: number; stop(): Promise<void> }
 interface Result { p50: number; p99: number; received: number; expected: number; rate: number; rssFanIn: number; rssFlat: number; cpuUsPerMsgFanIn: number; cpuUsPerMsgFlat: number; genCpu: number }
 
 const boards = Array.from({ length: BOARDS }, (_, i) => `b${String(i + 1).padStart(3, '0')}`);
 const password = (user: string) => `${user}-secret`;
 const work = mkdtempSync(join(tmpdir(), 'deskbox-bench-broker-'));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function exitOf(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  const exited = exitOf(child);
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function writeUsers(): Promise<string> {
-  const principals: Principal[] = [{ role: 'host', username: 'host' }, ...boards.map((b) => ({ role: 'board' as const, username: b, desk: DESK, board: b }))];
-  const store = new UserStore(await Promise.all(principals.map((p) => newUser(p, password(p.username), SCRYPT))));
-  const path = join(work, 'users.json');
-  await saveUsers(path, store);
-
-  writeFileSync(join(work, 'mosquitto.passwd'), ['host', ...boards].map((u) => `${u}:${password(u)}\n`).join(''), { mode: 0o600 });
-  const hashed = spawnSync('mosquitto_passwd', ['-U', join(work, 'mosquitto.passwd')], { encoding: 'utf8' });
-  if (hashed.status !== 0) throw new Error(`mosquitto_passwd -U: ${hashed.stderr}`);
-  // The policy's board and host rules, as far as these topics go.
-  writeFileSync(join(work, 'mosquitto.acl'), [
-    'user host', 'topic readwrite deskbox/#', '',
-    ...['status', 'telemetry', 'events', 'reply'].map((c) => `pattern write deskbox/${DESK}/boards/%u/${c}`),
-    `pattern read deskbox/${DESK}/boards/%u/#`, '',
-  ].join('\n'));
-  return path;
-}
-
-async function startMosquitto(run: number): Promise<Broker> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(work, `mosquitto-${run}-`));
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [
-    // As root, mosquitto would drop to the `mosquitto` user, which cannot read these files.
-    ...(process.getuid?.() === 0 ? ['user root'] : []),
-    `listener ${port} 127.0.0.1`, 'allow_anonymous false',
-    `password_file ${join(work, 'mosquitto.passwd')}`, `acl_file ${join(work, 'mosquitto.acl')}`,
-    'persistence true', `persistence_location ${dir}/`, 'max_inflight_messages 0', 'max_queued_messages 1000',
-    'log_dest stderr', 'log_type error', 'log_type warning', '',
-  ].join('\n'));
-  const child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
-  // mosquitto prints nothing on start at these log levels: wait for the port.
-  for (let i = 0; ; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = mqtt.connect(`mqtt://127.0.0.1:${port}`, { username: 'host', password: password('host'), reconnectPeriod: 0, connectTimeout: 1000 });
-      c.once('connect', () => { c.end(true); resolve(true); });
-      c.once('error', () => { c.end(true); resolve(false); });
-      c.once('close', () => resolve(false));
-    });
-    if (ok) break;
-    if (i > 50 || child.exitCode !== null) throw new Error('mosquitto did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { kind: 'mosquitto', pid: child.pid!, port, stop: () => stopChild(child) };
-}
-
-async function startDeskbox(run: number, usersFile: string): Promise<Broker> {
-  const dir = mkdtempSync(join(work, `deskbox-${run}-`));
-  const prof = PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : [];
-  const child = spawn(process.execPath, ['--import', 'tsx', ...prof, join(import.meta.dirname, 'lib/deskbox-broker.ts'), usersFile, join(dir, 'store.sqlite')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`deskbox broker exited (${code}) before listening`)));
-  });
-  const { port } = JSON.parse(line) as { port: number };
-  return { kind: 'deskbox', pid: child.pid!, port, stop: () => stopChild(child) };
-}
-
-/** utime + stime of a process, in ms. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
-}
+const setup: BenchSetup = { work, desk: DESK, boards, password, prof: PROF };
 
 function connect(port: number, user: string, clientId: string): Promise<MqttClient> {
   const client = mqtt.connect(`mqtt://127.0.0.1:${port}`, { username: user, password: password(user), clientId, clean: false, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 30_000, keepalive: 60 });
@@ -269,17 +177,17 @@ async function measure(broker: Broker): Promise<Result> {
 }
 
 try {
-  const usersFile = await writeUsers();
+  const usersFile = await writeUsers(setup);
   const results: Record<Kind, Result[]> = { mosquitto: [], deskbox: [] };
   for (let run = 0; run < RUNS; run++) {
     const order: Kind[] = run % 2 ? ['deskbox', 'mosquitto'] : ['mosquitto', 'deskbox'];
     for (const kind of order) {
       if (ONLY && ONLY !== kind) continue;
-      const broker = kind === 'mosquitto' ? await startMosquitto(run) : await startDeskbox(run, usersFile);
+      const broker = kind === 'mosquitto' ? await startMosquitto(setup, run) : await startDeskbox(setup, run, usersFile);
       try {
         const r = await measure(broker);
         results[kind].push(r);
-        process.stdout.write(`  run ${run + 1} ${kind.padEnd(9)} p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${r.received}/${r.expected} delivered)  flat out ${r.rate.toFixed(0)} msg/s  RSS ${r.rssFanIn.toFixed(0)}/${r.rssFlat.toFixed(0)} MB  broker CPU ${r.cpuUsPerMsgFanIn.toFixed(0)}/${r.cpuUsPerMsgFlat.toFixed(0)} us/msg  generator ${(100 * r.genCpu).toFixed(0)}% of a core\n`);
+        process.stdout.write(`  run ${run + 1} ${kind.padEnd(9)} p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${r.received}/${r.expected} delivered)  flat out ${r.rate.toFixed(0)} msg/s  RSS ${r.rssFanIn.toFixed(0)}/${r.rssFlat.toFixed(0)} MB  broker CPU ${r.cpuUsPerMsgFanIn.toFixed(0)}/${r.cpuUsPerMsgFlat.toFixed(0)} us/msg  generator ${(100 * r.genCpu).toFixed(0)}% of a core  load ${loadavg()[0]!.toFixed(1)}\n`);
       } finally {
         await broker.stop();
       }
