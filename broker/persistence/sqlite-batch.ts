@@ -69,8 +69,19 @@ export class GroupCommit {
         reject,
       });
       if (urgency === 'now') this.#scheduled ??= setImmediate(() => this.flush());
-      else if (this.#scheduled === undefined) this.#lazy ??= setTimeout(() => this.flush(), LAZY_MS);
+      else if (this.#scheduled === undefined) this.#lazy ??= setTimeout(() => this.#lazyDue(), LAZY_MS);
     });
+  }
+
+  /**
+   * The timers phase comes before the poll phase that brings new work: flushing here would
+   * commit the 'soon' operations alone and the poll phase's publishes in a second commit right
+   * after (seen under load, when every loop iteration outlasts LAZY_MS). At the end of this
+   * iteration they share one.
+   */
+  #lazyDue(): void {
+    this.#lazy = undefined;
+    this.#scheduled ??= setImmediate(() => this.flush());
   }
 
   flush(): void {
