@@ -29,7 +29,7 @@ interface NodeStore {
 async function sqliteStore(data: string, logger: Logger): Promise<NodeStore> {
   // The store holds every retained and queued message: its folder is owner-only.
   await ensurePrivateDir(data);
-  const persistence = await openSqlitePersistence({ path: join(data, 'store.db'), onError: (e) => logger.error('retained message not stored', { error: e.message }) });
+  const persistence = await openSqlitePersistence({ path: join(data, 'store.db'), onError: (e) => logger.error('broker store write failed', { error: e.message }) });
   return { persistence, destroy: () => persistence.destroy() };
 }
 

@@ -17,7 +17,7 @@ export async function startDeskBroker(layout: DeskLayout, desk: DeskFile, ports:
   const [cert, key] = await Promise.all([readFile(layout.tls.serverCert), readFile(layout.tls.serverKey)]);
   if (cluster) return startClusterNode(desk, ports, logger, cluster, users, { cert, key });
   await mkdir(dirname(layout.brokerStore), { recursive: true });
-  const persistence = await openSqlitePersistence({ path: layout.brokerStore, onError: (e) => logger.error('retained message not stored', { error: e.message }) });
+  const persistence = await openSqlitePersistence({ path: layout.brokerStore, onError: (e) => logger.error('broker store write failed', { error: e.message }) });
   let broker: DeskBroker;
   try {
     broker = await createDeskBroker({
