@@ -112,11 +112,13 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     cleanups.push(() => Promise.all([...boards.values()].map((b) => b.close())).then(() => undefined));
     // Each board waits on its own socat pty pair: prepare several at once, a few at a time.
     const prepare = pLimit(8);
+    const preparedFrom = performance.now();
     // Settle them all before failing, so every pair that did open is in `boards` for cleanup:
     // one left behind would keep its socat, and this process, alive.
     const prepared = await Promise.allSettled(simIds.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, boardBroker, key.text, logger.child(id), boardNetConfig(layout, lan, id))))));
     const failed = prepared.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    logger.info('board hardware ready', { boards: simIds.length, ms: Math.round(performance.now() - preparedFrom) });
 
     // Power-on: U-Boot's countdown (a key stops it: flashing over U-Boot); then Linux, whose
     // part here is the board-side boot program the board processes start.
@@ -146,7 +148,10 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
       logger: logger.child('boards'),
     });
     cleanups.push(() => procs.stopAll());
+    const poweredFrom = performance.now();
     await procs.powerOnAll();
+    // U-Boot on every console, then the boot programs spawned: the rest of a desk's start is theirs.
+    logger.info('boards powered on', { boards: simIds.length, ms: Math.round(performance.now() - poweredFrom) });
     const power = startPowerLoop(procs, boards, logger.child('power'));
     cleanups.push(() => power.stop());
     // QEMU reaches the broker's TLS listener on loopback (the board verifies it with the desk's CA).
