@@ -24,6 +24,7 @@ import { recordDown } from './down-file.ts';
 import type { DeskStatus } from './status.ts';
 import { serveDeskDashboard } from './desk-dashboard.ts';
 import { prepareSimBoard, type SimBoard } from './sim-board.ts';
+import { startPtyHost } from './pty-host.ts';
 import { createBoardProcesses, groupBoards, type PowerAction } from './board-processes.ts';
 import { startPowerLoop } from './power-loop.ts';
 import { ControlError, startControlServer } from './control.ts';
@@ -108,14 +109,16 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
 
     // The boards' boot programs trust the desk's key (desk up makes it and signs the images).
     const key = await loadPublicKey(layout.publicKey);
+    // Every console's pty pairs, in one process: the boards' closes below run before its own.
+    const ptys = await startPtyHost();
+    cleanups.push(() => ptys.close());
     const boards = new Map<string, SimBoard>();
     cleanups.push(() => Promise.all([...boards.values()].map((b) => b.close())).then(() => undefined));
-    // Each board waits on its own socat pty pair: prepare several at once, a few at a time.
-    const prepare = pLimit(8);
+    // Each board waits on its pty pairs and opens their inner ends: a few at a time.
+    const prepare = pLimit(16);
     const preparedFrom = performance.now();
-    // Settle them all before failing, so every pair that did open is in `boards` for cleanup:
-    // one left behind would keep its socat, and this process, alive.
-    const prepared = await Promise.allSettled(simIds.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, boardBroker, key.text, logger.child(id), boardNetConfig(layout, lan, id))))));
+    // Settle them all before failing, so every pair that did open is in `boards` for cleanup.
+    const prepared = await Promise.allSettled(simIds.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, boardBroker, key.text, logger.child(id), ptys.openPair, boardNetConfig(layout, lan, id))))));
     const failed = prepared.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     logger.info('board hardware ready', { boards: simIds.length, ms: Math.round(performance.now() - preparedFrom) });
