@@ -25,7 +25,7 @@ export interface UpResult {
   boards: number;
   online: number;
   msToAllOnline: number;
-  /** Where the time of `desk up` went, ms: provisioning (before msToAllOnline counts), images, the supervisor's start until its broker listened, the rest until all were online. */
+  /** Where the time of `desk up` went, ms: provisioning (before msToAllOnline counts), images, the supervisor's start until its run file (broker, LAN, consoles, U-Boot), the rest until all were online. */
   phases: { provisionMs: number; imagesMs: number; supervisorMs: number; onlineMs: number };
   state: string;
   pid: number;
