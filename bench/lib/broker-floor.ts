@@ -20,7 +20,7 @@ export interface FloorResult {
 
 export async function measureBrokerFloor(cli: string, state: string, desk: string, boards: string[]): Promise<FloorResult> {
   const layout = deskLayout(state);
-  const broker = spawn(process.execPath, [cli, 'desk', 'broker', '--state', state, '--port', '0', '--ws-port', '0', '--tls-port', '0', '--wss-port', '0'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const broker = spawn(process.execPath, [cli, 'desk', 'broker', '--state', state, '--port', '0', '--ws-port', '0', '--tls-port', '0', '--wss-port', '0'], { stdio: ['pipe', 'pipe', 'ignore'] });
   const exited = new Promise<void>((resolve) => broker.once('exit', () => resolve()));
   const clients: MqttClient[] = [];
   try {
