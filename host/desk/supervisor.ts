@@ -26,6 +26,7 @@ import { recordDown } from './down-file.ts';
 import type { DeskStatus } from './status.ts';
 import { serveDeskDashboard } from './desk-dashboard.ts';
 import { prepareSimBoard, type SimBoard } from './sim-board.ts';
+import { startPtyHost } from './pty-host.ts';
 import { createBoardProcesses, groupBoards, type PowerAction } from './board-processes.ts';
 import { startPowerLoop } from './power-loop.ts';
 import { ControlError, startControlServer } from './control.ts';
@@ -130,16 +131,21 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
 
     // The boards' boot programs trust the desk's key (desk up makes it and signs the images).
     const key = await loadPublicKey(layout.publicKey);
+    // Every console's pty pairs, in one process: the boards' closes below run before its own.
+    const ptys = await startPtyHost();
+    cleanups.push(() => ptys.close());
     const boards = new Map<string, SimBoard>();
     cleanups.push(() => Promise.all([...boards.values()].map((b) => b.close())).then(() => undefined));
-    // Each board waits on its own socat pty pair: prepare several at once, a few at a time.
-    const prepare = pLimit(8);
-    // Settle them all before failing, so every pair that did open is in `boards` for cleanup:
-    // one left behind would keep its socat, and this process, alive.
+    // Each board waits on its pty pairs and opens their inner ends: a few at a time.
+    const prepare = pLimit(16);
+    const preparedFrom = performance.now();
+    // A cluster's boards get every node, each starting at a different one to spread them.
     const boardBrokerOf = (i: number) => (nodes.length > 1 ? { ...boardBroker, url: nodeUrls[i % nodes.length]! } : boardBroker);
-    const prepared = await Promise.allSettled(simIds.map((id, i) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, boardBrokerOf(i), key.text, logger.child(id), boardNetConfig(layout, lan, id))))));
+    // Settle them all before failing, so every pair that did open is in `boards` for cleanup.
+    const prepared = await Promise.allSettled(simIds.map((id, i) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, boardBrokerOf(i), key.text, logger.child(id), ptys.openPair, boardNetConfig(layout, lan, id))))));
     const failed = prepared.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    logger.info('board hardware ready', { boards: simIds.length, ms: Math.round(performance.now() - preparedFrom) });
 
     // Power-on: U-Boot's countdown (a key stops it: flashing over U-Boot); then Linux, whose
     // part here is the board-side boot program the board processes start.
@@ -169,7 +175,10 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
       logger: logger.child('boards'),
     });
     cleanups.push(() => procs.stopAll());
+    const poweredFrom = performance.now();
     await procs.powerOnAll();
+    // U-Boot on every console, then the boot programs spawned: the rest of a desk's start is theirs.
+    logger.info('boards powered on', { boards: simIds.length, ms: Math.round(performance.now() - poweredFrom) });
     const power = startPowerLoop(procs, boards, logger.child('power'));
     cleanups.push(() => power.stop());
     // QEMU reaches the broker's TLS listener on loopback (the board verifies it with the desk's
