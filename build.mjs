@@ -42,6 +42,13 @@ const [board] = await Promise.all([
     entryPoints: ['board/boot/main.ts'],
     outfile: 'dist/board-boot.mjs',
   }),
+  // The desk's pty host (host/desk/pty-host-main.ts): a process of its own, node-pty's native module beside it.
+  build({
+    ...common,
+    entryPoints: ['host/desk/pty-host-main.ts'],
+    outfile: 'dist/pty-host.mjs',
+    external: ['node-pty'],
+  }),
   build({
     ...common,
     entryPoints: ['host/cli/main.ts'],

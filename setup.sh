@@ -8,9 +8,13 @@ cd "$(dirname "$0")"
 # systemd for systemd-analyze, which checks the board's unit file; openssl issues the desk's TLS
 # certificates (docs/tls.md); e2fsprogs (mke2fs -d) builds the QEMU boards' disks without root
 # or loop devices; iproute2 (ip, bridge, tc) makes guest networks and the simulated desk LAN
-# (docs/networks.md).
+# (docs/networks.md); g++, make and python3 for node-gyp, which builds node-pty (the desk's pty
+# host) and onoff's epoll. redis-server: the shared store of a broker cluster (`deskbox broker
+# --cluster`, `desk up --broker-nodes`); deskbox and its tests start their own on a free port (the
+# package's system service, where systemd runs it, is not used).
 packages=(crun socat mosquitto mosquitto-clients lrzsz busybox-static chromium openssl iproute2
-          qemu-user-static qemu-system-arm u-boot-qemu g++-arm-linux-gnueabihf systemd e2fsprogs)
+          qemu-user-static qemu-system-arm u-boot-qemu g++-arm-linux-gnueabihf systemd e2fsprogs
+          g++ make python3 redis-server)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

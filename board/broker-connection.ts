@@ -10,6 +10,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { boardClientId } from '../broker/contract/topics.ts';
 import type { Logger } from '../platform/log.ts';
 import { certificateProblem } from '../platform/tls-errors.ts';
+import { serversOption } from '../platform/mqtt-servers.ts';
 import type { BoardConfig } from './config/board-config.ts';
 
 export interface ConnectionOptions {
@@ -24,7 +25,10 @@ export interface ConnectionOptions {
 
 export function openBrokerConnection(opts: ConnectionOptions): MqttClient {
   const { config, logger } = opts;
+  // A cluster's nodes: mqtt.js tries the next one at each reconnect (a second apart).
+  const urls = config.broker.urls ?? [config.broker.url];
   const client = mqtt.connect(config.broker.url, {
+    ...serversOption(urls, Math.max(0, urls.indexOf(config.broker.url))),
     clientId: boardClientId(config.desk, config.board),
     username: config.broker.username,
     password: opts.password,
@@ -40,7 +44,8 @@ export function openBrokerConnection(opts: ConnectionOptions): MqttClient {
   let untrusted = false;
   client.on('connect', () => {
     untrusted = false;
-    logger.info('connected', { broker: config.broker.url });
+    const { protocol, host, port } = client.options;
+    logger.info('connected', { broker: urls.length > 1 ? `${protocol}://${host}:${port}` : config.broker.url });
     opts.onConnect();
   });
   client.on('error', (err) => {

@@ -10,3 +10,4 @@ export { loadUsers, newUser, saveUsers, UserStore } from './users.ts';
 export { ROLES, type Principal, type Role } from './policy.ts';
 export { LoginThrottle } from './login-throttle.ts';
 export { openSqlitePersistence } from './persistence/sqlite.ts';
+export { openClusterStore, type ClusterStore } from './cluster.ts';

@@ -79,23 +79,33 @@ export function boundOfflineQueues(opts: OfflineQueuesOptions): OfflineQueues {
         (err: Error) => logger.error('offline queue not trimmed', { clientId, error: err.message }),
       ));
 
+  // Every message is enqueued for the live host's session too: when all are online (the usual
+  // case) the store's own promise is the answer, without trim bookkeeping per message.
+  const allOnline = (subs: ReadonlyArray<{ clientId: string }>) => subs.every((s) => onlineIds.has(s.clientId));
   const bounded: Pick<TrimmableStore, 'outgoingEnqueue' | 'outgoingEnqueueCombi'> = {
     async outgoingEnqueue(sub, packet) {
       const stored = store.outgoingEnqueue(sub, packet);
+      if (onlineIds.has(sub.clientId)) return stored;
       await Promise.all([stored, ...trimOffline([sub.clientId])]);
     },
     async outgoingEnqueueCombi(subs, packet) {
       const stored = store.outgoingEnqueueCombi(subs, packet);
+      if (allOnline(subs)) return stored;
       await Promise.all([stored, ...trimOffline(subs.map((s) => s.clientId))]);
     },
   };
   // Everything else goes to the store itself, bound to it: its methods use private fields, which
-  // a call through the proxy as `this` could not reach.
+  // a call through the proxy as `this` could not reach. Bound once each: aedes calls several of
+  // them per message.
+  const boundMethods = new Map<PropertyKey, { method: unknown; bound: unknown }>();
   const proxy = new Proxy(store, {
     get(target, prop) {
       if (prop === 'outgoingEnqueue' || prop === 'outgoingEnqueueCombi') return bounded[prop];
       const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      if (typeof value !== 'function') return value;
+      let entry = boundMethods.get(prop);
+      if (entry?.method !== value) boundMethods.set(prop, (entry = { method: value, bound: (value as (...args: unknown[]) => unknown).bind(target) }));
+      return entry.bound;
     },
   });
   return { persistence: proxy, bounded: true, online: noteOnline, offline: noteOffline };

@@ -38,8 +38,15 @@ export interface DeskBrokerOptions {
   users: UserStore;
   /** An aedes persistence (e.g. from openSqlitePersistence); the caller keeps ownership. Default: in memory. */
   persistence?: unknown;
+  /**
+   * The message emitter aedes routes through (a cluster node's mqemitter-redis: cluster.ts);
+   * the broker owns it and closes it. Default: aedes' in-process one.
+   */
+  mq?: unknown;
   logger: Logger;
   statsIntervalMs?: number;
+  /** A cluster node's name, stamped on its $SYS snapshots so readers can add the nodes up. */
+  node?: string;
   clock?: Clock;
   /** How failed logins back off (login-backoff.ts). Default DEFAULT_LOGIN_BACKOFF. */
   loginBackoff?: BackoffPolicy;
@@ -93,6 +100,7 @@ export async function createDeskBroker(opts: DeskBrokerOptions): Promise<DeskBro
     },
     authorizePublish: acks.authorizePublish,
     persistence,
+    ...(opts.mq ? { mq: opts.mq as never } : {}),
     // A subscriber whose socket stops taking data holds every message written to it meanwhile
     // and stalls the publishers that feed it (see concurrency below), until this disconnects it.
     // aedes' default is 60 s; a live client on a desk's network never stalls for 10.
@@ -108,6 +116,7 @@ export async function createDeskBroker(opts: DeskBrokerOptions): Promise<DeskBro
     // packets only when the previous batch is delivered, so a slow subscriber throttles the
     // publishers through TCP; and a frozen one stalls only the publishers that feed it instead
     // of all N slots (aedes' drainTimeout then disconnects it).
+    // A given `mq` is made with concurrency 0 too (cluster.ts); aedes uses this for its own only.
     concurrency: 0,
     authorizeForward: (client, packet) => {
       const allowed = hooks.authorizeForward(client, packet);
@@ -140,6 +149,7 @@ export async function createDeskBroker(opts: DeskBrokerOptions): Promise<DeskBro
     countRetained: retainedCounter(persistence),
     clock,
     intervalMs: statsIntervalMs,
+    ...(opts.node !== undefined ? { node: opts.node } : {}),
     logger,
   });
   const { tcp: tcpPort, ws: wsPort, tls: tlsPort, wss: wssPort } = listeners.ports;

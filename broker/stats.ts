@@ -89,6 +89,8 @@ export interface StatsPublisherOptions {
   clock: Clock;
   intervalMs: number;
   logger: Logger;
+  /** A cluster node's name (contract/stats.ts). */
+  node?: string;
 }
 
 /** Publishes a snapshot every interval; the next is scheduled only once one is out. */
@@ -110,7 +112,7 @@ export function startStatsPublisher(opts: StatsPublisherOptions): { stop(): void
         })
       : null;
     if (stopped) return;
-    const snap = stats.snapshot(broker.connectedClients, retained);
+    const snap = { ...stats.snapshot(broker.connectedClients, retained), ...(opts.node !== undefined ? { node: opts.node } : {}) };
     publish(STATS_TOPICS.stats, JSON.stringify(snap));
     publish(STATS_TOPICS.uptime, String(snap.uptimeS));
     publish(STATS_TOPICS.clients, String(snap.clients));

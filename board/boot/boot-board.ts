@@ -15,6 +15,7 @@ import type { Manifest } from '../../images/format/manifest.ts';
 import { asImageError } from '../../images/check-payload.ts';
 import { NODE_RUNTIME_PATH } from '../../images/format/board-payload.ts';
 import { loadSlot, type SlotCheck } from './load-slot.ts';
+import type { SlotLoader } from './shared-loads.ts';
 import { adoptInbox } from '../flash/inbox.ts';
 
 export class BootError extends Error {
@@ -30,6 +31,8 @@ export interface BootDeps extends SlotCheck {
   logger: Logger;
   /** The raw partition U-Boot writes a received image to (board/flash/inbox.ts), if the board has one. */
   inbox?: string;
+  /** How a slot is checked and unpacked: loadSlot, or loads shared by the boards of one boot program. */
+  load?: SlotLoader;
 }
 
 /** An image U-Boot left in the inbox becomes the inactive slot's trial before the slot is chosen. */
@@ -69,7 +72,7 @@ export async function bootBoard(board: string, slots: FlashSlots, bootInfoFile: 
   const failures: string[] = [];
   for (const slot of [plan.slot, otherSlot(plan.slot)]) {
     try {
-      const loaded = await loadSlot(slots, slot, deps);
+      const loaded = await (deps.load ?? loadSlot)(slots, slot, deps);
       const m = loaded.manifest;
       say(`slot ${slot}: ${m.name} ${m.version} (${m.payload.sha256.slice(0, 12)}) verified, signed by ${m.keyId}`);
       if (slot !== plan.slot) {

@@ -13,6 +13,7 @@
 import { parseArgs } from 'node:util';
 import type { Booted } from './boot-board.ts';
 import { bootBoard } from './boot-board.ts';
+import { sharedSlotLoads, type SlotLoader } from './shared-loads.ts';
 import { runAgents, type AgentLaunch } from './agents.ts';
 import { consoleLines } from './console-lines.ts';
 import { HALT_EXIT_CODE } from '../launch/exit-codes.ts';
@@ -33,7 +34,7 @@ export type BootReport =
   /** The agents' pids: if this program is killed, its init takes them down too (systemd does so by cgroup). */
   | { type: 'agents'; pids: number[] };
 
-async function bootOne(file: string, logger: Logger): Promise<{ board: string; booted: Booted; config: string; launcher: string[] } | { board: string; reason: string }> {
+async function bootOne(file: string, logger: Logger, load: SlotLoader): Promise<{ board: string; booted: Booted; config: string; launcher: string[] } | { board: string; reason: string }> {
   let board = file;
   try {
     const config = await loadBoardConfig(file);
@@ -44,7 +45,7 @@ async function bootOne(file: string, logger: Logger): Promise<{ board: string; b
     try {
       lines.say(`deskbox boot (board ${board})`);
       const booted = await bootBoard(board, openFlashSlots(config.flash.dir), config.bootInfo, {
-        keys, boardType: config.images.boardType, unpackDir: config.boot?.unpackDir ?? DEFAULT_UNPACK_DIR, console: lines.say, logger,
+        keys, boardType: config.images.boardType, unpackDir: config.boot?.unpackDir ?? DEFAULT_UNPACK_DIR, console: lines.say, logger, load,
         ...(config.flash.inbox ? { inbox: config.flash.inbox } : {}),
       });
       return { board, booted, config: file, launcher: config.boot?.launcher ?? [] };
@@ -62,7 +63,8 @@ async function boot(files: string[]): Promise<number> {
   const report = (r: BootReport) => {
     if (process.send) sent.push(new Promise((resolve) => process.send!(r, undefined, undefined, () => resolve())));
   };
-  const outcomes = await Promise.all(files.map((f) => bootOne(f, logger)));
+  const load = sharedSlotLoads();
+  const outcomes = await Promise.all(files.map((f) => bootOne(f, logger, load)));
   const launches = new Map<string, AgentLaunch>();
   for (const o of outcomes) {
     if (!('booted' in o)) {

@@ -59,6 +59,11 @@ export const BoardConfigSchema = v.object({
   board: id,
   broker: v.object({
     url: v.pipe(v.string(), v.regex(/^mqtts?:\/\//, 'must be an mqtt:// or mqtts:// URL')),
+    /**
+     * Every node of a broker cluster (docs/architecture.md), `url` among them: the agent
+     * connects to them in turn and moves to the next when its node is lost. Absent: `url` alone.
+     */
+    urls: v.optional(v.pipe(v.array(v.pipe(v.string(), v.regex(/^mqtts?:\/\//, 'must be an mqtt:// or mqtts:// URL'))), v.minLength(1))),
     username: v.string(),
     /** Read from a file so the password never appears in argv or a process listing. */
     passwordFile: v.string(),

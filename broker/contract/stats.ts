@@ -17,6 +17,10 @@
  * so `mosquitto_sub -t '$SYS/deskbox/broker/#' -v` reads well. Everything is published every
  * interval (10 s by default), QoS 0, not retained: figures are never stale, and a new
  * subscriber waits at most one interval. Readable by the host and monitor roles only.
+ *
+ * In a broker cluster every node publishes its own figures on the same topics; the JSON then
+ * carries `"node":"<name>"`, and readers add the nodes up (createStatsFold). The plain
+ * single-value topics are each node's own, interleaved.
  */
 import * as v from 'valibot';
 import { SYS_PREFIX } from './topics.ts';
@@ -46,6 +50,8 @@ export interface StatsSnapshot {
   sent: { total: number; perSec: number };
   /** Messages dropped from full offline queues since the broker started. */
   dropped: number;
+  /** A cluster node's name (`deskbox broker --cluster --node`); absent for a desk's one broker. */
+  node?: string;
 }
 
 const amount = v.pipe(v.number(), v.finite(), v.minValue(0));
@@ -62,6 +68,43 @@ export const StatsSnapshotSchema = v.object({
   sent: flow,
   // A broker from before offline queues were bounded reports none: it dropped none.
   dropped: v.optional(amount, 0),
+  node: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
 });
 
 export const decodeStats = (payload: Uint8Array | string) => decodeJson(StatsSnapshotSchema, payload);
+
+/** A node whose last snapshot is this much older than the newest is taken as gone. */
+export const STATS_NODE_GONE_MS = 60_000;
+
+/**
+ * The desk's broker figures from every node's latest snapshot: flows, clients and
+ * subscriptions added up; retained messages live in the one shared store, so the newest count;
+ * uptime the longest. A node silent for STATS_NODE_GONE_MS (killed, or restarted under a new
+ * name) drops out. A single broker's snapshot passes through unchanged.
+ */
+export function createStatsFold() {
+  const latest = new Map<string, StatsSnapshot>();
+  return {
+    add(snap: StatsSnapshot): void {
+      latest.set(snap.node ?? '', snap);
+    },
+    clear(): void {
+      latest.clear();
+    },
+    current(): StatsSnapshot | undefined {
+      const newest = Math.max(...[...latest.values()].map((s) => s.at));
+      for (const [node, s] of latest) if (s.at < newest - STATS_NODE_GONE_MS) latest.delete(node);
+      const all = [...latest.values()].sort((a, b) => a.at - b.at);
+      if (all.length <= 1) return all[0];
+      const sum = (pick: (s: StatsSnapshot) => number) => all.reduce((n, s) => n + pick(s), 0);
+      const last = all.at(-1)!;
+      return {
+        v: 1, at: last.at, uptimeS: Math.max(...all.map((s) => s.uptimeS)),
+        clients: sum((s) => s.clients), subscriptions: sum((s) => s.subscriptions), retained: last.retained,
+        received: { total: sum((s) => s.received.total), perSec: sum((s) => s.received.perSec) },
+        sent: { total: sum((s) => s.sent.total), perSec: sum((s) => s.sent.perSec) },
+        dropped: sum((s) => s.dropped),
+      };
+    },
+  };
+}

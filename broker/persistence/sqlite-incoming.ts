@@ -22,7 +22,7 @@ export class IncomingStore {
     const bytes = encode(toIncoming(packet));
     return this.#batch.run('incomingStorePacket', () => {
       this.#sql.incomingPut.run(clientId, messageId, bytes);
-    });
+    }, 'one');
   }
 
   async get(clientId: string, packet: PersistedPacket): Promise<PersistedPacket> {
@@ -31,7 +31,7 @@ export class IncomingStore {
       const bytes = this.#sql.incomingGet.get(clientId, messageId);
       if (!bytes) throw noSuchPacket('incomingGetPacket', clientId, messageId);
       return decode(bytes);
-    });
+    }, 'one');
   }
 
   async delete(clientId: string, packet: PersistedPacket): Promise<void> {
@@ -39,11 +39,11 @@ export class IncomingStore {
     return this.#batch.run('incomingDelPacket', () => {
       const { changes } = this.#sql.incomingDelete.run(clientId, messageId);
       if (changes === 0) throw noSuchPacket('incomingDelPacket', clientId, messageId);
-    });
+    }, 'one');
   }
 
   async clean(clientId: string): Promise<void> {
-    return this.#batch.run('cleanIncoming', () => void this.#sql.incomingDeleteClient.run(clientId));
+    return this.#batch.run('cleanIncoming', () => void this.#sql.incomingDeleteClient.run(clientId), 'one');
   }
 }
 

@@ -13,10 +13,13 @@ import type { OutgoingRow, Statements } from './sqlite-statements.ts';
 export class OutgoingQueue {
   readonly #sql: Statements;
   readonly #batch: GroupCommit;
+  readonly #onError: (e: Error) => void;
 
-  constructor(sql: Statements, batch: GroupCommit) {
+  /** `onError`: where a failed write that nobody waits on (see update) is reported. */
+  constructor(sql: Statements, batch: GroupCommit, onError: (e: Error) => void) {
     this.#sql = sql;
     this.#batch = batch;
+    this.#onError = onError;
   }
 
   async enqueue(subs: ReadonlyArray<{ clientId: string }>, packet: PersistedPacket): Promise<void> {
@@ -27,20 +30,31 @@ export class OutgoingQueue {
     const counter = queued.brokerCounter ?? null;
     return this.#batch.run('outgoingEnqueue', () => {
       for (const clientId of clientIds) this.#sql.outgoingInsert.run(clientId, brokerId, counter, bytes);
-    });
+    }, clientIds.length > 1 ? 'many' : 'one');
   }
 
   /**
    * Records the packet identifier assigned on delivery, or, for a packet of another origin with
    * the same identifier (a PUBREL following a QoS 2 PUBLISH), replaces that entry in place.
    * Whichever candidate comes first in the queue wins, as in the spec's reference queue.
+   *
+   * A QoS 1 PUBLISH settles at once and its packet id is committed with a later batch: aedes
+   * writes a delivery only after this settles, and a commit of its own here was one of three
+   * per message, in series with the enqueue's on the delivery path. The queue row itself is
+   * committed before delivery starts, so a crash in between loses no message: the row, still
+   * without its id, is redelivered under a new one on reconnect (QoS 1 allows the duplicate).
+   * QoS 2 (and its PUBREL) keeps its id committed first: a redelivery under a new id would
+   * defeat exactly-once. A deferred update that fails is reported through `onError`.
    */
-  async update(clientId: string, packet: PersistedPacket): Promise<void> {
+  update(clientId: string, packet: PersistedPacket): Promise<void> {
+    const deferred = packet.cmd === 'publish' && packet.qos === 1;
     const brokerId = packet.brokerId ?? null;
     const counter = packet.brokerCounter ?? null;
     const messageId = packet.messageId ?? null;
-    const bytes = encode(packet);
-    return this.#batch.run('outgoingUpdate', () => {
+    // Encoded only for the rare replacement; the copy keeps the packet as it is now, since
+    // aedes may change the object before the batch runs.
+    const copy = { ...packet };
+    const applied = this.#batch.run('outgoingUpdate', () => {
       const sql = this.#sql;
       const same = brokerId === null || counter === null
         ? undefined
@@ -49,23 +63,30 @@ export class OutgoingQueue {
       if (same !== undefined && (other === undefined || same < other)) {
         sql.outgoingSetMessageId.run(messageId, same);
       } else if (other !== undefined) {
-        sql.outgoingReplace.run(brokerId, counter, messageId, bytes, other);
+        sql.outgoingReplace.run(brokerId, counter, messageId, encode(copy), other);
       } else {
         throw new NoSuchPacketError('no such outgoing packet', {
           operation: 'outgoingUpdate', clientId, messageId: messageId ?? undefined,
           brokerId: brokerId ?? undefined, brokerCounter: counter ?? undefined,
         });
       }
-    });
+    }, 'one', deferred ? 'soon' : 'now');
+    if (!deferred) return applied;
+    applied.catch(this.#onError);
+    return Promise.resolve();
   }
 
-  /** Removes the acknowledged packet and hands it back; an unknown identifier is not an error. */
+  /**
+   * Removes the acknowledged packet and hands it back; an unknown identifier is not an error.
+   * Not urgent: aedes only waits on it to read the client's next packets, and a crash before
+   * the commit costs a redelivery of an acknowledged message, which QoS 1 and 2 both tolerate.
+   */
   async clear(clientId: string, packet: PersistedPacket): Promise<PersistedPacket | undefined> {
     const messageId = packet.messageId ?? null;
     return this.#batch.run('outgoingClearMessageId', () => {
       const row = this.#sql.outgoingClear.get(clientId, messageId);
       return row && fromRow(row);
-    });
+    }, 'one', 'soon');
   }
 
   /**
@@ -73,7 +94,7 @@ export class OutgoingQueue {
    * Queued behind the writes requested before it, so a trim right after an enqueue sees it.
    */
   async trim(clientId: string, keep: number): Promise<number> {
-    return this.#batch.run('outgoingTrim', () => this.#sql.outgoingTrim.run(clientId, keep).changes);
+    return this.#batch.run('outgoingTrim', () => this.#sql.outgoingTrim.run(clientId, keep).changes, 'one');
   }
 
   /**

@@ -19,11 +19,11 @@ export class RetainedStore {
     const topic = String(packet.topic);
     // An empty payload is the MQTT way to delete a retained message.
     if (!packet.payload || packet.payload.length === 0) {
-      return this.#batch.run('storeRetained', () => void this.#sql.retainedDelete.run(topic));
+      return this.#batch.run('storeRetained', () => void this.#sql.retainedDelete.run(topic), 'one');
     }
     // Encoded now: aedes may reuse the packet object once this call returns.
     const bytes = encode(packet);
-    return this.#batch.run('storeRetained', () => void this.#sql.retainedPut.run(topic, bytes));
+    return this.#batch.run('storeRetained', () => void this.#sql.retainedPut.run(topic, bytes), 'one');
   }
 
   /** Each retained message once, even when several of the filters match its topic. */

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Database } from 'better-sqlite3';
 import { GroupCommit } from './sqlite-batch.ts';
+import { type Checkpointer, startCheckpointer } from './sqlite-checkpointer.ts';
 import { SqlitePersistenceError } from './sqlite-errors.ts';
 import { IncomingStore } from './sqlite-incoming.ts';
 import {
@@ -33,14 +34,17 @@ export class SqlitePersistence {
   #broker: BrokerIdentity | undefined;
 
   readonly #onError: (e: Error) => void;
+  readonly #checkpointer: Checkpointer | undefined;
 
-  constructor(db: Database, onError: (e: Error) => void) {
+  /** `path`: the database file, for the checkpointing worker (none for ':memory:'). */
+  constructor(db: Database, onError: (e: Error) => void, path?: string) {
     this.#db = db;
+    this.#checkpointer = path && path !== ':memory:' ? startCheckpointer(db, path) : undefined;
     this.#onError = onError;
     this.#sql = prepareStatements(db);
     this.#batch = new GroupCommit(db, () => this.#loadSubscriptions());
     this.#retained = new RetainedStore(this.#sql, this.#batch);
-    this.#outgoing = new OutgoingQueue(this.#sql, this.#batch);
+    this.#outgoing = new OutgoingQueue(this.#sql, this.#batch, (e) => this.#onError(e));
     this.#incoming = new IncomingStore(this.#sql, this.#batch);
     this.#loadSubscriptions();
   }
@@ -58,7 +62,9 @@ export class SqlitePersistence {
   async destroy(): Promise<void> {
     if (!this.#db.open) return;
     this.#batch.close();
-    this.#db.close();
+    // The worker's connection closes first, so the broker's is the last one and checkpoints all.
+    await this.#checkpointer?.stop();
+    if (this.#db.open) this.#db.close();
   }
 
   /**
@@ -231,7 +237,7 @@ export class SqlitePersistence {
  * aedes' `persistence`; call its destroy() after broker.close().
  */
 export async function openSqlitePersistence(opts: { path: string; onError?: (e: Error) => void }): Promise<SqlitePersistence> {
-  return new SqlitePersistence(openDatabase(opts.path), opts.onError ?? (() => undefined));
+  return new SqlitePersistence(openDatabase(opts.path), opts.onError ?? (() => undefined), opts.path);
 }
 
 // SQLite has no boolean type, and better-sqlite3 refuses to bind JavaScript booleans.

@@ -6,9 +6,10 @@
 import type { Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { createDeskBroker, loadUsers, newUser, saveUsers, UserStore, ROLES, type Principal, openSqlitePersistence, plainListenersAllowed } from '../../broker/index.ts';
-import { stderrLogger } from '../../platform/log.ts';
+import { createDeskBroker, loadUsers, newUser, saveUsers, UserStore, ROLES, type Principal, openSqlitePersistence, openClusterStore, plainListenersAllowed } from '../../broker/index.ts';
+import { stderrLogger, type Logger } from '../../platform/log.ts';
 import { ensurePrivateDir } from '../../platform/private-files.ts';
 import { action, printJson } from './run.ts';
 import { portNumber } from './options.ts';
@@ -17,6 +18,25 @@ import { brokerUrls } from '../locations/broker-urls.ts';
 
 const portOrOff = (v: string) => (v === '-1' ? -1 : portNumber(v));
 const orNull = (port: number) => (port === -1 ? null : port);
+
+interface NodeStore {
+  persistence: unknown;
+  mq?: unknown;
+  /** After the broker closed. */
+  destroy(): Promise<void>;
+}
+
+async function sqliteStore(data: string, logger: Logger): Promise<NodeStore> {
+  // The store holds every retained and queued message: its folder is owner-only.
+  await ensurePrivateDir(data);
+  const persistence = await openSqlitePersistence({ path: join(data, 'store.db'), onError: (e) => logger.error('broker store write failed', { error: e.message }) });
+  return { persistence, destroy: () => persistence.destroy() };
+}
+
+function clusterStore(url: string, logger: Logger): NodeStore {
+  const store = openClusterStore(url, (e) => logger.error('cluster store error', { error: e.message }));
+  return { persistence: store.persistence, mq: store.mq, destroy: () => store.destroy() };
+}
 
 export function registerBroker(program: Command): void {
   const broker = program.command('broker')
@@ -32,30 +52,33 @@ export function registerBroker(program: Command): void {
     .option('--cert <file>', 'your own certificate (PEM chain) instead of one from --tls-dir; with --key')
     .option('--key <file>', 'the private key (PEM) of --cert')
     .option('--data <dir>', 'folder for retained messages and sessions (SQLite)', 'broker-data')
+    .option('--cluster <url>', 'run as one node of a cluster sharing this Redis (redis://host:port): messages routed and sessions and retained messages kept there instead of --data; every node loads the same --users file (docs/architecture.md)')
+    .option('--node <name>', 'with --cluster: this node\'s name in $SYS statistics, which readers add up per node (default: <host name>:<port>)')
     .action(action(async (o) => {
       const logger = stderrLogger('broker');
       const tlsWanted = o.tlsPort !== -1 || o.wssPort !== -1;
       const identity = tlsWanted ? await brokerIdentity({ cert: o.cert, key: o.key, dir: o.tlsDir, host: o.host }) : undefined;
       const users = await loadUsers(o.users);
-      // The store holds every retained and queued message: its folder is owner-only.
-      await ensurePrivateDir(o.data);
-      const persistence = await openSqlitePersistence({ path: join(o.data, 'store.db'), onError: (e) => logger.error('retained message not stored', { error: e.message }) });
+      const store = o.cluster ? clusterStore(o.cluster, logger) : await sqliteStore(o.data, logger);
+      const { persistence } = store;
       const server = await createDeskBroker({
         host: o.host, port: orNull(o.port), wsPort: orNull(o.wsPort), plainBeyondLoopback: Boolean(o.plain), users, persistence, logger,
+        ...(o.cluster ? { node: o.node ?? `${hostname()}:${o.tlsPort !== -1 ? o.tlsPort : o.port}` } : {}),
+        ...(store.mq ? { mq: store.mq } : {}),
         ...(identity ? { tls: { cert: identity.cert, key: identity.key, port: orNull(o.tlsPort), wssPort: orNull(o.wssPort) } } : {}),
       }).catch(async (err: unknown) => {
-        await persistence.destroy();
+        await store.destroy();
         throw err;
       });
       const urls = brokerUrls(o.host, server);
       if (!plainListenersAllowed(o.host, Boolean(o.plain))) logger.info('plain listeners off beyond loopback (--plain turns them on)');
-      logger.info('listening', { ...urls, ca: identity?.caFile ?? null, users: users.list().length });
+      logger.info('listening', { ...urls, ca: identity?.caFile ?? null, users: users.list().length, ...(o.cluster ? { cluster: o.cluster } : {}) });
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
       await server.close();
-      await persistence.destroy();
+      await store.destroy();
     }));
 
   broker.command('user')

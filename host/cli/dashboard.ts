@@ -16,16 +16,18 @@ import { deskFileOption, portNumber, stateOption } from './options.ts';
 import { loadDeskYaml } from '../locations/desk-yaml.ts';
 import { action, invokedAs, printJson } from './run.ts';
 
-function realDesk(wsUrl: string, desk: string): DeskTarget {
-  if (!/^wss?:\/\//.test(wsUrl)) throw new Error(`--broker must be the broker's WebSocket URL (ws://host:port/mqtt), got "${wsUrl}"`);
+/** `urls`: the broker's WebSocket URL, or a cluster's nodes'. */
+function realDesk(urls: string[], desk: string): DeskTarget {
+  const bad = urls.find((u) => !/^wss?:\/\//.test(u));
+  if (urls.length === 0 || bad !== undefined) throw new Error(`--broker must be the broker's WebSocket URL (ws://host:port/mqtt), or a cluster's, comma-separated; got "${bad ?? ''}"`);
   if (!isValidId(desk)) throw new Error(`--desk: invalid desk id "${desk}"`);
-  return { desk, broker: { url: wsUrl } };
+  return { desk, broker: { urls } };
 }
 
 export function registerDashboard(program: Command): void {
   stateOption(program.command('dashboard'))
     .description('serve the web dashboard: every board live, and commands sent as the logged-in broker user (Ctrl-C to quit)')
-    .option('--broker <ws-url>', 'a real desk\'s broker WebSocket URL (ws://host:port/mqtt) instead of a simulated desk')
+    .option('--broker <ws-url>', 'a real desk\'s broker WebSocket URL (ws://host:port/mqtt; a cluster\'s nodes comma-separated) instead of a simulated desk')
     .option('--desk <id>', 'desk id on that broker', 'desk1')
     .option(...deskFileOption)
     .option('--host <addr>', 'interface the dashboard listens on', '127.0.0.1')
@@ -36,7 +38,7 @@ export function registerDashboard(program: Command): void {
       const logger = stderrLogger('dashboard', 'warn');
       const real = o.deskFile && !o.broker ? await loadDeskYaml(o.deskFile) : undefined;
       if (real && !real.broker.ws) throw new Error(`${real.file}: the dashboard needs broker.ws, the broker's WebSocket URL (wss://host:8084/mqtt)`);
-      const target = o.broker ? realDesk(o.broker, o.desk) : real ? realDesk(real.broker.ws!, real.desk) : await deskTarget(o.state, invokedAs());
+      const target = o.broker ? realDesk(o.broker.split(',').map((u: string) => u.trim()).filter(Boolean), o.desk) : real ? realDesk([real.broker.ws!].flat(), real.desk) : await deskTarget(o.state, invokedAs());
       if (o.broker && o.homeAssistant) throw new Error('--home-assistant needs the broker\'s MQTT address and a host password: use deskbox metrics --broker mqtt://... --home-assistant');
       // /metrics for a simulated desk, whose credentials are at hand; a real desk's: deskbox metrics.
       const services = o.broker ? undefined : await startDeskServices(await resolveAccess({ state: o.state, deskFile: real?.file }, o.homeAssistant ? 'host' : 'monitor'), { homeAssistant: Boolean(o.homeAssistant), logger });

@@ -36,6 +36,7 @@ export function registerDeskUp(desk: Command): void {
     .option('--boot-delay <ms>', 'U-Boot\'s autoboot countdown at each power-on, ms', int('--boot-delay', 0), 1000)
     .option('--tag <name=boards>', 'tag a board set, for `tag:<name>` in board sets (repeatable): rack1=b001-b040', tagOption, {})
     .option('--dashboard-port <port>', 'port of the web dashboard the desk serves (0: any free port; -1: none)', int('--dashboard-port', -1), 0)
+    .option('--broker-nodes <n>', 'broker nodes: more than 1 runs a cluster sharing a redis-server the desk starts (boards fail over between them; docs/architecture.md)', int('--broker-nodes', 1), 1)
     .option('--home-assistant', 'publish Home Assistant MQTT discovery for every board (docs/metrics.md)')
     .option('--board-image <file>', 'board image to program into the boards (default: one built from this deskbox, signed with the desk key)')
     .option('--timeout <s>', 'give up if boards are not all online by then (default 60; 300 with QEMU boards)', int('--timeout', 1))
@@ -47,7 +48,7 @@ export function registerDeskUp(desk: Command): void {
         port: o.port, wsPort: o.wsPort, tlsPort: o.tlsPort, wssPort: o.wssPort, keepaliveS: o.keepalive, telemetryPeriodS: o.telemetryPeriod,
         restartDelayS: o.restartDelay, timeoutS: o.timeout ?? (o.qemuBoards > 0 ? 300 : 60), guestRuntime: o.guestRuntime, maxGuestsPerBoard: o.maxGuests, boardImage: o.boardImage,
         consoleBaud: o.baud, consoleLatencyMs: o.latency, bootDelayMs: o.bootDelay, tags: o.tag,
-        dashboardPort: o.dashboardPort === -1 ? null : o.dashboardPort, homeAssistant: Boolean(o.homeAssistant),
+        dashboardPort: o.dashboardPort === -1 ? null : o.dashboardPort, homeAssistant: Boolean(o.homeAssistant), brokerNodes: o.brokerNodes,
         onProgress: tty ? (n: number, total: number) => process.stderr.write(`\rboards online: ${n}/${total}`) : undefined,
       });
       if (tty) process.stderr.write('\n');

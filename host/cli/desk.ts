@@ -40,8 +40,11 @@ export function registerDesk(program: Command): void {
       const status = await deskStatus(deskLayout(o.state));
       if (o.json) return printJson(status);
       const b = status.broker;
-      const restarts = `${b.restarts} restart${b.restarts === 1 ? '' : 's'}${b.lastExit ? `, last exit: ${b.lastExit}` : ''}${b.lastDownMs !== null ? `, back in ${(b.lastDownMs / 1000).toFixed(2)} s` : ''}`;
-      process.stdout.write(`desk ${status.desk}: supervisor pid ${status.pid}, broker ${b.mqtts ?? b.url} (pid ${b.pid ?? 'none: restarting'}, ${restarts})${status.dashboard ? `, dashboard ${status.dashboard}` : ''}\n`);
+      const kept = (k: { pid: number | null; restarts: number; lastExit: string | null; lastDownMs: number | null }) =>
+        `pid ${k.pid ?? 'none: restarting'}, ${k.restarts} restart${k.restarts === 1 ? '' : 's'}${k.lastExit ? `, last exit: ${k.lastExit}` : ''}${k.lastDownMs !== null ? `, back in ${(k.lastDownMs / 1000).toFixed(2)} s` : ''}`;
+      process.stdout.write(`desk ${status.desk}: supervisor pid ${status.pid}, broker ${b.mqtts ?? b.url} (${kept(b)})${status.dashboard ? `, dashboard ${status.dashboard}` : ''}\n`);
+      for (const [i, n] of (status.nodes ?? []).entries()) process.stdout.write(`  node ${i}       ${n.mqtts ?? n.url} (${kept(n)})\n`);
+      if (status.redis) process.stdout.write(`  redis        ${status.redis.url} (${kept(status.redis)})\n`);
       for (const g of status.groups) {
         const pids = g.processes.map((p) => p.pid).join(',') || '-';
         process.stdout.write(`  ${g.name.padEnd(12)} power ${g.power.padEnd(3)}  pid ${pids.padEnd(8)} restarts ${g.restarts}${g.lastExit ? `  last exit: ${g.lastExit}` : ''}\n`);
@@ -102,8 +105,11 @@ export function registerDesk(program: Command): void {
     .requiredOption('--ws-port <port>', 'plain WebSocket port', portOrNone('--ws-port'))
     .requiredOption('--tls-port <port>', 'MQTT over TLS port', portOrNone('--tls-port'))
     .requiredOption('--wss-port <port>', 'secure WebSocket port', portOrNone('--wss-port'))
+    .option('--cluster <url>', 'a cluster node on this redis-server instead of the SQLite store')
+    .option('--node <name>', 'the cluster node\'s name in $SYS statistics', 'node0')
     .action(action(async (o) => {
-      await runBrokerProcess(deskLayout(o.state), { tcpPort: o.port, wsPort: o.wsPort, tlsPort: o.tlsPort, wssPort: o.wssPort }, stderrLogger('desk:broker'));
+      const cluster = o.cluster ? { url: o.cluster, node: o.node } : undefined;
+      await runBrokerProcess(deskLayout(o.state), { tcpPort: o.port, wsPort: o.wsPort, tlsPort: o.tlsPort, wssPort: o.wssPort }, stderrLogger('desk:broker'), cluster);
     }));
 }
 

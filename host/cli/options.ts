@@ -1,5 +1,5 @@
 /** Options shared by every subcommand that talks to a desk. */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULT_STATE_DIR } from '../locations/layout.ts';
 import type { AccessOptions } from '../client/access.ts';
 import type { BoardVerdict } from '../../broker/contract/health.ts';
@@ -34,16 +34,19 @@ export const deskFileOption = ['--desk-file <file>', 'a real desk\'s desk file (
 
 export type { AccessOptions };
 
+// Parsers throw commander's InvalidArgumentError: commander then prints one usage line naming
+// the option and exits, where a plain Error would escape as a stack trace.
+
 /** Parses an integer option of at least `min`. */
 export const integer = (name: string, min: number) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got "${value}"`);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
   return n;
 };
 
 /** Parses a TCP port option (0: any free port). */
 export function portNumber(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`not a port (0-65535): "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('not a port (0-65535)');
   return n;
 }

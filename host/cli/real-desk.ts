@@ -107,9 +107,12 @@ export function registerRealDesk(desk: Command): void {
       const desk = await readDeskFile(layout);
       const run = await readLiveRunFile(layout);
       if (!run) throw new DeskStateError(`the desk in ${layout.root} is not running (deskbox desk up)`);
-      const { mqtts, wss } = brokerUrls(run.host, run);
-      if (!mqtts) throw new DeskStateError(`the desk in ${layout.root} runs no TLS listener`);
-      const text = describeSimulatedDesk(layout, desk, { url: mqtts, ...(wss && { ws: wss }) }, { consoles: o.consoles });
+      // A cluster's every node (node 0 first), else the one broker.
+      const nodes = (run.nodes ?? [run]).map((n) => brokerUrls(run.host, n));
+      if (!nodes.every((n) => n.mqtts)) throw new DeskStateError(`the desk in ${layout.root} runs no TLS listener`);
+      const one = <T,>(list: T[]) => (list.length === 1 ? list[0]! : list);
+      const ws = nodes.flatMap((n) => (n.wss ? [n.wss] : []));
+      const text = describeSimulatedDesk(layout, desk, { url: one(nodes.map((n) => n.mqtts!)), ...(ws.length > 0 && { ws: one(ws) }) }, { consoles: o.consoles });
       if (o.out) await writeFileAtomic(o.out, text, { durable: true });
       else process.stdout.write(text);
     }));

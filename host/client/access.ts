@@ -15,6 +15,8 @@ export interface DeskAccess {
   desk: string;
   /** mqtt:// or mqtts:// */
   url: string;
+  /** Every node of a broker cluster, `url` first; connectToDesk fails over between them. Absent: `url` alone. */
+  urls?: string[];
   /** PEM CA certificate(s) an mqtts:// broker's certificate must verify against; absent: the system's CAs. */
   caFile?: string;
   username: string;
@@ -42,10 +44,12 @@ export interface AccessOptions {
 export async function resolveAccess(opts: AccessOptions, role: Role): Promise<DeskAccess> {
   if (opts.deskFile) return realDeskAccess(await loadDeskYaml(opts.deskFile), role);
   if (opts.broker) {
-    if (opts.ca && !opts.broker.startsWith('mqtts://')) throw new DeskStateError(`--ca is for an mqtts:// broker, not ${opts.broker}`);
+    // A cluster's nodes as a comma-separated list: --broker mqtts://a:8883,mqtts://b:8883
+    const urls = opts.broker.split(',').map((u) => u.trim()).filter(Boolean);
+    if (opts.ca && !urls.every((u) => u.startsWith('mqtts://'))) throw new DeskStateError(`--ca is for an mqtts:// broker, not ${opts.broker}`);
     const password = opts.passwordFile ? (await readFile(opts.passwordFile, 'utf8')).trim() : process.env.DESKBOX_PASSWORD;
     if (password === undefined) throw new DeskStateError('--broker needs --password-file or DESKBOX_PASSWORD');
-    return { desk: opts.desk ?? 'desk1', url: opts.broker, ...(opts.ca ? { caFile: opts.ca } : {}), username: opts.user ?? role, password, boards: [] };
+    return { desk: opts.desk ?? 'desk1', url: urls[0] ?? opts.broker, ...(urls.length > 1 ? { urls } : {}), ...(opts.ca ? { caFile: opts.ca } : {}), username: opts.user ?? role, password, boards: [] };
   }
   const layout = deskLayout(opts.state);
   const desk = await readDeskFile(layout);
@@ -60,8 +64,9 @@ export async function realDeskAccess(desk: RealDesk, role: Role): Promise<DeskAc
   const password = file ? (await readFile(file, 'utf8').catch((e: Error) => { throw new DeskStateError(`${desk.file}: broker.passwordFiles.${role}: ${e.message}`); })).trim() : process.env.DESKBOX_PASSWORD;
   if (password === undefined) throw new DeskStateError(`${desk.file}: no password for the ${role} role (broker.passwordFiles.${role}, or set DESKBOX_PASSWORD)`);
   const boards = Object.keys(desk.boards);
+  const urls = [desk.broker.url].flat();
   return {
-    desk: desk.desk, url: desk.broker.url, ...(desk.broker.ca && { caFile: desk.broker.ca }), username: role, password, boards,
+    desk: desk.desk, url: urls[0]!, ...(urls.length > 1 ? { urls } : {}), ...(desk.broker.ca && { caFile: desk.broker.ca }), username: role, password, boards,
     tags: Object.fromEntries(boards.map((b) => [b, desk.boards[b]!.tags])),
   };
 }
@@ -70,9 +75,13 @@ export async function realDeskAccess(desk: RealDesk, role: Role): Promise<DeskAc
 export async function simulatedDeskAccess(layout: DeskLayout, desk: DeskFile, broker: { host: string } & BrokerPorts, role: Role): Promise<DeskAccess> {
   const { mqtts } = brokerUrls(broker.host, broker);
   if (!mqtts) throw new DeskStateError(`the desk in ${layout.root} runs no TLS listener (deskbox desk down, then desk up again)`);
+  // A cluster's run file lists every node: the host fails over between them.
+  const nodes = 'nodes' in broker && Array.isArray(broker.nodes) ? (broker.nodes as BrokerPorts[]) : [];
+  const urls = nodes.map((n) => brokerUrls(broker.host, n).mqtts).filter((u): u is string => Boolean(u));
   return {
     desk: desk.desk,
     url: mqtts,
+    ...(urls.length > 1 ? { urls: [mqtts, ...urls.filter((u) => u !== mqtts)] } : {}),
     caFile: layout.tls.caCert,
     username: role,
     password: (await readFile(layout.credential(role), 'utf8')).trim(),

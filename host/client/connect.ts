@@ -3,6 +3,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { certificateProblem } from '../../platform/tls-errors.ts';
+import { serversOption } from '../../platform/mqtt-servers.ts';
 import type { DeskAccess } from './access.ts';
 
 export class BrokerUnreachableError extends Error {
@@ -43,23 +44,32 @@ export interface ConnectOptions {
 export async function connectToDesk(access: DeskAccess, purpose: string, timeoutMs = 5000, opts: ConnectOptions = {}): Promise<MqttClient> {
   // Read once: mqtt.js keeps it for its reconnects.
   const ca = access.caFile ? await readFile(access.caFile) : undefined;
-  try {
-    return await mqtt.connectAsync(access.url, {
-      ...(ca ? { ca } : {}),
-      clientId: opts.session ?? `deskbox-${purpose}-${randomBytes(4).toString('hex')}`,
-      username: access.username,
-      password: access.password,
-      protocolVersion: 4,
-      clean: opts.session === undefined || opts.clean === true,
-      ...(opts.will ? { will: opts.will } : {}),
-      connectTimeout: timeoutMs,
-      reconnectPeriod: opts.reconnect ? RECONNECT_MS : 0,
-    });
-  } catch (err) {
-    const problem = certificateProblem(err);
-    if (problem) throw new BrokerCertificateError(access.url, access.caFile, problem);
-    throw new BrokerUnreachableError(access.url, (err as Error).message);
+  // A cluster: the first connection tries each node in turn (a node that is down is skipped),
+  // and a long-running tool's reconnects go round them from the one it reached (mqtt.js' servers).
+  const urls = access.urls ?? [access.url];
+  let unreachable: BrokerUnreachableError | undefined;
+  for (let i = 0; i < urls.length; i++) {
+    const url = urls[i]!;
+    try {
+      return await mqtt.connectAsync(url, {
+        ...(ca ? { ca } : {}),
+        ...serversOption(urls, i),
+        clientId: opts.session ?? `deskbox-${purpose}-${randomBytes(4).toString('hex')}`,
+        username: access.username,
+        password: access.password,
+        protocolVersion: 4,
+        clean: opts.session === undefined || opts.clean === true,
+        ...(opts.will ? { will: opts.will } : {}),
+        connectTimeout: timeoutMs,
+        reconnectPeriod: opts.reconnect ? RECONNECT_MS : 0,
+      });
+    } catch (err) {
+      const problem = certificateProblem(err);
+      if (problem) throw new BrokerCertificateError(url, access.caFile, problem);
+      unreachable = new BrokerUnreachableError(urls.length > 1 ? urls.join(', ') : url, (err as Error).message);
+    }
   }
+  throw unreachable!;
 }
 
 /**

@@ -7,6 +7,8 @@
  * (its certificate names it); one listening on every address (0.0.0.0, ::) at the address the
  * browser used for the page, as the dashboard runs on the broker's machine: 127.0.0.1 or
  * localhost there, the desk computer's name from another machine, which the certificate covers.
+ * A cluster's page gets every node's URL, the first tried first: it moves on to the next when
+ * its connection closes (connection.js), as the boards and the host's tools do.
  */
 import type { IncomingMessage } from 'node:http';
 import { allBoardsFilter, WS_PATH } from '../../broker/contract/topics.ts';
@@ -14,11 +16,17 @@ import { experimentTopic } from '../../broker/contract/experiment.ts';
 import { STATS_TOPICS } from '../../broker/contract/stats.ts';
 import { reachableHost, urlHost } from '../locations/broker-urls.ts';
 
+/** One broker node's WebSocket listeners (null: not running). */
+export interface WsListeners {
+  wsPort: number | null;
+  wssPort: number | null;
+}
+
 export type PageBroker =
-  /** A fixed WebSocket URL (a real desk's `deskbox dashboard --broker ws(s)://...`). */
-  | { url: string }
-  /** The desk broker's WebSocket listeners (null: not running) on `host`. */
-  | { host: string; wsPort: number | null; wssPort: number | null };
+  /** Fixed WebSocket URLs (a real desk's `deskbox dashboard --broker ws(s)://a[,ws(s)://b]`). */
+  | { urls: string[] }
+  /** The desk broker's listeners on `host`: one entry per broker node (a cluster has several). */
+  | { host: string; nodes: WsListeners[] };
 
 export interface PageDesk {
   desk: string;
@@ -51,16 +59,19 @@ function pageHost(req: IncomingMessage): string | undefined {
   }
 }
 
-export function pageBrokerUrl(broker: PageBroker, req: IncomingMessage, secure: boolean): string {
-  if ('url' in broker) return broker.url;
+export function pageBrokerUrls(broker: PageBroker, req: IncomingMessage, secure: boolean): string[] {
+  if ('urls' in broker) return broker.urls;
   const wildcard = reachableHost(broker.host) !== broker.host;
   const host = (wildcard ? pageHost(req) : undefined) ?? urlHost(reachableHost(broker.host));
-  const wss = broker.wssPort === null ? null : `wss://${host}:${broker.wssPort}${WS_PATH}`;
-  const ws = broker.wsPort === null ? null : `ws://${host}:${broker.wsPort}${WS_PATH}`;
-  return (secure ? wss ?? ws : ws ?? wss)!;
+  return broker.nodes.flatMap((node) => {
+    const wss = node.wssPort === null ? null : `wss://${host}:${node.wssPort}${WS_PATH}`;
+    const ws = node.wsPort === null ? null : `ws://${host}:${node.wsPort}${WS_PATH}`;
+    const url = secure ? wss ?? ws : ws ?? wss;
+    return url ? [url] : [];
+  });
 }
 
 /** `/config.json` for one request. */
 export function pageConfig(desk: PageDesk, broker: PageBroker, req: IncomingMessage, secure: boolean): Buffer {
-  return Buffer.from(JSON.stringify({ ...desk, wsUrl: pageBrokerUrl(broker, req, secure), topics: pageTopics(desk.desk) }));
+  return Buffer.from(JSON.stringify({ ...desk, wsUrls: pageBrokerUrls(broker, req, secure), topics: pageTopics(desk.desk) }));
 }

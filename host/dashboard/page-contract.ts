@@ -7,4 +7,4 @@
 export { createBoardFold } from '../client/board-fold.ts';
 export { createRejectionTally } from '../client/rejection-tally.ts';
 export { decodeExperimentProgress, experimentIsStale } from '../../broker/contract/experiment.ts';
-export { decodeStats } from '../../broker/contract/stats.ts';
+export { createStatsFold, decodeStats } from '../../broker/contract/stats.ts';

@@ -29,13 +29,14 @@ export async function deskTarget(state: string, cli = 'deskbox'): Promise<DeskTa
 }
 
 /** The same, from what the desk's supervisor knows while it starts (before its run file exists). */
-export function simulatedDeskTarget(layout: DeskLayout, desk: DeskFile, broker: { host: string } & BrokerPorts, cli: string): DeskTarget {
+export function simulatedDeskTarget(layout: DeskLayout, desk: DeskFile, broker: { host: string; nodes?: BrokerPorts[] } & BrokerPorts, cli: string): DeskTarget {
   if (broker.wsPort === null && broker.wssPort === null) throw new DeskStateError(`the desk in ${layout.root} runs no WebSocket listener, which the dashboard needs`);
   // A board image given to `desk up --board-image` is not kept in the state folder.
   const image = existsSync(layout.boardImage) ? layout.boardImage : '<board.dbi>';
   return {
     desk: desk.desk,
-    broker: { host: broker.host, wsPort: broker.wsPort, wssPort: broker.wssPort },
+    // A cluster's nodes (node 0 first, as `broker` is node 0), else the one broker.
+    broker: { host: broker.host, nodes: (broker.nodes ?? [broker]).map(({ wsPort, wssPort }) => ({ wsPort, wssPort })) },
     boards: desk.boards,
     flashCommand: `${cli} flash --state ${layout.root} --image ${image}`,
     // Read at once: the dashboard starts right after, and the supervisor's broker holds the same files.

@@ -8,6 +8,7 @@ import { open, rm, symlink } from 'node:fs/promises';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { BoardLayout } from '../locations/layout.ts';
 import { openLinkEmulator, type LinkEmulator } from './link-emulator.ts';
+import type { OpenPair } from './pty-host.ts';
 import type { Logger } from '../../platform/log.ts';
 import { PRIVATE_FILE_MODE } from '../../platform/private-files.ts';
 
@@ -16,8 +17,9 @@ export interface BoardConsole {
   close(): Promise<void>;
 }
 
-export async function openBoardConsole(paths: BoardLayout, desk: DeskFile, id: string, logger: Logger): Promise<BoardConsole> {
-  const link = await openLinkEmulator(paths.consoleDir, 'tty', { ...desk.console, bitErrorRate: 0, dropRate: 0 });
+/** `openPair`: the desk's pty host's, or a socat per pair when not given. */
+export async function openBoardConsole(paths: BoardLayout, desk: DeskFile, id: string, logger: Logger, openPair?: OpenPair): Promise<BoardConsole> {
+  const link = await openLinkEmulator(paths.consoleDir, 'tty', { ...desk.console, bitErrorRate: 0, dropRate: 0 }, openPair ? { openPair } : {});
   await rm(paths.consolePort, { force: true });
   await symlink(link.hostPath, paths.consolePort);
   // What boards print can carry what they were sent: owner-only, as provisioning made it.

@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, fchmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
+import { setPriority } from 'node:os';
 import type { Logger } from '../../platform/log.ts';
 import { PRIVATE_FILE_MODE } from '../../platform/private-files.ts';
 import { AGENT_NODE_FLAGS } from '../../board/launch/node-flags.ts';
@@ -72,6 +73,14 @@ export interface BoardProcessesOptions {
   logger: Logger;
 }
 
+/**
+ * The boards' scheduling priority (nice), inherited by their agents and guests. On a real desk
+ * the boards have CPUs of their own; here 490 of them booting at once starve the desk's broker
+ * of the CPU its password checks need, every CONNACK comes too late, and every board retries
+ * (a new TLS handshake each time), which starves it further.
+ */
+const BOARD_NICE = 10;
+
 /** A board stops its guests before it exits: hundreds of them take a while. */
 const STOP_GRACE_MS = 60_000;
 
@@ -92,6 +101,13 @@ export function createBoardProcesses(groups: BoardGroup[], opts: BoardProcessesO
       stdio: ['ignore', log, log, 'ipc'],
     });
     closeSync(log);
+    if (child.pid !== undefined) {
+      try {
+        setPriority(child.pid, BOARD_NICE);
+      } catch (e) {
+        opts.logger.warn('could not lower the boards\' priority', { group: s.name, error: (e as Error).message });
+      }
+    }
     const entry: Child = { child, boards, agents: [] };
     s.children.push(entry);
     child.on('message', (m: BootReport) => {

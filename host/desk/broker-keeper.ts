@@ -8,8 +8,8 @@
 import type { Logger } from '../../platform/log.ts';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
-import { spawnBrokerProcess, type BrokerProcess } from './broker-process.ts';
-import { portsIn, type BrokerPorts } from './broker-ports.ts';
+import { spawnBrokerProcess, type BrokerProcess, type NodeOptions } from './broker-process.ts';
+import { otherNodePorts, portsIn, type BrokerPorts } from './broker-ports.ts';
 import { startBrokerOnWantedPorts } from './broker-start.ts';
 import { createCrashWindow, CrashLimitError } from './crash-window.ts';
 
@@ -46,11 +46,21 @@ export interface KeeperOptions {
   logger: Logger;
   /** Called once, when the broker crashed too often: the desk must go down with this reason. */
   onGiveUp(error: CrashLimitError): void;
+  /**
+   * A cluster node (`desk up --broker-nodes`): its redis-server, and its number. Node 0 is the
+   * desk's broker on its stored ports; the others take free ports
+   * at their first start and keep them, each with its own log.
+   */
+  cluster?: { url: string; node: number };
 }
 
 export async function keepBrokerUp(opts: KeeperOptions): Promise<KeptBroker> {
   const { layout, cli, logger } = opts;
-  const first = await startBrokerOnWantedPorts(layout, opts.desk, cli, logger);
+  const extra = opts.cluster && opts.cluster.node > 0;
+  const node: NodeOptions = opts.cluster ? { cluster: { url: opts.cluster.url, node: `node${opts.cluster.node}` }, ...(extra ? { log: layout.brokerLog.replace(/\.log$/, `-${opts.cluster.node}.log`) } : {}) } : {};
+  const first = extra
+    ? { broker: await spawnBrokerProcess(layout, cli, otherNodePorts(opts.desk), logger, node), portsNote: null }
+    : await startBrokerOnWantedPorts(layout, opts.desk, cli, logger, node);
   // Restarts ask for exactly these ports, never free ones: the boards know no others.
   const ports: BrokerPorts = portsIn(first.broker);
   const crashes = createCrashWindow(BROKER_CRASH_LIMIT, BROKER_CRASH_WINDOW_MS);
@@ -69,7 +79,7 @@ export async function keepBrokerUp(opts: KeeperOptions): Promise<KeptBroker> {
         return opts.onGiveUp(error);
       }
       try {
-        const broker = await spawnBrokerProcess(layout, cli, ports, logger);
+        const broker = await spawnBrokerProcess(layout, cli, ports, logger, node);
         if (closing) return await broker.close();
         health.restarts++;
         health.lastDownMs = Date.now() - downAt;

@@ -58,6 +58,13 @@ export function wantedPorts(desk: DeskFile, stored: Partial<BrokerPorts>): Wante
 
 export const portsOf = (w: WantedPorts): BrokerPorts => ({ tcpPort: w.tcp?.port ?? null, wsPort: w.ws?.port ?? null, tlsPort: w.tls?.port ?? null, wssPort: w.wss?.port ?? null });
 
+/** A cluster's other nodes run node 0's listeners (no plain ones where it has none), on free ports. */
+export function otherNodePorts(desk: DeskFile): BrokerPorts {
+  const free = (p: number | null) => (p === null ? null : 0);
+  const node0 = portsOf(wantedPorts(desk, {}));
+  return { tcpPort: free(node0.tcpPort), wsPort: free(node0.wsPort), tlsPort: free(node0.tlsPort), wssPort: free(node0.wssPort) };
+}
+
 /** Just the ports of something that has them (a broker, a process). */
 export const portsIn = (x: BrokerPorts): BrokerPorts => ({ tcpPort: x.tcpPort, wsPort: x.wsPort, tlsPort: x.tlsPort, wssPort: x.wssPort });
 

@@ -11,7 +11,7 @@ import { openSync, closeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../../platform/log.ts';
 import type { DeskLayout } from '../locations/layout.ts';
-import { startDeskBroker } from './desk-broker.ts';
+import { startDeskBroker, type ClusterNode } from './desk-broker.ts';
 import { readDeskFile } from '../locations/desk-file.ts';
 import { LISTENER_NAMES } from '../../broker/index.ts';
 import { portsIn, type BrokerPorts, type Listener } from './broker-ports.ts';
@@ -39,10 +39,18 @@ export class BrokerStartError extends Error {
 const STOP_GRACE_MS = 10_000;
 
 /** `cli`: the deskbox entry point the supervisor itself runs from. */
-export async function spawnBrokerProcess(layout: DeskLayout, cli: string, ports: BrokerPorts, logger: Logger): Promise<BrokerProcess> {
-  const log = openSync(layout.brokerLog, 'a');
+export interface NodeOptions {
+  /** A cluster node on this redis-server (broker/cluster.ts) instead of the SQLite store. */
+  cluster?: ClusterNode;
+  /** Its log; default layout.brokerLog. */
+  log?: string;
+}
+
+export async function spawnBrokerProcess(layout: DeskLayout, cli: string, ports: BrokerPorts, logger: Logger, node: NodeOptions = {}): Promise<BrokerProcess> {
+  const logFile = node.log ?? layout.brokerLog;
+  const log = openSync(logFile, 'a');
   const arg = (p: number | null) => (p === null ? 'none' : String(p));
-  const args = [cli, 'desk', 'broker', '--state', layout.root, '--port', arg(ports.tcpPort), '--ws-port', arg(ports.wsPort), '--tls-port', arg(ports.tlsPort), '--wss-port', arg(ports.wssPort)];
+  const args = [cli, 'desk', 'broker', '--state', layout.root, '--port', arg(ports.tcpPort), '--ws-port', arg(ports.wsPort), '--tls-port', arg(ports.tlsPort), '--wss-port', arg(ports.wssPort), ...(node.cluster ? ['--cluster', node.cluster.url, '--node', node.cluster.node] : [])];
   const child = spawn(process.execPath, [...process.execArgv, ...args], { stdio: ['pipe', 'pipe', log] });
   closeSync(log);
   const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `code ${code}`)));
@@ -59,7 +67,7 @@ export async function spawnBrokerProcess(layout: DeskLayout, cli: string, ports:
       if ('listening' in report) resolve(report.listening);
       else reject(new BrokerStartError(`the desk broker did not start: ${report.failed}`, report.portTaken));
     });
-    void exited.then((how) => reject(new BrokerStartError(`the desk broker exited during start-up (${how}); see ${layout.brokerLog}`)));
+    void exited.then((how) => reject(new BrokerStartError(`the desk broker exited during start-up (${how}); see ${logFile}`)));
   });
   let listening: BrokerPorts;
   try {
@@ -99,11 +107,11 @@ function portTaken(err: unknown): { listener: Listener; port: number } | undefin
 const report = (r: StartReport) => process.stdout.write(`${JSON.stringify(r)}\n`);
 
 /** The child's side: `deskbox desk broker --state <dir> --port <p|none> --ws-port ... --tls-port ... --wss-port ...` (hidden), until SIGTERM or stdin ends. */
-export async function runBrokerProcess(layout: DeskLayout, ports: BrokerPorts, logger: Logger): Promise<void> {
+export async function runBrokerProcess(layout: DeskLayout, ports: BrokerPorts, logger: Logger, cluster?: ClusterNode): Promise<void> {
   const desk = await readDeskFile(layout);
   let broker;
   try {
-    broker = await startDeskBroker(layout, desk, ports, logger);
+    broker = await startDeskBroker(layout, desk, ports, logger, cluster);
   } catch (err) {
     const taken = portTaken(err);
     report({ failed: (err as Error).message, ...(taken ? { portTaken: taken } : {}) });

@@ -6,7 +6,7 @@
 import type { Logger } from '../../platform/log.ts';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
-import { BrokerStartError, spawnBrokerProcess, type BrokerProcess } from './broker-process.ts';
+import { BrokerStartError, spawnBrokerProcess, type BrokerProcess, type NodeOptions } from './broker-process.ts';
 import { describePorts, LISTENER_LABEL, portsIn, portsOf, readStoredPorts, storePorts, wantedPorts, type WantedPorts } from './broker-ports.ts';
 
 export interface FirstStart {
@@ -15,13 +15,13 @@ export interface FirstStart {
   portsNote: string | null;
 }
 
-export async function startBrokerOnWantedPorts(layout: DeskLayout, desk: DeskFile, cli: string, logger: Logger): Promise<FirstStart> {
+export async function startBrokerOnWantedPorts(layout: DeskLayout, desk: DeskFile, cli: string, logger: Logger, node: NodeOptions = {}): Promise<FirstStart> {
   let want: WantedPorts = wantedPorts(desk, await readStoredPorts(layout));
   const taken: string[] = [];
   // Each pass turns one stored port into "any", so this ends after at most four retries.
   for (;;) {
     try {
-      const broker = await spawnBrokerProcess(layout, cli, portsOf(want), logger);
+      const broker = await spawnBrokerProcess(layout, cli, portsOf(want), logger, node);
       await storePorts(layout, portsIn(broker));
       const moved = `the broker listens on new ports (${describePorts(broker)})`;
       const portsNote = taken.length > 0 ? `this desk's last ${taken.join(' and ')} ${taken.length === 1 ? 'is' : 'are'} taken; ${moved}` : null;

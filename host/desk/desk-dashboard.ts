@@ -11,7 +11,8 @@ import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
 import type { BrokerPorts } from '../locations/broker-urls.ts';
 
-export type DeskBrokerPorts = { host: string } & BrokerPorts;
+/** `nodes`: a cluster's, node 0 first (the page and /metrics fail over between them). */
+export type DeskBrokerPorts = { host: string; nodes?: BrokerPorts[] } & BrokerPorts;
 
 /** How to run deskbox: `entry` for child processes, `hint` for commands shown to the user. */
 export interface DeskCli {

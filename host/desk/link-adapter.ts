@@ -7,6 +7,7 @@
  * leads to whichever ttyUSB the adapter got this time.
  */
 import { openPtyPair, type PtyPair } from './pty-pair.ts';
+import type { OpenPair } from './pty-host.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import { HalError } from '../../platform/hal/errors.ts';
 import type { SerialLink } from '../../platform/hal/serial.ts';
@@ -19,13 +20,13 @@ export interface LinkAdapter {
   /** Both idempotent, and run one after the other in the order called. */
   unplug(): Promise<void>;
   plug(): Promise<void>;
-  /** socat's pid while plugged: for tests that check nothing outlives an unplug. */
+  /** The pid holding its pair (socat, or the pty host) while plugged: for tests that check nothing outlives an unplug. */
   pid(): number | undefined;
   close(): Promise<void>;
 }
 
 /** `fromHost` gets every byte the desk computer writes to hostPath while the adapter is in. */
-export async function openLinkAdapter(dir: string, name: string, baud: () => number, fromHost: (chunk: Buffer) => void): Promise<LinkAdapter> {
+export async function openLinkAdapter(dir: string, name: string, baud: () => number, fromHost: (chunk: Buffer) => void, openPair: OpenPair = openPtyPair): Promise<LinkAdapter> {
   const serial = serialportBinding();
   let pair: PtyPair | undefined;
   let relay: SerialLink | undefined;
@@ -38,7 +39,7 @@ export async function openLinkAdapter(dir: string, name: string, baud: () => num
   };
 
   const attach = async () => {
-    const fresh = await openPtyPair(dir, name);
+    const fresh = await openPair(dir, name);
     try {
       // The baud given to the inner pty is cosmetic: a pty ignores it, the wire does not.
       relay = await serial.open(fresh.boardPath, { baudRate: baud() });

@@ -6,6 +6,7 @@
  * pulled out and put back as a device, in link-adapter.ts.
  */
 import { openPtyPair, type PtyPair } from './pty-pair.ts';
+import type { OpenPair } from './pty-host.ts';
 import { LinkWire, type WireStats } from './link-wire.ts';
 import { openLinkAdapter, type LinkAdapter } from './link-adapter.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
@@ -41,7 +42,7 @@ export interface LinkEmulator {
   /** A new adapter device at the same hostPath. */
   plugAdapter(): Promise<void>;
   adapterPresent(): boolean;
-  /** socat pids of the pty pairs now open: for tests that check what an unplug leaves. */
+  /** Pids of the processes holding the pty pairs now open (socat, or the pty host): for tests that check what an unplug leaves. */
   pids(): number[];
   /** Every byte the board sent (as delivered to the host side), for the console log: early boot output is never lost even when nobody has the host end open. */
   onBoardOutput(cb: (chunk: Buffer) => void): () => void;
@@ -61,7 +62,8 @@ export class LinkEmulatorError extends Error {
 /** Board output held for a console log that subscribes late; beyond this the oldest goes. */
 const BOARD_OUTPUT_HOLD = 256 * 1024;
 
-export async function openLinkEmulator(dir: string, name: string, settings: LinkSettings, deps: { random?: () => number } = {}): Promise<LinkEmulator> {
+/** `deps.openPair`: where its pty pairs come from (a desk's pty host); a socat each by default. */
+export async function openLinkEmulator(dir: string, name: string, settings: LinkSettings, deps: { random?: () => number; openPair?: OpenPair } = {}): Promise<LinkEmulator> {
   let current = checked(name, { ...settings });
   // The board's pair and the relay's link to its inner end live as long as the emulator; the
   // adapter (the host's pair) can come and go.
@@ -77,12 +79,13 @@ export async function openLinkEmulator(dir: string, name: string, settings: Link
   const boardOutput = new DataFanout(BOARD_OUTPUT_HOLD);
   try {
     const random = deps.random ?? Math.random;
-    boardSide = await openPtyPair(dir, `${name}.boardside`);
+    const openPair = deps.openPair ?? openPtyPair;
+    boardSide = await openPair(dir, `${name}.boardside`);
     const board = await serialportBinding().open(boardSide.hostPath, { baudRate: current.baud });
     fromBoard = board;
     // Each wire exists before bytes can reach it: the adapter forwards from its first moment.
     toBoard = new LinkWire(() => current, random, board, () => undefined);
-    adapter = await openLinkAdapter(dir, `${name}.hostside`, () => current.baud, (chunk) => toBoard.enter(chunk));
+    adapter = await openLinkAdapter(dir, `${name}.hostside`, () => current.baud, (chunk) => toBoard.enter(chunk), openPair);
     const host = adapter;
     toHost = new LinkWire(() => current, random, host, (chunk) => boardOutput.push(chunk));
     board.onData((chunk) => toHost.enter(chunk));

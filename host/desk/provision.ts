@@ -44,6 +44,8 @@ export interface ProvisionOptions {
   /** 0: any free port; null: no dashboard. */
   dashboardPort?: number | null;
   homeAssistant?: boolean;
+  /** Broker nodes (a cluster on a redis-server when more than 1). Default 1. */
+  brokerNodes?: number;
 }
 
 async function readSecret(file: string): Promise<string | undefined> {
@@ -94,6 +96,7 @@ export async function provisionDesk(layout: DeskLayout, opts: ProvisionOptions):
     tags: tagsByBoard(opts.tags ?? {}, boards),
     dashboardPort: opts.dashboardPort === undefined ? 0 : opts.dashboardPort,
     homeAssistant: opts.homeAssistant ?? false,
+    brokerNodes: opts.brokerNodes ?? 1,
   };
   await writeDeskFile(layout, desk);
   return desk;

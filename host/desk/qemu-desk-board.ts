@@ -19,10 +19,10 @@ import type { LinkEmulator } from './link-emulator.ts';
 import { qemuDiskPath } from './qemu-desk-disks.ts';
 
 /** The desk's QEMU boards by id, powered on together once the simulated boards are. */
-export async function prepareQemuDeskBoards(layout: DeskLayout, desk: DeskFile, brokerPort: number, logger: Logger): Promise<Map<string, QemuDeskBoard>> {
+export async function prepareQemuDeskBoards(layout: DeskLayout, desk: DeskFile, brokerPorts: number[], logger: Logger): Promise<Map<string, QemuDeskBoard>> {
   const boards = new Map<string, QemuDeskBoard>();
   try {
-    for (const id of desk.qemuBoards) boards.set(id, await prepareQemuDeskBoard(layout, desk, id, brokerPort, logger.child(id)));
+    for (const id of desk.qemuBoards) boards.set(id, await prepareQemuDeskBoard(layout, desk, id, brokerPorts, logger.child(id)));
     await Promise.all([...boards.values()].map((b) => b.power('on')));
   } catch (e) {
     await Promise.all([...boards.values()].map((b) => b.close()));
@@ -39,8 +39,8 @@ export interface QemuDeskBoard {
   close(): Promise<void>;
 }
 
-/** `brokerPort`: the desk broker's TLS port on 127.0.0.1, where QEMU forwards the board's connections. */
-export async function prepareQemuDeskBoard(layout: DeskLayout, desk: DeskFile, id: string, brokerPort: number, logger: Logger): Promise<QemuDeskBoard> {
+/** `brokerPorts`: the desk broker's TLS port on 127.0.0.1 (a cluster's: every node's), where QEMU forwards the board's connections. */
+export async function prepareQemuDeskBoard(layout: DeskLayout, desk: DeskFile, id: string, brokerPorts: number[], logger: Logger): Promise<QemuDeskBoard> {
   const paths = layout.board(id);
   const serial = await openBoardConsole(paths, desk, id, logger);
   let machine: QemuBoard | undefined;
@@ -59,7 +59,7 @@ export async function prepareQemuDeskBoard(layout: DeskLayout, desk: DeskFile, i
     await m.close();
   };
   const on = async () => {
-    machine = await startQemuMachine({ dir: paths.dir, disk: qemuDiskPath(layout, id), brokerPort, brokerGuestPort: BOARD_BROKER_TLS_PORT, console: serial.link.boardPath, powerOnFile });
+    machine = await startQemuMachine({ dir: paths.dir, disk: qemuDiskPath(layout, id), brokerPorts, brokerGuestPort: BOARD_BROKER_TLS_PORT, console: serial.link.boardPath, powerOnFile });
     await reset(machine);
   };
   const powerOnFile = join(paths.dir, 'power-on-at');

@@ -12,6 +12,7 @@ import type { DeskLayout } from '../locations/layout.ts';
 import { writeJsonAtomic } from '../locations/json-files.ts';
 import type { LinkEmulator } from './link-emulator.ts';
 import { openBoardConsole } from './board-console.ts';
+import type { OpenPair } from './pty-host.ts';
 import { POWER_OFF, createHwmonWriter } from './power-model.ts';
 import { serialportBinding } from '../../board/hal/serial/serialport.ts';
 import type { SerialLink } from '../../platform/hal/serial.ts';
@@ -27,20 +28,20 @@ export interface SimBoard {
   close(): Promise<void>;
 }
 
-/** `broker`: its URL and the CA file the board verifies it with; `net`: its place on the desk LAN (desk-lan.ts), if the desk has one. */
-export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: string, broker: { url: string; caFile: string }, trustedKey: string, logger: Logger, net?: NetConfig): Promise<SimBoard> {
+/** `broker`: its URL (a cluster's every node in `urls`) and the CA file the board verifies it with; `openPair`: where its console's pty pairs come from (the desk's pty host); `net`: its place on the desk LAN (desk-lan.ts), if the desk has one. */
+export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: string, broker: { url: string; caFile: string; urls?: string[] }, trustedKey: string, logger: Logger, openPair: OpenPair, net?: NetConfig): Promise<SimBoard> {
   const paths = layout.board(id);
   await Promise.all([paths.hwmonDir, paths.gpioDir, paths.consoleDir, paths.flashDir].map((d) => mkdir(d, { recursive: true })));
   const hwmon = createHwmonWriter(paths.hwmonDir, 'ina219');
   await hwmon.write(POWER_OFF);
-  const serial = await openBoardConsole(paths, desk, id, logger);
+  const serial = await openBoardConsole(paths, desk, id, logger, openPair);
   const { link } = serial;
   // Only what this desk decides; the rest comes from the booted image's defaults, then the agent's.
   const config: BoardConfigFile = {
     v: 1,
     desk: desk.desk,
     board: id,
-    broker: { url: broker.url, username: id, passwordFile: paths.passwordFile, caFile: broker.caFile },
+    broker: { url: broker.url, ...(broker.urls ? { urls: broker.urls } : {}), username: id, passwordFile: paths.passwordFile, caFile: broker.caFile },
     tags: desk.tags[id] ?? [],
     keepaliveS: desk.keepaliveS,
     telemetryPeriodS: desk.telemetryPeriodS,

@@ -9,11 +9,15 @@ import type { BrokerHealth } from './broker-keeper.ts';
 import { ControlError, controlRequest } from './control.ts';
 import { readDown, type DownRecord } from './down-file.ts';
 import type { DeskLan } from './desk-lan.ts';
+import type { RedisHealth } from './redis-keeper.ts';
 
 export interface DeskStatus {
   desk: string;
   pid: number;
   broker: BrokerUrls & BrokerHealth;
+  /** A cluster (`desk up --broker-nodes`): every node, the first being `broker`, and its redis-server. */
+  nodes?: Array<BrokerUrls & BrokerHealth>;
+  redis?: RedisHealth;
   dashboard: string | null;
   groups: GroupState[];
   /** The desk LAN (namespace, bridge, subnet, each board's address), or why guests get no network. */

@@ -17,13 +17,16 @@ import { SIM_BOARD_TYPE } from './desk-images.ts';
 import { bootProgramPath } from '../locations/package-paths.ts';
 import { readDeskFile, type RunFile } from '../locations/desk-file.ts';
 import { writeJsonAtomic } from '../locations/json-files.ts';
-import { keepBrokerUp } from './broker-keeper.ts';
+import { keepBrokerUp, type KeptBroker } from './broker-keeper.ts';
+import { keepRedisUp, type KeptRedis } from './redis-keeper.ts';
+import type { CrashLimitError } from './crash-window.ts';
 import { portsIn } from './broker-ports.ts';
 import { brokerUrls } from '../locations/broker-urls.ts';
 import { recordDown } from './down-file.ts';
 import type { DeskStatus } from './status.ts';
 import { serveDeskDashboard } from './desk-dashboard.ts';
 import { prepareSimBoard, type SimBoard } from './sim-board.ts';
+import { startPtyHost } from './pty-host.ts';
 import { createBoardProcesses, groupBoards, type PowerAction } from './board-processes.ts';
 import { startPowerLoop } from './power-loop.ts';
 import { ControlError, startControlServer } from './control.ts';
@@ -80,23 +83,43 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     });
     let stop!: () => void;
     const stopped = new Promise<void>((resolve) => (stop = resolve));
-    const broker = await keepBrokerUp({
-      layout, desk, cli: opts.cli, logger: logger.child('broker'),
-      onGiveUp(error) {
-        logger.error('desk going down', { reason: error.message });
-        // Recorded at once: stopping the boards can take a while, and `desk status` should say why now.
-        down = { error, recorded: recordDown(layout, error.message).catch((e: Error) => logger.warn('could not record why the desk went down', { error: e.message })) };
-        stop();
-      },
-    });
-    cleanups.push(() => broker.close());
+    const onGiveUp = (error: CrashLimitError) => {
+      if (down) return;
+      logger.error('desk going down', { reason: error.message });
+      // Recorded at once: stopping the boards can take a while, and `desk status` should say why now.
+      down = { error, recorded: recordDown(layout, error.message).catch((e: Error) => logger.warn('could not record why the desk went down', { error: e.message })) };
+      stop();
+    };
+    // A cluster (desk.json brokerNodes > 1): a redis-server of the desk's own, keeping an
+    // append-only file in the state folder (retained statuses and sessions outlive desk down,
+    // as the SQLite store's do), then the nodes, each kept up as the one broker is.
+    let redis: KeptRedis | undefined;
+    if (desk.brokerNodes > 1) {
+      const dir = join(layout.root, 'redis');
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const r = (redis = await keepRedisUp({ dir, logger: logger.child('redis'), onGiveUp }));
+      cleanups.push(() => r.close());
+      logger.info('redis-server up', { url: r.url, pid: r.health().pid, nodes: desk.brokerNodes });
+    }
+    const nodes: KeptBroker[] = [];
+    for (let n = 0; n < desk.brokerNodes; n++) {
+      const kept = await keepBrokerUp({
+        layout, desk, cli: opts.cli, logger: logger.child(n === 0 ? 'broker' : `broker-${n}`), onGiveUp,
+        ...(redis ? { cluster: { url: redis.url, node: n } } : {}),
+      });
+      nodes.push(kept);
+      cleanups.push(() => kept.close());
+    }
+    const broker = nodes[0]!;
     const ports = portsIn(broker);
     const urls = brokerUrls(desk.broker.host, ports);
     // Boards verify the broker against the desk's CA, as a real board's `--ca` makes it do (a
-    // desk's broker always has its TLS listener: desk.json's tlsPort is never null).
-    const boardBroker = { url: urls.mqtts!, caFile: layout.tls.caCert };
+    // desk's broker always has its TLS listener: desk.json's tlsPort is never null). A
+    // cluster's boards get every node, each starting at a different one to spread them.
+    const nodeUrls = nodes.map((n) => brokerUrls(desk.broker.host, portsIn(n)).mqtts!);
+    const boardBroker = { url: urls.mqtts!, caFile: layout.tls.caCert, ...(nodes.length > 1 ? { urls: nodeUrls } : {}) };
     // Up before the boards boot, so the page shows them coming.
-    const dashboard = await serveDeskDashboard(layout, desk, { host: desk.broker.host, ...ports }, { entry: opts.cli, hint: opts.cliHint }, logger.child('dashboard'));
+    const dashboard = await serveDeskDashboard(layout, desk, { host: desk.broker.host, ...ports, ...(nodes.length > 1 ? { nodes: nodes.map(portsIn) } : {}) }, { entry: opts.cli, hint: opts.cliHint }, logger.child('dashboard'));
     if (dashboard) cleanups.push(() => dashboard.close());
 
     const waitedFrom = performance.now();
@@ -108,15 +131,21 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
 
     // The boards' boot programs trust the desk's key (desk up makes it and signs the images).
     const key = await loadPublicKey(layout.publicKey);
+    // Every console's pty pairs, in one process: the boards' closes below run before its own.
+    const ptys = await startPtyHost();
+    cleanups.push(() => ptys.close());
     const boards = new Map<string, SimBoard>();
     cleanups.push(() => Promise.all([...boards.values()].map((b) => b.close())).then(() => undefined));
-    // Each board waits on its own socat pty pair: prepare several at once, a few at a time.
-    const prepare = pLimit(8);
-    // Settle them all before failing, so every pair that did open is in `boards` for cleanup:
-    // one left behind would keep its socat, and this process, alive.
-    const prepared = await Promise.allSettled(simIds.map((id) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, boardBroker, key.text, logger.child(id), boardNetConfig(layout, lan, id))))));
+    // Each board waits on its pty pairs and opens their inner ends: a few at a time.
+    const prepare = pLimit(16);
+    const preparedFrom = performance.now();
+    // A cluster's boards get every node, each starting at a different one to spread them.
+    const boardBrokerOf = (i: number) => (nodes.length > 1 ? { ...boardBroker, url: nodeUrls[i % nodes.length]! } : boardBroker);
+    // Settle them all before failing, so every pair that did open is in `boards` for cleanup.
+    const prepared = await Promise.allSettled(simIds.map((id, i) => prepare(async () => boards.set(id, await prepareSimBoard(layout, desk, id, boardBrokerOf(i), key.text, logger.child(id), ptys.openPair, boardNetConfig(layout, lan, id))))));
     const failed = prepared.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    logger.info('board hardware ready', { boards: simIds.length, ms: Math.round(performance.now() - preparedFrom) });
 
     // Power-on: U-Boot's countdown (a key stops it: flashing over U-Boot); then Linux, whose
     // part here is the board-side boot program the board processes start.
@@ -146,11 +175,15 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
       logger: logger.child('boards'),
     });
     cleanups.push(() => procs.stopAll());
+    const poweredFrom = performance.now();
     await procs.powerOnAll();
+    // U-Boot on every console, then the boot programs spawned: the rest of a desk's start is theirs.
+    logger.info('boards powered on', { boards: simIds.length, ms: Math.round(performance.now() - poweredFrom) });
     const power = startPowerLoop(procs, boards, logger.child('power'));
     cleanups.push(() => power.stop());
-    // QEMU reaches the broker's TLS listener on loopback (the board verifies it with the desk's CA).
-    const qemu = await prepareQemuDeskBoards(layout, desk, ports.tlsPort!, logger.child('qemu'));
+    // QEMU reaches the broker's TLS listener on loopback (the board verifies it with the desk's
+    // CA); a cluster's every node, node 0 first.
+    const qemu = await prepareQemuDeskBoards(layout, desk, nodes.map((n) => n.tlsPort!), logger.child('qemu'));
     cleanups.push(() => Promise.all([...qemu.values()].map((b) => b.close())).then(() => undefined));
 
     const control = await startControlServer(layout.controlSocket, {
@@ -172,7 +205,10 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
         if (adapterPlugged === true) await sim.link.plugAdapter();
         return { board, ...sim.link.settings(), adapter: sim.link.adapterPresent() ? 'present' : 'unplugged', stats: sim.link.stats() };
       },
-      status: (): DeskStatus => ({ desk: desk.desk, pid: process.pid, broker: { ...urls, ...broker.health() }, dashboard: dashboard?.url ?? null, groups: [...procs.groups(), ...[...qemu.values()].map((b) => b.state())], lan }),
+      status: (): DeskStatus => ({
+        desk: desk.desk, pid: process.pid, broker: { ...urls, ...broker.health() },
+        ...(redis ? { nodes: nodes.map((n) => ({ ...brokerUrls(desk.broker.host, portsIn(n)), ...n.health() })), redis: redis.health() } : {}),
+        dashboard: dashboard?.url ?? null, groups: [...procs.groups(), ...[...qemu.values()].map((b) => b.state())], lan }),
       async power(board, action) {
         if (!POWER_ACTIONS.includes(action)) throw new ControlError(`power action must be one of ${POWER_ACTIONS.join(', ')}`);
         const machine = qemu.get(board);
@@ -190,6 +226,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
       ...(dashboard ? { dashboardUrl: dashboard.url } : {}),
       ...(broker.portsNote ? { portsNote: broker.portsNote } : {}),
       lan,
+      ...(redis ? { nodes: nodes.map((n) => portsIn(n)), redis: { url: redis.url } } : {}),
     };
     await writeJsonAtomic(layout.runFile, run);
     cleanups.push(() => rm(layout.runFile, { force: true }));

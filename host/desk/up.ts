@@ -25,6 +25,8 @@ export interface UpResult {
   boards: number;
   online: number;
   msToAllOnline: number;
+  /** Where the time of `desk up` went, ms: provisioning (before msToAllOnline counts), images, the supervisor's start until its run file (broker, LAN, consoles, U-Boot), the rest until all were online. */
+  phases: { provisionMs: number; imagesMs: number; supervisorMs: number; onlineMs: number };
   state: string;
   pid: number;
   /** Its listeners (null: not running; plain ones only on loopback or with --plain) and the CA that verifies it. */
@@ -90,10 +92,12 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
   await reapCrashedDesk(layout);
   await clearDown(layout);
   await mkdir(layout.root, { recursive: true });
+  const provisionFrom = performance.now();
   const desk = await provisionDesk(layout, opts);
   const t0 = performance.now();
   const images = await prepareDeskImages(layout, desk.boards.filter((b) => !desk.qemuBoards.includes(b)), { boardImage: opts.boardImage, logger: stderrLogger('desk:images', 'warn') });
   await prepareQemuDisks(layout, desk, { logger: stderrLogger('desk:qemu', 'warn') });
+  const imagesMs = Math.round(performance.now() - t0);
   const pid = spawnSupervisor(layout);
   const deadline = Date.now() + opts.timeoutS * 1000;
 
@@ -104,6 +108,7 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
     return run?.pid === pid;
   }, deadline, 'the desk supervisor to start its broker');
   const started = run!; // what waitFor waited for
+  const startedAt = performance.now();
 
   const access = await resolveAccess({ state: opts.state }, 'monitor');
   // A whole desk logging in at once keeps the broker's password checks busy for seconds.
@@ -121,6 +126,7 @@ export async function deskUp(opts: ProvisionOptions & { state: string; timeoutS:
       boards: desk.boards.length,
       online: online(),
       msToAllOnline: Math.round(performance.now() - t0),
+      phases: { provisionMs: Math.round(t0 - provisionFrom), imagesMs, supervisorMs: Math.round(startedAt - t0) - imagesMs, onlineMs: Math.round(performance.now() - startedAt) },
       state: layout.root,
       pid,
       broker: { ...brokerUrls(started.host, started), caFile: layout.tls.caCert },

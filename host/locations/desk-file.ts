@@ -50,6 +50,11 @@ export const DeskFileSchema = v.object({
   homeAssistant: v.optional(v.boolean(), false),
   /** Tags of each board (a board with none may be absent). */
   tags: v.optional(v.record(id, v.array(id)), {}),
+  /**
+   * Broker nodes: 1, the desk's one broker on its SQLite store; more, a cluster of that many
+   * sharing a redis-server the supervisor starts (docs/architecture.md).
+   */
+  brokerNodes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 1),
   /** U-Boot's autoboot countdown at each power-on. */
   bootDelayMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 1000),
 });
@@ -67,6 +72,10 @@ export interface RunFile extends BrokerPorts {
   portsNote?: string;
   /** The desk LAN its boards' guest networks cross, or why there is none. */
   lan?: DeskLan;
+  /** A cluster (brokerNodes > 1): every node's ports, the first being the ones above. */
+  nodes?: BrokerPorts[];
+  /** A cluster: the redis-server its nodes share. */
+  redis?: { url: string };
 }
 
 export class DeskStateError extends Error {

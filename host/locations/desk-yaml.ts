@@ -32,14 +32,17 @@ const BoardSchema = v.strictObject({
   uboot: v.optional(v.string()),
 });
 
+/** A URL, or a non-empty list of them (a broker cluster's nodes). */
+const oneOrMore = (url: v.GenericSchema<string, string>) => v.union([url, v.pipe(v.array(url), v.minLength(1, 'at least one URL'))]);
+
 export const DeskYamlSchema = v.strictObject({
   v: v.literal(1),
   desk: id,
   broker: v.strictObject({
-    /** mqtts://host:8883 (or mqtt:// on a trusted LAN). */
-    url: v.pipe(v.string(), v.regex(/^mqtts?:\/\//, 'an mqtt:// or mqtts:// URL')),
-    /** Its WebSocket URL, for the web dashboard's browsers (wss://host:8084/mqtt). */
-    ws: v.optional(v.pipe(v.string(), v.regex(/^wss?:\/\//, 'a ws:// or wss:// URL'))),
+    /** mqtts://host:8883 (or mqtt:// on a trusted LAN); a cluster's nodes as a list, tried in turn. */
+    url: oneOrMore(v.pipe(v.string(), v.regex(/^mqtts?:\/\//, 'an mqtt:// or mqtts:// URL'))),
+    /** Its WebSocket URL, for the web dashboard's browsers (wss://host:8084/mqtt); a cluster's as a list. */
+    ws: v.optional(oneOrMore(v.pipe(v.string(), v.regex(/^wss?:\/\//, 'a ws:// or wss:// URL')))),
     /** The CA an mqtts:// broker's certificate verifies against (the desk broker's tls/ca.pem). */
     ca: v.optional(v.string()),
     /** Files holding each role's password; DESKBOX_PASSWORD stands in for a missing one. */

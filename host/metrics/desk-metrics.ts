@@ -6,7 +6,7 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { Counter, Registry } from 'prom-client';
 import { allBoardsFilter } from '../../broker/contract/topics.ts';
-import { decodeStats, STATS_TOPICS, type StatsSnapshot } from '../../broker/contract/stats.ts';
+import { createStatsFold, decodeStats, STATS_TOPICS } from '../../broker/contract/stats.ts';
 import { decodeExperimentProgress, experimentTopic, type ExperimentProgress } from '../../broker/contract/experiment.ts';
 import { createBoardView } from '../client/board-view.ts';
 import { REJECT_REASONS, type RejectReason } from '../client/board-fold.ts';
@@ -57,7 +57,7 @@ export async function createDeskMetrics({ client, desk, boards = [] }: DeskMetri
     onRejected: (r) => rejected.inc({ channel: r.topic.slice(r.topic.lastIndexOf('/') + 1), reason: r.reason }),
   });
   const progressTopic = experimentTopic(desk);
-  let stats: StatsSnapshot | undefined;
+  const stats = createStatsFold();
   let progress: ExperimentProgress | undefined;
   let progressLive = false;
 
@@ -76,7 +76,7 @@ export async function createDeskMetrics({ client, desk, boards = [] }: DeskMetri
   const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket) => {
     if (topic === STATS_TOPICS.stats) {
       const d = decodeStats(payload);
-      if (d.ok) stats = d.value;
+      if (d.ok) stats.add(d.value);
       else rejected.inc({ channel: 'stats', reason: d.problem });
     } else if (topic === progressTopic) {
       onExperiment(payload, packet.retain);
@@ -99,7 +99,7 @@ export async function createDeskMetrics({ client, desk, boards = [] }: DeskMetri
     contentType: registry.contentType,
     async render() {
       perBoard.update(view.rows(boards));
-      broker.update(stats);
+      broker.update(stats.current());
       experiment.update(progress, Date.now());
       return registry.metrics();
     },

@@ -9,7 +9,7 @@ import type { DeskLayout } from '../locations/layout.ts';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskYamlInput } from '../locations/desk-yaml.ts';
 
-export function describeSimulatedDesk(layout: DeskLayout, desk: DeskFile, broker: { url: string; ws?: string }, opts: { consoles: boolean }): string {
+export function describeSimulatedDesk(layout: DeskLayout, desk: DeskFile, broker: { url: string | string[]; ws?: string | string[] }, opts: { consoles: boolean }): string {
   const yaml: DeskYamlInput = {
     v: 1,
     desk: desk.desk,

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import type { Client } from 'aedes';
 import { manualClock } from '../../platform/clock.ts';
 import { BrokerStats, retainedCounter } from '../../broker/stats.ts';
+import { createStatsFold, STATS_NODE_GONE_MS, type StatsSnapshot } from '../../broker/contract/stats.ts';
 
 const fakeClient = () => ({ closed: false }) as unknown as Client & { closed: boolean };
 
@@ -57,6 +58,31 @@ test('retained messages are counted when the persistence can stream them', async
   assert.is(await retainedCounter(persistence)!(), 2);
   assert.is(retainedCounter({}), undefined);
   assert.is(retainedCounter(undefined), undefined);
+});
+
+const snap = (node: string | undefined, at: number, clients: number, perSec: number, retained = 7): StatsSnapshot => ({
+  v: 1, at, uptimeS: clients * 10, clients, subscriptions: clients * 2, retained,
+  received: { total: clients * 100, perSec }, sent: { total: clients * 200, perSec: perSec * 2 }, dropped: clients,
+  ...(node !== undefined ? { node } : {}),
+});
+
+test('a cluster\'s nodes are added up; the shared retained count is not; a silent node drops out', () => {
+  const fold = createStatsFold();
+  assert.is(fold.current(), undefined);
+  const one = snap(undefined, 1000, 4, 10);
+  fold.add(one);
+  assert.equal(fold.current(), one, 'a single broker passes through');
+
+  const cluster = createStatsFold();
+  cluster.add(snap('node0', 1000, 4, 10, 7));
+  cluster.add(snap('node1', 2000, 3, 5, 8));
+  cluster.add(snap('node0', 3000, 5, 12, 8)); // node0's newer figures replace its older ones
+  assert.equal(cluster.current(), {
+    v: 1, at: 3000, uptimeS: 50, clients: 8, subscriptions: 16, retained: 8,
+    received: { total: 800, perSec: 17 }, sent: { total: 1600, perSec: 34 }, dropped: 8,
+  });
+  cluster.add(snap('node0', 3000 + STATS_NODE_GONE_MS + 1, 5, 12));
+  assert.is(cluster.current()!.clients, 5, 'node1, silent for a minute, is no longer counted');
 });
 
 test.run();

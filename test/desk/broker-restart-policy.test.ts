@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createCrashWindow } from '../../host/desk/crash-window.ts';
-import { wantedPorts } from '../../host/desk/broker-ports.ts';
+import { otherNodePorts, wantedPorts } from '../../host/desk/broker-ports.ts';
 import type { DeskFile } from '../../host/locations/desk-file.ts';
 
 test('crash window: the limit is reached by that many crashes within the window, not by crashes spread wider', () => {
@@ -36,6 +36,12 @@ test('ports: beyond loopback no plain listener, unless asked for', () => {
   assert.equal(wantedPorts(desk({ host: '192.0.2.7', port: 1883 }), {}), { tcp: null, ws: null, tls: any, wss: any }, 'an explicit plain port does not open it');
   assert.equal(wantedPorts(desk({ host: '0.0.0.0', plain: true }), kept), { tcp: stored(40001), ws: stored(40002), tls: stored(40003), wss: stored(40004) });
   assert.equal(wantedPorts(desk({ host: '::1' }), {}), { tcp: any, ws: any, tls: any, wss: any }, 'IPv6 loopback keeps them');
+});
+
+test('a cluster\'s other nodes: node 0\'s listeners on free ports, no plain one where node 0 has none', () => {
+  assert.equal(otherNodePorts(desk({ port: 1883 })), { tcpPort: 0, wsPort: 0, tlsPort: 0, wssPort: 0 });
+  assert.equal(otherNodePorts(desk({ host: '0.0.0.0' })), { tcpPort: null, wsPort: null, tlsPort: 0, wssPort: 0 });
+  assert.equal(otherNodePorts(desk({ wsPort: null, wssPort: null })), { tcpPort: 0, wsPort: null, tlsPort: 0, wssPort: null });
 });
 
 test.run();

@@ -131,7 +131,7 @@ test('490 boards: the page draws every tile', () => desk.withLogs(async () => {
   } finally {
     await client.endAsync();
   }
-  const many = await startDashboard({ host: '127.0.0.1', port: 0, desk: 'many', broker: { url: desk.last!.broker.ws! }, logger: memoryLogger('dashboard') });
+  const many = await startDashboard({ host: '127.0.0.1', port: 0, desk: 'many', broker: { urls: [desk.last!.broker.ws!] }, logger: memoryLogger('dashboard') });
   try {
     const page = await browser!.newPage();
     await page.goto(many.url);

@@ -11,9 +11,9 @@ import { allBoardsFilter, boardTopic } from '../../broker/contract/topics.ts';
 import { decode } from '../../broker/contract/messages.ts';
 import type { Status, Telemetry } from '../../broker/contract/payloads.ts';
 import { createRequester } from '../../host/client/request.ts';
-import { isAlive } from '../../host/locations/desk-file.ts';
+import { groupMembers, isAlive } from '../../host/locations/desk-file.ts';
 import { waitFor } from '../support/wait.ts';
-import { deskbox, processesMentioning } from '../support/deskbox.ts';
+import { deskbox, processesMentioning, socatsUsing } from '../support/deskbox.ts';
 import { Desk, withDesk } from '../support/desk.ts';
 
 const KEEPALIVE = 4;
@@ -120,7 +120,9 @@ test('desk up, watch, kill a board, see its last will, power it back, desk down'
   }
 
   const pids = (JSON.parse((await deskbox(['desk', 'status', '--state', state, '--json'])).stdout).groups as { processes: { pid: number }[] }[]).flatMap((g) => g.processes.map((p) => p.pid));
+  assert.equal(await socatsUsing(state), [], 'the consoles\' pty pairs are the pty host\'s, not a socat each');
   await desk.down();
+  assert.equal(groupMembers(supervisorPid), [], 'nothing of the desk\'s process group is left (its pty host neither)');
   assert.not.ok(isAlive(supervisorPid), 'supervisor gone');
   assert.ok(pids.every((p) => !isAlive(p)), 'every agent process gone');
   assert.equal(await processesMentioning(state), [], 'no socat or agent left for this desk');

@@ -82,8 +82,8 @@ test('beyond loopback: TLS only, and an HTTPS dashboard whose page watches the d
   try {
     const page = await browser.newPage();
     await page.goto(up.dashboard!);
-    const config = await page.evaluate(async () => (await (await fetch('/config.json')).json()) as { wsUrl: string });
-    assert.is(config.wsUrl, `wss://${ownAddress}:${port(up.broker.wss)}/mqtt`, 'the page gets the wss URL at the address it came from');
+    const config = await page.evaluate(async () => (await (await fetch('/config.json')).json()) as { wsUrls: string[] });
+    assert.equal(config.wsUrls, [`wss://${ownAddress}:${port(up.broker.wss)}/mqtt`], 'the page gets the wss URL at the address it came from');
     await page.getByLabel('username').fill('monitor');
     await page.getByLabel('password').fill(await password('monitor'));
     await page.getByRole('button', { name: 'Log in' }).click();

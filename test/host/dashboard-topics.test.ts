@@ -24,7 +24,7 @@ interface PageTopics {
 }
 
 test('/config.json gives the page its topics, built by the contract', async () => {
-  const dash = await startDashboard({ host: '127.0.0.1', port: 0, desk: 'desk7', broker: { url: 'ws://127.0.0.1:1/mqtt' }, logger: memoryLogger() });
+  const dash = await startDashboard({ host: '127.0.0.1', port: 0, desk: 'desk7', broker: { urls: ['ws://127.0.0.1:1/mqtt'] }, logger: memoryLogger() });
   try {
     const config = await (await fetch(`${dash.url}config.json`)).json() as { desk: string; topics: Topics };
     assert.is(config.desk, 'desk7');
@@ -42,7 +42,7 @@ test('/config.json gives the page its topics, built by the contract', async () =
 });
 
 test('the page reads topics as the broker sends them: board and channel, experiment, stats, replies', async () => {
-  const dash = await startDashboard({ host: '127.0.0.1', port: 0, desk: 'desk7', broker: { url: 'ws://127.0.0.1:1/mqtt' }, logger: memoryLogger() });
+  const dash = await startDashboard({ host: '127.0.0.1', port: 0, desk: 'desk7', broker: { urls: ['ws://127.0.0.1:1/mqtt'] }, logger: memoryLogger() });
   let topics: Topics;
   try {
     topics = (await (await fetch(`${dash.url}config.json`)).json() as { topics: Topics }).topics;

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeskYamlError, loadDeskYaml, parseDeskYaml } from '../../host/locations/desk-yaml.ts';
+import { realDeskAccess } from '../../host/client/access.ts';
 import { listAdapters } from '../../host/real-desk/adapters.ts';
 import { resolveConsoles } from '../../host/real-desk/console-paths.ts';
 import { writeConsolePaths } from '../../host/real-desk/desk-yaml-write.ts';
@@ -50,6 +51,20 @@ test('desk file: defaults filled, paths made relative to the file, tags and hubs
   assert.equal(desk.boards.b02!.console, { serial: 'FT0002', baud: 115200 });
   assert.is(desk.boards.b03!.console, undefined);
   assert.equal(desk.hubs, { 'hub-a': { parallel: 2 } });
+});
+
+test('a broker cluster: its nodes as a list, every command trying them in turn; an empty or bad list refused', async () => {
+  const desk = parseDeskYaml(DESK.replace('url: mqtts://deskpc:8883', 'url: [mqtts://deskpc:8883, mqtts://deskpc2:8883]\n  ws: [wss://deskpc:8084/mqtt, wss://deskpc2:8084/mqtt]'), '/lab/desk.yaml');
+  process.env.DESKBOX_PASSWORD = 'pw';
+  try {
+    const access = await realDeskAccess({ ...desk, broker: { ...desk.broker, passwordFiles: {} } }, 'host');
+    assert.is(access.url, 'mqtts://deskpc:8883');
+    assert.equal(access.urls, ['mqtts://deskpc:8883', 'mqtts://deskpc2:8883']);
+  } finally {
+    delete process.env.DESKBOX_PASSWORD;
+  }
+  assert.match(problems(DESK.replace('url: mqtts://deskpc:8883', 'url: []')).join('\n'), /broker\.url/);
+  assert.match(problems(DESK.replace('url: mqtts://deskpc:8883', 'url: [mqtts://a:8883, http://b]')).join('\n'), /broker\.url.*mqtt/);
 });
 
 test('the example desk file under plans/ loads', async () => {

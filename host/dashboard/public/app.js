@@ -41,7 +41,7 @@ function login(username, password) {
   user = { username, password };
   $('login-error').textContent = '';
   connection = openConnection({
-    url: config.wsUrl, username, password, topics: topics.watched, isReply: topics.isReply,
+    urls: config.wsUrls, username, password, topics: topics.watched, isReply: topics.isReply,
     onMessage: (topic, payload, retained) => { if (model.apply(topic, payload, retained)) schedule(); },
     onState: (state, detail) => {
       if (state === 'connecting') model.newConnection();

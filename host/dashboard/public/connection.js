@@ -3,18 +3,20 @@
  * matched to replies by id. The broker answers a PUBLISH it refuses by closing the connection
  * (MQTT 3.1.1 has no way to say no), so a command the broker did not acknowledge before the
  * connection closed was refused; the page then reconnects with a fresh client, whose empty
- * store cannot resend the refused command and be thrown out again.
+ * store cannot resend the refused command and be thrown out again. With several broker nodes (a
+ * cluster), each new connection tries the next node, so a dead node costs one retry.
  */
 import mqtt from '/vendor/mqtt.esm.js';
 
 const RETRY_MS = 1000;
 const LOGIN_REFUSED = new Set([4, 5]);
 
-export function openConnection({ url, username, password, topics, isReply, onMessage, onState }) {
+export function openConnection({ urls, username, password, topics, isReply, onMessage, onState }) {
   const pending = new Map();
   let client;
   let ended = false;
   let seq = 0;
+  let attempt = 0;
   const prefix = `dashboard-${Math.random().toString(16).slice(2, 10)}`;
 
   const settle = (id, outcome) => {
@@ -28,7 +30,7 @@ export function openConnection({ url, username, password, topics, isReply, onMes
   const start = () => {
     let refusedLogin;
     let lastError = '';
-    const c = mqtt.connect(url, { username, password, protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 10_000, clientId: `${prefix}-${seq++}` });
+    const c = mqtt.connect(urls[attempt++ % urls.length], { username, password, protocolVersion: 4, clean: true, reconnectPeriod: 0, connectTimeout: 10_000, clientId: `${prefix}-${seq++}` });
     client = c;
     onState('connecting');
     c.on('connect', () => {

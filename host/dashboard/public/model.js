@@ -20,6 +20,8 @@ export function createModel({ desk, topics, expected, contract, now = () => Date
   const dirty = new Set();
   const fold = contract.createBoardFold(desk);
   const tally = contract.createRejectionTally();
+  // A cluster's nodes each publish their own figures: the page shows them added up.
+  const stats = contract.createStatsFold();
   // Experiment and stats topics that had a live message on this connection: a retained copy
   // read later from the broker's store is older than that message and must not replace it.
   let live = new Set();
@@ -60,7 +62,12 @@ export function createModel({ desk, topics, expected, contract, now = () => Date
   model.apply = (topic, payload, retained) => {
     const about = topics.classify(topic);
     if (about?.kind === 'experiment') return deskWide('experiment', topic, payload, retained, contract.decodeExperimentProgress);
-    if (about?.kind === 'stats') return deskWide('stats', topic, payload, retained, contract.decodeStats);
+    if (about?.kind === 'stats') return deskWide('stats', topic, payload, retained, (p) => {
+      const d = contract.decodeStats(p);
+      if (!d.ok) return d;
+      stats.add(d.value);
+      return { ok: true, value: stats.current() };
+    });
     const outcome = fold.apply(topic, payload, retained, now());
     if (outcome.kind === 'rejected') {
       tally.add(outcome.rejection);
