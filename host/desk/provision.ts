@@ -46,6 +46,8 @@ export interface ProvisionOptions {
   homeAssistant?: boolean;
   /** Broker nodes (a cluster on a redis-server when more than 1). Default 1. */
   brokerNodes?: number;
+  /** The desk's health service: the boards' self-check schedule, the policy's thresholds. */
+  health?: DeskFile['health'];
 }
 
 async function readSecret(file: string): Promise<string | undefined> {
@@ -97,6 +99,7 @@ export async function provisionDesk(layout: DeskLayout, opts: ProvisionOptions):
     dashboardPort: opts.dashboardPort === undefined ? 0 : opts.dashboardPort,
     homeAssistant: opts.homeAssistant ?? false,
     brokerNodes: opts.brokerNodes ?? 1,
+    health: opts.health ?? { onlineTimeoutMs: 180_000 },
   };
   await writeDeskFile(layout, desk);
   return desk;

@@ -55,6 +55,7 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
     bootInfo: paths.bootInfo,
     flash: { dir: paths.flashDir },
     ...(net ? { net } : {}),
+    ...(desk.health.schedule ? { health: { schedule: desk.health.schedule } } : {}),
   };
   await writeJsonAtomic(paths.configFile, config);
   return {

@@ -25,6 +25,7 @@ import { brokerUrls } from '../locations/broker-urls.ts';
 import { recordDown } from './down-file.ts';
 import type { DeskStatus } from './status.ts';
 import { serveDeskDashboard } from './desk-dashboard.ts';
+import { startDeskHealth } from './desk-health.ts';
 import { prepareSimBoard, type SimBoard } from './sim-board.ts';
 import { startPtyHost } from './pty-host.ts';
 import { createBoardProcesses, groupBoards, type PowerAction } from './board-processes.ts';
@@ -121,6 +122,9 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     // Up before the boards boot, so the page shows them coming.
     const dashboard = await serveDeskDashboard(layout, desk, { host: desk.broker.host, ...ports, ...(nodes.length > 1 ? { nodes: nodes.map(portsIn) } : {}) }, { entry: opts.cli, hint: opts.cliHint }, logger.child('dashboard'));
     if (dashboard) cleanups.push(() => dashboard.close());
+    // Judges the boards from their first word on; stopped before the broker (cleanups run backwards).
+    const health = await startDeskHealth(layout, desk, { host: desk.broker.host, ...ports }, logger.child('health'));
+    cleanups.push(() => health.close());
 
     const waitedFrom = performance.now();
     const { lan, ms } = await lanReady;

@@ -57,6 +57,19 @@ export const DeskFileSchema = v.object({
   brokerNodes: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1)), 1),
   /** U-Boot's autoboot countdown at each power-on. */
   bootDelayMs: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 1000),
+  /**
+   * The desk's health service (host/health/): the boards' self-check schedule (node-cron; the
+   * boards' default when absent) and the thresholds of its policy (evidence.ts defaults).
+   */
+  health: v.optional(v.object({
+    schedule: v.optional(v.string()),
+    thresholds: v.optional(v.partial(v.object({
+      failedChecks: v.number(), agentRestarts: v.number(), failedTrialBoots: v.number(), silentMs: v.number(), guestFailureRate: v.number(),
+      guestLaunchesToJudge: v.number(), windowMs: v.number(), passesToAdmit: v.number(), recoveriesToRetire: v.number(),
+    }))),
+    /** How long a board may take to come back after a recovery step. */
+    onlineTimeoutMs: v.optional(v.pipe(v.number(), v.minValue(1000)), 180_000),
+  }), {}),
 });
 export type DeskFile = v.InferOutput<typeof DeskFileSchema>;
 

@@ -1,0 +1,52 @@
+/**
+ * A simulated desk's health service (host/health/), run by its supervisor: it judges every
+ * board from what the boards say, keeps the record in `<state>/health.db`, publishes its
+ * verdicts, and recovers quarantined boards through the desk's own switch and consoles with
+ * the desk's board image.
+ */
+import { existsSync } from 'node:fs';
+import { systemClock } from '../../platform/clock.ts';
+import type { Logger } from '../../platform/log.ts';
+import { simulatedDeskAccess } from '../client/access.ts';
+import { connectToDesk } from '../client/connect.ts';
+import { DEFAULT_THRESHOLDS } from '../health/evidence.ts';
+import { simulatedDeskRecovery } from '../health/desk-recovery.ts';
+import { openHealthHistory } from '../health/history.ts';
+import { startHealthService } from '../health/service.ts';
+import type { DeskFile } from '../locations/desk-file.ts';
+import type { DeskLayout } from '../locations/layout.ts';
+import type { BrokerPorts } from '../locations/broker-urls.ts';
+import { openSwitchboard } from '../real-desk/switchboard.ts';
+
+export async function startDeskHealth(layout: DeskLayout, desk: DeskFile, broker: { host: string } & BrokerPorts, logger: Logger) {
+  const clock = systemClock();
+  const client = await connectToDesk(await simulatedDeskAccess(layout, desk, broker, 'host'), 'health');
+  const history = openHealthHistory(layout.healthDb);
+  const power = await openSwitchboard(undefined, { state: layout.root, say: (line) => logger.info(line) });
+  const closeAll = async () => {
+    await power.close();
+    history.close();
+    await client.endAsync();
+  };
+  try {
+    // A desk started with `--board-image` keeps no copy: nothing known-good to reflash with.
+    const recovery = existsSync(layout.boardImage)
+      ? await simulatedDeskRecovery({ layout, desk, client, power, clock, logger: logger.child('recovery'), onlineTimeoutMs: desk.health.onlineTimeoutMs })
+      : undefined;
+    const service = await startHealthService({
+      client, desk: desk.desk, thresholds: { ...DEFAULT_THRESHOLDS, ...desk.health.thresholds }, history, clock, logger,
+      recover: (board) => recovery?.recover(board) ?? { steps: [], done: Promise.resolve({ ok: false, steps: [], reason: `no known-good board image in ${layout.boardImage} (the desk was started with --board-image)` }) },
+    });
+    return {
+      service,
+      async close() {
+        await service.stop();
+        recovery?.close();
+        await closeAll();
+      },
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}
