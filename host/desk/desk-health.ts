@@ -18,7 +18,8 @@ import type { DeskLayout } from '../locations/layout.ts';
 import type { BrokerPorts } from '../locations/broker-urls.ts';
 import { openSwitchboard } from '../real-desk/switchboard.ts';
 
-export async function startDeskHealth(layout: DeskLayout, desk: DeskFile, broker: { host: string } & BrokerPorts, logger: Logger) {
+/** `switchedOff`: boards the desk's switch has off (they owe no telemetry, and their going is no fault). */
+export async function startDeskHealth(layout: DeskLayout, desk: DeskFile, broker: { host: string } & BrokerPorts, logger: Logger, switchedOff: (board: string) => boolean) {
   const clock = systemClock();
   const client = await connectToDesk(await simulatedDeskAccess(layout, desk, broker, 'host'), 'health');
   const history = openHealthHistory(layout.healthDb);
@@ -35,6 +36,7 @@ export async function startDeskHealth(layout: DeskLayout, desk: DeskFile, broker
       : undefined;
     const service = await startHealthService({
       client, desk: desk.desk, thresholds: { ...DEFAULT_THRESHOLDS, ...desk.health.thresholds }, history, clock, logger,
+      switchedOff,
       recover: (board) => recovery?.recover(board) ?? { steps: [], done: Promise.resolve({ ok: false, steps: [], reason: `no known-good board image in ${layout.boardImage} (the desk was started with --board-image)` }) },
     });
     return {

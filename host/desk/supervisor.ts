@@ -123,7 +123,8 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     const dashboard = await serveDeskDashboard(layout, desk, { host: desk.broker.host, ...ports, ...(nodes.length > 1 ? { nodes: nodes.map(portsIn) } : {}) }, { entry: opts.cli, hint: opts.cliHint }, logger.child('dashboard'));
     if (dashboard) cleanups.push(() => dashboard.close());
     // Judges the boards from their first word on; stopped before the broker (cleanups run backwards).
-    const health = await startDeskHealth(layout, desk, { host: desk.broker.host, ...ports }, logger.child('health'));
+    let procs: ReturnType<typeof createBoardProcesses> | undefined;
+    const health = await startDeskHealth(layout, desk, { host: desk.broker.host, ...ports }, logger.child('health'), (b) => procs?.group(b)?.power === 'off');
     cleanups.push(() => health.close());
 
     const waitedFrom = performance.now();
@@ -170,7 +171,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
         await uart.close();
       }
     };
-    const procs = createBoardProcesses(groupBoards(simIds, desk.boardsPerProcess, (b) => layout.board(b).configFile), {
+    procs = createBoardProcesses(groupBoards(simIds, desk.boardsPerProcess, (b) => layout.board(b).configFile), {
       firmware,
       bootProgram: bootProgramPath(),
       logsDir: layout.logsDir,

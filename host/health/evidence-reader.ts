@@ -3,6 +3,7 @@
  * - a `health` report: a check, with the names of the checks that failed;
  * - an online status whose agent started again within the same power-on: an agent restart
  *   (a reboot or power cycle brings a new power-on, which is no evidence);
+ * - a last will (offline without a goodbye) from a board that was online: it vanished;
  * - an online status from another slot than a successful flash reset into: a failed trial boot;
  * - a `guests` event: launches and failures;
  * - and, asked with the time (silences), boards that owe telemetry and sent none for too long.
@@ -19,6 +20,8 @@ interface BoardMemory {
   flashedSlot?: 'a' | 'b';
   /** Online, or gone without saying so (its last will): telemetry is due either way. */
   due: boolean;
+  /** Its last status said online. */
+  online: boolean;
   lastTelemetryAt?: number;
   /** A silence already reported since the last sample. */
   silenceReported: boolean;
@@ -28,7 +31,7 @@ export function createEvidenceReader() {
   const boards = new Map<string, BoardMemory>();
   const memory = (board: string) => {
     let m = boards.get(board);
-    if (!m) boards.set(board, (m = { due: false, silenceReported: false }));
+    if (!m) boards.set(board, (m = { due: false, online: false, silenceReported: false }));
     return m;
   };
 
@@ -40,9 +43,12 @@ export function createEvidenceReader() {
     status(status: Status, at: number): Evidence[] {
       const m = memory(status.board);
       if (status.state === 'offline') {
-        // An agent that stopped cleanly owes nothing; one that vanished does.
+        // An agent that stopped cleanly owes nothing; one that vanished does, and its going is evidence
+        // (unless the desk switched it off: the caller knows).
+        const wasOnline = m.online;
+        m.online = false;
         m.due = status.reason === 'lastwill';
-        return [];
+        return m.due && wasOnline ? [{ kind: 'vanished', at }] : [];
       }
       const out: Evidence[] = [];
       const agentStart = status.phases.find((p) => p.phase === 'agent-start')?.at;
@@ -53,6 +59,7 @@ export function createEvidenceReader() {
       m.agentStartAt = agentStart;
       if (!m.due) m.lastTelemetryAt = at; // silence counts from coming online
       m.due = true;
+      m.online = true;
       return out;
     },
 

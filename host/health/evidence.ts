@@ -7,8 +7,10 @@ export type Evidence =
   | { kind: 'check'; at: number; ok: boolean; failed: string[] }
   /** No telemetry for `forMs` while the board should be on. */
   | { kind: 'silent'; at: number; forMs: number }
-  /** The agent started again without the desk asking (a new boot id, not a reboot command). */
+  /** The agent started again within one power-on (a crash its service manager restarted). */
   | { kind: 'agent-restart'; at: number }
+  /** The board went away without a goodbye (its last will): a crash, a reset, power lost. */
+  | { kind: 'vanished'; at: number }
   /** A trial boot of a new slot fell back to the old one. */
   | { kind: 'trial-boot-failed'; at: number; slot: string }
   /** Guest launches since the last such evidence. */
@@ -24,7 +26,7 @@ export type Evidence =
 export interface HealthThresholds {
   /** Failed self-checks in a row. */
   failedChecks: number;
-  /** Agent restarts within the window. */
+  /** Agent restarts and vanishings (crashes) within the window. */
   agentRestarts: number;
   /** Failed trial boots within the window. */
   failedTrialBoots: number;
@@ -58,6 +60,7 @@ export function describeEvidence(e: Evidence): string {
     case 'check': return e.ok ? 'self-check passed' : `self-check failed: ${e.failed.join(', ')}`;
     case 'silent': return `no telemetry for ${Math.round(e.forMs / 1000)} s`;
     case 'agent-restart': return 'agent restarted';
+    case 'vanished': return 'went offline without a goodbye (last will)';
     case 'trial-boot-failed': return `trial boot of slot ${e.slot} failed`;
     case 'guests': return `${e.failed} of ${e.launched} guest launches failed`;
     case 'recovery-started': return `recovery started: ${e.steps.join(', ')}`;

@@ -66,8 +66,8 @@ export function quarantineReason(evidence: Evidence[], at: number, t: HealthThre
     failedInRow++;
   }
   if (failedInRow >= t.failedChecks) return `${failedInRow} failed self-checks in a row`;
-  const restarts = recent(evidence, 'agent-restart', at, w).length;
-  if (restarts >= t.agentRestarts) return `agent restarted ${restarts} times within ${w / 60_000} min`;
+  const restarts = recent(evidence, 'agent-restart', at, w).length + recent(evidence, 'vanished', at, w).length;
+  if (restarts >= t.agentRestarts) return `crashed or restarted ${restarts} times within ${w / 60_000} min`;
   const trials = recent(evidence, 'trial-boot-failed', at, w).length;
   if (trials >= t.failedTrialBoots) return `${trials} failed trial boots within ${w / 60_000} min`;
   const silent = evidence.filter((e) => e.kind === 'silent').at(-1);
@@ -81,7 +81,7 @@ export function quarantineReason(evidence: Evidence[], at: number, t: HealthThre
 
 /** Evidence that speaks against the board (a passing check or a clean guest count does not). */
 const isBad = (e: Evidence) =>
-  (e.kind === 'check' && !e.ok) || e.kind === 'silent' || e.kind === 'agent-restart' || e.kind === 'trial-boot-failed' || (e.kind === 'guests' && e.failed > 0);
+  (e.kind === 'check' && !e.ok) || e.kind === 'silent' || e.kind === 'agent-restart' || e.kind === 'vanished' || e.kind === 'trial-boot-failed' || (e.kind === 'guests' && e.failed > 0);
 
 /**
  * Keeps the evidence a verdict may need: the window's, and the last few self-checks however old
@@ -98,7 +98,7 @@ export function decide(board: string, h: BoardHealth, ev: Evidence, t: HealthThr
   const at = ev.at;
   const evidence = trim([...h.evidence, ev], at, t);
   const move = (to: HealthState, reason: string, extra: Partial<BoardHealth> = {}, recover = false): Verdict => ({
-    health: { ...h, state: to, since: at, reason, evidence: to === 'healthy' ? [] : evidence, ...extra },
+    health: { ...h, state: to, since: at, reason, evidence, ...extra },
     transition: { board, from: h.state, to, at, reason, evidence },
     ...(recover ? { recover } : {}),
   });
@@ -111,7 +111,7 @@ export function decide(board: string, h: BoardHealth, ev: Evidence, t: HealthThr
   };
 
   if (ev.kind === 'operator') {
-    if (ev.action === 'admit') return move('healthy', `admitted by ${ev.by}`, { failedRecoveries: 0, passes: 0 });
+    if (ev.action === 'admit') return move('healthy', `admitted by ${ev.by}`, { failedRecoveries: 0, passes: 0, evidence: [] });
     if (ev.action === 'retire') return move('retired', `retired by ${ev.by}`, { passes: 0 });
     return move('quarantined', `recovery asked for by ${ev.by}`, { passes: 0 }, true);
   }
@@ -124,7 +124,8 @@ export function decide(board: string, h: BoardHealth, ev: Evidence, t: HealthThr
       if (ev.kind === 'recovery') return ev.ok ? stay({ reason: `${describeEvidence(ev)}; waiting for ${t.passesToAdmit} passing checks` }) : failedRecovery(ev.reason);
       if (ev.kind !== 'check') return stay(); // a rebooting board is silent and restarts: expected
       if (!ev.ok) return failedRecovery(describeEvidence(ev));
-      if (h.passes + 1 >= t.passesToAdmit) return move('healthy', `re-admitted after ${h.passes + 1} passing checks`, { failedRecoveries: 0, passes: 0 });
+      // A recovered board starts with a clean sheet; what it did before the recovery is history.
+      if (h.passes + 1 >= t.passesToAdmit) return move('healthy', `re-admitted after ${h.passes + 1} passing checks`, { failedRecoveries: 0, passes: 0, evidence: [] });
       return stay({ passes: h.passes + 1 });
     case 'healthy':
     case 'suspect': {

@@ -90,7 +90,8 @@ export async function startHealthService(deps: HealthServiceDeps) {
       case 'events': { const e = own(decode('events', payload)); if (e) evidence = reader.event(e, at); break; }
       default: break;
     }
-    for (const e of evidence) apply(parsed.board, e);
+    // A board the desk switched off goes without a goodbye, as it should.
+    for (const e of evidence) if (e.kind !== 'vanished' || !deps.switchedOff?.(parsed.board)) apply(parsed.board, e);
   };
 
   const tick = () => {

@@ -50,7 +50,8 @@ test('guest launches and failures; silences once each, from coming online, not f
   assert.equal([...r.silences(40_000, 10_000)], [], 'reported once');
   r.telemetry(sample(2), 41_000);
   assert.equal([...r.silences(60_000, 10_000, (b) => b === 'b07')], [], 'switched off by the desk');
-  r.status({ v: 1, state: 'offline', board: 'b07', reason: 'lastwill' }, 61_000);
+  assert.equal(r.status({ v: 1, state: 'offline', board: 'b07', reason: 'lastwill' }, 61_000), [{ kind: 'vanished', at: 61_000 }], 'gone without a goodbye');
+  assert.equal(r.status({ v: 1, state: 'offline', board: 'b07', reason: 'lastwill' }, 61_500), [], 'a retained last will heard again is not a second vanishing');
   assert.equal([...r.silences(62_000, 10_000)].length, 1, 'vanished: still owes telemetry');
   r.telemetry(sample(3), 63_000);
   r.status({ v: 1, state: 'offline', board: 'b07', reason: 'shutdown' }, 64_000);

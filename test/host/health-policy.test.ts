@@ -41,7 +41,9 @@ test('a corrupted slot: suspect, quarantined, recovered, re-admitted after 3 pas
 test('an agent that crash-loops, and a board whose guests all fail, are quarantined at once', () => {
   const loop = feed([1, 2, 3].map((i) => ({ kind: 'agent-restart', at: i * MIN }) as Evidence));
   assert.equal(loop.path, ['suspect', 'quarantined']);
-  assert.match(loop.health.reason, /agent restarted 3 times within 10 min/);
+  assert.match(loop.health.reason, /crashed or restarted 3 times within 10 min/);
+  const vanishing = feed([1, 2, 3].map((i) => ({ kind: i === 2 ? 'agent-restart' : 'vanished', at: i * MIN }) as Evidence));
+  assert.equal(vanishing.path, ['suspect', 'quarantined'], 'last wills count with restarts');
   const guests = feed([{ kind: 'guests', at: MIN, launched: 8, failed: 8 }]);
   assert.equal(guests.path, ['quarantined']);
   assert.is(guests.health.reason, '8 of 8 guest launches failed');
@@ -50,6 +52,8 @@ test('an agent that crash-loops, and a board whose guests all fail, are quaranti
 
 test('evidence older than the window does not add up; a passing check clears a suspicion', () => {
   assert.equal(feed([0, 11, 22].map((m) => ({ kind: 'agent-restart', at: m * MIN + 1 }) as Evidence)).path, ['suspect']);
+  const crashesBetweenPasses = feed([1, 2, 3].flatMap((m): Evidence[] => [{ kind: 'vanished', at: m * MIN }, check(m * MIN + 1000, true)]));
+  assert.equal(crashesBetweenPasses.path, ['suspect', 'healthy', 'suspect', 'healthy', 'quarantined'], 'passing checks between crashes do not wipe them out');
   const r = feed([check(MIN, false), check(2 * MIN, true), check(3 * MIN, false)]);
   assert.equal(r.path, ['suspect', 'healthy', 'suspect'], 'two failures with a pass between are not "in a row"');
 });
