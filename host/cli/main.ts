@@ -17,6 +17,7 @@ import { registerPush } from './push.ts';
 import { registerDashboard } from './dashboard.ts';
 import { registerMetrics } from './metrics.ts';
 import { registerHealth } from './health.ts';
+import { registerSchedule } from './schedule.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
 
 const program = new Command('deskbox')
@@ -41,6 +42,7 @@ registerExec(program);
 registerPush(program);
 registerDashboard(program);
 registerHealth(program);
+registerSchedule(program);
 registerMetrics(program);
 
 await program.parseAsync();

@@ -26,6 +26,8 @@ export interface DeskLayout {
   downFile: string;
   /** The desk's health record: each board's health and its transitions (host/health/history.ts). */
   healthDb: string;
+  /** The desk's schedules and their runs (host/schedule/store.ts). */
+  schedulesDb: string;
   logsDir: string;
   /** Images the desk builds for its boards: `busybox.dbi` (guest), `board.dbi` (board). */
   imagesDir: string;
@@ -87,6 +89,7 @@ export function deskLayout(stateDir: string): DeskLayout {
     tls: tlsFiles(join(root, 'tls')),
     downFile: join(root, 'down.json'),
     healthDb: join(root, 'health.db'),
+    schedulesDb: join(root, 'schedules.db'),
     logsDir: join(root, 'logs'),
     imagesDir: join(root, 'images'),
     guestImage: join(root, 'images', 'busybox.dbi'),
