@@ -21,7 +21,9 @@ import { openSwitchboard } from '../real-desk/switchboard.ts';
 import { watchBoardHealth } from '../flash/health.ts';
 import { boardConsoleLogPath, openConsoleLogs, portConsoleLogPath } from '../flash/console-log.ts';
 import { verifyImageFile } from '../../images/verify-file.ts';
-import { deskFileOption, stateOption } from './options.ts';
+import { deskFileOption, sayLeftOut, stateOption } from './options.ts';
+import { outOfServiceBoards } from '../client/desk-boards.ts';
+import type { BoardVerdict } from '../../broker/contract/health.ts';
 import { action, printJson } from './run.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -51,6 +53,7 @@ export function registerFlash(program: Command): void {
     .option('--all', 'every board of the simulated desk')
     .option('--desk', 'the simulated desk\'s boards (all of them unless --board names some)')
     .option(...deskFileOption)
+    .option('--include-quarantined', 'also boards the desk has taken out of service (quarantined, recovering, retired)')
     .addOption(new Option('--method <m>', 'how to reach the board').choices(['auto', 'agent', 'uboot']).default('auto'))
     .option('--profile <name|file.json>', `U-Boot profile (built in: ${Object.keys(BUILTIN_PROFILES).join(', ')})`, 'sim')
     .option('--prompt-timeout <s>', 'seconds to wait for U-Boot\'s countdown after a reset (default: the profile\'s)', Number)
@@ -69,7 +72,21 @@ export function registerFlash(program: Command): void {
       };
       const layout = deskLayout(o.state);
       const real = o.deskFile ? await loadDeskYaml(o.deskFile) : undefined;
-      const targets = await resolveTargets({ ...o, all: o.all || (o.desk && !o.board && !o.boards) }, real ? async () => realDeskBoards(real) : async () => readDeskFile(layout));
+      const all = o.all || (o.desk && !o.board && !o.boards);
+      // A board set leaves out the boards the desk took out of service (their recovery may be reflashing them).
+      // Flashing needs no broker (U-Boot, a person's reset): without one, nothing is left out, and the user is told.
+      const outOfService = (all || o.boards) && !o.includeQuarantined
+        ? await resolveAccess({ state: o.state, deskFile: o.deskFile }, 'monitor').then(outOfServiceBoards).catch((e: Error) => {
+          process.stderr.write(`warning: the desk's health verdicts are not readable (${e.message}): no board left out\n`);
+          return new Map<string, BoardVerdict>();
+        })
+        : new Map<string, BoardVerdict>();
+      const deskBoards = real ? async () => realDeskBoards(real) : async () => readDeskFile(layout);
+      const targets = await resolveTargets({ ...o, all }, deskBoards, (b) => outOfService.has(b));
+      if (outOfService.size > 0) {
+        const named = await resolveTargets({ ...o, all }, deskBoards);
+        sayLeftOut(named.flatMap((t) => (t.board && !targets.some((k) => k.board === t.board) ? [outOfService.get(t.board)!] : [])));
+      }
       const onDesk = targets.some((t) => t.board);
       const health = onDesk ? await watchBoardHealth(await resolveAccess({ state: o.state, deskFile: o.deskFile }, 'monitor')) : undefined;
       const power = onDesk ? await openSwitchboard(real, { state: o.state, say: (l) => say(l) }) : undefined;

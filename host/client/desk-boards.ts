@@ -9,7 +9,7 @@ import { decode, decodeJson } from '../../broker/contract/messages.ts';
 import { BoardVerdictSchema, verdictFilter, type BoardVerdict } from '../../broker/contract/health.ts';
 import { resolveBoardSet } from './board-set.ts';
 import type { DeskAccess } from './access.ts';
-import { settle } from './connect.ts';
+import { connectToDesk, settle } from './connect.ts';
 
 export interface DeskBoards {
   /** The desk's boards in desk order: the state folder's list, or the ids seen in statuses. */
@@ -63,6 +63,17 @@ export async function readVerdicts(access: DeskAccess, client: MqttClient, opts 
 
 /** Verdicts that take a board out of board sets. */
 const OUT_OF_SERVICE: ReadonlySet<BoardVerdict['state']> = new Set(['quarantined', 'recovering', 'retired']);
+
+/** The desk's boards out of service now, by board (one short connection). */
+export async function outOfServiceBoards(access: DeskAccess): Promise<Map<string, BoardVerdict>> {
+  const client = await connectToDesk(access, 'health');
+  try {
+    const verdicts = await readVerdicts(access, client);
+    return new Map([...verdicts].filter(([, v]) => OUT_OF_SERVICE.has(v.state)));
+  } finally {
+    await client.endAsync();
+  }
+}
 
 export interface BoardSelection {
   /** The boards `spec` names, in desk order. */

@@ -40,7 +40,8 @@ export interface FlashTarget extends PortTarget {
   problem?: string;
 }
 
-export async function resolveTargets(o: { port?: string[]; ports?: string; boards?: string; board?: string[]; all?: boolean; state: string }, deskBoards: () => Promise<DeskBoardList>): Promise<FlashTarget[]> {
+/** `out`: boards the desk took out of service (host/health/), left out of board sets but not of `--board`. */
+export async function resolveTargets(o: { port?: string[]; ports?: string; boards?: string; board?: string[]; all?: boolean; state: string }, deskBoards: () => Promise<DeskBoardList>, out: (board: string) => boolean = () => false): Promise<FlashTarget[]> {
   const targets: FlashTarget[] = [];
   for (const p of o.port ?? []) targets.push({ label: p, port: p });
   if (o.ports) {
@@ -51,7 +52,7 @@ export async function resolveTargets(o: { port?: string[]; ports?: string; board
   const listed = (o.board ?? []).flatMap((b) => b.split(',')).map((b) => b.trim()).filter(Boolean);
   const spec = o.boards ?? (o.all ? 'all' : undefined);
   const desk = spec ? await deskBoards() : undefined;
-  const boards = desk ? resolveBoardSet(spec!, desk.boards, (b) => desk.tags?.[b] ?? []) : listed;
+  const boards = desk ? resolveBoardSet(spec!, desk.boards, (b) => desk.tags?.[b] ?? [], out) : listed;
   const layout = deskLayout(o.state);
   for (const b of boards) {
     const c = desk?.consoles?.get(b);
