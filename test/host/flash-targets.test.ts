@@ -19,6 +19,9 @@ test('targets: ports, a glob of ports, desk boards; the same port once; nothing 
     assert.equal((await resolveTargets({ all: true, state }, async () => ({ boards: ['b01', 'b02'] }))).map((x) => x.board), ['b01', 'b02']);
     const desk = async () => ({ boards: ['b01', 'b02', 'b03', 'b04'], tags: { b02: ['rack2'], b04: ['rack2'] } });
     assert.equal((await resolveTargets({ boards: 'b01,tag:rack2', state }, desk)).map((x) => x.board), ['b01', 'b02', 'b04']);
+    const out = (b: string) => b === 'b02';
+    assert.equal((await resolveTargets({ boards: 'b01,tag:rack2', state }, desk, out)).map((x) => x.board), ['b01', 'b04'], 'a board out of service is left out of a set');
+    assert.equal((await resolveTargets({ board: ['b02'], state }, desk, out)).map((x) => x.board), ['b02'], 'but flashed when named');
     for (const [o, re] of [[{ state }, /say which boards/], [{ ports: join(dir, 'ttyS*'), state }, /no port matches/]] as const) {
       try {
         await resolveTargets(o, async () => ({ boards: [] }));
