@@ -13,6 +13,9 @@ import { REJECT_REASONS, type RejectReason } from '../client/board-fold.ts';
 import { boardMetrics } from './board-metrics.ts';
 import { brokerMetrics } from './broker-metrics.ts';
 import { experimentMetrics } from './experiment-metrics.ts';
+import { healthMetrics } from './health-metrics.ts';
+import { BoardVerdictSchema, verdictFilter, type BoardVerdict } from '../../broker/contract/health.ts';
+import { decodeJson } from '../../broker/contract/messages.ts';
 
 export interface DeskMetricsOptions {
   /** A connected client with at least the monitor role; the caller keeps it. */
@@ -43,6 +46,9 @@ export async function createDeskMetrics({ client, desk, boards = [] }: DeskMetri
   const perBoard = boardMetrics(registry);
   const broker = brokerMetrics(registry);
   const experiment = experimentMetrics(registry);
+  const health = healthMetrics(registry);
+  const verdicts = new Map<string, BoardVerdict>();
+  const healthTopic = verdictFilter(desk).slice(0, -1);
   const rejected = new Counter({
     name: 'deskbox_rejected_messages_total',
     help: 'Messages from the desk no figure took, by channel and reason (docs/mqtt.md, "Reading status and telemetry")',
@@ -78,6 +84,9 @@ export async function createDeskMetrics({ client, desk, boards = [] }: DeskMetri
       const d = decodeStats(payload);
       if (d.ok) stats.add(d.value);
       else rejected.inc({ channel: 'stats', reason: d.problem });
+    } else if (topic.startsWith(healthTopic)) {
+      const d = decodeJson(BoardVerdictSchema, payload);
+      if (d.ok) verdicts.set(d.value.board, d.value);
     } else if (topic === progressTopic) {
       onExperiment(payload, packet.retain);
     } else {
@@ -85,7 +94,7 @@ export async function createDeskMetrics({ client, desk, boards = [] }: DeskMetri
     }
   };
 
-  const filters = [allBoardsFilter(desk, 'status'), allBoardsFilter(desk, 'telemetry'), progressTopic, STATS_TOPICS.stats];
+  const filters = [allBoardsFilter(desk, 'status'), allBoardsFilter(desk, 'telemetry'), progressTopic, STATS_TOPICS.stats, verdictFilter(desk)];
   // After a reconnect the renewed subscriptions replay the retained messages: they are the news.
   const onConnect = () => {
     view.newConnection();
@@ -100,6 +109,7 @@ export async function createDeskMetrics({ client, desk, boards = [] }: DeskMetri
     async render() {
       perBoard.update(view.rows(boards));
       broker.update(stats.current());
+      health.update(boards, verdicts);
       experiment.update(progress, Date.now());
       return registry.metrics();
     },

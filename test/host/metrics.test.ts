@@ -11,6 +11,7 @@ import { experimentTopic, type ExperimentProgress } from '../../broker/contract/
 import type { Status, Telemetry } from '../../broker/contract/payloads.ts';
 import { createDeskBroker, type DeskBroker } from '../../broker/server.ts';
 import { waitFor } from '../support/wait.ts';
+import { verdictTopic } from '../../broker/contract/health.ts';
 import { createDeskMetrics, type DeskMetrics } from '../../host/metrics/desk-metrics.ts';
 import { serveMetrics } from '../../host/metrics/server.ts';
 import { Clients, DESK, testUsers } from '../broker/support.ts';
@@ -50,6 +51,7 @@ metrics.before(async (ctx) => {
   await publish(ctx.host, DESK, 'b01', 'telemetry', telemetry('b01', 1.25, 7200, 3));
   await publish(ctx.host, DESK, 'b02', 'telemetry', telemetry('b02', 2, 100));
   await publish(ctx.host, DESK, 'b02', 'status', { v: 1, state: 'offline', board: 'b02', reason: 'lastwill' });
+  await ctx.host.publishAsync(verdictTopic(DESK, 'b02'), JSON.stringify({ v: 1, board: 'b02', state: 'quarantined', since: 1, reason: '2 failed self-checks in a row' }), { qos: 1, retain: true });
   const monitor = await ctx.clients.connect(url, 'monitor');
   ctx.metrics = await createDeskMetrics({ client: monitor, desk: DESK, boards: ['b01', 'b02', 'b03'] });
 });
@@ -58,6 +60,13 @@ metrics.after(async (ctx) => {
   await ctx.metrics?.close();
   await ctx.clients?.endAll();
   await ctx.desk?.close();
+});
+
+metrics('the desk\'s health verdicts: one series per board and state, and counts; no verdict is healthy', async ({ metrics: m }) => {
+  const e = await scrapeUntil(m, 'b02 quarantined', (x) => x.value('deskbox_board_health', { board: 'b02', state: 'quarantined' }) === 1);
+  assert.is(e.value('deskbox_board_health', { board: 'b02', state: 'healthy' }), 0);
+  assert.is(e.value('deskbox_board_health', { board: 'b01', state: 'healthy' }), 1);
+  assert.equal(['healthy', 'quarantined', 'retired'].map((state) => e.value('deskbox_boards_health', { state })), [2, 1, 0]);
 });
 
 metrics('retained statuses and telemetry become per-board and desk figures', async ({ metrics: m }) => {
