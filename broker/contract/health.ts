@@ -51,6 +51,21 @@ export const BoardVerdictSchema = v.object({
 });
 export type BoardVerdict = v.InferOutput<typeof BoardVerdictSchema>;
 
+/**
+ * A person's decision on a board (`deskbox health recover|admit|retire`), sent by the host role
+ * to `deskbox/<desk>/health/<board>/set` for the desk's health service (not retained).
+ */
+export const HEALTH_ACTIONS = ['recover', 'admit', 'retire'] as const;
+export const HealthRequestSchema = v.object({
+  v: v.literal(1),
+  action: v.picklist(HEALTH_ACTIONS),
+  /** Who asked, for the record. */
+  by: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+});
+export type HealthRequest = v.InferOutput<typeof HealthRequestSchema>;
+export const healthRequestTopic = (desk: string, board: string) => `${ROOT}/${desk}/health/${board}/set`;
+export const healthRequestFilter = (desk: string) => `${ROOT}/${desk}/health/+/set`;
+
 /** The desk's verdict on one board (retained). */
 export const verdictTopic = (desk: string, board: string) => `${ROOT}/${desk}/health/${board}`;
 /** Every board's verdict. */

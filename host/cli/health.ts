@@ -14,6 +14,8 @@ import { deskLayout } from '../locations/layout.ts';
 import { fanOut, report, targeted } from './fan-out.ts';
 import { accessOptions, stateOption } from './options.ts';
 import { action, printJson } from './run.ts';
+import { hostname } from 'node:os';
+import { healthRequestTopic, type BoardVerdict } from '../../broker/contract/health.ts';
 
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 
@@ -56,6 +58,32 @@ export function registerHealth(program: Command): void {
         history.close();
       }
     }));
+
+  for (const [act, what] of [['recover', 'quarantine the board and recover it now (power cycle, then reflash)'], ['admit', 'take the board back into service (a retired one too), with a clean sheet'], ['retire', 'take the board out of service for good (until admitted)']] as const) {
+    accessOptions(health.command(act))
+      .description(what)
+      .argument('<board>', 'board id, e.g. b07')
+      .option('--json', 'print JSON')
+      .action(action(async (board: string, o) => {
+        const access = await resolveAccess(o, 'host');
+        const client = await connectToDesk(access, 'health');
+        try {
+          const before = (await readVerdicts(access, client)).get(board);
+          await client.publishAsync(healthRequestTopic(access.desk, board), JSON.stringify({ v: 1, action: act, by: `${access.username}@${hostname()}` }), { qos: 1 });
+          // The desk's health service answers with a new verdict; none means no service is running.
+          let after: BoardVerdict | undefined;
+          for (const deadline = Date.now() + 10_000; !after && Date.now() < deadline;) {
+            const v = (await readVerdicts(access, client, { quietMs: 100, deadlineMs: 1000 })).get(board);
+            if (v && (v.since !== before?.since || v.state !== before.state)) after = v;
+          }
+          if (!after) throw new Error(`no answer from the desk's health service about ${board} within 10 s: is one running? (a simulated desk's supervisor runs it)`);
+          if (o.json) return printJson(after);
+          process.stdout.write(`${board}: ${after.state}: ${after.reason}\n`);
+        } finally {
+          await client.endAsync();
+        }
+      }));
+  }
 
   targeted(health.command('check'))
     .description('run every self-check on the boards now (quarantined ones too) and show each result')

@@ -7,8 +7,8 @@
  */
 import type { MqttClient } from 'mqtt';
 import { decode, decodeJson } from '../../broker/contract/messages.ts';
-import { BoardVerdictSchema, verdictTopic, type BoardVerdict } from '../../broker/contract/health.ts';
-import { allBoardsFilter, parseBoardTopic } from '../../broker/contract/topics.ts';
+import { BoardVerdictSchema, HealthRequestSchema, healthRequestFilter, verdictTopic, type BoardVerdict } from '../../broker/contract/health.ts';
+import { allBoardsFilter, isValidId, parseBoardTopic } from '../../broker/contract/topics.ts';
 import type { Clock, TimerHandle } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { Evidence, HealthThresholds } from './evidence.ts';
@@ -76,7 +76,15 @@ export async function startHealthService(deps: HealthServiceDeps) {
     });
   };
 
+  const requestPrefix = healthRequestFilter(desk).split('+')[0]!;
   const onMessage = (topic: string, payload: Buffer) => {
+    if (topic.startsWith(requestPrefix) && topic.endsWith('/set')) {
+      const board = topic.slice(requestPrefix.length, -'/set'.length);
+      const d = decodeJson(HealthRequestSchema, payload);
+      if (d.ok && isValidId(board)) apply(board, { kind: 'operator', at: clock.now(), action: d.value.action, by: d.value.by });
+      else logger.warn('health request refused', { topic, reason: d.ok ? 'not a board id' : d.reason });
+      return;
+    }
     const parsed = parseBoardTopic(topic);
     if (!parsed || parsed.desk !== desk || payload.length === 0) return;
     const at = clock.now();
@@ -100,7 +108,7 @@ export async function startHealthService(deps: HealthServiceDeps) {
   };
 
   client.on('message', onMessage);
-  await client.subscribeAsync(CHANNELS.map((c) => allBoardsFilter(desk, c)), { qos: 1 });
+  await client.subscribeAsync([...CHANNELS.map((c) => allBoardsFilter(desk, c)), healthRequestFilter(desk)], { qos: 1 });
   // The record outlives the service: verdicts are published again for late readers.
   for (const [board, h] of health) publish(board, h);
   timer = clock.setTimeout(tick, SILENCE_TICK_MS);
@@ -108,10 +116,6 @@ export async function startHealthService(deps: HealthServiceDeps) {
   return {
     /** Every board's health now. */
     current: (): Map<string, BoardHealth> => new Map(health),
-    /** A person's decision, as evidence (`deskbox health recover|admit|retire`). */
-    operator(board: string, action: 'recover' | 'admit' | 'retire', by: string): void {
-      apply(board, { kind: 'operator', at: clock.now(), action, by });
-    },
     async stop(): Promise<void> {
       stopped = true;
       if (timer) clock.clearTimeout(timer);

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { createDeskBroker } from '../../broker/server.ts';
-import { verdictFilter, verdictTopic, type BoardVerdict } from '../../broker/contract/health.ts';
+import { healthRequestTopic, verdictFilter, verdictTopic, type BoardVerdict } from '../../broker/contract/health.ts';
 import type { DeskAccess } from '../../host/client/access.ts';
 import { describeLeftOut, resolveBoards } from '../../host/client/desk-boards.ts';
 import { boardTopic } from '../../broker/contract/topics.ts';
@@ -67,6 +67,16 @@ test('failing checks quarantine b01, its recovery runs, passing checks re-admit 
     await monitor.subscribeAsync(verdictFilter(DESK), { qos: 1 });
     await waitFor(() => seen.get('b01') === 'healthy', { timeoutMs: 5000, what: 'the retained verdict' });
     assert.equal(history.transitions('b01').map((t) => t.to), ['suspect', 'quarantined', 'recovering', 'healthy']);
+
+    // A person's decisions, as the CLI sends them (host role); a malformed one changes nothing.
+    const host = await clients.connect(url, 'host');
+    await host.publishAsync(healthRequestTopic(DESK, 'b01'), JSON.stringify({ v: 1, action: 'reboot-everything', by: 'mallory' }), { qos: 1 });
+    await host.publishAsync(healthRequestTopic(DESK, 'b01'), JSON.stringify({ v: 1, action: 'retire', by: 'alice@desk' }), { qos: 1 });
+    await waitFor(() => transitions.at(-1)?.to === 'retired', { timeoutMs: 5000, what: 'b01 retired by hand' });
+    assert.is(transitions.at(-1)!.reason, 'retired by alice@desk');
+    await host.publishAsync(healthRequestTopic(DESK, 'b01'), JSON.stringify({ v: 1, action: 'admit', by: 'alice@desk' }), { qos: 1 });
+    await waitFor(() => transitions.at(-1)?.to === 'healthy', { timeoutMs: 5000, what: 'b01 admitted by hand' });
+    assert.equal(transitions.slice(-2).map((t) => t.to), ['retired', 'healthy'], 'the malformed request made no transition');
 
     // A board that came online and then fell silent is noticed on the service's clock.
     await b02.publishAsync(boardTopic(DESK, 'b02', 'status'), JSON.stringify({ v: 1, state: 'online', board: 'b02', version: '1', bootedAt: 1, uptimeS: 1, keepaliveS: 10, phases: [] }), { qos: 1, retain: true });
