@@ -4,7 +4,8 @@
  * - b02's active slot rots (a flipped byte, put in place by rename as the flash would be
  *   replaced on a real board): its self-checks fail, the desk quarantines it, recovers it by
  *   itself (power cycle, then a reflash of the desk's board image over its console) and
- *   re-admits it after passing checks; meanwhile a board set (`exec all`) leaves it out and names it;
+ *   re-admits it after passing checks; meanwhile a board set (`exec all`) leaves it out and names
+ *   it, and so does an experiment started then (`deskbox run`, its run.json);
  * - b03 crashes three times (its process SIGKILLed): quarantined, power-cycled, re-admitted;
  * - b04's slot rots and its console adapter is pulled: every recovery fails, and it is retired
  *   with the reason.
@@ -81,6 +82,14 @@ test('a rotten slot and a crash loop recovered and re-admitted; a board that can
   const ran = JSON.parse(exec.stdout) as { boards: number; groups: { targets: string[] }[] };
   const targets = ran.groups.flatMap((g) => g.targets);
   assert.ok(targets.includes('b01') && !targets.includes('b02'), `exec ran on ${targets.join(', ')}: b01, not b02`);
+
+  // An experiment started meanwhile runs on the boards in service and names the others.
+  const plan = join(desk.state, 'meanwhile.yaml');
+  await writeFile(plan, 'name: meanwhile\nboards: all\nreboot: false\nidle: 1s\nhold: 2s\n');
+  const run = JSON.parse((await deskbox(['run', plan, '--state', desk.state, '--out', join(desk.state, 'runs'), '--json'], 120_000)).stdout) as { bundle: string };
+  const record = JSON.parse(await readFile(join(run.bundle, 'run.json'), 'utf8')) as { boards: string[]; leftOut: { board: string; reason: string }[] };
+  assert.ok(!record.boards.includes('b02') && record.boards.includes('b01'), `the run's boards: ${record.boards.join(', ')}`);
+  assert.match(record.leftOut.find((l) => l.board === 'b02')?.reason ?? 'not named', /^(quarantined|recovering): /);
 
   let last = new Map<string, Verdict>();
   const final = await waitFor(async () => {
