@@ -6,12 +6,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import mqtt from 'mqtt';
 import { UserStore, newUser, saveUsers } from '../../broker/index.ts';
 import type { Principal } from '../../broker/policy.ts';
+import { freePort } from '../../host/desk/redis-server.ts';
 
 export type Kind = 'mosquitto' | 'deskbox';
 export interface Broker { kind: Kind; pid: number; port: number; stop(): Promise<void> }
@@ -29,16 +29,6 @@ export interface BenchSetup {
 // The cheapest hashes users.ts accepts: logins are not what is measured (490 default ones cost ~25 s of CPU).
 const SCRYPT = { N: 1024, r: 8, p: 1, keylen: 32 };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function exitOf(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));

@@ -18,14 +18,26 @@ export async function startDeskBroker(layout: DeskLayout, desk: DeskFile, ports:
   if (cluster) return startClusterNode(desk, ports, logger, cluster, users, { cert, key });
   await mkdir(dirname(layout.brokerStore), { recursive: true });
   const persistence = await openSqlitePersistence({ path: layout.brokerStore, onError: (e) => logger.error('broker store write failed', { error: e.message }) });
+  return brokerOnStore(desk, ports, logger, users, { cert, key }, { persistence, destroy: () => persistence.destroy() });
+}
+
+/** Where a desk broker keeps its state: its persistence (and a cluster's message routing), closed after it. */
+interface BrokerStore {
+  persistence: unknown;
+  mq?: unknown;
+  destroy(): Promise<void>;
+}
+
+async function brokerOnStore(desk: DeskFile, ports: BrokerPorts, logger: Logger, users: Awaited<ReturnType<typeof loadUsers>>, tls: { cert: Buffer; key: Buffer }, store: BrokerStore, node?: string): Promise<DeskBroker> {
   let broker: DeskBroker;
   try {
     broker = await createDeskBroker({
       host: desk.broker.host, port: ports.tcpPort, wsPort: ports.wsPort, plainBeyondLoopback: desk.broker.plain,
-      tls: { cert, key, port: ports.tlsPort, wssPort: ports.wssPort }, users, persistence, logger,
+      tls: { ...tls, port: ports.tlsPort, wssPort: ports.wssPort }, users, persistence: store.persistence, logger,
+      ...(store.mq ? { mq: store.mq } : {}), ...(node !== undefined ? { node } : {}),
     });
   } catch (err) {
-    await persistence.destroy();
+    await store.destroy();
     throw err;
   }
   return {
@@ -37,7 +49,7 @@ export async function startDeskBroker(layout: DeskLayout, desk: DeskFile, ports:
     // aedes does not close its persistence; the store is flushed and closed after the broker.
     async close() {
       await broker.close();
-      await persistence.destroy();
+      await store.destroy();
     },
   };
 }
@@ -50,27 +62,7 @@ export interface ClusterNode {
 }
 
 /** A node of a cluster (`desk up --broker-nodes N`): the same users file, the store in Redis. */
-async function startClusterNode(desk: DeskFile, ports: BrokerPorts, logger: Logger, { url, node }: ClusterNode, users: Awaited<ReturnType<typeof loadUsers>>, tls: { cert: Buffer; key: Buffer }): Promise<DeskBroker> {
+function startClusterNode(desk: DeskFile, ports: BrokerPorts, logger: Logger, { url, node }: ClusterNode, users: Awaited<ReturnType<typeof loadUsers>>, tls: { cert: Buffer; key: Buffer }): Promise<DeskBroker> {
   const store = openClusterStore(url, (e) => logger.error('cluster store error', { error: e.message }));
-  let broker: DeskBroker;
-  try {
-    broker = await createDeskBroker({
-      host: desk.broker.host, port: ports.tcpPort, wsPort: ports.wsPort, plainBeyondLoopback: desk.broker.plain,
-      tls: { ...tls, port: ports.tlsPort, wssPort: ports.wssPort }, users, persistence: store.persistence, mq: store.mq, logger, node,
-    });
-  } catch (err) {
-    await store.destroy();
-    throw err;
-  }
-  return {
-    tcpPort: broker.tcpPort,
-    wsPort: broker.wsPort,
-    tlsPort: broker.tlsPort,
-    wssPort: broker.wssPort,
-    broker: broker.broker,
-    async close() {
-      await broker.close();
-      await store.destroy();
-    },
-  };
+  return brokerOnStore(desk, ports, logger, users, tls, { persistence: store.persistence, mq: store.mq, destroy: () => store.destroy() }, node);
 }
