@@ -4,10 +4,9 @@
  * commands; keeps the desired guests in the RAM state folder so a restarted agent adopts
  * what still runs; and batches per-guest happenings into one event a second.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/log.ts';
 import { writeFileAtomic } from '../../platform/atomic-file.ts';
@@ -40,13 +39,21 @@ export interface GuestServiceDeps {
   network?: GuestNetworkHook;
 }
 
-function hasCrun(): boolean {
-  try {
-    execFileSync('crun', ['--version'], { stdio: 'ignore' });
-    return process.getuid?.() === 0;
-  } catch {
-    return false;
-  }
+/**
+ * crun on the PATH, and root to run it. Looked up, not run: a board runs this at every agent
+ * start, where a spawn costs tens of ms; a crun that is there but broken fails its first guest
+ * with crun's own words (crun.ts opens it then).
+ */
+function hasCrun(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (process.getuid?.() !== 0) return false;
+  return (env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir || '.', 'crun'), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 async function openRuntime(kind: GuestsConfig['runtime'], maxConcurrent: number, deps: RuntimeDeps): Promise<GuestRuntime> {
