@@ -14,7 +14,7 @@ import type { GuestsConfig } from '../config/board-config.ts';
 import type { GuestRuntime, GuestSpec, RuntimeDeps } from './types.ts';
 import { createCrunRuntime } from './crun.ts';
 import { createProcessRuntime } from './process-runtime.ts';
-import { openReadinessChannel } from './readiness.ts';
+import { openReadinessChannel, type ReadinessChannel } from './readiness.ts';
 import { createGuestSupervisor, type GuestEvent } from './supervisor.ts';
 import { summarizeGuests, type GuestsSummary } from './summary.ts';
 import { createGuestCommands } from './commands.ts';
@@ -79,6 +79,7 @@ export async function openGuestService(deps: GuestServiceDeps) {
       if (runtime.name === 'process' && spec.networks?.length) throw new GuestRuntimeError('process', 'start', spec.id, PROCESS_NO_NETWORKS);
       // Its network namespace and interfaces are made first; crun starts the guest in it.
       const netns = runtime.name === 'crun' ? await deps.network?.join(spec) : undefined;
+      await openChannel();
       const dir = rootfsOf(spec.image);
       if (dir) launchedFrom.set(spec.id, dir);
       return runtime.start(netns ? { ...spec, netns } : spec);
@@ -109,7 +110,12 @@ export async function openGuestService(deps: GuestServiceDeps) {
       commands.observe(e);
     },
   });
-  const channel = await openReadinessChannel(readyPath, (id, at) => supervisor.ready(id, at), { clock, logger: logger.child('ready') });
+  // Making the FIFO costs a spawn (mkfifo), tens of ms at every agent start of a busy desk: it is
+  // made when the first guest starts. One an earlier agent left opens at once, for its guests.
+  let channel: Promise<ReadinessChannel> | undefined;
+  const openChannel = () => (channel ??= openReadinessChannel(readyPath, (id, at) => supervisor.ready(id, at), { clock, logger: logger.child('ready') })
+    .catch((e: Error) => { channel = undefined; throw e; }));
+  if (existsSync(readyPath)) await openChannel();
 
   const setTarget = async (specs: GuestSpec[]) => {
     await writeFileAtomic(desiredFile, JSON.stringify(specs));
@@ -159,7 +165,7 @@ export async function openGuestService(deps: GuestServiceDeps) {
     async close(): Promise<void> {
       await supervisor.stopAll();
       await rm(desiredFile, { force: true });
-      await channel.close();
+      await (await channel?.catch(() => undefined))?.close();
       await runtime.close();
     },
   };
