@@ -7,8 +7,7 @@
 import { readFile, rm, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { assertId } from '../../broker/contract/topics.ts';
-import { type Principal, loadUsers, newGeneratedUser, newUser, saveUsers, UserStore } from '../../broker/index.ts';
-import { generateSecret, isGeneratedSecret } from '../../broker/passwords.ts';
+import { type Principal, generateSecret, isGeneratedSecret, loadUsers, newGeneratedUser, newUser, saveUsers, UserStore } from '../../broker/index.ts';
 import { boardIds, type DeskLayout } from '../locations/layout.ts';
 import { writeDeskFile, readDeskFile, type DeskFile } from '../locations/desk-file.ts';
 import { writeFileAtomic } from '../../platform/atomic-file.ts';
