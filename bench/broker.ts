@@ -19,7 +19,7 @@
  * RUNS each (bench/lib/brokers-under-test.ts starts them).
  *
  * `node --import tsx bench/run.ts broker`; BENCH_RUNS (2), BENCH_SECONDS (10),
- * BENCH_BROKER_ONLY=deskbox|mosquitto, BENCH_BROKER_PROF=<dir> (deskbox under --cpu-prof),
+ * BENCH_BROKER_ONLY=deskbox|deskbox-memory|mosquitto, BENCH_BROKER_PROF=<dir> (deskbox under --cpu-prof),
  * BENCH_BROKER_PHASE=fanin (no flat-out phase: to profile the fan-in alone).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,7 +27,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { boardClientId, boardTopic } from '../broker/contract/topics.ts';
-import { type BenchSetup, type Broker, type Kind, cpuMs, startDeskbox, startMosquitto, writeUsers } from './lib/brokers-under-test.ts';
+import { type BenchSetup, type Broker, type Kind, KINDS, cpuMs, startDeskbox, startMosquitto, writeUsers } from './lib/brokers-under-test.ts';
 import { procMemory } from './lib/proc-memory.ts';
 import { median, printRows, spread } from './lib/stats.ts';
 
@@ -178,16 +178,16 @@ async function measure(broker: Broker): Promise<Result> {
 
 try {
   const usersFile = await writeUsers(setup);
-  const results: Record<Kind, Result[]> = { mosquitto: [], deskbox: [] };
+  const results: Record<Kind, Result[]> = { mosquitto: [], deskbox: [], 'deskbox-memory': [] };
   for (let run = 0; run < RUNS; run++) {
-    const order: Kind[] = run % 2 ? ['deskbox', 'mosquitto'] : ['mosquitto', 'deskbox'];
+    const order: Kind[] = run % 2 ? [...KINDS].reverse() : [...KINDS];
     for (const kind of order) {
       if (ONLY && ONLY !== kind) continue;
-      const broker = kind === 'mosquitto' ? await startMosquitto(setup, run) : await startDeskbox(setup, run, usersFile);
+      const broker = kind === 'mosquitto' ? await startMosquitto(setup, run) : await startDeskbox(setup, run, usersFile, kind);
       try {
         const r = await measure(broker);
         results[kind].push(r);
-        process.stdout.write(`  run ${run + 1} ${kind.padEnd(9)} p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${r.received}/${r.expected} delivered)  flat out ${r.rate.toFixed(0)} msg/s  RSS ${r.rssFanIn.toFixed(0)}/${r.rssFlat.toFixed(0)} MB  broker CPU ${r.cpuUsPerMsgFanIn.toFixed(0)}/${r.cpuUsPerMsgFlat.toFixed(0)} us/msg  generator ${(100 * r.genCpu).toFixed(0)}% of a core  load ${loadavg()[0]!.toFixed(1)}\n`);
+        process.stdout.write(`  run ${run + 1} ${kind.padEnd(14)} p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${r.received}/${r.expected} delivered)  flat out ${r.rate.toFixed(0)} msg/s  RSS ${r.rssFanIn.toFixed(0)}/${r.rssFlat.toFixed(0)} MB  broker CPU ${r.cpuUsPerMsgFanIn.toFixed(0)}/${r.cpuUsPerMsgFlat.toFixed(0)} us/msg  generator ${(100 * r.genCpu).toFixed(0)}% of a core  load ${loadavg()[0]!.toFixed(1)}\n`);
       } finally {
         await broker.stop();
       }
@@ -199,8 +199,8 @@ try {
     const col = (f: (r: Result) => number) => rs.map(f);
     const m = (f: (r: Result) => number) => median(col(f));
     const vs = (f: (r: Result) => number, better: 'lower' | 'higher') => {
-      const other = results[kind === 'deskbox' ? 'mosquitto' : 'deskbox'];
-      if (kind !== 'deskbox' || !other.length) return '';
+      const other = results.mosquitto;
+      if (kind === 'mosquitto' || !other.length) return '';
       const ratio = m(f) / median(other.map(f));
       return `${ratio.toFixed(2)}x mosquitto (${better} is better)`;
     };
@@ -214,7 +214,7 @@ try {
       { what: `${kind}: CPU per message, flat out`, median: m((r) => r.cpuUsPerMsgFlat), unit: 'us', range: spread(col((r) => r.cpuUsPerMsgFlat)) },
     ];
   };
-  printRows(`broker: ${BOARDS} boards x 1 msg/s QoS 1 retained -> host on deskbox/# (${SECONDS} s), then ${FLAT_CLIENTS} boards flat out (window ${WINDOW}), ${RUNS} runs each, alternating`, [...rows('deskbox'), ...rows('mosquitto')]);
+  printRows(`broker: ${BOARDS} boards x 1 msg/s QoS 1 retained -> host on deskbox/# (${SECONDS} s), then ${FLAT_CLIENTS} boards flat out (window ${WINDOW}), ${RUNS} runs each, alternating`, KINDS.flatMap(rows));
   const d = results.deskbox, q = results.mosquitto;
   if (d.length && q.length) {
     const p99 = median(d.map((r) => r.p99)) / median(q.map((r) => r.p99));

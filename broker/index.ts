@@ -6,7 +6,8 @@
 export { createDeskBroker, type DeskBroker } from './server.ts';
 export { plainListenersAllowed } from './listener-plan.ts';
 export { LISTENER_NAMES, type ListenerName } from './listeners.ts';
-export { loadUsers, newUser, saveUsers, UserStore } from './users.ts';
+export { loadUsers, newGeneratedUser, newUser, saveUsers, UserStore } from './users.ts';
+export { generateSecret, isGeneratedSecret } from './passwords.ts';
 export { ROLES, type Principal, type Role } from './policy.ts';
 export { LoginThrottle } from './login-throttle.ts';
 export { openSqlitePersistence } from './persistence/sqlite.ts';

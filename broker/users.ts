@@ -1,39 +1,18 @@
 /**
  * The broker's credentials file: `{ "v": 1, "users": [UserEntry, ...] }`, mode 0600.
- * Passwords are stored as scrypt hashes with their own salt and cost parameters, so the
- * cost can be raised for new entries without invalidating old ones.
+ * Passwords are stored hashed: scrypt for chosen ones, a salted SHA-256 for generated secrets
+ * (passwords.ts says why).
  */
-import { createHmac, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isValidId } from './contract/topics.ts';
+import { DEFAULT_SCRYPT, decoyCheck, hashGeneratedSecret, hashPassword, passwordProblem, verifyPassword, type PasswordHash, type ScryptParams } from './passwords.ts';
 import { ROLES, type Principal } from './policy.ts';
-
-export interface ScryptParams {
-  readonly N: number;
-  readonly r: number;
-  readonly p: number;
-  readonly keylen: number;
-}
-
-export interface PasswordHash extends ScryptParams {
-  readonly scheme: 'scrypt';
-  /** base64 */
-  readonly salt: string;
-  /** base64 */
-  readonly hash: string;
-}
 
 export type UserEntry = Principal & { readonly password: PasswordHash };
 
-/** ~50 ms per check on the build machine: cheap for a connect, costly for a guesser. */
-export const DEFAULT_SCRYPT: ScryptParams = { N: 16384, r: 8, p: 1, keylen: 32 };
-
-/** Bounds on stored parameters, so a hand-edited file cannot ask for gigabytes per check. */
-const LIMITS = { N: [1024, 1 << 17], r: [1, 16], p: [1, 4], keylen: [16, 64] } as const;
-const SALT_BYTES = 16;
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 export class UsersFileError extends Error {
   override readonly name = 'UsersFileError';
@@ -55,32 +34,14 @@ export class InvalidUserError extends Error {
   }
 }
 
-function derive(password: Uint8Array, salt: Uint8Array, params: ScryptParams): Promise<Buffer> {
-  // Node refuses a derivation needing more than maxmem; 128*N*r is what scrypt needs.
-  const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r };
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, params.keylen, options, (err, key) => (err ? reject(err) : resolve(key)));
-  });
-}
-
-const bytes = (password: string | Uint8Array): Uint8Array =>
-  typeof password === 'string' ? Buffer.from(password, 'utf8') : password;
-
-export async function hashPassword(password: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<PasswordHash> {
-  const salt = randomBytes(SALT_BYTES);
-  const key = await derive(bytes(password), salt, params);
-  return { scheme: 'scrypt', ...params, salt: salt.toString('base64'), hash: key.toString('base64') };
-}
-
-export async function verifyPassword(stored: PasswordHash, password: string | Uint8Array): Promise<boolean> {
-  const expected = Buffer.from(stored.hash, 'base64');
-  const key = await derive(bytes(password), Buffer.from(stored.salt, 'base64'), stored);
-  return key.length === expected.length && timingSafeEqual(key, expected);
-}
-
-/** A ready-to-store entry for a principal and a new password. */
+/** A ready-to-store entry for a principal and a password someone chose (scrypt). */
 export async function newUser(principal: Principal, password: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<UserEntry> {
   return { ...principal, password: await hashPassword(password, params) };
+}
+
+/** A ready-to-store entry for a principal and a secret generateSecret made (token-sha256). */
+export function newGeneratedUser(principal: Principal, secret: string): UserEntry {
+  return { ...principal, password: hashGeneratedSecret(secret) };
 }
 
 function principalOf(entry: UserEntry): Principal {
@@ -132,7 +93,7 @@ export class UserStore {
   async authenticate(username: string | undefined, password: string | Uint8Array | undefined): Promise<Principal | undefined> {
     const entry = username === undefined ? undefined : this.#users.get(username);
     if (!entry || password === undefined) {
-      await derive(bytes(password ?? ''), randomBytes(SALT_BYTES), DEFAULT_SCRYPT);
+      await decoyCheck(password);
       return undefined;
     }
     const key = this.#checkKey(entry.username, password);
@@ -245,22 +206,4 @@ function entryProblem(raw: unknown): string | undefined {
   }
   const pw = passwordProblem(raw.password);
   return pw && `"${username}": password ${pw}`;
-}
-
-function passwordProblem(raw: unknown): string | undefined {
-  if (!isObject(raw)) return 'must be an object {scheme, N, r, p, keylen, salt, hash}';
-  if (raw.scheme !== 'scrypt') return `scheme must be "scrypt", not ${JSON.stringify(raw.scheme)}`;
-  for (const key of ['N', 'r', 'p', 'keylen'] as const) {
-    const [min, max] = LIMITS[key];
-    const v = raw[key];
-    if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) return `${key} must be an integer in ${min}..${max}`;
-  }
-  const n = raw.N as number;
-  if ((n & (n - 1)) !== 0) return 'N must be a power of two';
-  for (const key of ['salt', 'hash'] as const) {
-    if (typeof raw[key] !== 'string' || !BASE64.test(raw[key] as string)) return `${key} must be base64`;
-  }
-  if (Buffer.from(raw.salt as string, 'base64').length < SALT_BYTES) return `salt must be at least ${SALT_BYTES} bytes`;
-  if (Buffer.from(raw.hash as string, 'base64').length !== raw.keylen) return 'hash length does not match keylen';
-  return undefined;
 }

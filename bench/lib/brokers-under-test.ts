@@ -13,7 +13,13 @@ import { UserStore, newUser, saveUsers } from '../../broker/index.ts';
 import type { Principal } from '../../broker/policy.ts';
 import { freePort } from '../../host/desk/redis-server.ts';
 
-export type Kind = 'mosquitto' | 'deskbox';
+/**
+ * `deskbox-memory`: the deskbox broker on aedes' in-memory store, mosquitto's guarantee (it
+ * writes its in-memory database every autosave_interval, 30 min by default, so a crash loses
+ * what was queued since); `deskbox` keeps every QoS 1 message in SQLite before its PUBACK.
+ */
+export type Kind = 'mosquitto' | 'deskbox' | 'deskbox-memory';
+export const KINDS: readonly Kind[] = ['mosquitto', 'deskbox', 'deskbox-memory'];
 export interface Broker { kind: Kind; pid: number; port: number; stop(): Promise<void> }
 
 export interface BenchSetup {
@@ -89,16 +95,16 @@ export async function startMosquitto({ work, password }: BenchSetup, run: number
   return { kind: 'mosquitto', pid: child.pid!, port, stop: () => stopChild(child) };
 }
 
-export async function startDeskbox({ work, prof: profDir }: BenchSetup, run: number, usersFile: string): Promise<Broker> {
-  const dir = mkdtempSync(join(work, `deskbox-${run}-`));
+export async function startDeskbox({ work, prof: profDir }: BenchSetup, run: number, usersFile: string, kind: 'deskbox' | 'deskbox-memory' = 'deskbox'): Promise<Broker> {
+  const dir = mkdtempSync(join(work, `${kind}-${run}-`));
   const prof = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
-  const child = spawn(process.execPath, ['--import', 'tsx', ...prof, join(import.meta.dirname, 'deskbox-broker.ts'), usersFile, join(dir, 'store.sqlite')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', ...prof, join(import.meta.dirname, 'deskbox-broker.ts'), usersFile, kind === 'deskbox' ? join(dir, 'store.sqlite') : 'memory'], { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`deskbox broker exited (${code}) before listening`)));
   });
   const { port } = JSON.parse(line) as { port: number };
-  return { kind: 'deskbox', pid: child.pid!, port, stop: () => stopChild(child) };
+  return { kind, pid: child.pid!, port, stop: () => stopChild(child) };
 }
 
 /** utime + stime of a process, in ms. */

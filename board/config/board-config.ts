@@ -34,6 +34,11 @@ const NetSchema = v.object({
   prefix: v.string(),
   /** The applied part of the topology, kept on flash so a rebooted board sets it up again. */
   stateFile: v.string(),
+  /**
+   * Where the desk says its LAN is made (`{"up": true}` or `{"up": false, "reason"}`): a
+   * simulated desk builds it while its boards boot. Absent: nothing to wait for (a real board).
+   */
+  readyFile: v.optional(v.string()),
 });
 export type NetConfig = v.InferOutput<typeof NetSchema>;
 

@@ -35,7 +35,16 @@ export async function createCrunRuntime(deps: CrunRuntimeDeps): Promise<GuestRun
   const bundles = join(deps.stateDir, 'bundles');
   await mkdir(root, { recursive: true });
   await mkdir(bundles, { recursive: true });
-  const { view, crun } = await openCrun(deps, root, log).catch((e: Error) => { throw fail('open', undefined, e.message); });
+  // Opening crun spawns a helper, its launchers and crun itself: a Node spawn costs tens of ms
+  // of a busy machine, and with every board opening at boot this was most of a 490-board desk's
+  // start. So crun opens when the first guest needs it; a board without guests never does.
+  let opened: Promise<{ view: CgroupView; crun: CrunCli }> | undefined;
+  let ready: { view: CgroupView; crun: CrunCli } | undefined;
+  const open = () => (opened ??= openCrun(deps, root, log).then(
+    (o) => (ready = o),
+    (e: Error) => { opened = undefined; throw fail('open', undefined, e.message); },
+  ));
+  const crun = { exec: async (...args: Parameters<CrunCli['exec']>) => (await open()).crun.exec(...args) };
   // Boards share the host's cgroup tree: name guest cgroups after this board's state dir too.
   const cgroupPrefix = `/deskbox/${createHash('sha256').update(deps.stateDir).digest('hex').slice(0, 8)}-`;
   const starting = new Set<string>();
@@ -82,6 +91,7 @@ export async function createCrunRuntime(deps: CrunRuntimeDeps): Promise<GuestRun
         throw fail('start', spec.id, `profile ${spec.profile.name} shares the board's cgroup, so it needs a pid namespace`);
       }
       if (starting.has(spec.id) || (await known(spec.id))) throw fail('start', spec.id, 'already exists (stop it first)');
+      await open();
       starting.add(spec.id);
       try {
         return await run(spec, bundle, rootfs);
@@ -109,6 +119,8 @@ export async function createCrunRuntime(deps: CrunRuntimeDeps): Promise<GuestRun
     },
 
     async list() {
+      // crun keeps a folder per container in its root: none, and there is nothing to list.
+      if ((await readdir(root)).length === 0) return [];
       const r = await crun.exec(['list', '--format=json']);
       if (r.code !== 0) throw fail('list', undefined, r.stderr.trim() || `crun list exit ${r.code}`);
       try {
@@ -126,12 +138,15 @@ export async function createCrunRuntime(deps: CrunRuntimeDeps): Promise<GuestRun
       // crun, root and cgroup view. `crun exec` puts the command in a session of its own,
       // so its pid file is what a timeout kills.
       const pidFile = join(bundleOf('exec', id), `exec-${randomBytes(4).toString('hex')}.pid`);
-      return { ...view.command([deps.crunPath ?? 'crun', `--root=${root}`, 'exec', `--pid-file=${pidFile}`, id, ...argv]), pidFile };
+      // A guest that runs was started or found by this runtime, which opened crun for it.
+      if (!ready) throw fail('exec', id, 'no guest runs on this board');
+      return { ...ready.view.command([deps.crunPath ?? 'crun', `--root=${root}`, 'exec', `--pid-file=${pidFile}`, id, ...argv]), pidFile };
     },
 
     async close() {
-      await crun.close();
-      await view.close();
+      const o = await opened?.catch(() => undefined);
+      await o?.crun.close();
+      await o?.view.close();
       await removeEmptyParentCgroups();
     },
   };

@@ -4,10 +4,9 @@
  * commands; keeps the desired guests in the RAM state folder so a restarted agent adopts
  * what still runs; and batches per-guest happenings into one event a second.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/log.ts';
 import { writeFileAtomic } from '../../platform/atomic-file.ts';
@@ -15,7 +14,7 @@ import type { GuestsConfig } from '../config/board-config.ts';
 import type { GuestRuntime, GuestSpec, RuntimeDeps } from './types.ts';
 import { createCrunRuntime } from './crun.ts';
 import { createProcessRuntime } from './process-runtime.ts';
-import { openReadinessChannel } from './readiness.ts';
+import { openReadinessChannel, type ReadinessChannel } from './readiness.ts';
 import { createGuestSupervisor, type GuestEvent } from './supervisor.ts';
 import { summarizeGuests, type GuestsSummary } from './summary.ts';
 import { createGuestCommands } from './commands.ts';
@@ -42,13 +41,21 @@ export interface GuestServiceDeps {
   network?: GuestNetworkHook;
 }
 
-function hasCrun(): boolean {
-  try {
-    execFileSync('crun', ['--version'], { stdio: 'ignore' });
-    return process.getuid?.() === 0;
-  } catch {
-    return false;
-  }
+/**
+ * crun on the PATH, and root to run it. Looked up, not run: a board runs this at every agent
+ * start, where a spawn costs tens of ms; a crun that is there but broken fails its first guest
+ * with crun's own words (crun.ts opens it then).
+ */
+function hasCrun(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (process.getuid?.() !== 0) return false;
+  return (env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir || '.', 'crun'), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 async function openRuntime(kind: GuestsConfig['runtime'], maxConcurrent: number, deps: RuntimeDeps): Promise<GuestRuntime> {
@@ -74,6 +81,7 @@ export async function openGuestService(deps: GuestServiceDeps) {
       if (runtime.name === 'process' && spec.networks?.length) throw new GuestRuntimeError('process', 'start', spec.id, PROCESS_NO_NETWORKS);
       // Its network namespace and interfaces are made first; crun starts the guest in it.
       const netns = runtime.name === 'crun' ? await deps.network?.join(spec) : undefined;
+      await openChannel();
       const dir = rootfsOf(spec.image);
       if (dir) launchedFrom.set(spec.id, dir);
       return runtime.start(netns ? { ...spec, netns } : spec);
@@ -104,7 +112,12 @@ export async function openGuestService(deps: GuestServiceDeps) {
       commands.observe(e);
     },
   });
-  const channel = await openReadinessChannel(readyPath, (id, at) => supervisor.ready(id, at), { clock, logger: logger.child('ready') });
+  // Making the FIFO costs a spawn (mkfifo), tens of ms at every agent start of a busy desk: it is
+  // made when the first guest starts. One an earlier agent left opens at once, for its guests.
+  let channel: Promise<ReadinessChannel> | undefined;
+  const openChannel = () => (channel ??= openReadinessChannel(readyPath, (id, at) => supervisor.ready(id, at), { clock, logger: logger.child('ready') })
+    .catch((e: Error) => { channel = undefined; throw e; }));
+  if (existsSync(readyPath)) await openChannel();
 
   const setTarget = async (specs: GuestSpec[]) => {
     await writeFileAtomic(desiredFile, JSON.stringify(specs));
@@ -169,7 +182,7 @@ export async function openGuestService(deps: GuestServiceDeps) {
     async close(): Promise<void> {
       await supervisor.stopAll();
       await rm(desiredFile, { force: true });
-      await channel.close();
+      await (await channel?.catch(() => undefined))?.close();
       await runtime.close();
     },
   };

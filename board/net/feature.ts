@@ -11,6 +11,7 @@ import type { BoardGuest } from './desired.ts';
 import { PartError } from './desired.ts';
 import { guestNetns } from './naming.ts';
 import { inParallel, NetCommandError } from './run.ts';
+import { LanNotReadyError } from './lan-ready.ts';
 import { pingFrom } from './ping.ts';
 import { createNetService, type NetService } from './service.ts';
 
@@ -37,7 +38,7 @@ async function answer<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (e) {
     if (e instanceof PartError) throw new CommandError('bad-args', e.message);
-    if (e instanceof NetCommandError) throw new CommandError('failed', e.message);
+    if (e instanceof NetCommandError || e instanceof LanNotReadyError) throw new CommandError('failed', e.message);
     throw e;
   }
 }

@@ -19,12 +19,15 @@ import { probeFeatures, type NetFeatures } from './features.ts';
 import { aliasOf, guestNetns, netnsPath } from './naming.ts';
 import { partOf, plan, type Step } from './planner.ts';
 import { featuresFor } from './shaping.ts';
+import { type LanWaitOptions, waitForLan } from './lan-ready.ts';
 
 export interface NetServiceDeps {
   config: NetConfig;
   logger: Logger;
   /** The board's guests as the guest service wants them (ids, indexes, networks they were started with). */
   guests(): readonly BoardGuest[];
+  /** How long to wait for config.readyFile (lan-ready.ts); tests shorten it. */
+  lanWait?: LanWaitOptions;
 }
 
 export function createNetService(deps: NetServiceDeps) {
@@ -38,9 +41,13 @@ export function createNetService(deps: NetServiceDeps) {
   // only their own namespace and veths, so several may run at once (guests boot in parallel).
   let exclusiveTail: Promise<unknown> = Promise.resolve();
   const running = new Set<Promise<unknown>>();
+  // Whole-board changes first wait for the board's own network, where a desk builds it meanwhile.
+  // A guest joining needs none before a part is applied, and once one is, the network was there.
+  const lanReady = config.readyFile ? waitForLan(config.readyFile, deps.lanWait) : Promise.resolve();
+  lanReady.catch(() => undefined);
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const before = [...running];
-    const next = exclusiveTail.then(async () => { await Promise.allSettled(before); return fn(); });
+    const next = exclusiveTail.then(async () => { await Promise.allSettled(before); await lanReady; return fn(); });
     exclusiveTail = next.catch(() => undefined);
     return next;
   };
@@ -117,13 +124,16 @@ export function createNetService(deps: NetServiceDeps) {
     members: () => (applied ? desired(applied).members : []),
 
     /** The part kept on flash, applied again (at agent start); false when there is none. */
-    reapply: () => serial(async () => {
+    reapply: async () => {
+      // Checked before queueing: a board with nothing kept must not hold guests back for the LAN.
       if (!existsSync(config.stateFile)) return false;
-      const parsed = v.safeParse(NetApplyArgsSchema, JSON.parse(await readFile(config.stateFile, 'utf8')));
-      if (!parsed.success) throw new Error(`${config.stateFile} does not hold a net.apply part`);
-      await applyNow(parsed.output);
-      return true;
-    }),
+      return serial(async () => {
+        const parsed = v.safeParse(NetApplyArgsSchema, JSON.parse(await readFile(config.stateFile, 'utf8')));
+        if (!parsed.success) throw new Error(`${config.stateFile} does not hold a net.apply part`);
+        await applyNow(parsed.output);
+        return true;
+      });
+    },
 
     /** Whether these networks are applied on this board; the missing one's name otherwise. */
     missingNetwork(names: readonly string[]): string | undefined {

@@ -4,11 +4,10 @@
  * loopback only on TLS, unless `--plain` asks for the plain listeners too.
  */
 import type { Command } from 'commander';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { createDeskBroker, loadUsers, newUser, saveUsers, UserStore, ROLES, type Principal, openSqlitePersistence, openClusterStore, plainListenersAllowed } from '../../broker/index.ts';
+import { createDeskBroker, loadUsers, newGeneratedUser, newUser, saveUsers, UserStore, ROLES, type Principal, generateSecret, openSqlitePersistence, openClusterStore, plainListenersAllowed } from '../../broker/index.ts';
 import { stderrLogger, type Logger } from '../../platform/log.ts';
 import { ensurePrivateDir } from '../../platform/private-files.ts';
 import { action, printJson } from './run.ts';
@@ -97,8 +96,9 @@ export function registerBroker(program: Command): void {
         ? { role: 'board', username, desk: o.desk, board: o.board ?? username }
         : { role: o.role, username };
       const store = existsSync(o.users) ? await loadUsers(o.users) : new UserStore();
-      const password = process.env.DESKBOX_PASSWORD ?? randomBytes(18).toString('base64url');
-      store.put(await newUser(principal, password));
+      const chosen = process.env.DESKBOX_PASSWORD;
+      const password = chosen ?? generateSecret();
+      store.put(chosen === undefined ? newGeneratedUser(principal, password) : await newUser(principal, chosen));
       await saveUsers(o.users, store);
       if (o.json) return printJson({ ok: true, username, role: o.role, ...(process.env.DESKBOX_PASSWORD ? {} : { password }) });
       process.stdout.write(process.env.DESKBOX_PASSWORD ? `user ${username} (${o.role}) saved in ${o.users}\n` : `user ${username} (${o.role}) saved in ${o.users}; password: ${password}\n`);

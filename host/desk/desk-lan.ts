@@ -17,10 +17,10 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import pLimit from 'p-limit';
 import type { DeskLayout } from '../locations/layout.ts';
 import type { NetConfig } from '../../board/config/board-config.ts';
 import type { DeskLan, DeskLanBoard } from '../locations/desk-lan-info.ts';
+import { runBatches, type Batch } from '../../board/net/run.ts';
 
 export type { DeskLan, DeskLanBoard };
 
@@ -31,6 +31,8 @@ const NETNS_DIR = '/run/netns';
 export const DESK_LAN_BRIDGE = 'br0';
 /** The board's end of its veth, inside its namespace. */
 export const BOARD_LAN_DEVICE = 'lan0';
+/** Shells configuring the boards' ends at once: the kernel work is per namespace, on every core. */
+const SHELLS = 4;
 
 /** The desk's tag, from its state folder: 6 hex digits. */
 export function deskLanTag(layout: DeskLayout): string {
@@ -49,12 +51,12 @@ export function lanAddress(index: number): string {
   return `198.18.${host >> 8}.${host & 255}`;
 }
 
-/** What the board's config says about its network, on a desk whose LAN is up. */
+/** What the board's config says about its network, on a desk whose LAN is planned (its net service waits for it). */
 export function boardNetConfig(layout: DeskLayout, lan: DeskLan, board: string): NetConfig | undefined {
   if (!lan.up) return undefined;
   const mine = lan.boards.find((b) => b.board === board);
   if (!mine) return undefined;
-  return { namespace: mine.namespace, lanAddress: mine.address, prefix: mine.namespace, stateFile: join(layout.board(board).flashDir, 'net.json') };
+  return { namespace: mine.namespace, lanAddress: mine.address, prefix: mine.namespace, stateFile: join(layout.board(board).flashDir, 'net.json'), readyFile: layout.lanReadyFile };
 }
 
 class IpError extends Error {}
@@ -141,24 +143,31 @@ function pidsIn(names: string[]): number[] {
 const bridgePort = (board: string, index: number) => (board.length <= 13 ? `p-${board}` : `p${index + 1}`);
 
 /**
- * Makes the desk's LAN for `boards` (all of desk.json's boards, with their positions there: a
- * board keeps its address across `desk up`s), replacing whatever a previous desk in the same
- * folder left. `only`: the boards that get a namespace (the simulated ones; QEMU boards have
- * networks of their own). Never throws: a machine that cannot, or a step that fails, gives
- * `{ up: false, reason }` and leaves nothing behind.
+ * The desk's LAN for `boards` (all of desk.json's boards, with their positions there: a board
+ * keeps its address across `desk up`s) as it will be, without making anything: boards can be
+ * configured and boot while buildDeskLan makes it. `only`: the boards that get a namespace (the
+ * simulated ones; QEMU boards have networks of their own). `{ up: false, reason }` on a machine
+ * that cannot have one.
  */
-export async function createDeskLan(layout: DeskLayout, boards: readonly string[], only: (board: string) => boolean = () => true): Promise<DeskLan> {
+export async function planDeskLan(layout: DeskLayout, boards: readonly string[], only: (board: string) => boolean = () => true): Promise<DeskLan> {
   const tag = deskLanTag(layout);
   const why = await cannot();
   if (why) return { up: false, tag, reason: why };
-  const lan = lanNamespace(layout);
   const members: DeskLanBoard[] = [];
-  const ports: string[] = [];
   boards.forEach((board, i) => {
-    if (!only(board)) return;
-    members.push({ board, namespace: boardNamespace(layout, board), address: lanAddress(i) });
-    ports.push(bridgePort(board, i));
+    if (only(board)) members.push({ board, namespace: boardNamespace(layout, board), address: lanAddress(i) });
   });
+  return { up: true, tag, namespace: lanNamespace(layout), bridge: DESK_LAN_BRIDGE, subnet: DESK_LAN_SUBNET, boards: members };
+}
+
+/**
+ * Makes the planned LAN, replacing whatever a previous desk in the same folder left. Never
+ * throws: a step that fails gives `{ up: false, reason }` and leaves nothing behind.
+ */
+export async function buildDeskLan(layout: DeskLayout, plan: DeskLan): Promise<DeskLan> {
+  if (!plan.up) return plan;
+  const { namespace: lan, boards: members } = plan;
+  const ports = members.map((m, i) => bridgePort(m.board, i));
   try {
     await removeDeskLan(layout);
     await ip(['-batch', '-'], [lan, ...members.map((m) => m.namespace)].map((n) => `netns add ${n}\n`).join(''));
@@ -172,17 +181,15 @@ export async function createDeskLan(layout: DeskLayout, boards: readonly string[
       ]),
     ];
     await ip(['-n', lan, '-batch', '-'], bridge.map((l) => `${l}\n`).join(''));
-    const limit = pLimit(16);
-    await Promise.all(members.map((m) => limit(() => ip(['-n', m.namespace, '-batch', '-'], [
-      'link set lo up',
-      `addr add ${m.address}/${PREFIX_LENGTH} dev ${BOARD_LAN_DEVICE}`,
-      `link set ${BOARD_LAN_DEVICE} up`,
-    ].map((l) => `${l}\n`).join('')))));
+    // A Node spawn costs ~20 ms of the event loop here (the fork of a large process): 490 of them
+    // stalled the supervisor for 20 s. A few shells start the `ip`s instead.
+    const batch = (m: DeskLanBoard): Batch => ({ tool: 'ip', ns: m.namespace, lines: ['link set lo up', `addr add ${m.address}/${PREFIX_LENGTH} dev ${BOARD_LAN_DEVICE}`, `link set ${BOARD_LAN_DEVICE} up`] });
+    await Promise.all(Array.from({ length: SHELLS }, (_, i) => runBatches(members.filter((_, j) => j % SHELLS === i).map(batch))));
   } catch (e) {
     await removeDeskLan(layout).catch(() => undefined);
-    return { up: false, tag, reason: `could not make the desk LAN (${(e as Error).message}), so guests get no network` };
+    return { up: false, tag: plan.tag, reason: `could not make the desk LAN (${(e as Error).message}), so guests get no network` };
   }
-  return { up: true, tag, namespace: lan, bridge: DESK_LAN_BRIDGE, subnet: DESK_LAN_SUBNET, boards: members };
+  return plan;
 }
 
 /**

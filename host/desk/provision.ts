@@ -4,11 +4,10 @@
  * broker certificate (host/tls/). Existing passwords and the CA are kept, so clients that know
  * them keep working across `desk up`s. What holds secrets or messages is owner-only (private-state.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { readFile, rm, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { assertId } from '../../broker/contract/topics.ts';
-import { type Principal, loadUsers, newUser, saveUsers, UserStore } from '../../broker/index.ts';
+import { type Principal, generateSecret, isGeneratedSecret, loadUsers, newGeneratedUser, newUser, saveUsers, UserStore } from '../../broker/index.ts';
 import { boardIds, type DeskLayout } from '../locations/layout.ts';
 import { writeDeskFile, readDeskFile, type DeskFile } from '../locations/desk-file.ts';
 import { writeFileAtomic } from '../../platform/atomic-file.ts';
@@ -54,13 +53,19 @@ async function readSecret(file: string): Promise<string | undefined> {
   return (await readFile(file, 'utf8').catch(() => undefined))?.trim() || undefined;
 }
 
-/** Makes sure `principal` has a user whose password is in `file`; hashes only what is new. */
+/**
+ * Makes sure `principal` has a user whose password is in `file`; hashes only what is new. A
+ * generated secret gets a token hash (broker/passwords.ts), also when an older desk stored it with
+ * scrypt: the file is what the board logs in with, so re-hashing it changes nothing it can do.
+ */
 async function ensureUser(store: UserStore, principal: Principal, file: string): Promise<void> {
   const known = await readSecret(file);
-  if (known && store.get(principal.username)?.role === principal.role) return;
-  const password = known ?? randomBytes(18).toString('base64url');
+  const entry = store.get(principal.username);
+  const generated = known === undefined || isGeneratedSecret(known);
+  if (known && entry?.role === principal.role && (entry.password.scheme === 'token-sha256' || !generated)) return;
+  const password = known ?? generateSecret();
   if (!known) await writeFileAtomic(file, password + '\n', { durable: true, mode: 0o600 });
-  store.put(await newUser(principal, password));
+  store.put(generated ? newGeneratedUser(principal, password) : await newUser(principal, password));
 }
 
 export async function provisionDesk(layout: DeskLayout, opts: ProvisionOptions): Promise<DeskFile> {

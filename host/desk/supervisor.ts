@@ -35,7 +35,7 @@ import { createBoardProcesses, groupBoards, type PowerAction } from './board-pro
 import { startPowerLoop } from './power-loop.ts';
 import { ControlError, startControlServer } from './control.ts';
 import { prepareQemuDeskBoards } from './qemu-desk-board.ts';
-import { boardNetConfig, createDeskLan, describeDeskLan, removeDeskLan, wipeBoardNetworks } from './desk-lan.ts';
+import { boardNetConfig, buildDeskLan, describeDeskLan, planDeskLan, removeDeskLan, wipeBoardNetworks } from './desk-lan.ts';
 
 export interface SupervisorOptions {
   stateDir: string;
@@ -75,13 +75,22 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     const simIds = desk.boards.filter((b) => !desk.qemuBoards.includes(b));
     await mkdir(dirname(layout.board(desk.boards[0]!).bootInfo), { recursive: true });
     cleanups.push(() => rm(layout.ramDir, { recursive: true, force: true }));
-    // The wire between the boards their guest networks cross: made (replacing what a crashed
-    // desk left) while the broker starts, before the boards boot; removed once they are down,
-    // with whatever they made in it. createDeskLan never throws (no LAN: it says why).
+    // The wire between the boards their guest networks cross: planned now, made (replacing what a
+    // crashed desk left) while the broker starts and the boards boot, whose net services wait for
+    // the ready file (board/net/lan-ready.ts); removed once they are down, with whatever they
+    // made in it. buildDeskLan never throws (no LAN: it says why).
+    let lan = await planDeskLan(layout, desk.boards, (b) => simIds.includes(b));
+    await rm(layout.lanReadyFile, { force: true });
     const lanStarted = performance.now();
-    const lanReady = createDeskLan(layout, desk.boards, (b) => simIds.includes(b)).then((lan) => ({ lan, ms: Math.round(performance.now() - lanStarted) }));
+    const lanBuilt = buildDeskLan(layout, lan).then(async (built) => {
+      const timing = { ms: Math.round(performance.now() - lanStarted) };
+      if (built.up) logger.info('desk LAN up', { lan: describeDeskLan(built), ...timing });
+      else logger.warn('no desk LAN', { reason: built.reason, ...timing });
+      await writeJsonAtomic(layout.lanReadyFile, built.up ? { up: true } : { up: false, reason: built.reason });
+      return built;
+    });
     cleanups.push(async () => {
-      await lanReady;
+      await lanBuilt.catch(() => undefined);
       const removed = await removeDeskLan(layout);
       if (removed.length > 0) logger.info('desk LAN removed', { namespaces: removed.length });
     });
@@ -138,13 +147,6 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
       await schedules.stop();
       scheduleStore.close();
     });
-
-    const waitedFrom = performance.now();
-    const { lan, ms } = await lanReady;
-    // How long it took, and how much of that the boards waited for (the broker started meanwhile).
-    const timing = { ms, waitedMs: Math.round(performance.now() - waitedFrom) };
-    if (lan.up) logger.info('desk LAN up', { lan: describeDeskLan(lan), ...timing });
-    else logger.warn('no desk LAN', { reason: lan.reason, ...timing });
 
     // The boards' boot programs trust the desk's key (desk up makes it and signs the images).
     const key = await loadPublicKey(layout.publicKey);
@@ -246,7 +248,15 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
       ...(redis ? { nodes: nodes.map((n) => portsIn(n)), redis: { url: redis.url } } : {}),
     };
     await writeJsonAtomic(layout.runFile, run);
-    cleanups.push(() => rm(layout.runFile, { force: true }));
+    // The run file named the planned LAN; one that could not be made is said there too.
+    const lanRecorded = lanBuilt.then(async (built) => {
+      lan = built;
+      if (!built.up) await writeJsonAtomic(layout.runFile, { ...run, lan: built });
+    }).catch((e: Error) => logger.warn('could not record the desk LAN', { error: e.message }));
+    cleanups.push(async () => {
+      await lanRecorded;
+      await rm(layout.runFile, { force: true });
+    });
     logger.info('desk up', { desk: desk.desk, boards: desk.boards.length, broker: boardBroker.url });
 
     process.once('SIGTERM', stop);

@@ -44,6 +44,8 @@ export interface DeskLayout {
   ramDir: string;
   /** Agents the boot program unpacked from board images, one folder per image payload. */
   bootCacheDir: string;
+  /** Written once the desk LAN is made or could not be (board/net/lan-ready.ts): boards boot meanwhile. */
+  lanReadyFile: string;
   credential(role: 'host' | 'monitor'): string;
   board(id: string): BoardLayout;
 }
@@ -101,6 +103,7 @@ export function deskLayout(stateDir: string): DeskLayout {
     publicKey: join(root, 'keys', 'desk.pub'),
     ramDir,
     bootCacheDir: join(ramDir, 'boot'),
+    lanReadyFile: join(ramDir, 'lan-ready.json'),
     credential: (role) => join(root, 'credentials', `${role}.password`),
     board(id) {
       const dir = join(root, 'boards', id);

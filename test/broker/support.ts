@@ -5,7 +5,8 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Principal } from '../../broker/policy.ts';
 import { boardClientId } from '../../broker/contract/topics.ts';
-import { UserStore, newUser, type ScryptParams } from '../../broker/users.ts';
+import { UserStore, newUser } from '../../broker/users.ts';
+import type { ScryptParams } from '../../broker/passwords.ts';
 
 /** The cheapest parameters users.ts accepts: tests check behaviour, not cost. */
 export const CHEAP_SCRYPT: ScryptParams = { N: 1024, r: 8, p: 1, keylen: 32 };

@@ -6,16 +6,59 @@ import {
   InvalidUserError,
   UserStore,
   UsersFileError,
-  hashPassword,
   loadUsers,
+  newGeneratedUser,
   newUser,
   saveUsers,
-  verifyPassword,
 } from '../../broker/users.ts';
+import { WeakSecretError, generateSecret, hashGeneratedSecret, hashPassword, verifyPassword } from '../../broker/passwords.ts';
 import { CHEAP_SCRYPT } from './support.ts';
 import { withTempDir } from '../support/temp-dir.ts';
 
 const withDir = (fn: (dir: string) => Promise<void>) => withTempDir('deskbox-users-', fn);
+
+test('generated secrets: a token hash verifies the secret only, costs no derivation, and refuses chosen passwords', async () => {
+  const secret = generateSecret();
+  assert.ok(secret.length >= 22);
+  const token = hashGeneratedSecret(secret);
+  assert.is(token.scheme, 'token-sha256');
+  assert.ok(await verifyPassword(token, secret));
+  assert.not.ok(await verifyPassword(token, secret.slice(1)));
+  assert.not.ok(await verifyPassword(token, `${secret}x`));
+  assert.is.not(hashGeneratedSecret(secret).salt, token.salt);
+  assert.throws(() => hashGeneratedSecret('hunter2'), (e: unknown) => e instanceof WeakSecretError);
+  assert.throws(() => hashGeneratedSecret('correct horse battery staple'), (e: unknown) => e instanceof WeakSecretError);
+  const started = performance.now();
+  for (let i = 0; i < 500; i++) await verifyPassword(token, secret);
+  // 500 scrypt checks at the default cost take ~25 s of CPU; 500 of these take milliseconds.
+  assert.ok(performance.now() - started < 2_000, `500 token checks took ${performance.now() - started} ms`);
+});
+
+test('a users file with token and scrypt entries loads, logs both in, and refuses a token of the wrong size', async () => {
+  await withDir(async (dir) => {
+    const file = join(dir, 'users.json');
+    const secret = generateSecret();
+    const store = new UserStore([
+      newGeneratedUser({ role: 'board', username: 'b01', desk: 'd1', board: 'b01' }, secret),
+      await newUser({ role: 'host', username: 'host' }, 'chosen', CHEAP_SCRYPT),
+    ]);
+    await saveUsers(file, store);
+    const loaded = await loadUsers(file);
+    assert.equal(await loaded.authenticate('b01', secret), { role: 'board', username: 'b01', desk: 'd1', board: 'b01' });
+    assert.is(await loaded.authenticate('b01', 'chosen'), undefined);
+    assert.equal(await loaded.authenticate('host', 'chosen'), { role: 'host', username: 'host' });
+    const doc = JSON.parse(await readFile(file, 'utf8'));
+    doc.users[0].password.hash = Buffer.alloc(16).toString('base64');
+    await writeFile(file, JSON.stringify(doc));
+    try {
+      await loadUsers(file);
+      assert.unreachable('a short token hash must be refused');
+    } catch (err) {
+      assert.instance(err, UsersFileError);
+      assert.match((err as Error).message, /users\[0\]: "b01": password a token-sha256 hash must be 32 bytes/);
+    }
+  });
+});
 
 test('hash and verify: right password passes, wrong fails, salts differ', async () => {
   const a = await hashPassword('s3cret', CHEAP_SCRYPT);

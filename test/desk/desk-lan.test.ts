@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { deskLayout } from '../../host/locations/layout.ts';
-import { boardNetConfig, createDeskLan, deskLanTag, deskNamespaces, removeDeskLan, type DeskLan } from '../../host/desk/desk-lan.ts';
+import { boardNetConfig, buildDeskLan, deskLanTag, planDeskLan, deskNamespaces, removeDeskLan, type DeskLan } from '../../host/desk/desk-lan.ts';
 import { tempDirs } from '../support/temp-dir.ts';
 import { waitFor } from '../support/wait.ts';
 import { isAlive } from '../../host/locations/desk-file.ts';
@@ -32,6 +32,10 @@ async function newDesk() {
   layouts.push(layout);
   return layout;
 }
+
+/** What the supervisor does in two steps (plan, then build while the boards boot), at once. */
+const createDeskLan = async (layout: ReturnType<typeof deskLayout>, boards: string[], only?: (b: string) => boolean) =>
+  buildDeskLan(layout, await planDeskLan(layout, boards, only));
 
 function up(lan: DeskLan): Extract<DeskLan, { up: true }> {
   if (!lan.up) throw new Error(`no desk LAN: ${lan.reason}`);
@@ -76,7 +80,7 @@ netnsTest('three boards on a desk LAN reach each other; removed, nothing of it i
   assert.equal(ip('-n', `dbx-${tag}-b01`, 'route', 'show').trim().split('\n'), ['198.18.0.0/16 dev lan0 proto kernel scope link src 198.18.0.1'], 'no route beyond the desk LAN');
   assert.not.ok(pings(`dbx-${tag}-b01`, '8.8.8.8'));
 
-  assert.equal(boardNetConfig(layout, lan, 'b03'), { namespace: `dbx-${tag}-b03`, lanAddress: '198.18.0.3', prefix: `dbx-${tag}-b03`, stateFile: `${layout.root}/boards/b03/hw/flash/net.json` });
+  assert.equal(boardNetConfig(layout, lan, 'b03'), { namespace: `dbx-${tag}-b03`, lanAddress: '198.18.0.3', prefix: `dbx-${tag}-b03`, stateFile: `${layout.root}/boards/b03/hw/flash/net.json`, readyFile: layout.lanReadyFile });
 
   // What a board makes inside (a guest namespace, a veth into it) goes with the desk.
   ip('netns', 'add', `dbx-${tag}-b01-g1`);
@@ -85,6 +89,18 @@ netnsTest('three boards on a desk LAN reach each other; removed, nothing of it i
   assert.is(removed.length, 5);
   assert.equal(netnsList().filter((n) => n.includes(tag)), [], 'no namespace with the tag');
   assert.equal(rootLinks(), linksBefore, 'no link left in the root namespace');
+});
+
+netnsTest('planned, the LAN names every board before anything is made; built, it is what was planned', async () => {
+  const layout = await newDesk();
+  const tag = deskLanTag(layout);
+  const plan = up(await planDeskLan(layout, ['b01', 'q01', 'b02'], (b) => !b.startsWith('q')));
+  assert.equal(plan.boards.map((b) => [b.board, b.address]), [['b01', '198.18.0.1'], ['b02', '198.18.0.3']]);
+  assert.equal(await deskNamespaces(layout), [], 'a plan makes nothing');
+  assert.equal(boardNetConfig(layout, plan, 'b02')?.readyFile, layout.lanReadyFile, 'boards are told where to wait for it');
+  const built = up(await buildDeskLan(layout, plan));
+  assert.equal(built, plan);
+  assert.match(ip('-n', `dbx-${tag}-b02`, '-o', 'addr', 'show', 'lan0'), /inet 198\.18\.0\.3\/16/);
 });
 
 netnsTest('a desk brought up again replaces what a crashed one left; a neighbour desk is untouched', async () => {

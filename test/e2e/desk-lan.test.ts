@@ -44,8 +44,11 @@ netnsTest('desk up: each board on the desk LAN, in its config and in up/status; 
 
     for (const b of lan.boards) {
       const config = JSON.parse(await readFile(join(desk.state, 'boards', b.board, 'board.json'), 'utf8')) as BoardConfigFile;
-      assert.equal(config.net, { namespace: b.namespace, lanAddress: b.address, prefix: b.namespace, stateFile: join(desk.state, 'boards', b.board, 'hw', 'flash', 'net.json') });
+      assert.equal(config.net, { namespace: b.namespace, lanAddress: b.address, prefix: b.namespace, stateFile: join(desk.state, 'boards', b.board, 'hw', 'flash', 'net.json'), readyFile: deskLayout(desk.state).lanReadyFile });
     }
+    // Built while the boards boot: the desk says so in the file the boards' net services wait for.
+    const ready = deskLayout(desk.state).lanReadyFile;
+    await waitFor(async () => JSON.parse(await readFile(ready, 'utf8').catch(() => '{}')).up === true, { timeoutMs: 30_000, what: 'the desk to say its LAN is up' });
     assert.equal(netnsList().filter((n) => n.startsWith(`dbx-${tag}-`)).sort(), [`dbx-${tag}-b01`, `dbx-${tag}-b02`, `dbx-${tag}-lan`]);
     assert.ok(pings(`dbx-${tag}-b01`, '198.18.0.2'), 'b01 reaches b02 across the desk LAN');
     const status = JSON.parse((await deskbox(['desk', 'status', '--state', desk.state, '--json'])).stdout) as DeskStatus;

@@ -193,7 +193,12 @@ test('unknown image and crun failures are GuestRuntimeErrors and leave nothing b
   assert.equal(await listed(rt, bad.id), []);
   assert.not.ok(existsSync(join(stateDir, 'bundles', bad.id)));
   await expectRuntimeError(rt.start({ ...bad, id: '../escape' }), 'start', /invalid guest id/);
-  await expectRuntimeError(createCrunRuntime({ ...deps(), crunPath: join(dir, 'no-crun') }), 'open', /no-crun does not run/);
+  // crun opens when a guest first needs it: a broken one fails that guest, and leaves nothing.
+  const broken = await createCrunRuntime({ ...deps(), stateDir: join(dir, 'broken'), crunPath: join(dir, 'no-crun') });
+  assert.equal(await broken.list(), [], 'nothing to list: crun is not even asked');
+  await expectRuntimeError(broken.start(spec('late', LIGHT_PROFILE, ['true'])), 'open', /no-crun does not run/);
+  assert.not.ok(existsSync(join(dir, 'broken', 'bundles', 'late')));
+  await broken.close();
 });
 
 test('afterwards: no container, no mount under the state dir, no guest cgroup, no helper', async () => {
