@@ -162,6 +162,7 @@ export async function openGuestService(deps: GuestServiceDeps) {
       const probe = { ...spec!, id, hostname: id, env: { ...spec!.env, DESKBOX_GUEST: id } };
       const started = clock.monotonic();
       try {
+        await openChannel();
         const guest = await runtime.start(probe);
         if (!runtime.alive(guest)) throw new GuestRuntimeError(runtime.name, 'start', id, 'the probe guest exited at once');
         return { ms: clock.monotonic() - started, runtime: runtime.name };
