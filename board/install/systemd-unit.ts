@@ -12,7 +12,7 @@ export interface UnitOptions {
 }
 
 /** One ExecStart word: systemd expands % specifiers and $VARIABLES, and splits on blanks. */
-function execWord(word: string): string {
+export function execWord(word: string): string {
   const escaped = word.replace(/%/g, '%%').replace(/\$/g, '$$$$');
   return /[\s"'\\]/.test(escaped) ? `"${escaped.replace(/[\\"]/g, '\\$&')}"` : escaped;
 }

@@ -51,6 +51,10 @@ export const BoardVerdictSchema = v.object({
 });
 export type BoardVerdict = v.InferOutput<typeof BoardVerdictSchema>;
 
+/** Verdicts that take a board out of service: board sets leave it out, the dashboard marks it. */
+const OUT_OF_SERVICE: ReadonlySet<VerdictState> = new Set(['quarantined', 'recovering', 'retired']);
+export const isOutOfService = (state: VerdictState) => OUT_OF_SERVICE.has(state);
+
 /**
  * A person's decision on a board (`deskbox health recover|admit|retire`), sent by the host role
  * to `deskbox/<desk>/health/<board>/set` for the desk's health service (not retained).

@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import type { BoardChannel } from './topics.ts';
 import { CommandSchema, EventSchema, ReplySchema, StatusSchema, TelemetrySchema } from './payloads.ts';
 import type { BoardEvent, Command, Reply, Status, Telemetry } from './payloads.ts';
-import { HealthReportSchema, type HealthReport } from './health.ts';
+import { BoardVerdictSchema, HealthReportSchema, type HealthReport } from './health.ts';
 
 export interface BoardPayloads {
   status: Status;
@@ -72,6 +72,9 @@ export function decodeJson<T>(schema: v.GenericSchema<unknown, T>, payload: Uint
   const parsed = v.safeParse(schema, json);
   return parsed.success ? { ok: true, value: parsed.output } : { ok: false, problem: 'schema', reason: describeIssues(parsed.issues) };
 }
+
+/** The desk's verdict on a board (health.ts); here, as health.ts cannot import this module back. */
+export const decodeBoardVerdict = (payload: Uint8Array | string) => decodeJson(BoardVerdictSchema, payload);
 
 /** `field.path: expected what`: the first problem, naming what the schema wants and never what came. */
 export function describeWithoutValues(issues: readonly v.BaseIssue<unknown>[]): string {

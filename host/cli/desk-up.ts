@@ -1,9 +1,8 @@
 /** `deskbox desk up`: provision and start a simulated desk, wait until every board is online, and say how to reach it. */
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_THRESHOLDS } from '../health/evidence.ts';
+import { Option, type Command } from 'commander';
 import { deskUp, type UpResult } from '../desk/up.ts';
 import { DEFAULT_STATE_DIR } from '../locations/layout.ts';
-import { integer as int, stateOption } from './options.ts';
+import { healthThresholdOption, integer as int, stateOption } from './options.ts';
 import { action, invokedAs, printJson } from './run.ts';
 import { describeDeskLan } from '../desk/desk-lan.ts';
 
@@ -12,14 +11,6 @@ function tagOption(value: string, previous: Record<string, string>): Record<stri
   const m = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,62})=(.+)$/.exec(value);
   if (!m) throw new Error(`--tag wants <name>=<boards> (e.g. rack1=b001-b040), got "${value}"`);
   return { ...previous, [m[1]!]: m[2]! };
-}
-
-const THRESHOLDS = Object.keys(DEFAULT_THRESHOLDS);
-
-function thresholdOption(value: string, previous: Record<string, number>): Record<string, number> {
-  const m = /^([A-Za-z]+)=([0-9.]+)$/.exec(value);
-  if (!m || !THRESHOLDS.includes(m[1]!) || !Number.isFinite(Number(m[2]))) throw new InvalidArgumentError(`wants <name>=<number>, name one of ${THRESHOLDS.join(', ')}`);
-  return { ...previous, [m[1]!]: Number(m[2]) };
 }
 
 export function registerDeskUp(desk: Command): void {
@@ -49,7 +40,7 @@ export function registerDeskUp(desk: Command): void {
     .option('--home-assistant', 'publish Home Assistant MQTT discovery for every board (docs/metrics.md)')
     .option('--health-schedule <cron>', 'when the boards run their self-checks (node-cron; 6 fields: seconds first), default every 10 minutes')
     .option('--recovery-timeout <s>', 'seconds a board may take to come back after a recovery step (power cycle, reflash)', int('--recovery-timeout', 1), 180)
-    .option('--health-threshold <name=value>', `a threshold of the desk's health policy (repeatable): ${THRESHOLDS.join(', ')} (docs/health.md)`, thresholdOption, {})
+    .option(...healthThresholdOption)
     .option('--board-image <file>', 'board image to program into the boards (default: one built from this deskbox, signed with the desk key)')
     .option('--timeout <s>', 'give up if boards are not all online by then (default 60; 300 with QEMU boards)', int('--timeout', 1))
     .option('--json', 'print the result as JSON')

@@ -12,6 +12,7 @@ import { deskFileOption, integer as int, stateOption } from './options.ts';
 import { registerDeskUp } from './desk-up.ts';
 import { registerRealDesk } from './real-desk.ts';
 import { registerDeskConsoles } from './desk-consoles.ts';
+import { registerDeskUnits } from './desk-units.ts';
 import { action, invokedAs, printJson } from './run.ts';
 import { deskStatus } from '../desk/status.ts';
 import { describeDeskLan } from '../desk/desk-lan.ts';
@@ -22,6 +23,7 @@ export function registerDesk(program: Command): void {
   registerDeskUp(desk);
   registerRealDesk(desk);
   registerDeskConsoles(desk);
+  registerDeskUnits(desk);
 
   stateOption(desk.command('down'))
     .description('stop the simulated desk and everything it started')

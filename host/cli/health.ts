@@ -14,6 +14,7 @@ import { deskLayout } from '../locations/layout.ts';
 import { fanOut, report, targeted } from './fan-out.ts';
 import { accessOptions, stateOption } from './options.ts';
 import { action, printJson } from './run.ts';
+import { registerHealthServe } from './health-serve.ts';
 import { hostname } from 'node:os';
 import { healthRequestTopic, type BoardVerdict } from '../../broker/contract/health.ts';
 
@@ -92,4 +93,6 @@ export function registerHealth(program: Command): void {
       report(outcomes, o.json, (r) => [r.ok ? 'ok' : 'FAILED', r.checks.map((c) => `${c.ok ? '' : '!'}${c.name}`).join(' '), r.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ') || '-'],
         ['health', 'checks (! failed)', 'what failed']);
     }));
+
+  registerHealthServe(health);
 }

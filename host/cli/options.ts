@@ -4,6 +4,7 @@ import { DEFAULT_STATE_DIR } from '../locations/layout.ts';
 import type { AccessOptions } from '../client/access.ts';
 import type { BoardVerdict } from '../../broker/contract/health.ts';
 import { describeLeftOut } from '../client/desk-boards.ts';
+import { DEFAULT_THRESHOLDS } from '../health/evidence.ts';
 
 export function stateOption(cmd: Command): Command {
   return cmd.option('--state <dir>', 'the simulated desk\'s state folder', process.env.DESKBOX_STATE ?? DEFAULT_STATE_DIR);
@@ -50,3 +51,14 @@ export function portNumber(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('not a port (0-65535)');
   return n;
 }
+
+const THRESHOLDS = Object.keys(DEFAULT_THRESHOLDS);
+
+function thresholdOption(value: string, previous: Record<string, number>): Record<string, number> {
+  const m = /^([A-Za-z]+)=([0-9.]+)$/.exec(value);
+  if (!m || !THRESHOLDS.includes(m[1]!) || !Number.isFinite(Number(m[2]))) throw new InvalidArgumentError(`wants <name>=<number>, name one of ${THRESHOLDS.join(', ')}`);
+  return { ...previous, [m[1]!]: Number(m[2]) };
+}
+
+/** `--health-threshold name=value`, repeatable: the desk's health policy (`desk up`, `health serve`). */
+export const healthThresholdOption = ['--health-threshold <name=value>', `a threshold of the desk's health policy (repeatable): ${THRESHOLDS.join(', ')} (docs/health.md)`, thresholdOption, {}] as const;

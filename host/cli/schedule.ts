@@ -9,8 +9,7 @@ import { systemClock } from '../../platform/clock.ts';
 import { stderrLogger } from '../../platform/log.ts';
 import { deskLayout } from '../locations/layout.ts';
 import { cronMatcher } from '../schedule/cron-match.ts';
-import { deskboxRunner } from '../schedule/command-runner.ts';
-import { startScheduleService } from '../schedule/service.ts';
+import { startDeskSchedules } from '../schedule/desk-schedules.ts';
 import { openScheduleStore } from '../schedule/store.ts';
 import { stateOption } from './options.ts';
 import { action, printJson } from './run.ts';
@@ -74,15 +73,11 @@ export function registerSchedule(program: Command): void {
   stateOption(schedule.command('serve'))
     .description('run the schedules until stopped (a real desk\'s service; a simulated desk\'s supervisor runs them itself)')
     .action(action(async (o: { state: string }) => {
-      const store = openScheduleStore(deskLayout(o.state).schedulesDb);
-      const runner = deskboxRunner(process.argv[1]!, o.state);
-      const service = startScheduleService({ store, clock: systemClock(), logger: stderrLogger('schedule'), run: runner.run });
+      const schedules = startDeskSchedules({ state: o.state, cli: process.argv[1]!, clock: systemClock(), logger: stderrLogger('schedule') });
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
-      runner.stopAll();
-      await service.stop();
-      store.close();
+      await schedules.stop();
     }));
 }

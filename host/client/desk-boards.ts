@@ -6,7 +6,7 @@
 import type { MqttClient } from 'mqtt';
 import { allBoardsFilter, parseBoardTopic } from '../../broker/contract/topics.ts';
 import { decode, decodeJson } from '../../broker/contract/messages.ts';
-import { BoardVerdictSchema, verdictFilter, type BoardVerdict } from '../../broker/contract/health.ts';
+import { BoardVerdictSchema, isOutOfService, verdictFilter, type BoardVerdict } from '../../broker/contract/health.ts';
 import { resolveBoardSet } from './board-set.ts';
 import type { DeskAccess } from './access.ts';
 import { connectToDesk, settle } from './connect.ts';
@@ -61,15 +61,12 @@ export async function readVerdicts(access: DeskAccess, client: MqttClient, opts 
   return verdicts;
 }
 
-/** Verdicts that take a board out of board sets. */
-const OUT_OF_SERVICE: ReadonlySet<BoardVerdict['state']> = new Set(['quarantined', 'recovering', 'retired']);
-
 /** The desk's boards out of service now, by board (one short connection). */
 export async function outOfServiceBoards(access: DeskAccess): Promise<Map<string, BoardVerdict>> {
   const client = await connectToDesk(access, 'health');
   try {
     const verdicts = await readVerdicts(access, client);
-    return new Map([...verdicts].filter(([, v]) => OUT_OF_SERVICE.has(v.state)));
+    return new Map([...verdicts].filter(([, v]) => isOutOfService(v.state)));
   } finally {
     await client.endAsync();
   }
@@ -88,7 +85,7 @@ export interface BoardSelection {
  */
 export async function resolveBoards(spec: string, access: DeskAccess, client: MqttClient, opts: { includeQuarantined?: boolean } = {}): Promise<BoardSelection> {
   const verdicts = opts.includeQuarantined ? new Map<string, BoardVerdict>() : await readVerdicts(access, client);
-  const outVerdict = (b: string) => { const v = verdicts.get(b); return v && OUT_OF_SERVICE.has(v.state) ? v : undefined; };
+  const outVerdict = (b: string) => { const v = verdicts.get(b); return v && isOutOfService(v.state) ? v : undefined; };
   const simple = access.boards.length > 0 && (access.tags !== undefined || !spec.includes('tag:'));
   const desk = simple ? { boards: access.boards, tags: new Map(Object.entries(access.tags ?? {})) } : await readDeskBoards(access, client);
   if (desk.boards.length === 0) throw new Error(`no board of desk "${access.desk}" has published a status on ${access.url}`);

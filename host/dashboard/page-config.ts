@@ -14,6 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import { allBoardsFilter, WS_PATH } from '../../broker/contract/topics.ts';
 import { experimentTopic } from '../../broker/contract/experiment.ts';
 import { STATS_TOPICS } from '../../broker/contract/stats.ts';
+import { verdictFilter } from '../../broker/contract/health.ts';
 import { reachableHost, urlHost } from '../locations/broker-urls.ts';
 
 /** One broker node's WebSocket listeners (null: not running). */
@@ -37,7 +38,8 @@ export interface PageDesk {
 
 /**
  * The topics the page uses: per board channel the filter over every board of the desk (its `+`
- * is the board id), the experiment's topic and the broker's statistics.
+ * is the board id), the desk's health verdicts (its `+` is the board id too), the experiment's
+ * topic and the broker's statistics.
  */
 export function pageTopics(desk: string) {
   return {
@@ -45,6 +47,7 @@ export function pageTopics(desk: string) {
     telemetry: allBoardsFilter(desk, 'telemetry'),
     cmd: allBoardsFilter(desk, 'cmd'),
     reply: allBoardsFilter(desk, 'reply'),
+    health: verdictFilter(desk),
     experiment: experimentTopic(desk),
     stats: STATS_TOPICS.stats,
   };

@@ -8,3 +8,5 @@ export { createBoardFold } from '../client/board-fold.ts';
 export { createRejectionTally } from '../client/rejection-tally.ts';
 export { decodeExperimentProgress, experimentIsStale } from '../../broker/contract/experiment.ts';
 export { createStatsFold, decodeStats } from '../../broker/contract/stats.ts';
+export { decodeBoardVerdict } from '../../broker/contract/messages.ts';
+export { isOutOfService } from '../../broker/contract/health.ts';

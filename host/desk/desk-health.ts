@@ -8,11 +8,9 @@ import { existsSync } from 'node:fs';
 import { systemClock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/log.ts';
 import { simulatedDeskAccess } from '../client/access.ts';
-import { connectToDesk } from '../client/connect.ts';
+import { loadUbootProfile } from '../flash/uboot-profile.ts';
+import { startDeskHealthService } from '../health/desk-health-service.ts';
 import { DEFAULT_THRESHOLDS } from '../health/evidence.ts';
-import { simulatedDeskRecovery } from '../health/desk-recovery.ts';
-import { openHealthHistory } from '../health/history.ts';
-import { startHealthService } from '../health/service.ts';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
 import type { BrokerPorts } from '../locations/broker-urls.ts';
@@ -20,35 +18,32 @@ import { openSwitchboard } from '../real-desk/switchboard.ts';
 
 /** `switchedOff`: boards the desk's switch has off (they owe no telemetry, and their going is no fault). */
 export async function startDeskHealth(layout: DeskLayout, desk: DeskFile, broker: { host: string } & BrokerPorts, logger: Logger, switchedOff: (board: string) => boolean) {
-  const clock = systemClock();
-  const client = await connectToDesk(await simulatedDeskAccess(layout, desk, broker, 'host'), 'health');
-  const history = openHealthHistory(layout.healthDb);
   const power = await openSwitchboard(undefined, { state: layout.root, say: (line) => logger.info(line) });
-  const closeAll = async () => {
-    await power.close();
-    history.close();
-    await client.endAsync();
-  };
   try {
-    // A desk started with `--board-image` keeps no copy: nothing known-good to reflash with.
-    const recovery = existsSync(layout.boardImage)
-      ? await simulatedDeskRecovery({ layout, desk, client, power, clock, logger: logger.child('recovery'), onlineTimeoutMs: desk.health.onlineTimeoutMs })
-      : undefined;
-    const service = await startHealthService({
-      client, desk: desk.desk, thresholds: { ...DEFAULT_THRESHOLDS, ...desk.health.thresholds }, history, clock, logger,
+    const profile = await loadUbootProfile('sim');
+    const health = await startDeskHealthService({
+      access: await simulatedDeskAccess(layout, desk, broker, 'host'),
+      healthDb: layout.healthDb,
+      thresholds: { ...DEFAULT_THRESHOLDS, ...desk.health.thresholds },
+      onlineTimeoutMs: desk.health.onlineTimeoutMs,
+      power,
+      // A desk started with `--board-image` keeps no copy: nothing known-good to reflash with.
+      reflash: existsSync(layout.boardImage)
+        ? { boardImage: layout.boardImage, consoleOf: async (board) => ({ port: layout.board(board).consolePort, baud: desk.console.baud, profile }) }
+        : { none: `no known-good board image in ${layout.boardImage} (the desk was started with --board-image)` },
       switchedOff,
-      recover: (board) => recovery?.recover(board) ?? { steps: [], done: Promise.resolve({ ok: false, steps: [], reason: `no known-good board image in ${layout.boardImage} (the desk was started with --board-image)` }) },
+      clock: systemClock(),
+      logger,
     });
     return {
-      service,
-      async close() {
-        await service.stop();
-        recovery?.close();
-        await closeAll();
+      service: health.service,
+      async close(): Promise<void> {
+        await health.close();
+        await power.close();
       },
     };
   } catch (e) {
-    await closeAll();
+    await power.close();
     throw e;
   }
 }

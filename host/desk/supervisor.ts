@@ -26,9 +26,7 @@ import { recordDown } from './down-file.ts';
 import type { DeskStatus } from './status.ts';
 import { serveDeskDashboard } from './desk-dashboard.ts';
 import { startDeskHealth } from './desk-health.ts';
-import { openScheduleStore } from '../schedule/store.ts';
-import { startScheduleService } from '../schedule/service.ts';
-import { deskboxRunner } from '../schedule/command-runner.ts';
+import { startDeskSchedules } from '../schedule/desk-schedules.ts';
 import { prepareSimBoard, type SimBoard } from './sim-board.ts';
 import { startPtyHost } from './pty-host.ts';
 import { createBoardProcesses, groupBoards, type PowerAction } from './board-processes.ts';
@@ -139,14 +137,8 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     const health = await startDeskHealth(layout, desk, { host: desk.broker.host, ...ports }, logger.child('health'), (b) => procs?.group(b)?.power === 'off');
     cleanups.push(() => health.close());
     // The desk's schedules (`deskbox schedule add`), run as the desk's own commands.
-    const scheduleStore = openScheduleStore(layout.schedulesDb);
-    const runner = deskboxRunner(opts.cli, layout.root);
-    const schedules = startScheduleService({ store: scheduleStore, clock, logger: logger.child('schedule'), run: runner.run });
-    cleanups.push(async () => {
-      runner.stopAll();
-      await schedules.stop();
-      scheduleStore.close();
-    });
+    const schedules = startDeskSchedules({ state: layout.root, cli: opts.cli, clock, logger: logger.child('schedule') });
+    cleanups.push(() => schedules.stop());
 
     // The boards' boot programs trust the desk's key (desk up makes it and signs the images).
     const key = await loadPublicKey(layout.publicKey);

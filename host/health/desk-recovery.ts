@@ -2,7 +2,8 @@
  * The recovery steps (recovery.ts) with a desk's real effects: its outlets (switchboard.ts),
  * `deskbox flash`'s single-board path (flash-one.ts: the agent's protocol, else U-Boot, reset
  * through the outlet) with the desk's known-good board image, the boards' statuses and the
- * `health.check` op. For a simulated desk: consoles and the U-Boot profile are the desk's own.
+ * `health.check` op. Where each console is comes from the caller: a simulated desk's own ptys,
+ * or a real desk's desk file, looked up at each reflash (an adapter may have been replugged).
  */
 import type { MqttClient } from 'mqtt';
 import type { Clock } from '../../platform/clock.ts';
@@ -10,17 +11,25 @@ import type { Logger } from '../../platform/log.ts';
 import { verifyImageFile } from '../../images/verify-file.ts';
 import { createRequester } from '../client/request.ts';
 import { flashOne } from '../flash/flash-one.ts';
-import { loadUbootProfile } from '../flash/uboot-profile.ts';
-import type { DeskFile } from '../locations/desk-file.ts';
-import type { DeskLayout } from '../locations/layout.ts';
+import type { UbootProfile } from '../flash/uboot-profile.ts';
 import type { Switchboard } from '../real-desk/switchboard.ts';
 import { watchOnline } from './online-watch.ts';
 import { recoverBoard, type RecoveryDeps } from './recovery.ts';
 import type { RecoveryOutcome } from './service.ts';
 
-export interface DeskRecoveryOptions {
-  layout: DeskLayout;
-  desk: DeskFile;
+/** A board's console now, and the U-Boot profile to flash through it; `problem` when it cannot be used. */
+export type RecoveryConsole = { port: string; baud: number; profile: UbootProfile } | { problem: string };
+
+/** What a reflash takes: the desk's known-good board image, and where each board's console is. */
+export interface ReflashSource {
+  boardImage: string;
+  consoleOf(board: string): Promise<RecoveryConsole>;
+  /** Hears what the board printed during the reflash (a real desk's console logs). */
+  onOutput?(board: string, chunk: Buffer): void;
+}
+
+export interface DeskRecoveryOptions extends ReflashSource {
+  desk: string;
   /** Connected as the host role (health.check is a command). */
   client: MqttClient;
   power: Switchboard;
@@ -30,22 +39,31 @@ export interface DeskRecoveryOptions {
   onlineTimeoutMs: number;
 }
 
-export async function simulatedDeskRecovery(o: DeskRecoveryOptions) {
-  const verdict = await verifyImageFile(o.layout.boardImage);
-  if (!verdict.ok || !verdict.manifest) throw new Error(`the desk's board image ${o.layout.boardImage} does not verify: ${verdict.error?.message ?? 'no manifest'}`);
+export class RecoveryImageError extends Error {
+  override readonly name = 'RecoveryImageError';
+  constructor(readonly file: string, detail: string) {
+    super(`the desk's board image ${file} does not verify: ${detail}`);
+  }
+}
+
+export async function deskRecovery(o: DeskRecoveryOptions) {
+  const verdict = await verifyImageFile(o.boardImage);
+  if (!verdict.ok || !verdict.manifest) throw new RecoveryImageError(o.boardImage, verdict.error?.message ?? 'no manifest');
+  if (verdict.manifest.kind !== 'board') throw new RecoveryImageError(o.boardImage, `a ${verdict.manifest.kind} image, not a board image`);
   const knownGood = { sha256: verdict.manifest.payload.sha256, version: verdict.manifest.version };
-  const online = await watchOnline(o.client, o.desk.desk);
-  const request = createRequester(o.client, o.desk.desk);
-  const profile = await loadUbootProfile('sim');
+  const online = await watchOnline(o.client, o.desk);
+  const request = createRequester(o.client, o.desk);
   const deps = (board: string): RecoveryDeps => {
     const outlet = o.power.outletOf(board);
     return {
       ...(outlet ? { powerCycle: () => outlet.cycle() } : {}),
       async reflash() {
-        const target = { label: board, port: o.layout.board(board).consolePort, board };
-        const r = await flashOne(target, {
-          imageFile: o.layout.boardImage, method: 'auto', profile, baud: o.desk.console.baud, clock: o.clock, retries: 2,
+        const line = await o.consoleOf(board);
+        if ('problem' in line) throw new Error(`console: ${line.problem}`);
+        const r = await flashOne({ label: board, port: line.port, board }, {
+          imageFile: o.boardImage, method: 'auto', profile: line.profile, baud: line.baud, clock: o.clock, retries: 2,
           ...(outlet ? { resetBoard: () => outlet.cycle() } : {}),
+          ...(o.onOutput ? { onOutput: (_t: unknown, chunk: Buffer) => o.onOutput!(board, chunk) } : {}),
         });
         if (!r.ok) throw new Error(`flash ${r.error?.phase ?? ''}: ${r.error?.message ?? 'failed'}`);
       },

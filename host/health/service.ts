@@ -66,6 +66,16 @@ export async function startHealthService(deps: HealthServiceDeps) {
     if (v.recover && !recovering.has(board) && !stopped) startRecovery(board);
   };
 
+  // A board first heard gets its verdict at once, so readers (the dashboard, Home Assistant)
+  // see `healthy` rather than nothing until its first transition.
+  const welcome = (board: string, at: number) => {
+    if (health.has(board)) return;
+    const h = initialHealth(at);
+    health.set(board, h);
+    history.record(board, h);
+    publish(board, h);
+  };
+
   const startRecovery = (board: string) => {
     recovering.add(board);
     const { steps, done } = deps.recover(board);
@@ -90,7 +100,7 @@ export async function startHealthService(deps: HealthServiceDeps) {
     const at = clock.now();
     // A board speaks only for itself: a payload naming another board is no evidence.
     const own = <T extends { board: string }>(d: { ok: true; value: T } | { ok: false }): T | undefined => (d.ok && d.value.board === parsed.board ? d.value : undefined);
-    let evidence: Evidence[] = [];
+    let evidence: Evidence[] | undefined;
     switch (parsed.channel) {
       case 'health': { const r = own(decode('health', payload)); if (r) evidence = reader.health(r, at); break; }
       case 'status': { const s = own(decode('status', payload)); if (s) evidence = reader.status(s, at); break; }
@@ -98,6 +108,8 @@ export async function startHealthService(deps: HealthServiceDeps) {
       case 'events': { const e = own(decode('events', payload)); if (e) evidence = reader.event(e, at); break; }
       default: break;
     }
+    if (!evidence) return;
+    welcome(parsed.board, at);
     // A board the desk switched off goes without a goodbye, as it should.
     for (const e of evidence) if (e.kind !== 'vanished' || !deps.switchedOff?.(parsed.board)) apply(parsed.board, e);
   };

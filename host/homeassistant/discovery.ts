@@ -2,10 +2,12 @@
  * Home Assistant MQTT discovery for a desk's boards (docs/metrics.md). Each board becomes one
  * HA device, linked to the desk through `via_device`, with power, energy and guests-running
  * sensors that HA reads straight from the board's retained telemetry, available while the
- * board's retained status says online. Pure: it only builds the retained config messages.
+ * board's retained status says online, and a health sensor that reads the desk's retained
+ * verdict on the board (docs/health.md). Pure: it only builds the retained config messages.
  */
 import { boardTopic } from '../../broker/contract/topics.ts';
 import { DISCOVERY_ROOT } from '../../broker/contract/topics.ts';
+import { VERDICT_STATES, verdictTopic } from '../../broker/contract/health.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
 
 export interface DiscoveryBoard {
@@ -23,6 +25,8 @@ export interface DiscoveryMessage {
 interface Sensor {
   object: string;
   config: Record<string, unknown>;
+  /** Reads the desk's verdict on the board instead of the board's telemetry. */
+  verdict?: true;
 }
 
 const SENSORS: readonly Sensor[] = [
@@ -38,6 +42,12 @@ const SENSORS: readonly Sensor[] = [
   {
     object: 'guests_running',
     config: { name: 'Guests running', state_class: 'measurement', icon: 'mdi:cube-outline', value_template: '{{ value_json.guests.running }}' },
+  },
+  {
+    // An enum sensor takes no state class or unit; the whole verdict (reason, since) becomes its attributes.
+    object: 'health',
+    config: { name: 'Health', device_class: 'enum', options: [...VERDICT_STATES], entity_category: 'diagnostic', icon: 'mdi:stethoscope', value_template: '{{ value_json.state }}' },
+    verdict: true,
   },
 ];
 
@@ -75,11 +85,17 @@ export function discoveryMessages(desk: string, boards: readonly DiscoveryBoard[
       payload: JSON.stringify({
         ...sensor.config,
         unique_id: `${node}-${sensor.object}`,
-        state_topic: boardTopic(desk, board, 'telemetry'),
-        availability_topic: boardTopic(desk, board, 'status'),
-        availability_template: '{{ value_json.state }}',
-        payload_available: 'online',
-        payload_not_available: 'offline',
+        // A verdict stays true while the board is off (a retired board is off for good), so it
+        // is always available; the telemetry sensors only while the board says it is online.
+        ...(sensor.verdict
+          ? { state_topic: verdictTopic(desk, board), json_attributes_topic: verdictTopic(desk, board) }
+          : {
+            state_topic: boardTopic(desk, board, 'telemetry'),
+            availability_topic: boardTopic(desk, board, 'status'),
+            availability_template: '{{ value_json.state }}',
+            payload_available: 'online',
+            payload_not_available: 'offline',
+          }),
         device,
         origin: { name: 'deskbox', sw_version: AGENT_VERSION },
       }),

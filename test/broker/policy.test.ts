@@ -143,7 +143,7 @@ test('subscribe: every role x filter', () => check('subscribe', authorizeSubscri
 test('a denial names the rule that was broken', () => {
   const d = authorizePublish(board, 'deskbox/d1/boards/b02/status');
   assert.is(d.allow, false);
-  if (!d.allow) assert.match(d.reason, 'deskbox/d1/boards/b01/{status,telemetry,events,reply}');
+  if (!d.allow) assert.match(d.reason, 'deskbox/d1/boards/b01/{status,telemetry,events,health,reply}');
   const m = authorizePublish(monitor, 'deskbox/d1/x');
   if (!m.allow) assert.match(m.reason, 'publishes nothing');
   const s = authorizeSubscribe(board, 'deskbox/d1/boards/+/cmd');

@@ -2,7 +2,8 @@
  * The dashboard in a real headless Chromium against a running simulated desk: the grid shows
  * every board, a board switched off turns offline on the page, a monitor's reboot is refused
  * by the broker (visibly, and the board keeps running), a host's reboot goes through, and 490
- * boards fit on the page. Chromium's profile lives in the desk's state folder, so "nothing
+ * boards fit on the page; boards the desk's health service takes out of service are marked on
+ * their tiles, counted in the header and filtered on request. Chromium's profile lives in the desk's state folder, so "nothing
  * left that mentions the folder" covers the browser too.
  */
 import { test } from 'uvu';
@@ -16,6 +17,7 @@ import { memoryLogger } from '../../platform/log.ts';
 import { resolveAccess } from '../../host/client/access.ts';
 import { connectToDesk } from '../../host/client/connect.ts';
 import { experimentTopic } from '../../broker/contract/experiment.ts';
+import { verdictTopic, type BoardVerdict } from '../../broker/contract/health.ts';
 import { startDashboard, type Dashboard } from '../../host/dashboard/server.ts';
 import { waitFor } from '../support/wait.ts';
 import { deskbox, processesMentioning } from '../support/deskbox.ts';
@@ -119,6 +121,47 @@ test('the grid follows the desk; the broker refuses a monitor\'s reboot, a host\
     await host.endAsync();
   }
   assert.equal(pageErrors, []);
+}));
+
+test('boards out of service: a quarantined and a retired board are marked, counted and filtered', () => desk.withLogs(async () => {
+  const page = browser!.pages()[0]!;
+  await page.locator('#live[data-state="live"]').waitFor(WAIT);
+  // Every board the service heard has a verdict already: healthy, not nothing.
+  await page.waitForFunction(() => document.querySelectorAll('.tile[data-health="healthy"]').length >= 4, null, WAIT);
+  assert.is(await page.getByLabel('boards out of service').textContent(), '0');
+
+  // Retired through the desk's own health service, as a person does it.
+  const retired = await deskbox(['health', 'retire', 'b05', '--state', state]);
+  assert.match(retired.stdout, /^b05: retired: retired by host@/);
+  // The service recovers a quarantined board at once (it turns `recovering`), so a steady
+  // quarantine is published as the service publishes one: retained, on the verdict topic.
+  const host = await connectToDesk(await resolveAccess({ state }, 'host'), 'e2e-verdict');
+  const quarantined: BoardVerdict = { v: 1, board: 'b04', state: 'quarantined', since: Date.now(), reason: '2 failed self-checks in a row' };
+  try {
+    await host.publishAsync(verdictTopic('desk1', 'b04'), JSON.stringify(quarantined), { qos: 1, retain: true });
+  } finally {
+    await host.endAsync();
+  }
+  const b04 = page.locator('.tile[data-board="b04"][data-health="quarantined"][data-out]');
+  await b04.waitFor(WAIT);
+  await page.locator('.tile[data-board="b05"][data-health="retired"][data-out]').waitFor(WAIT);
+  assert.is(await b04.locator('i').textContent(), 'quarantined');
+  assert.match(await b04.getAttribute('title') ?? '', /^quarantined since .+: 2 failed self-checks in a row$/);
+  assert.match(await b04.getAttribute('aria-label') ?? '', /, quarantined: 2 failed self-checks in a row$/);
+  assert.is(await page.getByLabel('boards out of service').textContent(), '2');
+  assert.match(await page.locator('.summary .out').getAttribute('title') ?? '', /^b04 quarantined: 2 failed self-checks in a row\nb05 retired: retired by /);
+  // The stripes are drawn: a quarantined tile's background differs from a healthy one's.
+  const background = (board: string) => page.locator(`.tile[data-board="${board}"]`).evaluate((el) => getComputedStyle(el).backgroundImage);
+  assert.match(await background('b04'), /repeating-linear-gradient/);
+  assert.is(await background('b01'), 'none');
+
+  await page.getByLabel('out of service only').check();
+  await page.waitForFunction(() => [...document.querySelectorAll('.tile')].filter((t) => (t as HTMLElement).offsetParent !== null).map((t) => (t as HTMLElement).dataset.board).join() === 'b04,b05', null, WAIT);
+  await page.getByLabel('out of service only').uncheck();
+
+  await deskbox(['health', 'admit', 'b05', '--state', state]);
+  await page.locator('.tile[data-board="b05"][data-health="healthy"]:not([data-out])').waitFor(WAIT);
+  assert.is(await page.getByLabel('boards out of service').textContent(), '1');
 }));
 
 test('490 boards: the page draws every tile', () => desk.withLogs(async () => {

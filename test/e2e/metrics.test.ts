@@ -67,9 +67,12 @@ test('metrics of every board over HTTP, Home Assistant configs on the broker, a 
       if (packet.retain && payload.length > 0) configs.set(topic, JSON.parse(payload.toString()));
     });
     await watcher.subscribeAsync('homeassistant/#', { qos: 1 });
-    await waitFor(() => configs.size === BOARDS.length * 3, { timeoutMs: 20_000, what: 'three configs per board' });
+    await waitFor(() => configs.size === BOARDS.length * 4, { timeoutMs: 20_000, what: 'four configs per board' });
     assert.equal([...new Set([...configs.values()].map((c) => c.device.name))].sort(), BOARDS.map((b) => `${up.desk} ${b}`));
-    assert.ok([...configs.values()].every((c) => c.state_topic.startsWith(`deskbox/${up.desk}/boards/`)));
+    // Three sensors read the board's telemetry, its health sensor the desk's verdict on it.
+    const sources = [...configs.values()].map((c) => c.state_topic.split('/').slice(0, 3).join('/'));
+    assert.is(sources.filter((s) => s === `deskbox/${up.desk}/boards`).length, BOARDS.length * 3);
+    assert.is(sources.filter((s) => s === `deskbox/${up.desk}/health`).length, BOARDS.length);
   } finally {
     await watcher.endAsync();
   }

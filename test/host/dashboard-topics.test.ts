@@ -11,11 +11,12 @@ import { pathToFileURL } from 'node:url';
 import { allBoardsFilter, boardTopic } from '../../broker/contract/topics.ts';
 import { experimentTopic } from '../../broker/contract/experiment.ts';
 import { STATS_TOPICS } from '../../broker/contract/stats.ts';
+import { healthRequestTopic, verdictFilter, verdictTopic } from '../../broker/contract/health.ts';
 import { publicDir } from '../../host/dashboard/assets.ts';
 import { startDashboard } from '../../host/dashboard/server.ts';
 import { memoryLogger } from '../../platform/log.ts';
 
-type Topics = Record<'status' | 'telemetry' | 'cmd' | 'reply' | 'experiment' | 'stats', string>;
+type Topics = Record<'status' | 'telemetry' | 'cmd' | 'reply' | 'health' | 'experiment' | 'stats', string>;
 interface PageTopics {
   watched: string[];
   cmd(board: string): string;
@@ -33,6 +34,7 @@ test('/config.json gives the page its topics, built by the contract', async () =
       telemetry: allBoardsFilter('desk7', 'telemetry'),
       cmd: allBoardsFilter('desk7', 'cmd'),
       reply: allBoardsFilter('desk7', 'reply'),
+      health: verdictFilter('desk7'),
       experiment: experimentTopic('desk7'),
       stats: STATS_TOPICS.stats,
     });
@@ -51,13 +53,14 @@ test('the page reads topics as the broker sends them: board and channel, experim
   }
   const { createTopics } = await import(pathToFileURL(join(publicDir(), 'topics.js')).href) as { createTopics(t: Topics): PageTopics };
   const page = createTopics(topics);
-  assert.equal(page.watched, [topics.status, topics.telemetry, topics.reply, topics.experiment, topics.stats]);
+  assert.equal(page.watched, [topics.status, topics.telemetry, topics.health, topics.reply, topics.experiment, topics.stats]);
   assert.is(page.cmd('b07'), boardTopic('desk7', 'b07', 'cmd'));
   assert.equal(page.classify(boardTopic('desk7', 'b07', 'status')), { kind: 'status', board: 'b07' });
   assert.equal(page.classify(boardTopic('desk7', 'b07', 'telemetry')), { kind: 'telemetry', board: 'b07' });
+  assert.equal(page.classify(verdictTopic('desk7', 'b07')), { kind: 'health', board: 'b07' });
   assert.equal(page.classify(experimentTopic('desk7')), { kind: 'experiment' });
   assert.equal(page.classify(STATS_TOPICS.stats), { kind: 'stats' });
-  for (const other of [boardTopic('desk8', 'b07', 'status'), boardTopic('desk7', 'b07', 'events'), boardTopic('desk7', 'b07', 'reply'), `${boardTopic('desk7', 'b07', 'status')}/x`, STATS_TOPICS.uptime]) {
+  for (const other of [boardTopic('desk8', 'b07', 'status'), boardTopic('desk7', 'b07', 'events'), boardTopic('desk7', 'b07', 'reply'), `${boardTopic('desk7', 'b07', 'status')}/x`, STATS_TOPICS.uptime, verdictTopic('desk8', 'b07'), healthRequestTopic('desk7', 'b07')]) {
     assert.is(page.classify(other), undefined, other);
   }
   assert.ok(page.isReply(boardTopic('desk7', 'b07', 'reply')));

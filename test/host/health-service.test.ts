@@ -80,6 +80,9 @@ test('failing checks quarantine b01, its recovery runs, passing checks re-admit 
 
     // A board that came online and then fell silent is noticed on the service's clock.
     await b02.publishAsync(boardTopic(DESK, 'b02', 'status'), JSON.stringify({ v: 1, state: 'online', board: 'b02', version: '1', bootedAt: 1, uptimeS: 1, keepaliveS: 10, phases: [] }), { qos: 1, retain: true });
+    // Heard for the first time, it has a verdict before any transition: readers see it healthy, not unknown.
+    await waitFor(() => seen.get('b02') === 'healthy', { timeoutMs: 5000, what: 'b02 verdict once first heard' });
+    assert.is(history.all().get('b02')?.reason, 'no evidence yet');
     for (let i = 0; i < 20 && !transitions.some((t) => t.board === 'b02'); i++) {
       clock.advance(5000);
       await new Promise((r) => setTimeout(r, 10));

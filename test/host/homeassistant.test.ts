@@ -8,6 +8,7 @@ import * as v from 'valibot';
 import { memoryLogger } from '../../platform/log.ts';
 import { boardTopic } from '../../broker/contract/topics.ts';
 import { StatusSchema, TelemetrySchema, type Status, type Telemetry } from '../../broker/contract/payloads.ts';
+import { BoardVerdictSchema, VERDICT_STATES, verdictTopic, type BoardVerdict } from '../../broker/contract/health.ts';
 import { authorizePublish, authorizeSubscribe } from '../../broker/policy.ts';
 import { createDeskBroker, type DeskBroker } from '../../broker/server.ts';
 import { configTopics, deviceId, discoveryMessages, isDeskConfigTopic, removalMessages } from '../../host/homeassistant/discovery.ts';
@@ -38,9 +39,9 @@ type Config = Record<string, unknown> & { device: Record<string, unknown> };
 const configs = (desk: string, boards: { board: string; version?: string }[]) =>
   discoveryMessages(desk, boards).map((m) => ({ topic: m.topic, config: JSON.parse(m.payload) as Config }));
 
-test('one device per board, three sensors, on topics Home Assistant and the policy accept', () => {
+test('one device per board, four sensors, on topics Home Assistant and the policy accept', () => {
   const all = configs('desk1', [{ board: 'b01', version: '1.2.3' }, { board: 'b02' }]);
-  assert.is(all.length, 6);
+  assert.is(all.length, 8);
   for (const { topic, config } of all) {
     assert.match(topic, HA_TOPIC);
     assert.ok(authorizePublish({ role: 'host', username: 'host' }, topic).allow, topic);
@@ -49,7 +50,7 @@ test('one device per board, three sensors, on topics Home Assistant and the poli
   }
   assert.equal(new Set(all.map((c) => JSON.stringify(c.config.device.identifiers))).size, 2);
   assert.is(all[0]!.config.device.sw_version, '1.2.3');
-  assert.not.ok('sw_version' in all[3]!.config.device, 'no version until the board says it');
+  assert.not.ok('sw_version' in all[4]!.config.device, 'no version until the board says it');
   assert.equal(removalMessages('desk1', ['b01', 'b02']).map((m) => m.topic), all.map((c) => c.topic));
   assert.ok(removalMessages('desk1', ['b01']).every((m) => m.payload === ''));
 });
@@ -79,11 +80,29 @@ test('templates read the contract payloads: power in W, energy in Wh, availabili
   assert.is(render(String(power.value_template), telemetry), 1.5);
   assert.is(render(String(energy.value_template), telemetry), 2, '7200 J is 2 Wh');
   assert.is(render(String(guests.value_template), telemetry), 4);
-  for (const config of byObject.values()) {
+  for (const config of [power, energy, guests]) {
     assert.is(config.state_topic, boardTopic('desk1', 'b01', 'telemetry'));
     assert.is(config.availability_topic, boardTopic('desk1', 'b01', 'status'));
     assert.is(render(String(config.availability_template), status), config.payload_available);
     assert.is(render(String(config.availability_template), { v: 1, state: 'offline', board: 'b01', reason: 'lastwill' }), config.payload_not_available);
+  }
+});
+
+// Home Assistant's enum sensor: `options` lists every state it may take, and a state class or unit is refused.
+test('the health sensor is an enum of the five verdict states read from the desk\'s retained verdict', () => {
+  const health = configs('desk1', [{ board: 'b01' }]).find((c) => c.topic.split('/')[3] === 'health')!.config;
+  assert.is(health.device_class, 'enum');
+  assert.equal(health.options, [...VERDICT_STATES]);
+  assert.not.ok('state_class' in health || 'unit_of_measurement' in health, 'an enum sensor has neither a state class nor a unit');
+  assert.is(health.entity_category, 'diagnostic');
+  assert.is(health.state_topic, verdictTopic('desk1', 'b01'));
+  assert.is(health.json_attributes_topic, verdictTopic('desk1', 'b01'), 'the reason and since come along as attributes');
+  assert.not.ok('availability_topic' in health, 'a verdict holds while the board is off');
+  assert.ok(authorizeSubscribe({ role: 'monitor', username: 'monitor' }, String(health.state_topic)).allow, 'Home Assistant\'s monitor user reads verdicts');
+  for (const state of VERDICT_STATES) {
+    const verdict: BoardVerdict = { v: 1, board: 'b01', state, since: 1, reason: 'why' };
+    assert.ok(v.safeParse(BoardVerdictSchema, verdict).success);
+    assert.is(render(String(health.value_template), verdict), state);
   }
 });
 
@@ -137,7 +156,7 @@ publisher('removal sweeps every retained config of the desk, and only that desk'
   assert.equal(removed, [...configTopics(DESK, 'gone1'), ...configTopics(DESK, 'gone2')].sort());
   assert.equal(await removeHomeAssistantDiscovery({ client: host, desk: DESK }), [], 'nothing left');
   const left = await removeHomeAssistantDiscovery({ client: host, desk: 'other' });
-  assert.is(left.length, 3);
+  assert.is(left.length, 4);
 });
 
 test.run();

@@ -14,6 +14,7 @@ import * as host from '../../host/dashboard/page-contract.ts';
 import { createBoardView } from '../../host/client/board-view.ts';
 import type { OnlineStatus, Telemetry } from '../../broker/contract/payloads.ts';
 import { boardTopic } from '../../broker/contract/topics.ts';
+import { verdictTopic } from '../../broker/contract/health.ts';
 import { fuzzCorpus, type FuzzBoard } from '../support/view-fuzz-corpus.ts';
 
 const DESK = 'desk1';
@@ -111,6 +112,32 @@ test('the page\'s model and the host\'s view end alike after a seeded corpus mix
     later.model.apply(m.topic, m.payload, true);
   }
   assertAlike(later.view, later.model);
+});
+
+test('the page takes the desk\'s verdicts: out-of-service boards are counted, a verdict for another board or off the contract is refused', () => {
+  const { model } = readers();
+  const verdict = (board: string, state: string, reason = 'why') => json({ v: 1, board, state, since: NOW, reason });
+  assert.ok(model.apply(verdictTopic(DESK, 'b01'), verdict('b01', 'quarantined', '2 failed self-checks in a row'), true));
+  model.apply(verdictTopic(DESK, 'b02'), verdict('b02', 'suspect'), true);
+  model.apply(verdictTopic(DESK, 'b03'), verdict('b03', 'retired'), false);
+  model.apply(verdictTopic(DESK, 'b04'), verdict('b04', 'healthy'), false);
+  assert.equal(model.summary().outOfService.map((v: { board: string; state: string }) => `${v.board} ${v.state}`), ['b01 quarantined', 'b03 retired']);
+  assert.is(model.boards.get('b01').health.reason, '2 failed self-checks in a row');
+  assert.ok(model.dirty.has('b01'), 'the tile is redrawn');
+
+  model.apply(verdictTopic(DESK, 'b02'), verdict('b01', 'healthy'), false);
+  model.apply(verdictTopic(DESK, 'b02'), verdict('b02', 'sulking'), false);
+  model.apply(verdictTopic(DESK, 'b02'), Buffer.from('{'), false);
+  assert.equal(model.rejected().byReason['wrong-board'], 1);
+  assert.equal(model.rejected().byReason.schema, 1);
+  assert.equal(model.rejected().byReason['not-json'], 1);
+  assert.is(model.boards.get('b02').health.state, 'suspect', 'a refused verdict changes nothing');
+
+  // Re-admitted, then the retained verdict cleared: back in service either way.
+  model.apply(verdictTopic(DESK, 'b01'), verdict('b01', 'healthy'), false);
+  model.apply(verdictTopic(DESK, 'b03'), Buffer.alloc(0), false);
+  assert.equal(model.summary().outOfService, []);
+  assert.not.ok(model.apply(verdictTopic(DESK, 'b09'), Buffer.alloc(0), true), 'clearing an unknown board draws no tile');
 });
 
 test.run();

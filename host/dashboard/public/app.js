@@ -74,3 +74,4 @@ $('login').addEventListener('submit', (e) => {
   login(String(form.get('username')), String(form.get('password')));
 });
 $('logout').addEventListener('click', () => logout());
+$('only-out').addEventListener('change', (e) => $('grid').classList.toggle('out-only', e.target.checked));

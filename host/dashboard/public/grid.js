@@ -6,6 +6,9 @@ import { boardState } from './model.js';
 
 const watts = (w) => (w === undefined ? '– W' : `${w.toFixed(2)} W`);
 
+/** The desk's verdict for the tile's tooltip: its state, since when, and why. */
+const healthText = (h) => `${h.state} since ${new Date(h.since).toLocaleString()}: ${h.reason}`;
+
 export function createGrid(root, model, onSelection) {
   const tiles = new Map();
   const selected = new Set();
@@ -35,7 +38,7 @@ export function createGrid(root, model, onSelection) {
     el.className = 'tile';
     el.dataset.board = id;
     el.setAttribute('aria-pressed', 'false');
-    el.append(document.createElement('b'), document.createElement('span'), document.createElement('span'));
+    el.append(document.createElement('b'), document.createElement('span'), document.createElement('span'), document.createElement('i'));
     el.addEventListener('click', (e) => click(id, e.shiftKey));
     tiles.set(id, el);
     return el;
@@ -50,11 +53,18 @@ export function createGrid(root, model, onSelection) {
     const failed = up ? board.telemetry?.guests?.failed ?? 0 : 0;
     const el = tiles.get(id);
     el.dataset.state = state;
-    const [nameEl, powerEl, guestsEl] = el.children;
+    // A board without a verdict yet is taken as healthy, as board sets and /metrics take it.
+    const health = board.health;
+    el.dataset.health = health?.state ?? 'healthy';
+    if (health?.out) el.dataset.out = ''; else delete el.dataset.out;
+    const [nameEl, powerEl, guestsEl, healthEl] = el.children;
     nameEl.textContent = id;
     powerEl.textContent = watts(power);
     guestsEl.textContent = `${guests} guest${guests === 1 ? '' : 's'}${failed ? `, ${failed} failed` : ''}`;
-    el.setAttribute('aria-label', `${id}: ${state}, ${powerEl.textContent}, ${guestsEl.textContent}`);
+    // Healthy is the usual case: only a verdict worth a look takes the tile's last line.
+    healthEl.textContent = health && health.state !== 'healthy' ? health.state : '';
+    el.title = health ? healthText(health) : 'no health verdict yet';
+    el.setAttribute('aria-label', `${id}: ${state}, ${powerEl.textContent}, ${guestsEl.textContent}${health && health.state !== 'healthy' ? `, ${health.state}: ${health.reason}` : ''}`);
   };
 
   return {

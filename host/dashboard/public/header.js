@@ -1,4 +1,4 @@
-/** The desk's figures above the grid: boards online, power, guests, broker traffic, experiment. */
+/** The desk's figures above the grid: boards online and out of service, power, guests, broker traffic, experiment. */
 const $ = (id) => document.getElementById(id);
 
 function experimentText(e, stale) {
@@ -15,10 +15,16 @@ function rejectedText(r) {
   return `${reasons}\nlatest: ${r.recent.slice(0, 5).map((x) => `${x.topic} (${x.reason})`).join(', ')}`;
 }
 
+/** The boards out of service and why, for the count's tooltip. */
+function outOfServiceText(verdicts) {
+  if (verdicts.length === 0) return 'no board is quarantined, recovering or retired';
+  return verdicts.map((v) => `${v.board} ${v.state}: ${v.reason}`).join('\n');
+}
+
 /** `contract`: /contract.js, which says when a running experiment has gone stale. */
 export function createHeader(model, contract) {
   const el = {
-    online: $('sum-online'), power: $('sum-power'), guests: $('sum-guests'), broker: $('sum-broker'), rejected: $('sum-rejected'),
+    online: $('sum-online'), out: $('sum-out'), power: $('sum-power'), guests: $('sum-guests'), broker: $('sum-broker'), rejected: $('sum-rejected'),
     bar: $('exp-bar'), text: $('exp-text'), box: $('exp-bar').parentElement,
   };
   return {
@@ -27,6 +33,9 @@ export function createHeader(model, contract) {
       model.summaryDirty = false;
       const s = model.summary();
       el.online.textContent = `${s.online}/${s.total}`;
+      el.out.textContent = String(s.outOfService.length);
+      el.out.parentElement.title = outOfServiceText(s.outOfService);
+      el.out.parentElement.dataset.any = String(s.outOfService.length > 0);
       el.power.textContent = `${s.powerW.toFixed(1)} W`;
       el.guests.textContent = String(s.guests);
       el.rejected.textContent = String(s.rejected.total);

@@ -2,7 +2,8 @@
  * The page's picture of the desk, folded from MQTT messages (docs/mqtt.md). No DOM here:
  * `apply` records what changed and the views redraw only that, once per animation frame.
  * Every message is checked by the wire contract (`contract`: /contract.js, the code `boards`,
- * `monitor` and /metrics run), so a payload they refuse changes nothing here either.
+ * `monitor` and /metrics run), so a payload they refuse changes nothing here either. A board's
+ * `health` is the desk's verdict on it (docs/health.md), undefined until the desk gives one.
  */
 
 /** online, booting (up but not ready yet), failing (guests failed), offline, or unknown (no status yet). */
@@ -28,7 +29,7 @@ export function createModel({ desk, topics, expected, contract, now = () => Date
   const model = { boards, dirty, experiment: undefined, stats: undefined, summaryDirty: true };
 
   const board = (id) => {
-    if (!boards.has(id)) boards.set(id, { id, status: undefined, telemetry: undefined });
+    if (!boards.has(id)) boards.set(id, { id, status: undefined, telemetry: undefined, health: undefined });
     return boards.get(id);
   };
   for (const id of expected) { board(id); dirty.add(id); }
@@ -58,9 +59,26 @@ export function createModel({ desk, topics, expected, contract, now = () => Date
     return true;
   };
 
+  /** The desk's verdict on board `id`: empty clears it; one about another board is refused. */
+  const verdict = (id, topic, payload) => {
+    if (payload.length === 0) {
+      if (!boards.has(id)) return false;
+      board(id).health = undefined;
+    } else {
+      const d = contract.decodeBoardVerdict(payload);
+      if (!d.ok) return refuse(topic, d.problem);
+      if (d.value.board !== id) return refuse(topic, 'wrong-board');
+      board(id).health = { ...d.value, out: contract.isOutOfService(d.value.state) };
+    }
+    dirty.add(id);
+    model.summaryDirty = true;
+    return true;
+  };
+
   /** Folds one message in; returns whether anything on screen changes. */
   model.apply = (topic, payload, retained) => {
     const about = topics.classify(topic);
+    if (about?.kind === 'health') return verdict(about.board, topic, payload);
     if (about?.kind === 'experiment') return deskWide('experiment', topic, payload, retained, contract.decodeExperimentProgress);
     if (about?.kind === 'stats') return deskWide('stats', topic, payload, retained, (p) => {
       const d = contract.decodeStats(p);
@@ -87,14 +105,16 @@ export function createModel({ desk, topics, expected, contract, now = () => Date
 
   model.summary = () => {
     let online = 0, powerW = 0, guests = 0;
+    const outOfService = [];
     for (const b of boards.values()) {
+      if (b.health?.out) outOfService.push(b.health);
       const state = boardState(b);
       if (state === 'offline' || state === 'unknown') continue;
       if (state !== 'booting') online++;
       powerW += b.telemetry?.powerW ?? 0;
       guests += b.telemetry?.guests.running ?? 0;
     }
-    return { online, total: boards.size, powerW, guests, rejected: tally.summary() };
+    return { online, total: boards.size, powerW, guests, outOfService, rejected: tally.summary() };
   };
 
   /** Board ids in display order: b2 before b10. */

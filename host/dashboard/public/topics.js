@@ -19,15 +19,15 @@ function boardIn(filter, topic) {
 export function createTopics(topics) {
   return {
     /** What the page subscribes to. */
-    watched: [topics.status, topics.telemetry, topics.reply, topics.experiment, topics.stats],
+    watched: [topics.status, topics.telemetry, topics.health, topics.reply, topics.experiment, topics.stats],
     /** Where a command for `board` goes. */
     cmd: (board) => topics.cmd.replace('+', board),
     isReply: (topic) => boardIn(topics.reply, topic) !== undefined,
-    /** What a message is about: `{ kind: 'experiment' | 'stats' }`, `{ kind: 'status' | 'telemetry', board }`, or undefined. */
+    /** What a message is about: `{ kind: 'experiment' | 'stats' }`, `{ kind: 'status' | 'telemetry' | 'health', board }`, or undefined. */
     classify(topic) {
       if (topic === topics.experiment) return { kind: 'experiment' };
       if (topic === topics.stats) return { kind: 'stats' };
-      for (const kind of ['status', 'telemetry']) {
+      for (const kind of ['status', 'telemetry', 'health']) {
         const board = boardIn(topics[kind], topic);
         if (board !== undefined) return { kind, board };
       }
