@@ -1,13 +1,13 @@
 /**
  * The recovery steps (recovery.ts) with a desk's real effects: its outlets (switchboard.ts),
  * `deskbox flash`'s single-board path (flash-one.ts: the agent's protocol, else U-Boot, reset
- * through the outlet) with the desk's known-good board image, the boards' statuses and the
- * `health.check` op. For a simulated desk: consoles and the U-Boot profile are the desk's own.
+ * through the outlet) with the board's last known-good image (known-good.ts, else the desk's
+ * board image), the boards' statuses and the `health.check` op. For a simulated desk: consoles
+ * and the U-Boot profile are the desk's own.
  */
 import type { MqttClient } from 'mqtt';
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/log.ts';
-import { verifyImageFile } from '../../images/verify-file.ts';
 import { createRequester } from '../client/request.ts';
 import { flashOne } from '../flash/flash-one.ts';
 import { loadUbootProfile } from '../flash/uboot-profile.ts';
@@ -15,6 +15,7 @@ import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
 import type { Switchboard } from '../real-desk/switchboard.ts';
 import { watchOnline } from './online-watch.ts';
+import type { KnownGoodImage, KnownGoodStore } from './known-good.ts';
 import { recoverBoard, type RecoveryDeps } from './recovery.ts';
 import type { RecoveryOutcome } from './service.ts';
 
@@ -28,23 +29,22 @@ export interface DeskRecoveryOptions {
   logger: Logger;
   /** How long a board may take to come back after a step. */
   onlineTimeoutMs: number;
+  /** Each board's image to reflash. */
+  knownGood: Pick<KnownGoodStore, 'forBoard'>;
 }
 
 export async function simulatedDeskRecovery(o: DeskRecoveryOptions) {
-  const verdict = await verifyImageFile(o.layout.boardImage);
-  if (!verdict.ok || !verdict.manifest) throw new Error(`the desk's board image ${o.layout.boardImage} does not verify: ${verdict.error?.message ?? 'no manifest'}`);
-  const knownGood = { sha256: verdict.manifest.payload.sha256, version: verdict.manifest.version };
   const online = await watchOnline(o.client, o.desk.desk);
   const request = createRequester(o.client, o.desk.desk);
   const profile = await loadUbootProfile('sim');
-  const deps = (board: string): RecoveryDeps => {
+  const deps = (board: string, image: KnownGoodImage): RecoveryDeps => {
     const outlet = o.power.outletOf(board);
     return {
       ...(outlet ? { powerCycle: () => outlet.cycle() } : {}),
       async reflash() {
         const target = { label: board, port: o.layout.board(board).consolePort, board };
         const r = await flashOne(target, {
-          imageFile: o.layout.boardImage, method: 'auto', profile, baud: o.desk.console.baud, clock: o.clock, retries: 2,
+          imageFile: image.file, method: 'auto', profile, baud: o.desk.console.baud, clock: o.clock, retries: 2,
           ...(outlet ? { resetBoard: () => outlet.cycle() } : {}),
         });
         if (!r.ok) throw new Error(`flash ${r.error?.phase ?? ''}: ${r.error?.message ?? 'failed'}`);
@@ -55,17 +55,21 @@ export async function simulatedDeskRecovery(o: DeskRecoveryOptions) {
         if (!reply.ok) throw new Error(`health.check: ${reply.error.message}`);
         return reply.result;
       },
-      knownGood,
+      knownGood: { sha256: image.sha256, version: image.version },
       now: () => o.clock.now(),
     };
+  };
+  const recover = async (board: string): Promise<RecoveryOutcome> => {
+    const image = await o.knownGood.forBoard(board);
+    if (image.fallbackBecause) o.logger.warn('reflashing the desk\'s board image', { board, because: image.fallbackBecause });
+    return recoverBoard(board, deps(board, image));
   };
   return {
     /** For the health service: the steps it will take, and their outcome. */
     recover(board: string): { steps: string[]; done: Promise<RecoveryOutcome> } {
-      const d = deps(board);
-      const steps = [...(d.powerCycle ? ['power-cycle'] : []), 'reflash'];
+      const steps = [...(o.power.outletOf(board) ? ['power-cycle'] : []), 'reflash'];
       o.logger.info('recovering', { board, steps });
-      return { steps, done: recoverBoard(board, d).catch((e: Error) => ({ ok: false, steps, reason: e.message })) };
+      return { steps, done: recover(board).catch((e: Error) => ({ ok: false, steps, reason: e.message })) };
     },
     close: () => online.close(),
   };

@@ -26,6 +26,8 @@ export interface DeskLayout {
   downFile: string;
   /** The desk's health record: each board's health and its transitions (host/health/history.ts). */
   healthDb: string;
+  /** Each board's last known-good board image and the kept copies (host/health/known-good.ts). */
+  knownGoodDir: string;
   /** The desk's schedules and their runs (host/schedule/store.ts). */
   schedulesDb: string;
   logsDir: string;
@@ -89,6 +91,7 @@ export function deskLayout(stateDir: string): DeskLayout {
     tls: tlsFiles(join(root, 'tls')),
     downFile: join(root, 'down.json'),
     healthDb: join(root, 'health.db'),
+    knownGoodDir: join(root, 'known-good'),
     schedulesDb: join(root, 'schedules.db'),
     logsDir: join(root, 'logs'),
     imagesDir: join(root, 'images'),
