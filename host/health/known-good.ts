@@ -50,6 +50,9 @@ export async function openKnownGood(dir: string, fallback: KnownGoodImage) {
   const copyOf = (sha256: string) => join(dir, `${sha256}.dbi`);
   // Copies this store checked or made: hundreds of boards on one image read it once, not each.
   const checked = new Set<string>();
+  // One at a time: two boards on a new image would copy it into the same place, and
+  // boards.json written twice at once could end with the older of the two.
+  let remembering: Promise<void> = Promise.resolve();
 
   /** Copies `source` in unless an intact copy is there; the copy, not the source, is what is checked. */
   const keep = async (board: string, image: Recorded, source: string): Promise<void> => {
@@ -75,10 +78,14 @@ export async function openKnownGood(dir: string, fallback: KnownGoodImage) {
     recorded: (board: string): Recorded | undefined => boards.get(board),
 
     /** Remembers `image` (booted from `source`) as the board's known-good one. */
-    async remember(board: string, image: Recorded, source: string): Promise<void> {
-      await keep(board, image, source);
-      boards.set(board, { sha256: image.sha256, version: image.version });
-      await writeJsonAtomic(boardsFile, Object.fromEntries(boards));
+    remember(board: string, image: Recorded, source: string): Promise<void> {
+      const next = remembering.then(async () => {
+        await keep(board, image, source);
+        boards.set(board, { sha256: image.sha256, version: image.version });
+        await writeJsonAtomic(boardsFile, Object.fromEntries(boards));
+      });
+      remembering = next.catch(() => undefined);
+      return next;
     },
 
     /**
