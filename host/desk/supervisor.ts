@@ -33,6 +33,7 @@ import { prepareSimBoard, type SimBoard } from './sim-board.ts';
 import { startPtyHost } from './pty-host.ts';
 import { createBoardProcesses, groupBoards, type PowerAction } from './board-processes.ts';
 import { startPowerLoop } from './power-loop.ts';
+import { forgetBoardRam } from './board-ram.ts';
 import { ControlError, startControlServer } from './control.ts';
 import { prepareQemuDeskBoards } from './qemu-desk-board.ts';
 import { boardNetConfig, createDeskLan, describeDeskLan, removeDeskLan, wipeBoardNetworks } from './desk-lan.ts';
@@ -188,7 +189,10 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
       bootProgram: bootProgramPath(),
       logsDir: layout.logsDir,
       restartDelayS: desk.restartDelayS,
-      ...(lan.up && { onPowerOff: (off: readonly string[]) => wipeBoardNetworks(layout, off) }),
+      onPowerOff: async (off: readonly string[]) => {
+        await forgetBoardRam(layout, off);
+        if (lan.up) await wipeBoardNetworks(layout, off);
+      },
       logger: logger.child('boards'),
     });
     cleanups.push(() => procs.stopAll());

@@ -66,6 +66,8 @@ export interface BoardLayout {
   storeDir: string;
   /** Written by the boot program for the agent (RAM, like /run on a board). */
   bootInfo: string;
+  /** The board's own RAM state (its guests' runtime state, like a tmpfs): lost when its power goes. */
+  ramStateDir: string;
 }
 
 /** Unix socket paths are limited to ~107 bytes; deep state folders put theirs in tmp. */
@@ -119,6 +121,7 @@ export function deskLayout(stateDir: string): DeskLayout {
         flashDir: join(dir, 'hw', 'flash'),
         storeDir: join(dir, 'hw', 'flash', 'store'),
         bootInfo: join(ramDir, 'boot-info', `${id}.json`),
+        ramStateDir: join(ramDir, id),
       };
     },
   };
