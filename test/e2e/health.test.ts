@@ -95,7 +95,7 @@ const boardPid = async (board: string) => {
 
 test('a rotten slot, a crash loop and failing guests recovered and re-admitted; a board that cannot be recovered retired', () => desk.withLogs(async () => {
   await desk.up({ boards: 5, boardsPerProcess: 1, baud: 3_000_000, latency: 1, args: [
-    '--health-schedule', '*/2 * * * * *', '--health-threshold', 'passesToAdmit=2', '--health-threshold', 'recoveriesToRetire=2', '--recovery-timeout', '30', '--restart-delay', '1',
+    '--health-schedule', '*/2 * * * * *', '--health-threshold', 'passesToAdmit=2', '--health-threshold', 'recoveriesToRetire=2', '--recovery-timeout', '15', '--restart-delay', '1',
   ] });
   const rotAt = Date.now();
   await rot('b02');
