@@ -8,7 +8,7 @@ import type { BootInfo } from './boot-info.ts';
 import { listenForFlash } from './flash-listener.ts';
 import { createTrialBoot } from './trial-boot.ts';
 import { parsePublicKey } from '../../images/format/keys.ts';
-import { slotCheck } from '../health/slot-check.ts';
+import { slotCheck } from './slot-check.ts';
 
 export interface FlashDeps {
   bootInfo?: BootInfo;

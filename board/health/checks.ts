@@ -6,18 +6,9 @@
  * board-wide ones are here.
  */
 import { statfs } from 'node:fs/promises';
-import type { HealthCheckName, HealthCheckResult } from '../../broker/contract/health.ts';
+import type { HealthCheckResult } from '../../broker/contract/health.ts';
+import type { Finding, HealthCheck } from '../ops/health-check.ts';
 import type { Clock } from '../../platform/clock.ts';
-
-export interface Finding {
-  ok: boolean;
-  detail: string;
-}
-
-export interface HealthCheck {
-  name: HealthCheckName;
-  run(): Promise<Finding> | Finding;
-}
 
 export const CHECK_TIMEOUT_MS = 60_000;
 

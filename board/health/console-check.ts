@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../../platform/clock.ts';
 import type { SerialLink } from '../../platform/hal/serial.ts';
-import type { HealthCheck } from './checks.ts';
+import type { HealthCheck } from '../ops/health-check.ts';
 
 export interface ConsoleState {
   link: SerialLink;

@@ -1,8 +1,9 @@
 /**
  * The health feature: runs the board's self-checks on the schedule in its config (every 10
- * minutes by default) and when asked (`health.check`), and keeps the latest report retained on
- * the board's `health` topic for the desk's health policy. Checks come from the features that
- * own what they check, plus memory, storage and clock.
+ * minutes by default, each board at its own offset within the period) and when asked
+ * (`health.check`), and keeps the latest report retained on the board's `health` topic for the
+ * desk's health policy. Checks come from the features that own what they check, plus memory,
+ * storage and clock.
  */
 import { readFile } from 'node:fs/promises';
 import { HEALTH_CHECKS, type HealthReport } from '../../broker/contract/health.ts';
@@ -10,7 +11,9 @@ import { PAYLOAD_VERSION } from '../../broker/contract/payloads.ts';
 import { HEALTH_DEFAULTS, type HealthSettings } from '../config/board-config.ts';
 import type { AgentContext, Feature } from '../ops/feature.ts';
 import type { ScheduledJob } from '../runtime/scheduler.ts';
-import { clockCheck, memoryCheck, runChecks, storageCheck, type HealthCheck } from './checks.ts';
+import { spreadOffsetMs } from '../runtime/spread.ts';
+import { clockCheck, memoryCheck, runChecks, storageCheck } from './checks.ts';
+import type { HealthCheck } from '../ops/health-check.ts';
 
 /** This software was written in 2026: a clock reading earlier has not been set. */
 export const CLOCK_FLOOR = Date.UTC(2026, 0, 1);
@@ -63,9 +66,10 @@ export function healthFeature(ctx: AgentContext, deps: HealthDeps): Feature {
       'health.check': () => check('command'),
     },
     start() {
+      // Each board at its own offset within the period: a desk's boards share one schedule.
       job = scheduler.cron('health', settings.schedule, async () => {
         await check('schedule');
-      });
+      }, { offsetMs: (periodMs) => spreadOffsetMs(config.board, periodMs) });
     },
     async stop() {
       job?.stop();

@@ -4,7 +4,7 @@
  * sees it; an agent that dies mid-check leaves it for the next agent's adoption, which stops
  * guests nobody wants) and it costs one launch every check period.
  */
-import type { HealthCheck } from './checks.ts';
+import type { HealthCheck } from '../ops/health-check.ts';
 
 export interface LaunchProbe {
   /** Starts, confirms and stops one probe guest of `image`; throws with the runtime's words. */

@@ -4,7 +4,7 @@
  * next guest of that image). Contents were checked against the image's hash when installed.
  */
 import { readdir } from 'node:fs/promises';
-import type { HealthCheck } from './checks.ts';
+import type { HealthCheck } from '../ops/health-check.ts';
 
 export interface StoreView {
   list(): { name: string }[];

@@ -14,7 +14,7 @@ import type { SerialLink } from '../../platform/hal/serial.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { BoardConfig } from '../config/board-config.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
-import type { HealthCheck } from '../health/checks.ts';
+import type { HealthCheck } from './health-check.ts';
 
 /** Answers one op: its arguments already validated by the catalogue; throws a CommandError to refuse. */
 export type Handler<Op extends CommandOp> = (args: ParsedArgs<Op>) => Promise<CommandResult<Op>> | CommandResult<Op>;

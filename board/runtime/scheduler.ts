@@ -1,6 +1,7 @@
 import { createTask, validateDetailed, type ScheduledTask } from 'node-cron';
 import type { Clock, TimerHandle } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/log.ts';
+import { periodAtMs } from './spread.ts';
 
 export interface ScheduledJob {
   stop(): void;
@@ -10,8 +11,16 @@ export interface Scheduler {
   /** Every `periodSeconds`; aligned to the wall clock (:00, :05...) when it divides 60. */
   every(name: string, periodSeconds: number, fn: () => void | Promise<void>): ScheduledJob;
   /** node-cron syntax, 5 fields or 6 with seconds first. */
-  cron(name: string, expression: string, fn: () => void | Promise<void>): ScheduledJob;
+  cron(name: string, expression: string, fn: () => void | Promise<void>, opts?: CronOptions): ScheduledJob;
   stopAll(): void;
+}
+
+export interface CronOptions {
+  /**
+   * Runs each firing this long after it (clamped below the period), given the period: the time
+   * from this firing to the next (spread.ts: periods over an hour count as an hour).
+   */
+  offsetMs?(periodMs: number): number;
 }
 
 export interface SchedulerDeps {
@@ -46,7 +55,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     return { stop: () => job.stop() };
   };
 
-  const cron = (name: string, expression: string, fn: () => void | Promise<void>): ScheduledJob => {
+  const cron = (name: string, expression: string, fn: () => void | Promise<void>, opts: CronOptions = {}): ScheduledJob => {
     const check = validateDetailed(expression);
     if (!check.valid) {
       const why = check.errors.map((e) => e.message).join('; ');
@@ -55,7 +64,14 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     // createTask gives the matcher without starting node-cron's clock; the task sits in
     // node-cron's global registry until destroyed, so the job destroys it when it stops.
     const task = createTask(expression, () => undefined, { name: `deskbox:${name}`, timezone });
-    return add(name, fn, (job) => job.startCron(task));
+    // A 5-field expression fires on whole minutes: its next firing is looked for a minute at a time.
+    const stepS = expression.trim().split(/\s+/).length === 6 ? 1 : 60;
+    const offsetMs = opts.offsetMs;
+    const delayMs = offsetMs && ((second: number) => {
+      const periodMs = periodAtMs((ms) => task.match(new Date(ms)), second * 1000, stepS * 1000);
+      return Math.min(Math.max(0, offsetMs(periodMs)), periodMs - 1);
+    });
+    return add(name, fn, (job) => job.startCron(task, delayMs));
   };
 
   return {
@@ -75,6 +91,8 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 
 class Job {
   private timer: TimerHandle | undefined;
+  /** A run waiting out its offset. */
+  private delayed: TimerHandle | undefined;
   private task: ScheduledTask | undefined;
   private running = false;
   private stopped = false;
@@ -88,7 +106,8 @@ class Job {
     private readonly logger: Logger,
   ) {}
 
-  startCron(task: ScheduledTask): void {
+  /** `delayMs`: how long after a firing at `second` (epoch s) it runs; at once without it. */
+  startCron(task: ScheduledTask, delayMs?: (second: number) => number): void {
     this.task = task;
     let last = Math.floor(this.clock.now() / 1000);
     const tick = () => {
@@ -98,7 +117,10 @@ class Job {
       if (second !== last) {
         if (second > last + 1) this.reportMissed(task, last + 1, second);
         last = second;
-        if (task.match(new Date(second * 1000))) this.run();
+        if (task.match(new Date(second * 1000))) {
+          if (delayMs) this.runAfter(delayMs(second) - (this.clock.now() - second * 1000));
+          else this.run();
+        }
       }
       this.arm(tick, (second + 1) * 1000 - this.clock.now());
     };
@@ -124,7 +146,9 @@ class Job {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) this.clock.clearTimeout(this.timer);
+    if (this.delayed) this.clock.clearTimeout(this.delayed);
     this.timer = undefined;
+    this.delayed = undefined;
     void this.task?.destroy();
     this.onStop();
   }
@@ -132,6 +156,16 @@ class Job {
   private arm(fn: () => void, ms: number): void {
     if (this.stopped) return;
     this.timer = this.clock.setTimeout(fn, Math.max(0, ms));
+  }
+
+  private runAfter(ms: number): void {
+    if (this.stopped) return;
+    // A firing still waiting when the next comes (a clock stepped back) is replaced, not doubled.
+    if (this.delayed) this.clock.clearTimeout(this.delayed);
+    this.delayed = this.clock.setTimeout(() => {
+      this.delayed = undefined;
+      this.run();
+    }, Math.max(0, ms));
   }
 
   private run(): void {

@@ -9,7 +9,7 @@ import { BUILTIN_PROFILES } from '../flash/uboot-profile.ts';
 import { DEFAULT_THRESHOLDS } from '../health/evidence.ts';
 import { DeskStateError } from '../locations/desk-file.ts';
 import { loadDeskYaml } from '../locations/desk-yaml.ts';
-import { startRealDeskHealth } from '../health/real-desk-health.ts';
+import { startRealDeskHealth } from '../real-desk/desk-health.ts';
 import { deskFileOption, healthThresholdOption, integer as int, stateOption } from './options.ts';
 import type { Transition } from '../health/policy.ts';
 import { action } from './run.ts';

@@ -10,6 +10,7 @@ import { stderrLogger } from '../../platform/log.ts';
 import { deskLayout } from '../locations/layout.ts';
 import { cronMatcher } from '../schedule/cron-match.ts';
 import { startDeskSchedules } from '../schedule/desk-schedules.ts';
+import { ownOptionsAfterCron, ScheduleArgsError } from '../schedule/add-args.ts';
 import { openScheduleStore } from '../schedule/store.ts';
 import { stateOption } from './options.ts';
 import { action, printJson } from './run.ts';
@@ -30,10 +31,21 @@ export function registerSchedule(program: Command): void {
   stateOption(schedule.command('add'))
     .description('run a deskbox command on a schedule: schedule add \'0 2 * * *\' run plans/nightly.yaml')
     .argument('<cron>', 'node-cron expression: 5 fields (minute hour day month weekday), or 6 with seconds first')
-    .argument('<command...>', 'the deskbox command and its arguments')
+    .argument('<command...>', 'the deskbox command and its arguments; after `--` when they use --state or --json')
     .allowUnknownOption()
     .option('--json', 'print JSON')
-    .action(action(async (cron: string, argv: string[], o: { state: string; json?: boolean }) => {
+    .addHelpText('after', `
+schedule add's own options go before the cron expression. A command that uses --state or --json
+goes after \`--\`, which ends schedule add's options:
+  deskbox schedule add --state .desk '*/10 * * * *' -- health check --boards all --json`)
+    .action(action(async (cron: string, argv: string[], o: { state: string; json?: boolean }, cmd: Command) => {
+      const own = cmd.options.flatMap((opt) => (opt.long ? [{ long: opt.long, takesValue: opt.required || opt.optional }] : []));
+      const taken = ownOptionsAfterCron(cmd.parent?.args.slice(1) ?? [], own);
+      if (taken.length > 0) {
+        // A --json among them was meant for the command: the refusal is said in words, not JSON.
+        o.json = undefined;
+        throw new ScheduleArgsError(taken);
+      }
       cronMatcher(cron).dispose(); // refused here, with why, rather than never run
       const s = await withStore(o.state, (store) => store.add(cron, argv, Date.now()));
       if (o.json) return printJson(s);

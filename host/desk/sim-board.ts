@@ -6,7 +6,6 @@
  * bindings at these.
  */
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
 import { writeJsonAtomic } from '../locations/json-files.ts';
@@ -47,7 +46,7 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
     telemetryPeriodS: desk.telemetryPeriodS,
     hardware: { power: paths.hwmonDir, gpio: `sim:${paths.gpioDir}`, gpioLines: {}, console: link.boardPath, consoleBaud: desk.console.baud },
     guests: {
-      runtime: desk.guests.runtime, stateDir: join(layout.ramDir, id),
+      runtime: desk.guests.runtime, stateDir: paths.ramStateDir,
       maxGuests: desk.guests.maxPerBoard,
     },
     images: { storeDir: paths.storeDir, trustedKeys: [trustedKey], boardType: 'sim' },

@@ -26,11 +26,13 @@ import { recordDown } from './down-file.ts';
 import type { DeskStatus } from './status.ts';
 import { serveDeskDashboard } from './desk-dashboard.ts';
 import { startDeskHealth } from './desk-health.ts';
+import type { BoardOutlets } from '../health/board-outlets.ts';
 import { startDeskSchedules } from '../schedule/desk-schedules.ts';
 import { prepareSimBoard, type SimBoard } from './sim-board.ts';
 import { startPtyHost } from './pty-host.ts';
 import { createBoardProcesses, groupBoards, type PowerAction } from './board-processes.ts';
 import { startPowerLoop } from './power-loop.ts';
+import { forgetBoardRam } from './board-ram.ts';
 import { ControlError, startControlServer } from './control.ts';
 import { prepareQemuDeskBoards } from './qemu-desk-board.ts';
 import { boardNetConfig, buildDeskLan, describeDeskLan, planDeskLan, removeDeskLan, wipeBoardNetworks } from './desk-lan.ts';
@@ -134,7 +136,22 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     if (dashboard) cleanups.push(() => dashboard.close());
     // Judges the boards from their first word on; stopped before the broker (cleanups run backwards).
     let procs: ReturnType<typeof createBoardProcesses> | undefined;
-    const health = await startDeskHealth(layout, desk, { host: desk.broker.host, ...ports }, logger.child('health'), (b) => procs?.group(b)?.power === 'off');
+    // The desk's own switch, for the control socket's `power` and the health service's power
+    // cycles; it works once the boards and their power loop exist (set below).
+    let switchBoard: ((board: string, action: PowerAction) => Promise<unknown>) | undefined;
+    const switchedOff = (board: string) => procs?.group(board)?.power === 'off';
+    const outlets: BoardOutlets = {
+      outletOf: (board) => (desk.boards.includes(board)
+        ? {
+          async cycle() {
+            if (!switchBoard) throw new Error('the desk is still starting: its switch is not ready');
+            await switchBoard(board, 'cycle');
+          },
+          state: async () => (switchedOff(board) ? 'off' : 'on'),
+        }
+        : undefined),
+    };
+    const health = await startDeskHealth(layout, desk, { host: desk.broker.host, ...ports }, { outlets, switchedOff, logger: logger.child('health') });
     cleanups.push(() => health.close());
     // The desk's schedules (`deskbox schedule add`), run as the desk's own commands.
     const schedules = startDeskSchedules({ state: layout.root, cli: opts.cli, clock, logger: logger.child('schedule') });
@@ -182,7 +199,10 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
       bootProgram: bootProgramPath(),
       logsDir: layout.logsDir,
       restartDelayS: desk.restartDelayS,
-      ...(lan.up && { onPowerOff: (off: readonly string[]) => wipeBoardNetworks(layout, off) }),
+      onPowerOff: async (off: readonly string[]) => {
+        await forgetBoardRam(layout, off);
+        if (lan.up) await wipeBoardNetworks(layout, off);
+      },
       logger: logger.child('boards'),
     });
     cleanups.push(() => procs.stopAll());
@@ -196,6 +216,13 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
     // CA); a cluster's every node, node 0 first.
     const qemu = await prepareQemuDeskBoards(layout, desk, nodes.map((n) => n.tlsPort!), logger.child('qemu'));
     cleanups.push(() => Promise.all([...qemu.values()].map((b) => b.close())).then(() => undefined));
+    switchBoard = async (board, action) => {
+      const machine = qemu.get(board);
+      if (machine) return machine.power(action);
+      const state = await procs!.power(board, action);
+      await power.refresh();
+      return state;
+    };
 
     const control = await startControlServer(layout.controlSocket, {
       async link(board, changes) {
@@ -222,11 +249,7 @@ export async function runSupervisor(opts: SupervisorOptions): Promise<void> {
         dashboard: dashboard?.url ?? null, groups: [...procs.groups(), ...[...qemu.values()].map((b) => b.state())], lan }),
       async power(board, action) {
         if (!POWER_ACTIONS.includes(action)) throw new ControlError(`power action must be one of ${POWER_ACTIONS.join(', ')}`);
-        const machine = qemu.get(board);
-        if (machine) return machine.power(action as PowerAction);
-        const state = await procs.power(board, action as PowerAction);
-        await power.refresh();
-        return state;
+        return switchBoard!(board, action as PowerAction);
       },
     });
     cleanups.push(() => new Promise<void>((resolve) => control.close(() => resolve())));

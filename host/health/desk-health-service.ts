@@ -2,16 +2,19 @@
  * A desk's health service with everything it runs on: its MQTT session (host role), its record
  * in the state folder, and recovery through the desk's outlets and consoles. A simulated desk's
  * supervisor (host/desk/desk-health.ts) and a real desk's `deskbox health serve`
- * (host/health/real-desk-health.ts) differ only in where the outlets, the consoles and the
- * known-good image come from, which they pass in.
+ * (host/real-desk/desk-health.ts) differ only in where the outlets, the consoles and the
+ * images to reflash come from, which they pass in; only a simulated desk can read a board's
+ * slot, so only it keeps each board's last known-good image.
  */
 import type { Clock } from '../../platform/clock.ts';
 import type { Logger } from '../../platform/log.ts';
 import type { DeskAccess } from '../client/access.ts';
 import { connectToDesk } from '../client/connect.ts';
-import type { Switchboard } from '../real-desk/switchboard.ts';
+import type { BoardOutlets } from './board-outlets.ts';
 import { deskRecovery, type ReflashSource } from './desk-recovery.ts';
 import type { HealthThresholds } from './evidence.ts';
+import type { KnownGoodStore } from './known-good.ts';
+import { createKnownGoodWatch, type KnownGoodWatchDeps } from './known-good-watch.ts';
 import { openHealthHistory } from './history.ts';
 import type { Transition } from './policy.ts';
 import { startHealthService } from './service.ts';
@@ -25,9 +28,14 @@ export interface DeskHealthOptions {
   /** How long a board may take to come back after a recovery step. */
   onlineTimeoutMs: number;
   /** The desk's outlets; the caller's to close. */
-  power: Switchboard;
+  power: BoardOutlets;
   /** What a reflash takes, or why the desk cannot reflash (recoveries then fail with that reason). */
   reflash: ReflashSource | { none: string };
+  /**
+   * Keep each board's last known-good image (known-good-watch.ts) where the desk can read a
+   * board's slot (a simulated desk): `store` is the same one `reflash.images` reads.
+   */
+  keepKnownGood?: { store: KnownGoodStore; sourceOf: KnownGoodWatchDeps['sourceOf'] };
   /** Boards the desk switched off: they owe no telemetry, and their going is no fault. */
   switchedOff?(board: string): boolean;
   /** Hears each transition (`health serve --json`). */
@@ -54,9 +62,17 @@ export async function startDeskHealthService(o: DeskHealthOptions) {
       ...(o.onTransition && { onTransition: o.onTransition }),
       recover: (board) => recovery?.recover(board) ?? { steps: [], done: Promise.resolve({ ok: false, steps: [], reason: noReflash }) },
     });
+    // After the service: its listener judges a report before this one reads the verdict.
+    const detachWatch = o.keepKnownGood
+      ? await createKnownGoodWatch({
+        store: o.keepKnownGood.store, sourceOf: o.keepKnownGood.sourceOf, logger: o.logger.child('known-good'),
+        stateOf: (board) => service.current().get(board)?.state ?? 'healthy',
+      }).attach(client, o.access.desk)
+      : undefined;
     return {
       service,
       async close(): Promise<void> {
+        detachWatch?.();
         await service.stop();
         recovery?.close();
         await closeAll();

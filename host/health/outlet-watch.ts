@@ -6,9 +6,9 @@
  * counts as on, so a board that fell silent by itself is still noticed.
  */
 import type { Clock, TimerHandle } from '../../platform/clock.ts';
-import type { Switchboard } from '../real-desk/switchboard.ts';
+import type { BoardOutlets } from './board-outlets.ts';
 
-export async function watchOutletStates(power: Switchboard, boards: readonly string[], clock: Clock, everyMs: number) {
+export async function watchOutletStates(power: BoardOutlets, boards: readonly string[], clock: Clock, everyMs: number) {
   const off = new Set<string>();
   let timer: TimerHandle | undefined;
   let stopped = false;

@@ -79,6 +79,9 @@ export function quarantineReason(evidence: Evidence[], at: number, t: HealthThre
   return undefined;
 }
 
+/** A recovery started and not yet finished, as the evidence tells. */
+const recoveryUnderway = (evidence: Evidence[]) => evidence.filter((e) => e.kind === 'recovery-started' || e.kind === 'recovery').at(-1)?.kind === 'recovery-started';
+
 /** Evidence that speaks against the board (a passing check or a clean guest count does not). */
 const isBad = (e: Evidence) =>
   (e.kind === 'check' && !e.ok) || e.kind === 'silent' || e.kind === 'agent-restart' || e.kind === 'vanished' || e.kind === 'trial-boot-failed' || (e.kind === 'guests' && e.failed > 0);
@@ -122,7 +125,11 @@ export function decide(board: string, h: BoardHealth, ev: Evidence, t: HealthThr
       return ev.kind === 'recovery-started' ? move('recovering', describeEvidence(ev), { passes: 0 }) : stay();
     case 'recovering':
       if (ev.kind === 'recovery') return ev.ok ? stay({ reason: `${describeEvidence(ev)}; waiting for ${t.passesToAdmit} passing checks` }) : failedRecovery(ev.reason);
-      if (ev.kind !== 'check') return stay(); // a rebooting board is silent and restarts: expected
+      // A rebooting board is silent and restarts: expected. A report that comes before the
+      // recovery's outcome was made before or between its steps (which check the board
+      // themselves): counting it would quarantine the board again under a running recovery,
+      // whose outcome a quarantined board then ignores, and nothing would recover it.
+      if (ev.kind !== 'check' || recoveryUnderway(h.evidence)) return stay();
       if (!ev.ok) return failedRecovery(describeEvidence(ev));
       // A recovered board starts with a clean sheet; what it did before the recovery is history.
       if (h.passes + 1 >= t.passesToAdmit) return move('healthy', `re-admitted after ${h.passes + 1} passing checks`, { failedRecoveries: 0, passes: 0, evidence: [] });

@@ -26,6 +26,8 @@ export interface DeskLayout {
   downFile: string;
   /** The desk's health record: each board's health and its transitions (host/health/history.ts). */
   healthDb: string;
+  /** Each board's last known-good board image and the kept copies (host/health/known-good.ts). */
+  knownGoodDir: string;
   /** The desk's schedules and their runs (host/schedule/store.ts). */
   schedulesDb: string;
   logsDir: string;
@@ -66,6 +68,8 @@ export interface BoardLayout {
   storeDir: string;
   /** Written by the boot program for the agent (RAM, like /run on a board). */
   bootInfo: string;
+  /** The board's own RAM state (its guests' runtime state, like a tmpfs): lost when its power goes. */
+  ramStateDir: string;
 }
 
 /** Unix socket paths are limited to ~107 bytes; deep state folders put theirs in tmp. */
@@ -91,6 +95,7 @@ export function deskLayout(stateDir: string): DeskLayout {
     tls: tlsFiles(join(root, 'tls')),
     downFile: join(root, 'down.json'),
     healthDb: join(root, 'health.db'),
+    knownGoodDir: join(root, 'known-good'),
     schedulesDb: join(root, 'schedules.db'),
     logsDir: join(root, 'logs'),
     imagesDir: join(root, 'images'),
@@ -119,6 +124,7 @@ export function deskLayout(stateDir: string): DeskLayout {
         flashDir: join(dir, 'hw', 'flash'),
         storeDir: join(dir, 'hw', 'flash', 'store'),
         bootInfo: join(ramDir, 'boot-info', `${id}.json`),
+        ramStateDir: join(ramDir, id),
       };
     },
   };

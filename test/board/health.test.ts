@@ -9,7 +9,7 @@ import { createPrivateKey } from 'node:crypto';
 import { open, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { slotCheck } from '../../board/health/slot-check.ts';
+import { slotCheck } from '../../board/flash/slot-check.ts';
 import { imagesCheck } from '../../board/health/images-check.ts';
 import { consoleCheck } from '../../board/health/console-check.ts';
 import { simSerialBinding } from '../../board/hal/serial/sim.ts';
@@ -17,11 +17,14 @@ import { mkdir } from 'node:fs/promises';
 import { generateKeys } from '../../images/format/keys.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
 import { withTempDir } from '../support/temp-dir.ts';
+import { waitFor } from '../support/wait.ts';
 import type { BoardConfig } from '../../board/config/board-config.ts';
-import { clockCheck, memoryCheck, runChecks, storageCheck, type HealthCheck } from '../../board/health/checks.ts';
+import { clockCheck, memoryCheck, runChecks, storageCheck } from '../../board/health/checks.ts';
+import type { HealthCheck } from '../../board/ops/health-check.ts';
 import { CLOCK_FLOOR, healthFeature, procMeminfo } from '../../board/health/feature.ts';
 import type { AgentContext } from '../../board/ops/feature.ts';
 import { createScheduler } from '../../board/runtime/scheduler.ts';
+import { spreadOffsetMs } from '../../board/runtime/spread.ts';
 import type { HealthReport } from '../../broker/contract/health.ts';
 import { decode, encode } from '../../broker/contract/messages.ts';
 import { manualClock } from '../../platform/clock.ts';
@@ -59,7 +62,7 @@ test('memory, storage and clock, on this machine and against their thresholds', 
   assert.is((await clockCheck(manualClock(Date.UTC(2026, 11, 2)), CLOCK_FLOOR).run()).ok, true);
 });
 
-test('the feature: a report on demand and every scheduled minute, retained, valid on the wire', async () => {
+test('the feature: a report on demand and every scheduled minute at the board\'s offset, retained, valid on the wire', async () => {
   const clock = manualClock(Date.UTC(2026, 11, 2, 10, 0, 30));
   const logger = memoryLogger('board:b01');
   const published: { channel: string; value: unknown; retain?: boolean }[] = [];
@@ -69,8 +72,9 @@ test('the feature: a report on demand and every scheduled minute, retained, vali
     publish: (channel: string, value: unknown, retain?: boolean) => published.push({ channel, value, retain }),
   } as unknown as AgentContext;
   let slotOk = true;
+  const slotRunsAt: number[] = [];
   const feature = healthFeature(ctx, {
-    featureChecks: () => [{ name: 'slot', run: () => ({ ok: slotOk, detail: slotOk ? 'slot a verifies' : 'slot a: sha256 mismatch' }) }],
+    featureChecks: () => [{ name: 'slot', run: () => { slotRunsAt.push(clock.now()); return { ok: slotOk, detail: slotOk ? 'slot a verifies' : 'slot a: sha256 mismatch' }; } }],
     memory: async () => ({ free: 100 * MIB, total: 512 * MIB }),
   });
   await feature.start!();
@@ -84,8 +88,13 @@ test('the feature: a report on demand and every scheduled minute, retained, vali
     assert.equal(published.map((p) => [p.channel, p.retain]), [['health', true]]);
 
     slotOk = false;
-    clock.advance(30_000); // 10:01:00, the schedule's next minute
-    for (let i = 0; i < 20 && published.length < 2; i++) await new Promise((r) => setImmediate(r));
+    // 10:01:00 is the schedule's next minute; b01 runs its checks its own offset into it.
+    const due = Date.UTC(2026, 11, 2, 10, 1, 0) + spreadOffsetMs('b01', 60_000);
+    clock.advance(due - clock.now() - 1);
+    assert.is(slotRunsAt.length, 1, 'not before its offset');
+    clock.advance(1);
+    await waitFor(() => published.length >= 2, { timeoutMs: 10_000, what: 'the scheduled report' });
+    assert.equal(slotRunsAt.slice(1), [due]);
     const scheduled = published[1]!.value as HealthReport;
     assert.is(scheduled.trigger, 'schedule');
     assert.is(scheduled.ok, false);

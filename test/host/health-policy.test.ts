@@ -88,6 +88,18 @@ test('a failed check after a successful recovery counts as a failed recovery; re
   assert.match(r.health.reason, /^recovery 1 of 3 failed: self-check failed: slot$/);
 });
 
+test('a failed report from before the recovery\'s outcome (the board checked on its way down) does not count', () => {
+  const r = feed([
+    check(MIN, false), check(2 * MIN, false),
+    { kind: 'recovery-started', at: 2 * MIN + 1, steps: ['power-cycle', 'reflash'] },
+    check(2 * MIN + 2, false),
+    { kind: 'recovery', at: 4 * MIN, ok: true, steps: ['power-cycle'], reason: 'back after power-cycle, self-check passed' },
+    check(5 * MIN, true), check(6 * MIN, true), check(7 * MIN, true),
+  ]);
+  assert.equal(r.path, ['suspect', 'quarantined', 'recovering', 'healthy']);
+  assert.is(r.recoveries, 1);
+});
+
 test('failed checks in a row count however far apart (checks run every 10 minutes by default)', () => {
   const r = feed([check(0, false), check(10 * MIN, false)]);
   assert.equal(r.path, ['suspect', 'quarantined']);

@@ -9,8 +9,8 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { PublicKey } from '../../images/format/keys.ts';
 import { openImageStream } from '../../images/read-stream.ts';
-import type { BootInfo } from '../flash/boot-info.ts';
-import type { HealthCheck } from './checks.ts';
+import type { BootInfo } from './boot-info.ts';
+import type { HealthCheck } from '../ops/health-check.ts';
 
 export function slotCheck(boot: BootInfo, keys: readonly PublicKey[]): HealthCheck {
   const name = `slot ${boot.slot}`;

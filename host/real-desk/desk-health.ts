@@ -11,16 +11,17 @@ import type { Logger } from '../../platform/log.ts';
 import { realDeskAccess } from '../client/access.ts';
 import { boardConsoleLogPath, openConsoleLogs } from '../flash/console-log.ts';
 import { loadUbootProfile } from '../flash/uboot-profile.ts';
-import { startDeskHealthService } from './desk-health-service.ts';
-import type { RecoveryConsole } from './desk-recovery.ts';
-import type { HealthThresholds } from './evidence.ts';
-import type { Transition } from './policy.ts';
-import { watchOutletStates } from './outlet-watch.ts';
+import { startDeskHealthService } from '../health/desk-health-service.ts';
+import type { RecoveryConsole } from '../health/desk-recovery.ts';
+import type { HealthThresholds } from '../health/evidence.ts';
+import { verifiedBoardImage } from '../health/known-good.ts';
+import type { Transition } from '../health/policy.ts';
+import { watchOutletStates } from '../health/outlet-watch.ts';
 import type { RealDesk } from '../locations/desk-yaml.ts';
 import { deskLayout } from '../locations/layout.ts';
-import { defaultAdapterSources, listAdapters } from '../real-desk/adapters.ts';
-import { resolveConsoles } from '../real-desk/console-paths.ts';
-import { openSwitchboard } from '../real-desk/switchboard.ts';
+import { defaultAdapterSources, listAdapters } from './adapters.ts';
+import { resolveConsoles } from './console-paths.ts';
+import { openSwitchboard } from './switchboard.ts';
 
 export interface RealDeskHealthOptions {
   real: RealDesk;
@@ -49,6 +50,7 @@ async function consoleOf(real: RealDesk, board: string, defaultProfile: string):
 }
 
 export async function startRealDeskHealth(o: RealDeskHealthOptions) {
+  const image = await verifiedBoardImage(o.boardImage);
   await mkdir(o.state, { recursive: true, mode: 0o700 });
   // A service has no person at a terminal: the manual driver's requests go to the log.
   const power = await openSwitchboard(o.real, { state: o.state, say: (line) => o.logger.warn(line) });
@@ -65,8 +67,9 @@ export async function startRealDeskHealth(o: RealDeskHealthOptions) {
       thresholds: o.thresholds,
       onlineTimeoutMs: o.onlineTimeoutMs,
       power,
+      // The desk cannot read a real board's slot, so every board gets the image it was given.
       reflash: {
-        boardImage: o.boardImage,
+        images: { forBoard: async () => image },
         consoleOf: (board) => consoleOf(o.real, board, o.profile),
         onOutput: (board, chunk) => logs.write(boardConsoleLogPath(o.state, board), chunk),
       },
