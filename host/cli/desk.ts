@@ -3,16 +3,15 @@ import type { Command } from 'commander';
 import { deskDown } from '../desk/up.ts';
 import { deskLayout } from '../locations/layout.ts';
 import { controlRequest } from '../desk/control.ts';
-import { openSwitchboard } from '../real-desk/switchboard.ts';
-import { loadDeskYaml } from '../locations/desk-yaml.ts';
 import { runSupervisor } from '../desk/supervisor.ts';
 import { runBrokerProcess } from '../desk/broker-process.ts';
 import { stderrLogger } from '../../platform/log.ts';
-import { deskFileOption, integer as int, stateOption } from './options.ts';
+import { integer as int, stateOption } from './options.ts';
 import { registerDeskUp } from './desk-up.ts';
 import { registerRealDesk } from './real-desk.ts';
 import { registerDeskConsoles } from './desk-consoles.ts';
 import { registerDeskUnits } from './desk-units.ts';
+import { registerDeskPower } from './desk-power.ts';
 import { action, invokedAs, printJson } from './run.ts';
 import { deskStatus } from '../desk/status.ts';
 import { describeDeskLan } from '../desk/desk-lan.ts';
@@ -55,26 +54,7 @@ export function registerDesk(program: Command): void {
       process.stdout.write(`  desk LAN     ${describeDeskLan(status.lan)}\n`);
     }));
 
-  stateOption(desk.command('power'))
-    .description('switch a board\'s power: the simulated desk\'s switch (boards sharing a process switch together), or a real desk\'s outlet (--desk-file)')
-    .argument('<board>', 'board id, e.g. b03')
-    .argument('<action>', 'on | off | cycle | state')
-    .option(...deskFileOption)
-    .option('--json', 'print JSON')
-    .action(action(async (board: string, act: string, o) => {
-      if (!['on', 'off', 'cycle', 'state'].includes(act)) throw new Error(`unknown power action "${act}" (on, off, cycle or state)`);
-      const power = await openSwitchboard(o.deskFile ? await loadDeskYaml(o.deskFile) : undefined, { state: o.state, say: (l) => process.stderr.write(`${l}\n`) });
-      try {
-        const outlet = power.outletOf(board);
-        if (!outlet) throw new Error(`board ${board} has no power outlet${o.deskFile ? ` in ${o.deskFile}` : ` on the desk in ${deskLayout(o.state).root}`}`);
-        if (act !== 'state') await outlet[act as 'on' | 'off' | 'cycle']();
-        const state = await outlet.state();
-        if (o.json) return printJson({ ok: true, board, outlet: outlet.description, action: act, state });
-        process.stdout.write(`${board}: power ${state} (${outlet.description})\n`);
-      } finally {
-        await power.close();
-      }
-    }));
+  registerDeskPower(desk);
 
   stateOption(desk.command('link'))
     .description('change a simulated board\'s serial link: noise, rate, latency, the cable, the USB adapter')

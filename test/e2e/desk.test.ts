@@ -141,7 +141,7 @@ test('several boards per process; power cycling a group; consoles captured', () 
 
   // Through the simulated desk's switch, the `sim` power driver: the group goes with its board.
   const cycled = JSON.parse((await deskbox(['desk', 'power', 'b02', 'cycle', '--state', dir, '--json'])).stdout);
-  assert.equal([cycled.board, cycled.state], ['b02', 'on']);
+  assert.equal(cycled.results.map((r: { board: string; state: string }) => [r.board, r.state]), [['b02', 'on']]);
   const group = JSON.parse((await deskbox(['desk', 'status', '--state', dir, '--json'])).stdout).groups[0];
   assert.equal(group.boards, ['b01', 'b02', 'b03']);
   assert.is(group.processes.length, 1, 'one process for the group: its boards booted the same agent');
@@ -154,6 +154,15 @@ test('several boards per process; power cycling a group; consoles captured', () 
   const consoleOf = () => readFile(join(dir, 'boards', 'b05', 'console.log'), 'utf8');
   await waitFor(async () => /ready at \d{4}-/.test(await consoleOf()), { timeoutMs: 15_000, what: 'b05 ready on its console' });
   assert.match(await consoleOf(), /deskbox boot \(board b0\d\)[\s\S]*slot a: [\s\S]*deskbox agent/);
+
+  // A board set, as a schedule puts a rack to sleep: tag:odd is b01, b03, b05 (b02 goes with b01 and b03's group).
+  const slept = JSON.parse((await deskbox(['desk', 'power', 'tag:odd', 'off', '--state', dir, '--json'])).stdout);
+  assert.equal([slept.ok, slept.results.map((r: { board: string; state: string }) => [r.board, r.state])], [true, [['b01', 'off'], ['b03', 'off'], ['b05', 'off']]]);
+  const woken = JSON.parse((await deskbox(['desk', 'power', 'tag:odd', 'on', '--state', dir, '--json'])).stdout);
+  assert.ok(woken.results.every((r: { state: string }) => r.state === 'on'));
+  await waitFor(async () => (await boardsAfter()).every((b) => b.state === 'online'), { timeoutMs: 15_000, what: 'all boards online after the rack woke' });
+  const unknown = await deskbox(['desk', 'power', 'tag:nope', 'off', '--state', dir]).then(() => undefined, (e: Error) => e.message);
+  assert.match(String(unknown), /tag:nope/);
   await desk.down();
   assert.equal(await processesMentioning(dir), []);
 }));
