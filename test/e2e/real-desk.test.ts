@@ -84,7 +84,7 @@ test('desk check: every console answers as its own board (one found by USB seria
   assert.ok(flashed.ok, JSON.stringify(flashed));
   assert.equal(flashed.results.map((x) => [x.label, x.consoleLog]), ['b01', 'b02'].map((b) => [b, join(desk.state, 'consoles', `${b}.log`)]));
   const cycled = JSON.parse((await deskbox(['desk', 'power', 'b05', 'cycle', '--desk-file', file, '--state', desk.state, '--json'])).stdout);
-  assert.equal([cycled.board, cycled.outlet, cycled.state], ['b05', 'sim switch b05', 'on']);
+  assert.equal(cycled.results.map((r: { board: string; outlet: string; state: string }) => [r.board, r.outlet, r.state]), [['b05', 'sim switch b05', 'on']]);
   await allOnline();
 }));
 
