@@ -12,6 +12,7 @@ import mqtt from 'mqtt';
 import { UserStore, newUser, saveUsers } from '../../broker/index.ts';
 import type { Principal } from '../../broker/policy.ts';
 import { freePort } from '../../host/desk/redis-server.ts';
+import { stopChild } from '../../platform/child-stop.ts';
 
 /**
  * `deskbox-memory`: the deskbox broker on aedes' in-memory store, mosquitto's guarantee (it
@@ -36,17 +37,7 @@ export interface BenchSetup {
 const SCRYPT = { N: 1024, r: 8, p: 1, keylen: 32 };
 
 
-function exitOf(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  const exited = exitOf(child);
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
+const STOP_GRACE_MS = 15_000;
 
 /** The users of both brokers (host + one per board); returns deskbox's users file. */
 export async function writeUsers({ work, desk, boards, password }: BenchSetup): Promise<string> {
@@ -92,7 +83,7 @@ export async function startMosquitto({ work, password }: BenchSetup, run: number
     if (i > 50 || child.exitCode !== null) throw new Error('mosquitto did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { kind: 'mosquitto', pid: child.pid!, port, stop: () => stopChild(child) };
+  return { kind: 'mosquitto', pid: child.pid!, port, stop: () => stopChild(child, STOP_GRACE_MS) };
 }
 
 export async function startDeskbox({ work, prof: profDir }: BenchSetup, run: number, usersFile: string, kind: 'deskbox' | 'deskbox-memory' = 'deskbox'): Promise<Broker> {
@@ -104,7 +95,7 @@ export async function startDeskbox({ work, prof: profDir }: BenchSetup, run: num
     child.once('exit', (code) => reject(new Error(`deskbox broker exited (${code}) before listening`)));
   });
   const { port } = JSON.parse(line) as { port: number };
-  return { kind, pid: child.pid!, port, stop: () => stopChild(child) };
+  return { kind, pid: child.pid!, port, stop: () => stopChild(child, STOP_GRACE_MS) };
 }
 
 /** utime + stime of a process, in ms. */

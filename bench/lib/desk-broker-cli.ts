@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { newUser, saveUsers, UserStore } from '../../broker/index.ts';
 import { DESKBOX_CLI } from '../../test/support/deskbox.ts';
+import { stopChild } from '../../platform/child-stop.ts';
 
 export interface DeskBrokerCli {
   url: string;
@@ -51,12 +52,6 @@ export async function startDeskBrokerCli(dir: string, desk: string, boards: read
 
   return {
     url, pid: child.pid!, hostPassword, boardPassword,
-    async close() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-      await exited;
-      clearTimeout(timer);
-    },
+    close: () => stopChild(child, STOP_GRACE_MS, exited),
   };
 }

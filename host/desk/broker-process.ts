@@ -15,6 +15,7 @@ import { startDeskBroker, type ClusterNode } from './desk-broker.ts';
 import { readDeskFile } from '../locations/desk-file.ts';
 import { LISTENER_NAMES } from '../../broker/index.ts';
 import { portsIn, type BrokerPorts, type Listener } from './broker-ports.ts';
+import { stopChild } from '../../platform/child-stop.ts';
 
 export interface BrokerProcess extends BrokerPorts {
   pid: number;
@@ -83,13 +84,7 @@ export async function spawnBrokerProcess(layout: DeskLayout, cli: string, ports:
     ...listening,
     pid: child.pid!,
     exited,
-    async close() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-      await exited;
-      clearTimeout(timer);
-    },
+    close: () => stopChild(child, STOP_GRACE_MS, exited),
   };
 }
 

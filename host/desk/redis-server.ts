@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
+import { stopChild } from '../../platform/child-stop.ts';
 
 export interface RedisServer {
   readonly url: string;
@@ -80,13 +81,7 @@ async function startOn(port: number, opts: RedisServerOptions): Promise<RedisSer
     pid: child.pid!,
     exited,
     stop() {
-      stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(timer);
-      })();
+      stopping ??= stopChild(child, 5000, exited);
       return stopping;
     },
   };
