@@ -158,10 +158,12 @@ export function registerRun(program: Command): void {
               store.mark('flash-start', Date.now());
               await flashPlanImage({ image: resolve(dirname(planFile), plan.image), boards, state: o.state, baud: (await readDeskFile(layout)).console.baud, health, progress: bars });
               store.mark('flash-end', Date.now());
+              // From the watcher that saw each board back with the image: the run's own view of the
+              // statuses may not have heard them yet.
+              record.images = Object.fromEntries(boards.map((b) => [b, health.image(b) ?? null]));
             } finally {
               await health.close();
             }
-            record.images = Object.fromEntries(boards.map((b) => [b, desk.status(b)?.image ?? null]));
           }
           const request = createRequester(client, access.desk);
           const probeNetworks = await setUpPlanNetworks({

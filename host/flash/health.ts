@@ -44,6 +44,8 @@ export async function watchBoardHealth(access: DeskAccess) {
         check();
       });
     },
+    /** The image `board` last said it runs while online, as this watcher heard it. */
+    image: (board: string) => latest.get(board)?.image,
     close: () => client.endAsync(),
   };
 }
