@@ -31,7 +31,7 @@ const desk = await startBenchDesk(['b00', 'b01']);
 const { url, watcher, baseline, onlineSeen } = desk;
 const hw = join(desk.work, 'b01');
 await mkdir(join(hw, 'gpio'), { recursive: true });
-await createHwmonWriter(join(hw, 'hwmon')).write(modelPower({ cpuFraction: 0 }));
+createHwmonWriter(join(hw, 'hwmon')).write(modelPower({ cpuFraction: 0 }));
 const pty = await openPtyPair(hw, 'tty');
 await writeFile(join(hw, 'password'), pw);
 const config: BoardConfigFile = {

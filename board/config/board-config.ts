@@ -103,6 +103,12 @@ export const BoardConfigSchema = v.object({
     arch: v.optional(v.picklist(ARCHES)),
     /** Board images name the board type they are for. */
     boardType: v.optional(id, 'sim'),
+    /**
+     * Guest images unpacked and verified once for many boards (`blobs/` of a store; the
+     * simulated desk's). A carried guest found there is linked instead of unpacked, so it is
+     * trusted as much as this file: only whoever writes the board's config may name it.
+     */
+    sharedBlobsDir: v.optional(v.string()),
   })),
   /** The boot program (board-boot.mjs): where it unpacks the booted image. */
   boot: v.optional(v.object({

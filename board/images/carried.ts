@@ -34,8 +34,12 @@ function detached(entry: Readable): Readable {
   return out;
 }
 
-/** Installs the carried guests the store lacks (by name and payload); resolves with what it installed. */
-export async function installCarriedImages(store: ImageStore, slotFile: string, keys: readonly PublicKey[], logger: Logger): Promise<StoredImage[]> {
+/**
+ * Installs the carried guests the store lacks (by name and payload); resolves with what it
+ * installed. `sharedBlobsDir`: a verified copy unpacked once for many boards (store.adopt);
+ * what it holds is linked, and the slot is walked only for the rest.
+ */
+export async function installCarriedImages(store: ImageStore, slotFile: string, keys: readonly PublicKey[], logger: Logger, sharedBlobsDir?: string): Promise<StoredImage[]> {
   const fileSize = (await stat(slotFile)).size;
   const slot = await openImageStream(createReadStream(slotFile), { name: slotFile, keys, fileSize });
   const board = slot.head.manifest.board;
@@ -45,11 +49,17 @@ export async function installCarriedImages(store: ImageStore, slotFile: string, 
   }
   const stored = new Set(store.list().map((i) => `${i.name}@${i.sha256}`));
   const missing = new Map<string, GuestListing>(board.guests.filter((g) => !stored.has(`${g.name}@${g.sha256}`)).map((g) => [g.path, g]));
+  const installed: StoredImage[] = [];
+  if (sharedBlobsDir) {
+    for (const g of [...missing.values()]) {
+      const linked = await store.adopt(g, sharedBlobsDir, 'board-image');
+      if (linked) { installed.push(linked); missing.delete(g.path); }
+    }
+  }
   if (missing.size === 0) {
     slot.payload.destroy();
-    return [];
+    return installed;
   }
-  const installed: StoredImage[] = [];
   // A broken slot stops the walk mid-entry; the install that entry fed cleans up before we return.
   let current: Promise<void> = Promise.resolve();
   const walk = tarExtract();

@@ -46,7 +46,7 @@ export async function openImageService(deps: ImageServiceDeps) {
   const boot = deps.boot;
   if (boot) {
     try {
-      const installed = await installCarriedImages(store, boot.slotFile, keys, logger);
+      const installed = await installCarriedImages(store, boot.slotFile, keys, logger, config.sharedBlobsDir);
       if (installed.length > 0) {
         logger.info('carried guest images installed', { slot: boot.slot, images: installed.map((i) => i.name) });
         deps.onChange({ installed: installed.map(({ name, version, sha256, origin }) => ({ name, version, sha256, origin })), removed: [], collected: [], freedBytes: 0 });

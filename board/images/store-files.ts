@@ -101,12 +101,14 @@ export async function removeTree(path: string): Promise<void> {
 }
 
 /**
- * Deletes a blob by first renaming it to a temporary name: a crash during the (long) removal
+ * Deletes a blob (or the link to a shared one) by first renaming it to a temporary name: a crash during the (long) removal
  * leaves a leftover that the next open clears, never a partial blob under its real name.
  */
 export async function dropBlob(layout: StoreLayout, sha256: string): Promise<number> {
   const dir = layout.blob(sha256);
-  const bytes = await readFile(join(dir, 'manifest.json'), 'utf8')
+  // A linked blob (store.adopt) frees nothing here: its files belong to the shared copy.
+  const linked = await lstat(dir).then((st) => st.isSymbolicLink(), () => false);
+  const bytes = linked ? 0 : await readFile(join(dir, 'manifest.json'), 'utf8')
     .then((text) => Number((JSON.parse(text) as { payload?: { unpackedBytes?: unknown } }).payload?.unpackedBytes) || 0, () => 0);
   const doomed = layout.tmp();
   await rename(dir, doomed);

@@ -4,12 +4,12 @@
  * once every check passed; a ref then names it. A blob is never changed after that rename,
  * so guests may run from it while other images come and go.
  */
-import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { readFile, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { openImageStream } from '../../images/read-stream.ts';
 import type { PublicKey } from '../../images/format/keys.ts';
-import type { Arch } from '../../images/format/manifest.ts';
+import type { Arch, GuestListing, Manifest } from '../../images/format/manifest.ts';
 import { fsyncPath, writeFileAtomic } from '../../platform/atomic-file.ts';
 import type { Logger } from '../../platform/log.ts';
 import { clearLeftovers, dropBlob, ImageStoreError, keyedQueue, readRefs, removeTree, SHA256, storeLayout, TMP_PREFIX, type ImageRef } from './store-files.ts';
@@ -18,6 +18,8 @@ import { refusal, unpackBlob } from './unpack.ts';
 export { ImageStoreError, type ImageRef };
 export type StoredImage = Omit<ImageRef, 'v'> & { deduped: boolean };
 export type ListedImage = Omit<ImageRef, 'v'> & { sharedBy: number };
+/** What a board image says of a guest it carries: enough to find and check a shared copy. */
+export type SharedListing = Pick<GuestListing, 'name' | 'version' | 'arch' | 'sha256'>;
 
 export interface ImageStoreOptions {
   dir: string;
@@ -109,9 +111,36 @@ export async function openImageStore(opts: ImageStoreOptions) {
     return queue(sha, store);
   }
 
+  /**
+   * Names a blob another party unpacked and verified (images.sharedBlobsDir: the simulated
+   * desk's one copy for all its boards) through a symlink instead of unpacking it again.
+   * Resolves undefined when the shared folder does not hold exactly that image.
+   */
+  async function adopt(listing: SharedListing, sharedBlobsDir: string, origin: ImageRef['origin']): Promise<StoredImage | undefined> {
+    const shared = join(sharedBlobsDir, listing.sha256);
+    const manifest = await readFile(join(shared, 'manifest.json'), 'utf8').then((t) => JSON.parse(t) as Partial<Manifest>, () => undefined);
+    if (listing.arch !== arch) return undefined;
+    if (!manifest || manifest.kind !== 'guest' || manifest.name !== listing.name || manifest.version !== listing.version
+      || manifest.arch !== listing.arch || manifest.payload?.sha256 !== listing.sha256 || !(await stat(join(shared, 'rootfs')).then(() => true, () => false))) return undefined;
+    const ref: ImageRef = { v: 1, name: listing.name, version: listing.version, arch: listing.arch, sha256: listing.sha256, unpackedBytes: manifest.payload.unpackedBytes, origin, installedAt: now() };
+    return queue(ref.sha256, () => exclusive(async () => {
+      const deduped = await blobExists(ref.sha256);
+      if (!deduped) {
+        const tmp = layout.tmp();
+        await symlink(shared, tmp);
+        await rename(tmp, layout.blob(ref.sha256));
+        await fsyncPath(layout.blobs);
+      }
+      await writeRef(ref);
+      logger.info('image linked', { name: ref.name, version: ref.version, sha256: ref.sha256, from: sharedBlobsDir });
+      return { ...stripV(ref), deduped };
+    }));
+  }
+
   return {
     dir: opts.dir,
     install,
+    adopt,
     list(): ListedImage[] {
       const all = [...refs.values()].sort((a, b) => a.name.localeCompare(b.name));
       return all.map((r) => ({ ...stripV(r), sharedBy: all.filter((o) => o.sha256 === r.sha256).length }));

@@ -20,6 +20,7 @@ import { buildGuestImage } from '../../images/build-guest.ts';
 import { buildBoardImage } from '../../images/build-board.ts';
 import { readImageHead, verifyImageFile } from '../../images/verify-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
+import { unpackCarriedGuests } from './desk-carried.ts';
 import { agentBundlePath, bootProgramPath, packageRoot } from '../locations/package-paths.ts';
 
 export const SIM_BOARD_TYPE = 'sim';
@@ -83,6 +84,7 @@ export async function prepareDeskImages(layout: DeskLayout, boards: string[], op
   if (!verdict.ok) throw new DeskImageError(`${verdict.error!.message} (boards of this desk trust only ${layout.publicKey})`);
   if (verdict.manifest!.kind !== 'board') throw new DeskImageError(`${image} is a ${verdict.manifest!.kind} image; boards boot board images`);
   const sha256 = verdict.manifest!.payload.sha256;
+  await unpackCarriedGuests(layout, image, publicKey, opts.logger);
   const programmed: string[] = [];
   for (const board of boards) {
     const slots = openFlashSlots(layout.board(board).flashDir);

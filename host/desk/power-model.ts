@@ -1,6 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import type { PowerReading } from '../../platform/hal/power.ts';
 import { parseProcStat } from '../../platform/proc-stat.ts';
 
@@ -34,29 +34,35 @@ export function modelPower(input: PowerModelInput): PowerReading {
 /**
  * Writes a reading as the ina2xx hwmon driver presents it, so the board agent reads the
  * simulated desk through the very code path it uses on hardware.
+ *
+ * A 490-board desk rewrites its sensors every second, so the writes are synchronous: on the
+ * desk's RAM folder that is ~7x less CPU than the same writes through libuv's thread pool
+ * (measured: 30 ms against 200 ms of CPU for 490 boards). A file whose value is unchanged is
+ * left alone, except on a `full` write, which rewrites every file so that one a user garbled
+ * or removed (a fault being tried) comes back.
  */
-export function createHwmonWriter(dir: string, name = 'ina219'): { write(r: PowerReading): Promise<void>; dir: string } {
-  let ready: Promise<void> | undefined;
-  // A 490-board desk rewrites its sensors every second. One writer per board (the power loop
-  // never overlaps itself), so a fixed temporary name spares a random name and a mkdir per
-  // write; rename keeps every read whole. Every value is rewritten each time, so a file a
-  // user garbled or removed (a fault being tried) comes back with the next reading.
-  const put = async (file: string, text: string) => {
+export function createHwmonWriter(dir: string, name = 'ina219'): { write(r: PowerReading, opts?: { full?: boolean }): void; dir: string } {
+  let made = false;
+  const written = new Map<string, string>();
+  // One writer per board and synchronous writes, so a fixed temporary name is safe; rename keeps every read whole.
+  const put = (file: string, text: string, full: boolean) => {
+    if (!full && written.get(file) === text) return;
     const tmp = join(dir, `.${file}.tmp`);
-    await writeFile(tmp, text);
-    await rename(tmp, join(dir, file));
+    writeFileSync(tmp, text);
+    renameSync(tmp, join(dir, file));
+    written.set(file, text);
   };
   const int = (v: number) => `${Math.round(v)}\n`;
   return {
     dir,
-    async write(r) {
-      ready ??= mkdir(dir, { recursive: true }).then(() => writeFileAtomic(join(dir, 'name'), `${name}\n`));
-      await ready.catch((e) => { ready = undefined; throw e; });
-      await Promise.all([
-        put('power1_input', int(r.watts * 1e6)),
-        put('in1_input', int(r.volts * 1e3)),
-        put('curr1_input', int(r.amps * 1e3)),
-      ]);
+    write(r, opts = {}) {
+      const full = !made || opts.full === true;
+      if (full) mkdirSync(dir, { recursive: true });
+      made = true;
+      put('name', `${name}\n`, full);
+      put('power1_input', int(r.watts * 1e6), full);
+      put('in1_input', int(r.volts * 1e3), full);
+      put('curr1_input', int(r.amps * 1e3), full);
     },
   };
 }

@@ -5,6 +5,7 @@
  * prints goes into console.log from the first byte. The board's own config points its real
  * bindings at these.
  */
+import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { DeskFile } from '../locations/desk-file.ts';
 import type { DeskLayout } from '../locations/layout.ts';
@@ -32,7 +33,7 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
   const paths = layout.board(id);
   await Promise.all([paths.hwmonDir, paths.gpioDir, paths.consoleDir, paths.flashDir].map((d) => mkdir(d, { recursive: true })));
   const hwmon = createHwmonWriter(paths.hwmonDir, 'ina219');
-  await hwmon.write(POWER_OFF);
+  hwmon.write(POWER_OFF);
   const serial = await openBoardConsole(paths, desk, id, logger, openPair);
   const { link } = serial;
   // Only what this desk decides; the rest comes from the booted image's defaults, then the agent's.
@@ -49,7 +50,7 @@ export async function prepareSimBoard(layout: DeskLayout, desk: DeskFile, id: st
       runtime: desk.guests.runtime, stateDir: paths.ramStateDir,
       maxGuests: desk.guests.maxPerBoard,
     },
-    images: { storeDir: paths.storeDir, trustedKeys: [trustedKey], boardType: 'sim' },
+    images: { storeDir: paths.storeDir, trustedKeys: [trustedKey], boardType: 'sim', sharedBlobsDir: join(layout.carriedStoreDir, 'blobs') },
     boot: { unpackDir: layout.bootCacheDir },
     bootInfo: paths.bootInfo,
     flash: { dir: paths.flashDir },

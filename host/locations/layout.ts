@@ -42,6 +42,8 @@ export interface DeskLayout {
   keysDir: string;
   privateKey: string;
   publicKey: string;
+  /** The guests the desk's board image carries, unpacked once: its boards link them (host/desk/desk-carried.ts). */
+  carriedStoreDir: string;
   /** RAM-backed folder for the boards' guest state (a real board's tmpfs). */
   ramDir: string;
   /** Agents the boot program unpacked from board images, one folder per image payload. */
@@ -103,6 +105,7 @@ export function deskLayout(stateDir: string): DeskLayout {
     boardImage: join(root, 'images', 'board.dbi'),
     qemuBoardImage: join(root, 'images', 'board-armv7.dbi'),
     qemuGuestImage: join(root, 'images', 'busybox-armv7.dbi'),
+    carriedStoreDir: join(root, 'images', 'carried'),
     keysDir: join(root, 'keys'),
     privateKey: join(root, 'keys', 'desk.key'),
     publicKey: join(root, 'keys', 'desk.pub'),
@@ -116,7 +119,8 @@ export function deskLayout(stateDir: string): DeskLayout {
         dir,
         configFile: join(dir, 'board.json'),
         passwordFile: join(dir, 'password'),
-        hwmonDir: join(dir, 'hw', 'hwmon'),
+        // In RAM, as sysfs is: the power loop rewrites 490 boards' sensors every second.
+        hwmonDir: join(ramDir, 'hwmon', id),
         gpioDir: join(dir, 'hw', 'gpio'),
         consoleDir: join(dir, 'console'),
         consoleLog: join(dir, 'console.log'),

@@ -91,7 +91,7 @@ for (const b of boards) {
     await flash.install('a', image);
     await flash.writeEnv({ v: 1, active: 'a' });
     const hwmon = createHwmonWriter(join(dir, 'hwmon'));
-    await hwmon.write(modelPower({ cpuFraction: 0 }));
+    hwmon.write(modelPower({ cpuFraction: 0 }));
     await mkdir(join(dir, 'gpio'), { recursive: true });
     await writeFile(join(dir, 'password'), PASSWORD);
     const pty = await openPtyPair(dir, 'tty');

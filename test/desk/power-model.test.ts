@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createCpuSampler, createHwmonWriter, modelPower } from '../../host/desk/power-model.ts';
 import { openHwmonSensor } from '../../board/hal/power/hwmon.ts';
@@ -38,7 +38,7 @@ test('writer: kernel-style integer files that parse back through the hwmon bindi
   try {
     const writer = createHwmonWriter(join(root, 'b01', 'hwmon'));
     const r = modelPower({ cpuFraction: 0.037 });
-    await writer.write(r);
+    writer.write(r);
     assert.is(await readFile(join(writer.dir, 'name'), 'utf8'), 'ina219\n');
     assert.is(await readFile(join(writer.dir, 'power1_input'), 'utf8'), `${Math.round(r.watts * 1e6)}\n`);
     assert.is(await readFile(join(writer.dir, 'in1_input'), 'utf8'), '5000\n');
@@ -50,6 +50,31 @@ test('writer: kernel-style integer files that parse back through the hwmon bindi
     assert.ok(Math.abs(back.volts - r.volts) <= 0.5e-3);
     assert.ok(Math.abs(back.amps - r.amps) <= 0.5e-3);
     await sensor.close();
+  } finally {
+    await removeRoot();
+  }
+});
+
+test('writer: an unchanged value is not rewritten; a full write brings back a garbled or removed file', async () => {
+  const { path: root, remove: removeRoot } = await tempDir('deskbox-model-');
+  try {
+    const writer = createHwmonWriter(join(root, 'hwmon'));
+    const file = (f: string) => join(writer.dir, f);
+    writer.write(modelPower({ cpuFraction: 0 }));
+    const volts = (await stat(file('in1_input'))).ino;
+    const power = (await stat(file('power1_input'))).ino;
+    writer.write(modelPower({ cpuFraction: 0.05 }));
+    assert.is((await stat(file('in1_input'))).ino, volts, 'the unchanged voltage file was left alone');
+    assert.is.not((await stat(file('power1_input'))).ino, power, 'the changed power file was replaced');
+    assert.is(await readFile(file('power1_input'), 'utf8'), '1600000\n');
+
+    await writeFile(file('in1_input'), 'garbage');
+    await rm(file('curr1_input'));
+    writer.write(modelPower({ cpuFraction: 0.05 }));
+    assert.is(await readFile(file('in1_input'), 'utf8'), 'garbage', 'a plain write trusts what it wrote last');
+    writer.write(modelPower({ cpuFraction: 0.05 }), { full: true });
+    assert.is(await readFile(file('in1_input'), 'utf8'), '5000\n');
+    assert.is(await readFile(file('curr1_input'), 'utf8'), '320\n');
   } finally {
     await removeRoot();
   }

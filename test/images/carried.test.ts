@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFile } from 'node:fs/promises';
+import { lstat, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { installCarriedImages } from '../../board/images/carried.ts';
 import { openImageStore } from '../../board/images/store.ts';
@@ -61,6 +61,41 @@ test('a carried guest whose payload is already a blob only gets its ref, and the
   const got = await installCarriedImages(store, slot.file, [desk.publicKey], logger);
   assert.equal(got.map((i) => [i.name, i.deduped]), [['beta', true], ['gamma', false]], 'alpha was there already; beta shares its blob');
   assert.equal(store.list().map((i) => [i.name, i.origin, i.sharedBy]), [['alpha', 'install', 2], ['beta', 'board-image', 2], ['gamma', 'board-image', 1]]);
+});
+
+test('a shared copy (images.sharedBlobsDir) is linked, not unpacked; what it lacks or does not match is walked', async () => {
+  const dir = await temps.make('deskbox-store-');
+  const hello = await guestImage(join(dir, 'hello.dbi'), { name: 'hello', files: { 'etc/motd': 'hello\n' }, key: desk.privateKey });
+  const tools = await guestImage(join(dir, 'tools.dbi'), { name: 'tools', files: { 'bin/tool': 'tool\n' }, key: desk.privateKey });
+  const logger = memoryLogger();
+  // The desk's copy holds only hello, unpacked by the same code from a slot carrying it alone.
+  const sharedStore = await openImageStore({ dir: join(dir, 'shared'), keys: [desk.publicKey], arch: 'x86_64', logger });
+  await installCarriedImages(sharedStore, (await boardImage(await temps.make('deskbox-slot-'), [hello.file])).file, [desk.publicKey], logger);
+  const shared = join(dir, 'shared', 'blobs');
+  const helloSha = hello.manifest.payload.sha256;
+  const slot = await boardImage(dir, [hello.file, tools.file]);
+
+  const store = await openImageStore({ dir: join(dir, 'store'), keys: [desk.publicKey], arch: 'x86_64', logger });
+  const got = await installCarriedImages(store, slot.file, [desk.publicKey], logger, shared);
+  assert.equal(got.map((i) => [i.name, i.origin]), [['hello', 'board-image'], ['tools', 'board-image']]);
+  const blob = join(dir, 'store', 'blobs', helloSha);
+  assert.ok((await lstat(blob)).isSymbolicLink(), 'hello is a link to the shared copy');
+  assert.is(await readlink(blob), join(shared, helloSha));
+  assert.ok(!(await lstat(join(dir, 'store', 'blobs', tools.manifest.payload.sha256))).isSymbolicLink(), 'tools was unpacked from the slot');
+  assert.is(await readFile(join(store.resolve('hello')!, 'etc/motd'), 'utf8'), 'hello\n');
+  assert.equal(store.list().find((i) => i.name === 'hello')?.unpackedBytes, hello.manifest.payload.unpackedBytes);
+
+  // Removing it frees nothing here and leaves the shared copy to the other boards.
+  const removed = await store.remove('hello');
+  assert.equal([removed.blobRemoved, removed.freedBytes], [true, 0]);
+  assert.is(await readFile(join(shared, helloSha, 'rootfs', 'etc/motd'), 'utf8'), 'hello\n');
+
+  // A shared copy that is not that image (here: its rootfs gone) is not linked; the slot is walked.
+  await rm(join(shared, helloSha, 'rootfs'), { recursive: true });
+  const other = await openImageStore({ dir: join(dir, 'store2'), keys: [desk.publicKey], arch: 'x86_64', logger });
+  await installCarriedImages(other, slot.file, [desk.publicKey], logger, shared);
+  assert.ok(!(await lstat(join(dir, 'store2', 'blobs', helloSha))).isSymbolicLink());
+  assert.is(await readFile(join(other.resolve('hello')!, 'etc/motd'), 'utf8'), 'hello\n');
 });
 
 test('a carried guest this board does not trust is skipped and logged; the others install', async () => {
