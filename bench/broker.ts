@@ -12,14 +12,16 @@
  * deskbox runs as the desk runs it (createDeskBroker with the SQLite store, scrypt users and the
  * policy hooks; bench/lib/deskbox-broker.ts) minus TLS; mosquitto with a password file, an ACL
  * giving each board its own subtree and the host deskbox/#, persistence on, and
- * max_inflight_messages 0. Plain MQTT on loopback for both. The generator is mqtt.js in this
+ * max_inflight_messages 0. Two more in the same runs: deskbox-memory (the deskbox broker on
+ * aedes' in-memory store: mosquitto's own guarantee) and aedes (the library with its defaults
+ * and nothing of ours: the floor any aedes broker starts from). Plain MQTT on loopback for all. The generator is mqtt.js in this
  * process (the clients the boards and the host use); its own CPU time is printed, so a run it
  * limits shows as such, and so is the 1-minute load average after each run: the machine is
  * shared, and figures from a loaded one compare only within the same run. Brokers alternate,
  * RUNS each (bench/lib/brokers-under-test.ts starts them).
  *
  * `node --import tsx bench/run.ts broker`; BENCH_RUNS (2), BENCH_SECONDS (10),
- * BENCH_BROKER_ONLY=deskbox|deskbox-memory|mosquitto, BENCH_BROKER_PROF=<dir> (deskbox under --cpu-prof),
+ * BENCH_BROKER_ONLY=deskbox|deskbox-memory|aedes|mosquitto, BENCH_BROKER_PROF=<dir> (deskbox under --cpu-prof),
  * BENCH_BROKER_PHASE=fanin (no flat-out phase: to profile the fan-in alone).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -178,7 +180,7 @@ async function measure(broker: Broker): Promise<Result> {
 
 try {
   const usersFile = await writeUsers(setup);
-  const results: Record<Kind, Result[]> = { mosquitto: [], deskbox: [], 'deskbox-memory': [] };
+  const results: Record<Kind, Result[]> = { mosquitto: [], deskbox: [], 'deskbox-memory': [], aedes: [] };
   for (let run = 0; run < RUNS; run++) {
     const order: Kind[] = run % 2 ? [...KINDS].reverse() : [...KINDS];
     for (const kind of order) {
@@ -220,6 +222,11 @@ try {
     const p99 = median(d.map((r) => r.p99)) / median(q.map((r) => r.p99));
     const rate = median(d.map((r) => r.rate)) / median(q.map((r) => r.rate));
     process.stdout.write(`\n  target p99 <= 1.2x mosquitto: ${p99.toFixed(2)}x ${p99 <= 1.2 ? 'met' : 'NOT met'}; flat out >= mosquitto: ${rate.toFixed(2)}x ${rate >= 1 ? 'met' : 'NOT met'}\n`);
+  }
+  const a = results.aedes;
+  if (a.length && q.length) {
+    const ratio = (f: (r: Result) => number) => (median(a.map(f)) / median(q.map(f))).toFixed(2);
+    process.stdout.write(`  the floor aedes sets (bare aedes against mosquitto): p99 ${ratio((r) => r.p99)}x, flat out ${ratio((r) => r.rate)}x\n`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

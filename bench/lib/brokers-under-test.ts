@@ -1,8 +1,9 @@
 /**
- * The two brokers bench/broker.ts compares, each in a process of its own: mosquitto (the Debian
+ * The brokers bench/broker.ts compares, each in a process of its own: mosquitto (the Debian
  * package) with a password file, an ACL matching the desk policy's board and host rules as far
- * as the bench's topics go, persistence on and max_inflight_messages 0; and the deskbox broker
- * as the desk runs it (deskbox-broker.ts). Plain MQTT on loopback for both.
+ * as the bench's topics go, persistence on and max_inflight_messages 0; the deskbox broker as
+ * the desk runs it (deskbox-broker.ts); and bare aedes (aedes-bare-broker.ts). Plain MQTT on
+ * loopback for all.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,10 +18,11 @@ import { stopChild } from '../../platform/child-stop.ts';
 /**
  * `deskbox-memory`: the deskbox broker on aedes' in-memory store, mosquitto's guarantee (it
  * writes its in-memory database every autosave_interval, 30 min by default, so a crash loses
- * what was queued since); `deskbox` keeps every QoS 1 message in SQLite before its PUBACK.
+ * what was queued since); `deskbox` keeps every QoS 1 message in SQLite before its PUBACK;
+ * `aedes`: the library with its defaults and nothing of ours, the floor for any aedes broker.
  */
-export type Kind = 'mosquitto' | 'deskbox' | 'deskbox-memory';
-export const KINDS: readonly Kind[] = ['mosquitto', 'deskbox', 'deskbox-memory'];
+export type Kind = 'mosquitto' | 'deskbox' | 'deskbox-memory' | 'aedes';
+export const KINDS: readonly Kind[] = ['mosquitto', 'deskbox', 'deskbox-memory', 'aedes'];
 export interface Broker { kind: Kind; pid: number; port: number; stop(): Promise<void> }
 
 export interface BenchSetup {
@@ -86,13 +88,16 @@ export async function startMosquitto({ work, password }: BenchSetup, run: number
   return { kind: 'mosquitto', pid: child.pid!, port, stop: () => stopChild(child, STOP_GRACE_MS) };
 }
 
-export async function startDeskbox({ work, prof: profDir }: BenchSetup, run: number, usersFile: string, kind: 'deskbox' | 'deskbox-memory' = 'deskbox'): Promise<Broker> {
+export async function startDeskbox({ work, prof: profDir }: BenchSetup, run: number, usersFile: string, kind: Exclude<Kind, 'mosquitto'> = 'deskbox'): Promise<Broker> {
   const dir = mkdtempSync(join(work, `${kind}-${run}-`));
   const prof = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
-  const child = spawn(process.execPath, ['--import', 'tsx', ...prof, join(import.meta.dirname, 'deskbox-broker.ts'), usersFile, kind === 'deskbox' ? join(dir, 'store.sqlite') : 'memory'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const program = kind === 'aedes'
+    ? [join(import.meta.dirname, 'aedes-bare-broker.ts')]
+    : [join(import.meta.dirname, 'deskbox-broker.ts'), usersFile, kind === 'deskbox' ? join(dir, 'store.sqlite') : 'memory'];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...prof, ...program], { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`deskbox broker exited (${code}) before listening`)));
+    child.once('exit', (code) => reject(new Error(`${kind} broker exited (${code}) before listening`)));
   });
   const { port } = JSON.parse(line) as { port: number };
   return { kind, pid: child.pid!, port, stop: () => stopChild(child, STOP_GRACE_MS) };
