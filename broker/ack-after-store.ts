@@ -12,10 +12,6 @@
  * with its error: aedes drops the connection without a PUBACK, and the client sends the message
  * again when it reconnects.
  *
- * A store whose writes settle before they are committed (the SQLite store settles a QoS 1
- * enqueue at once, so delivery does not wait for the commit) offers `Durable`: the PUBACK then
- * waits until everything the publish queued is committed.
- *
  * QoS 2 needs nothing: aedes stores the packet and publishes it before it answers PUBREC.
  */
 import type { Aedes, AedesOptions, Client } from 'aedes';
@@ -32,19 +28,8 @@ export interface AckAfterStore {
   attach(broker: Aedes): void;
 }
 
-/** A store's commit barrier (persistence/sqlite-batch.ts GroupCommit.mark / committed). */
-export interface Durable {
-  commitMark(): number;
-  committed(mark: number): Promise<void>;
-}
-
-export function isDurable(store: unknown): store is Durable {
-  const s = store as Partial<Durable> | null;
-  return typeof s?.commitMark === 'function' && typeof s.committed === 'function';
-}
-
 /** `authorize`: the policy's hook (hooks.ts), which decides; this only moves the publish. */
-export function ackAfterStore(authorize: AuthorizePublish, durable?: Durable): AckAfterStore {
+export function ackAfterStore(authorize: AuthorizePublish): AckAfterStore {
   // Packets already published from authorizePublish, waiting for aedes' own publish to skip.
   const published = new WeakSet<PublishPacket>();
   let publish: Publish | undefined;
@@ -54,15 +39,10 @@ export function ackAfterStore(authorize: AuthorizePublish, durable?: Durable): A
       authorize(client, packet, (err) => {
         // Wills (no `cmd`) and the broker's own publishes keep aedes' order: no PUBACK is at stake.
         if (err || !client || !publish || packet.cmd !== 'publish' || packet.qos !== 1) return callback(err);
-        const mark = durable?.commitMark();
-        const acknowledge = () => {
-          published.add(packet);
-          callback(null);
-        };
         publish(packet, client, (publishError) => {
           if (publishError) return callback(publishError);
-          if (!durable || mark === undefined) return acknowledge();
-          durable.committed(mark).then(acknowledge, (e: Error) => callback(e));
+          published.add(packet);
+          callback(null);
         });
       });
     },

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { Aedes } from 'aedes';
 import { systemClock, type Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/log.ts';
-import { ackAfterStore, isDurable } from './ack-after-store.ts';
+import { ackAfterStore } from './ack-after-store.ts';
 import { dedupeExactly } from './exact-dedupe.ts';
 import { createAccessHooks } from './hooks.ts';
 import { planListeners } from './listener-plan.ts';
@@ -90,7 +90,7 @@ export async function createDeskBroker(opts: DeskBrokerOptions): Promise<DeskBro
   const persistence = queues.persistence;
   const throttle = new LoginThrottle({ clock, policy: opts.loginBackoff });
   const hooks = createAccessHooks({ users, logger, throttle, clock, onSubscribed: (client, filter) => stats.subscribed(client, filter) });
-  const acks = ackAfterStore(hooks.authorizePublish, isDurable(opts.persistence) ? opts.persistence : undefined);
+  const acks = ackAfterStore(hooks.authorizePublish);
 
   const broker = await Aedes.createBroker({
     ...hooks,

@@ -33,12 +33,6 @@ export class GroupCommit {
   #scheduled: NodeJS.Immediate | undefined;
   #lazy: NodeJS.Timeout | undefined;
   #closed = false;
-  /** The batch now being collected; batches are numbered as they are flushed. */
-  #gen = 0;
-  /** The latest batch that failed, or whose operation run with `failsBarrier` failed. */
-  #lastFailed: { gen: number; error: unknown } | undefined;
-  /** The outcome of batch #gen, made when someone waits on it (committed()). */
-  #pending: { promise: Promise<void>; resolve(): void; reject(e: Error): void } | undefined;
 
   /** `onRollback` lets owners of in-memory mirrors resynchronise after a failed commit. */
   constructor(db: Database, onRollback: () => void) {
@@ -54,11 +48,7 @@ export class GroupCommit {
    * SQLite undoes a failing statement's own changes by itself, so such a body needs no savepoint
    * of its own; a SAVEPOINT + RELEASE per operation was most of a small batch's cost.
    */
-  /**
-   * `failsBarrier`: if the body fails, so does committed() for every mark up to its batch, even
-   * though the batch commits (for writes whose promise settled early, such as a QoS 1 enqueue).
-   */
-  run<T>(operation: string, body: () => T, writes: 'one' | 'many' = 'many', urgency: Urgency = 'now', failsBarrier = false): Promise<T> {
+  run<T>(operation: string, body: () => T, writes: 'one' | 'many' = 'many', urgency: Urgency = 'now'): Promise<T> {
     if (this.#closed) {
       return Promise.reject(new PersistenceClosedError('persistence is destroyed', { operation }));
     }
@@ -72,7 +62,6 @@ export class GroupCommit {
               value = body();
             });
           } catch (error) {
-            if (failsBarrier) this.#lastFailed = { gen: this.#gen - 1, error };
             return () => reject(error);
           }
           return () => resolve(value);
@@ -82,32 +71,6 @@ export class GroupCommit {
       if (urgency === 'now') this.#scheduled ??= setImmediate(() => this.flush());
       else if (this.#scheduled === undefined) this.#lazy ??= setTimeout(() => this.#lazyDue(), LAZY_MS);
     });
-  }
-
-  /** The batch that operations queued from now on join: give it to committed() later. */
-  mark(): number {
-    return this.#gen;
-  }
-
-  /**
-   * Resolves once everything queued since `mark` is committed, whether its own promise already
-   * settled or not (the enqueue of a QoS 1 message settles before its commit); rejects with the
-   * error of any batch since `mark` that failed, or of a `failsBarrier` operation in one. What
-   * a PUBACK waits for.
-   */
-  async committed(mark: number): Promise<void> {
-    for (;;) {
-      if (this.#lastFailed && this.#lastFailed.gen >= mark) throw this.#lastFailed.error;
-      if (this.#queue.length === 0) return;
-      this.#scheduled ??= setImmediate(() => this.flush());
-      if (!this.#pending) {
-        let resolve!: () => void;
-        let reject!: (e: Error) => void;
-        const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-        this.#pending = { promise, resolve, reject };
-      }
-      await this.#pending.promise.catch(() => undefined);
-    }
   }
 
   /**
@@ -129,9 +92,6 @@ export class GroupCommit {
     const batch = this.#queue;
     if (batch.length === 0) return;
     this.#queue = [];
-    const gen = this.#gen++;
-    const pending = this.#pending;
-    this.#pending = undefined;
     let settlers: Array<() => void>;
     try {
       // IMMEDIATE takes the write lock up front, so another connection on the file (an inspecting
@@ -149,13 +109,10 @@ export class GroupCommit {
           cause: new AggregateError([cause, resyncError]),
         });
       }
-      this.#lastFailed = { gen, error };
       for (const op of batch) op.reject(error);
-      pending?.reject(error);
       return;
     }
     for (const settle of settlers) settle();
-    pending?.resolve();
   }
 
   /** Applies what is already queued, then refuses new work. */

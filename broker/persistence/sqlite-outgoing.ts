@@ -22,27 +22,15 @@ export class OutgoingQueue {
     this.#onError = onError;
   }
 
-  /**
-   * Queues the packet for each session. A QoS 0 or 1 packet settles at once and is committed at
-   * the end of this turn: aedes delivers only after this settles, and waiting for the commit
-   * put one on every delivery's path. The publisher's PUBACK still waits for it
-   * (ack-after-store.ts, GroupCommit.committed), so a crash before the commit loses nothing the
-   * publisher was told is stored: it sends again, and a subscriber that already had the message
-   * gets it twice, which QoS 1 allows. QoS 2 settles after its commit (exactly-once). A failed
-   * early-settled enqueue is reported through `onError`.
-   */
   async enqueue(subs: ReadonlyArray<{ clientId: string }>, packet: PersistedPacket): Promise<void> {
     const clientIds = subs.map(({ clientId }) => clientId);
     const queued = toQueued(packet);
     const bytes = encode(queued);
     const brokerId = queued.brokerId ?? null;
     const counter = queued.brokerCounter ?? null;
-    const applied = this.#batch.run('outgoingEnqueue', () => {
+    return this.#batch.run('outgoingEnqueue', () => {
       for (const clientId of clientIds) this.#sql.outgoingInsert.run(clientId, brokerId, counter, bytes);
-    }, clientIds.length > 1 ? 'many' : 'one', 'now', packet.qos !== 2);
-    if (packet.qos === 2) return applied;
-    applied.catch(this.#onError);
-    return Promise.resolve();
+    }, clientIds.length > 1 ? 'many' : 'one');
   }
 
   /**
@@ -52,9 +40,9 @@ export class OutgoingQueue {
    *
    * A QoS 1 PUBLISH settles at once and its packet id is committed with a later batch: aedes
    * writes a delivery only after this settles, and a commit of its own here was one of three
-   * per message. The queue row is committed before the publisher's PUBACK, so a crash before
-   * this id is committed loses no message: the row, still without its id, is redelivered under
-   * a new one on reconnect (QoS 1 allows the duplicate).
+   * per message, in series with the enqueue's on the delivery path. The queue row itself is
+   * committed before delivery starts, so a crash in between loses no message: the row, still
+   * without its id, is redelivered under a new one on reconnect (QoS 1 allows the duplicate).
    * QoS 2 (and its PUBREL) keeps its id committed first: a redelivery under a new id would
    * defeat exactly-once. A deferred update that fails is reported through `onError`.
    */

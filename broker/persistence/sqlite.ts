@@ -144,15 +144,6 @@ export class SqlitePersistence {
     return this.#outgoing.enqueue(subs, packet);
   }
 
-  /** Not in the aedes-persistence interface: see GroupCommit.mark and committed (what a PUBACK waits for). */
-  commitMark(): number {
-    return this.#batch.mark();
-  }
-
-  committed(mark: number): Promise<void> {
-    return this.#batch.committed(mark);
-  }
-
   /**
    * Not in the aedes-persistence interface: drops all but the client's newest `keep` queued
    * packets and resolves to how many went (broker/offline-queues.ts bounds offline queues so).

@@ -1,9 +1,8 @@
 /**
  * The store's deferred bookkeeping (persistence/sqlite-batch.ts 'soon', sqlite-outgoing.ts): a
  * QoS 1 delivery's packet id settles before its commit and a PUBACK's delete waits for a batch
- * to ride in, but both reach the file within LAZY_MS, reads still see them in order. A QoS 1
- * enqueue settles at once too, and the commit barrier (what the publisher's PUBACK waits for)
- * resolves only once it is committed; QoS 2 stays committed before it settles. A second connection on the WAL
+ * to ride in, but both reach the file within LAZY_MS, reads still see them in order, and QoS 2
+ * and the enqueue itself stay committed before they settle. A second connection on the WAL
  * file shows what is committed.
  *   node --import tsx node_modules/uvu/bin.js test "broker/lazy-commit"
  */
@@ -39,38 +38,9 @@ async function withStore(body: (store: Awaited<ReturnType<typeof openSqlitePersi
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test('a QoS 1 enqueue settles before its commit; the commit barrier (what a PUBACK waits for) waits for it', () => withStore(async (store, committed) => {
-  const mark = store.commitMark();
-  await store.outgoingEnqueue({ clientId: client.id }, packet(1, 1));
-  assert.equal(committed(), [], 'settled before its commit');
-  await store.committed(mark);
-  assert.equal(committed(), [null], 'committed once the barrier resolves');
-  await store.committed(mark);
-  assert.equal(committed(), [null], 'nothing queued since: the barrier resolves at once');
-}));
-
-test('a failed early-settled enqueue fails the barrier of every mark before it, and is reported, not thrown at aedes', async () => {
-  const errors: Error[] = [];
-  const store = await openSqlitePersistence({ path: ':memory:', onError: (e) => errors.push(e) });
-  try {
-    const before = store.commitMark();
-    // A queue row the schema refuses (no client id): its statement fails inside the batch.
-    await store.outgoingEnqueue({ clientId: null as unknown as string }, packet(1, 1));
-    const failure = await store.committed(before).then(() => undefined, (e: unknown) => e);
-    assert.ok(failure instanceof Error, `the barrier rejects: ${String(failure)}`);
-    assert.is(errors.length, 1, 'the early-settled enqueue reported its failure');
-    const after = store.commitMark();
-    await store.outgoingEnqueue({ clientId: client.id }, packet(1, 2));
-    await store.committed(after);
-  } finally {
-    await store.destroy();
-  }
-});
-
 test('a QoS 1 packet id settles at once and is committed within LAZY_MS; a read right after sees it', () => withStore(async (store, committed) => {
-  await store.committed(store.commitMark());
   await store.outgoingEnqueue({ clientId: client.id }, packet(1, 1));
-  await store.committed(0);
+  assert.equal(committed(), [null], 'the enqueue is committed when it settles');
   await store.outgoingUpdate(client, { ...packet(1, 1), messageId: 7 });
   assert.equal(committed(), [null], 'settled before its commit');
   await sleep(LAZY_MS * 4);
@@ -89,14 +59,12 @@ test('a PUBACK delete rides with the next urgent batch, and its row comes back',
   const cleared = store.outgoingClearMessageId(client, { cmd: 'puback', messageId: 7 });
   // An urgent write queued behind it commits both at the end of this turn.
   await store.outgoingEnqueue({ clientId: client.id }, packet(1, 2));
-  await store.committed(0);
   assert.equal(committed(), [null], 'the delete is committed no later than the enqueue');
   assert.equal((await cleared)?.brokerCounter, 1, 'the delete hands back the packet');
 }));
 
-test('a QoS 2 enqueue and packet id are committed before they settle', () => withStore(async (store, committed) => {
+test('a QoS 2 packet id is committed before it settles', () => withStore(async (store, committed) => {
   await store.outgoingEnqueue({ clientId: client.id }, packet(2, 1));
-  assert.equal(committed(), [null]);
   await store.outgoingUpdate(client, { ...packet(2, 1), messageId: 9 });
   assert.equal(committed(), [9]);
 }));
