@@ -4,6 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# The desk computer's floor is package.json's engines (Node 20); Debian 12's nodejs is 18 and
+# Ubuntu 22.04's is 12, so say so now rather than fail somewhere in npm ci or the build.
+node_floor=20
+if ! command -v node >/dev/null 2>&1 || ! node -e "process.exit(Number(process.versions.node.split('.')[0]) >= $node_floor ? 0 : 1)"; then
+  echo "setup.sh: deskbox needs Node.js $node_floor or newer on this computer (found: $(node --version 2>/dev/null || echo none))." >&2
+  echo "  Debian 13 and Ubuntu 24.04: apt-get install nodejs npm; older releases: Node's own packages (https://nodejs.org/en/download)." >&2
+  exit 1
+fi
+
 # qemu-*, u-boot-qemu and the cross compiler: armv7 boards tried on this x86_64 machine (docs/real-board.md);
 # systemd for systemd-analyze, which checks the board's unit file; openssl issues the desk's TLS
 # certificates (docs/tls.md); e2fsprogs (mke2fs -d) builds the QEMU boards' disks without root
@@ -17,10 +26,32 @@ packages=(crun socat mosquitto mosquitto-clients lrzsz busybox-static chromium o
           g++ make python3 redis-server)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# The missing packages but one.
+without() { local drop=$1 p; shift; for p in "$@"; do [ "$p" = "$drop" ] || printf '%s ' "$p"; done; }
+# A Chromium already on the PATH under another name will do (test/support/chromium.ts finds it).
+for b in chromium-browser google-chrome-stable google-chrome; do
+  if command -v "$b" >/dev/null 2>&1; then read -r -a missing <<< "$(without chromium "${missing[@]}")"; break; fi
+done
 if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "setup.sh: these Debian packages are missing, and installing them needs root (no sudo here). As root, run:" >&2
+      echo "  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}" >&2
+      echo "then run ./setup.sh again." >&2
+      exit 1
+    fi
+    sudo="sudo"
+  fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # Ubuntu has Chromium only as a snap: no apt package to install.
+  if [[ " ${missing[*]} " == *" chromium "* ]] && ! apt-cache policy chromium 2>/dev/null | grep -q 'Candidate: [^(]'; then
+    read -r -a missing <<< "$(without chromium "${missing[@]}")"
+    echo "setup.sh: no chromium package here (Ubuntu ships it as a snap: sudo snap install chromium). The dashboard tests need it, or CHROMIUM=/path/to/chrome." >&2
+  fi
+  if [ ${#missing[@]} -gt 0 ]; then
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
 fi
 npm ci --no-audit --no-fund
 # armhf Node builds, busybox and Node headers for armv7 boards (cached in .cache/armhf).

@@ -6,7 +6,6 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -17,8 +16,8 @@ import { deskLayout } from '../../host/locations/layout.ts';
 import { readImageHead } from '../../images/verify-file.ts';
 import { processesMentioning } from '../support/deskbox.ts';
 import { Desk } from '../support/desk.ts';
+import { findChromium } from '../support/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WAIT = { timeout: 15_000 };
 let desk: Desk;
 let state = '';
@@ -59,7 +58,6 @@ async function logIn(page: Page, user: 'host' | 'monitor'): Promise<void> {
 }
 
 test('Reflash: refused for a monitor, done for the host, and the board runs the desk image again', () => desk.withLogs(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: the dashboard test needs a real browser (apt-get install chromium)`);
   const up = await desk.up({ boards: 2, baud: 3_000_000, latency: 1 });
   const url = up.dashboard!;
   assert.is((await (await fetch(`${url}config.json`)).json()).flash, true);
@@ -71,7 +69,7 @@ test('Reflash: refused for a monitor, done for the host, and the board runs the 
   assert.is(refused.status, 403);
   assert.equal(await refused.json(), { error: 'user "monitor" may not flash boards: only the host role may' });
 
-  browser = await chromium.launchPersistentContext(join(state, 'chromium'), { executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  browser = await chromium.launchPersistentContext(join(state, 'chromium'), { executablePath: findChromium(), args: ['--headless', '--no-sandbox'] });
   const page = browser.pages()[0] ?? await browser.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));

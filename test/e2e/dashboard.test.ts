@@ -8,7 +8,6 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -22,8 +21,8 @@ import { startDashboard, type Dashboard } from '../../host/dashboard/server.ts';
 import { waitFor } from '../support/wait.ts';
 import { deskbox, processesMentioning } from '../support/deskbox.ts';
 import { Desk } from '../support/desk.ts';
+import { findChromium } from '../support/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const BOARDS = 6;
 const WAIT = { timeout: 15_000 };
 let desk: Desk;
@@ -58,13 +57,12 @@ async function logIn(page: Page, username: string): Promise<void> {
 }
 
 test('the grid follows the desk; the broker refuses a monitor\'s reboot, a host\'s goes through', () => desk.withLogs(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: the dashboard test needs a real browser (apt-get install chromium)`);
   const up = await desk.up({ boards: BOARDS, restartDelay: 0 });
   // desk up serves the dashboard (and its /metrics) from the desk's supervisor.
   const url = up.dashboard!;
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
   await waitFor(async () => /deskbox_boards\{state="online"\} 6/.test(await (await fetch(`${url}metrics`)).text()), { timeoutMs: 15_000, what: '/metrics to count 6 boards online' });
-  browser = await chromium.launchPersistentContext(join(state, 'chromium'), { executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  browser = await chromium.launchPersistentContext(join(state, 'chromium'), { executablePath: findChromium(), args: ['--headless', '--no-sandbox'] });
   const page = browser.pages()[0] ?? await browser.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));

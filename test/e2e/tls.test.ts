@@ -8,7 +8,6 @@
  * in Chromium (started with --ignore-certificate-errors: its trust store cannot be given the CA).
  *   node --import tsx node_modules/uvu/bin.js test/e2e 'tls.test.ts$'
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +19,8 @@ import { certificateProblem } from '../../platform/tls-errors.ts';
 import { Desk } from '../support/desk.ts';
 import { deskbox, runDeskbox } from '../support/deskbox.ts';
 import { runProgram } from '../support/run-program.ts';
+import { findChromium } from '../support/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ownAddress = Object.values(networkInterfaces()).flat().find((a) => a && !a.internal && a.family === 'IPv4')?.address;
 let desk: Desk;
 
@@ -68,7 +67,6 @@ test('deskbox --broker mqtts:// with --ca; without it, one line saying why', () 
 
 test('beyond loopback: TLS only, and an HTTPS dashboard whose page watches the desk over wss', () => desk.withLogs(async () => {
   if (!ownAddress) return void process.once('exit', () => console.log('  NOT RUN: TLS beyond loopback (desk, dashboard over HTTPS/wss): this machine has no non-loopback IPv4 address; not counted as passed.'));
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing (apt-get install chromium)`);
   const up = await desk.up({ boards: 2, args: ['--host', ownAddress] });
   assert.equal([up.broker.url, up.broker.ws], [null, null], 'no plain listener');
   assert.match(up.broker.mqtts ?? '', new RegExp(`^mqtts://${ownAddress.replaceAll('.', '\\.')}:\\d+$`));
@@ -78,7 +76,7 @@ test('beyond loopback: TLS only, and an HTTPS dashboard whose page watches the d
   const boards = JSON.parse((await deskbox(['boards', '--state', desk.state, '--json'])).stdout) as { boards: { state: string }[] };
   assert.ok(boards.boards.every((b) => b.state === 'online'), 'host commands reach it over mqtts');
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--ignore-certificate-errors'] });
+  const browser = await chromium.launch({ executablePath: findChromium(), args: ['--headless', '--no-sandbox', '--ignore-certificate-errors'] });
   try {
     const page = await browser.newPage();
     await page.goto(up.dashboard!);

@@ -2,11 +2,10 @@
  * The dashboard in a real headless Chromium, logged in as a broker user. Chromium's profile
  * lives in the desk's state folder, so "nothing left that mentions the folder" covers it too.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { findChromium } from './chromium.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
 
 export interface DashboardPage {
   browser: BrowserContext;
@@ -16,8 +15,7 @@ export interface DashboardPage {
 }
 
 export async function openDashboard(state: string, url: string, username: string, password: string): Promise<DashboardPage> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the dashboard tests need a real browser (apt-get install chromium)`);
-  const browser = await chromium.launchPersistentContext(join(state, 'chromium'), { executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  const browser = await chromium.launchPersistentContext(join(state, 'chromium'), { executablePath: findChromium(), args: ['--headless', '--no-sandbox'] });
   const page = browser.pages()[0] ?? await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
