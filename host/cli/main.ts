@@ -25,7 +25,13 @@ const program = new Command('deskbox')
   .version(AGENT_VERSION)
   // `deskbox -V` is the program's version; `image build ... --version 2` is the image's.
   .enablePositionalOptions()
-  .showHelpAfterError('(add --help for usage)');
+  .showHelpAfterError('(add --help for usage)')
+  // A command line commander refuses (unknown option, missing argument, bad value, a group
+  // without its subcommand) exits 2, the usage convention; help and version exit 0, and a
+  // command that ran and failed exits 1 (run.ts). Subcommands inherit this.
+  .exitOverride((err) => {
+    if (err.exitCode !== 0) process.exit(2);
+  });
 
 registerDesk(program);
 registerBoards(program);

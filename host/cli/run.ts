@@ -2,7 +2,8 @@ import { basename, relative } from 'node:path';
 
 /**
  * How every subcommand ends: data on stdout, one clear error line on stderr (or a JSON error
- * with --json) and a non-zero exit code on failure.
+ * with --json) and a non-zero exit code on failure: 1, or the error's own `exitCode` (2 for a
+ * command line the command itself refuses, as commander's own usage errors exit; main.ts).
  */
 export interface OutputOptions {
   json?: boolean;
@@ -18,7 +19,8 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>) {
       if (opts?.json) process.stdout.write(JSON.stringify({ ok: false, error: message }) + '\n');
       else process.stderr.write(`deskbox: ${message}\n`);
       if (process.env.DESKBOX_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
-      process.exitCode = 1;
+      const own = (err as { exitCode?: unknown } | null)?.exitCode;
+      process.exitCode = typeof own === 'number' && own > 0 ? own : 1;
     }
   };
 }

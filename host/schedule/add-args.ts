@@ -14,6 +14,9 @@ export interface OwnOption {
 }
 
 export class ScheduleArgsError extends Error {
+  /** A usage error: the CLI exits 2 (host/cli/run.ts). */
+  readonly exitCode = 2;
+
   constructor(readonly options: string[]) {
     super(`${options.join(', ')} after the cron expression would be taken as schedule add's own, not the command's: `
       + `put schedule add's options before the cron expression and the command after \`--\`, e.g. `

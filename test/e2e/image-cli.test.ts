@@ -92,7 +92,7 @@ test('keys, a busybox guest image and a board image: build, inspect, verify, ref
 test('a number option given something else: one usage line naming the option, no stack trace', async () => {
   for (const args of [['desk', 'up', '--boards', '1', '--ws-port', 'none'], ['dashboard', '--port', 'x']]) {
     const r = await deskbox(...args);
-    assert.is(r.code, 1, args.join(' '));
+    assert.is(r.code, 2, `a usage error: ${args.join(' ')}`);
     assert.match(r.stderr, /^error: option '--(ws-)?port <port>' argument '(none|x)' is invalid\. /);
     assert.not.match(r.stderr, /\n\s+at /, 'no stack trace');
   }

@@ -31,7 +31,7 @@ test('the CLI: a command after -- keeps --json and --state; without --, add refu
   assert.equal((JSON.parse(added.stdout) as { argv: string[] }).argv, ['health', 'check', '--json', '--state', join(state, 'other')]);
 
   const refused = await deskbox(['schedule', 'add', '--state', state, '0 2 * * *', 'health', '--json']);
-  assert.is(refused.code, 1);
+  assert.is(refused.code, 2, 'a usage error');
   assert.match(refused.stderr, /^deskbox: --json after the cron expression would be taken as schedule add's own/);
 
   const store = openScheduleStore(join(state, 'schedules.db'));
