@@ -6,7 +6,7 @@
  * shared state, so a process can host many simulated boards.
  */
 import type { MqttClient } from 'mqtt';
-import { boardTopic, type BoardChannel } from '../broker/contract/topics.ts';
+import { boardTopic, type BoardChannel, type JsonChannel } from '../broker/contract/topics.ts';
 import { decode, encode, type BoardPayloads } from '../broker/contract/messages.ts';
 import { PAYLOAD_VERSION, type BoardEvent, type BootPhase, type OnlineStatus } from '../broker/contract/payloads.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -63,7 +63,7 @@ export function createAgent(deps: AgentDeps): Agent {
   let client: MqttClient | undefined;
   let hw: BoardHardware | undefined;
 
-  const publish = <K extends BoardChannel>(channel: K, value: BoardPayloads[K], retain = false) => {
+  const publish = <K extends JsonChannel>(channel: K, value: BoardPayloads[K], retain = false) => {
     client?.publish(topic(channel), encode(channel, value), { qos: 1, retain }, (err) => {
       if (err) logger.warn('publish failed', { channel, error: err.message });
     });

@@ -12,7 +12,7 @@
  */
 import type { BoardPayloads } from '../../broker/contract/messages.ts';
 import type { Command, Telemetry } from '../../broker/contract/payloads.ts';
-import type { BoardChannel } from '../../broker/contract/topics.ts';
+import type { JsonChannel } from '../../broker/contract/topics.ts';
 import { handleCommand } from '../../board/commands.ts';
 import type { Handlers } from '../../board/ops/feature.ts';
 import { guestEventBatches } from '../../board/guests/events.ts';
@@ -30,7 +30,7 @@ export interface SyntheticBoardOptions {
   /** The boot time a guest reports (launch decision to ready), ms; spread +-20% by guest. */
   bootMs: number;
   now(): number;
-  publish<K extends BoardChannel>(channel: K, value: BoardPayloads[K], retain: boolean): void;
+  publish<K extends JsonChannel>(channel: K, value: BoardPayloads[K], retain: boolean): void;
 }
 
 export interface SyntheticBoard {

@@ -6,7 +6,7 @@
 import type { CommandOp, CommandResult, ParsedArgs } from '../../broker/contract/commands/index.ts';
 import type { BoardPayloads } from '../../broker/contract/messages.ts';
 import type { BoardEvent, OnlineStatus } from '../../broker/contract/payloads.ts';
-import type { BoardChannel } from '../../broker/contract/topics.ts';
+import type { JsonChannel } from '../../broker/contract/topics.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { GpioBinding } from '../../platform/hal/gpio.ts';
 import type { PowerSensor } from '../../platform/hal/power.ts';
@@ -44,7 +44,7 @@ export interface AgentContext {
   clock: Clock;
   scheduler: Scheduler;
   logger: Logger;
-  publish<K extends BoardChannel>(channel: K, value: BoardPayloads[K], retain?: boolean): void;
+  publish<K extends JsonChannel>(channel: K, value: BoardPayloads[K], retain?: boolean): void;
   event(body: EventBody, at?: number): void;
   /** A line on the board's serial console; nothing where there is none (yet). */
   say(text: string): void;

@@ -4,7 +4,7 @@
  * `decode`, which never throws: it returns the reason a message was refused, for logging.
  */
 import * as v from 'valibot';
-import type { BoardChannel } from './topics.ts';
+import type { JsonChannel } from './topics.ts';
 import { CommandSchema, EventSchema, ReplySchema, StatusSchema, TelemetrySchema } from './payloads.ts';
 import type { BoardEvent, Command, Reply, Status, Telemetry } from './payloads.ts';
 import { BoardVerdictSchema, HealthReportSchema, type HealthReport } from './health.ts';
@@ -18,7 +18,7 @@ export interface BoardPayloads {
   reply: Reply;
 }
 
-const schemas: { [K in BoardChannel]: v.GenericSchema<unknown, BoardPayloads[K]> } = {
+const schemas: { [K in JsonChannel]: v.GenericSchema<unknown, BoardPayloads[K]> } = {
   status: StatusSchema,
   telemetry: TelemetrySchema,
   events: EventSchema,
@@ -34,14 +34,14 @@ export const MAX_PAYLOAD_BYTES = 64 * 1024;
 export const DECODE_PROBLEMS = ['too-large', 'not-json', 'version', 'schema'] as const;
 export type DecodeProblem = (typeof DECODE_PROBLEMS)[number];
 
-export type Decoded<K extends BoardChannel> = { ok: true; value: BoardPayloads[K] } | { ok: false; problem: DecodeProblem; reason: string };
+export type Decoded<K extends JsonChannel> = { ok: true; value: BoardPayloads[K] } | { ok: false; problem: DecodeProblem; reason: string };
 
 /**
  * Takes bytes as any MQTT client gives them (a Buffer in Node, a Uint8Array in a browser: the
  * dashboard runs this same code). The reason never quotes the payload: rejected messages are
  * logged and shown, and a payload may carry anything, secrets included.
  */
-export function decode<K extends BoardChannel>(channel: K, payload: Uint8Array | string): Decoded<K> {
+export function decode<K extends JsonChannel>(channel: K, payload: Uint8Array | string): Decoded<K> {
   const size = typeof payload === 'string' ? new TextEncoder().encode(payload).byteLength : payload.byteLength;
   if (size > MAX_PAYLOAD_BYTES) return { ok: false, problem: 'too-large', reason: `payload of ${size} bytes exceeds ${MAX_PAYLOAD_BYTES}` };
   let json: unknown;
@@ -97,13 +97,13 @@ function issuePath(issue: v.BaseIssue<unknown>): string {
 }
 
 export class ContractError extends Error {
-  constructor(readonly channel: BoardChannel, readonly reason: string) {
+  constructor(readonly channel: JsonChannel, readonly reason: string) {
     super(`refusing to send an invalid ${channel} payload: ${reason}`);
     this.name = 'ContractError';
   }
 }
 
-export function encode<K extends BoardChannel>(channel: K, value: BoardPayloads[K]): string {
+export function encode<K extends JsonChannel>(channel: K, value: BoardPayloads[K]): string {
   const parsed = v.safeParse(schemas[channel], value);
   if (!parsed.success) throw new ContractError(channel, describeIssues(parsed.issues));
   return JSON.stringify(value);

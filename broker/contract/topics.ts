@@ -2,7 +2,8 @@
  * The topic tree, written once. Board, broker and host build and parse topics only through
  * these functions, so the layout documented in docs/mqtt.md is the layout on the wire.
  *
- *   deskbox/<desk>/boards/<board>/status      retained availability (last will sets offline)
+ *   deskbox/<desk>/boards/<board>/status      retained state with detail (last will sets offline)
+ *   deskbox/<desk>/boards/<board>/availability retained plain `online`/`offline`, kept by the broker from status
  *   deskbox/<desk>/boards/<board>/telemetry   retained latest sample: power, energy, load
  *   deskbox/<desk>/boards/<board>/events      boot phases and other happenings
  *   deskbox/<desk>/boards/<board>/health      retained latest self-check report
@@ -15,8 +16,10 @@ export const DISCOVERY_ROOT = 'homeassistant';
 /** Where the broker serves MQTT over WebSocket (the dashboard's and browsers' way in). */
 export const WS_PATH = '/mqtt';
 
-export const BOARD_CHANNELS = ['status', 'telemetry', 'events', 'health', 'cmd', 'reply'] as const;
+export const BOARD_CHANNELS = ['status', 'availability', 'telemetry', 'events', 'health', 'cmd', 'reply'] as const;
 export type BoardChannel = (typeof BOARD_CHANNELS)[number];
+/** The channels whose payloads are JSON documents of the contract (messages.ts); availability is plain text. */
+export type JsonChannel = Exclude<BoardChannel, 'availability'>;
 
 /** Desk and board ids are single topic levels: no wildcards, separators or control bytes. */
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;

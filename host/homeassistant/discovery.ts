@@ -2,8 +2,9 @@
  * Home Assistant MQTT discovery for a desk's boards (docs/metrics.md). Each board becomes one
  * HA device, linked to the desk through `via_device`, with power, energy and guests-running
  * sensors that HA reads straight from the board's retained telemetry, available while the
- * board's retained status says online, and a health sensor that reads the desk's retained
- * verdict on the board (docs/health.md). Pure: it only builds the retained config messages.
+ * board's retained availability says online, a health sensor that reads the desk's retained
+ * verdict on the board (docs/health.md), and a connectivity binary sensor with the board's
+ * status as attributes. Pure: it only builds the retained config messages.
  */
 import { boardTopic } from '../../broker/contract/topics.ts';
 import { DISCOVERY_ROOT } from '../../broker/contract/topics.ts';
@@ -22,11 +23,17 @@ export interface DiscoveryMessage {
   payload: string;
 }
 
+/** The HA entity platforms the desk's configs use. */
+export const COMPONENTS = ['sensor', 'binary_sensor'] as const;
+type Component = (typeof COMPONENTS)[number];
+
 interface Sensor {
   object: string;
+  /** Default 'sensor'. */
+  component?: Component;
   config: Record<string, unknown>;
-  /** Reads the desk's verdict on the board instead of the board's telemetry. */
-  verdict?: true;
+  /** Where its state comes from, if not the board's telemetry. */
+  source?: 'verdict' | 'availability';
 }
 
 const SENSORS: readonly Sensor[] = [
@@ -47,7 +54,15 @@ const SENSORS: readonly Sensor[] = [
     // An enum sensor takes no state class or unit; the whole verdict (reason, since) becomes its attributes.
     object: 'health',
     config: { name: 'Health', device_class: 'enum', options: [...VERDICT_STATES], entity_category: 'diagnostic', icon: 'mdi:stethoscope', value_template: '{{ value_json.state }}' },
-    verdict: true,
+    source: 'verdict',
+  },
+  {
+    // On from the broker's plain availability word; the board's whole status (version, image,
+    // slot, uptime, boot phases, why it went offline) becomes its attributes.
+    object: 'online',
+    component: 'binary_sensor',
+    config: { name: 'Online', device_class: 'connectivity', payload_on: 'online', payload_off: 'offline' },
+    source: 'availability',
   },
 ];
 
@@ -65,7 +80,7 @@ export function deviceId(desk: string, board?: string): string {
 }
 
 export function configTopics(desk: string, board: string, prefix = DISCOVERY_ROOT): string[] {
-  return SENSORS.map((s) => `${prefix}/sensor/${deviceId(desk, board)}/${s.object}/config`);
+  return SENSORS.map((s) => `${prefix}/${s.component ?? 'sensor'}/${deviceId(desk, board)}/${s.object}/config`);
 }
 
 export function discoveryMessages(desk: string, boards: readonly DiscoveryBoard[], prefix = DISCOVERY_ROOT): DiscoveryMessage[] {
@@ -85,14 +100,17 @@ export function discoveryMessages(desk: string, boards: readonly DiscoveryBoard[
       payload: JSON.stringify({
         ...sensor.config,
         unique_id: `${node}-${sensor.object}`,
-        // A verdict stays true while the board is off (a retired board is off for good), so it
-        // is always available; the telemetry sensors only while the board says it is online.
-        ...(sensor.verdict
+        // A verdict stays true while the board is off (a retired board is off for good), and
+        // connectivity says offline itself, so both are always available; the telemetry
+        // sensors only while the board is online.
+        ...(sensor.source === 'verdict'
           ? { state_topic: verdictTopic(desk, board), json_attributes_topic: verdictTopic(desk, board) }
+          : sensor.source === 'availability'
+          ? { state_topic: boardTopic(desk, board, 'availability'), json_attributes_topic: boardTopic(desk, board, 'status') }
           : {
             state_topic: boardTopic(desk, board, 'telemetry'),
-            availability_topic: boardTopic(desk, board, 'status'),
-            availability_template: '{{ value_json.state }}',
+            // The plain word the broker keeps beside the status (contract/availability.ts).
+            availability_topic: boardTopic(desk, board, 'availability'),
             payload_available: 'online',
             payload_not_available: 'offline',
           }),
@@ -111,6 +129,6 @@ export function removalMessages(desk: string, boards: readonly string[], prefix 
 /** Whether `topic` is one of `desk`'s discovery configs, whatever board it was for. */
 export function isDeskConfigTopic(desk: string, topic: string, prefix = DISCOVERY_ROOT): boolean {
   const [root, component, node, object, last, ...rest] = topic.split('/');
-  return root === prefix && component === 'sensor' && node?.startsWith(`${deviceId(desk)}-`) === true
+  return root === prefix && (COMPONENTS as readonly string[]).includes(component ?? '') && node?.startsWith(`${deviceId(desk)}-`) === true
     && object !== undefined && last === 'config' && rest.length === 0;
 }

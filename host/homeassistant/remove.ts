@@ -5,19 +5,19 @@
 import type { MqttClient } from 'mqtt';
 import { DISCOVERY_ROOT } from '../../broker/contract/topics.ts';
 import { settle } from '../client/connect.ts';
-import { isDeskConfigTopic } from './discovery.ts';
+import { COMPONENTS, isDeskConfigTopic } from './discovery.ts';
 
 export async function removeHomeAssistantDiscovery({ client, desk, prefix = DISCOVERY_ROOT }: { client: MqttClient; desk: string; prefix?: string }): Promise<string[]> {
-  const filter = `${prefix}/sensor/+/+/config`;
+  const filters = COMPONENTS.map((component) => `${prefix}/${component}/+/+/config`);
   const found = new Set<string>();
   const onMessage = (topic: string, payload: Buffer) => {
     if (payload.length > 0 && isDeskConfigTopic(desk, topic, prefix)) found.add(topic);
   };
   client.on('message', onMessage);
   try {
-    await client.subscribeAsync(filter, { qos: 1 });
+    await client.subscribeAsync(filters, { qos: 1 });
     await settle(client, { quietMs: 300, deadlineMs: 5000 });
-    await client.unsubscribeAsync(filter);
+    await client.unsubscribeAsync(filters);
   } finally {
     client.off('message', onMessage);
   }

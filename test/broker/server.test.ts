@@ -12,6 +12,7 @@ import { BrokerListenError, createDeskBroker, type DeskBroker } from '../../brok
 import { STATS_TOPICS, type StatsSnapshot } from '../../broker/contract/stats.ts';
 import { Clients, DESK, collect, testUsers } from './support.ts';
 import { waitFor } from '../support/wait.ts';
+import { runProgram } from '../support/run-program.ts';
 
 interface Ctx {
   desk: DeskBroker;
@@ -167,6 +168,34 @@ broker("a board's last will is published, retained, when its socket dies", async
   await late.subscribeAsync(status);
   await waitFor(() => replay.length > 0, { timeoutMs: 5000, what: 'will replayed to a new subscriber' });
   assert.equal(replay[0], { topic: status, payload: offline, retain: true });
+});
+
+broker('availability: the broker answers each status with a retained plain word, the last will included; boards may not write it', async ({ clients, tcp, desk }) => {
+  const status = boardTopic(DESK, 'b01', 'status');
+  const availability = boardTopic(DESK, 'b01', 'availability');
+  const online = '{"v":1,"state":"online","board":"b01","version":"0.1.0","phases":[],"at":1}';
+  const offline = '{"v":1,"state":"offline","board":"b01","reason":"lastwill"}';
+  // Read by software nobody here wrote: mosquitto_sub, as a monitor, prints the retained word
+  // and exits (or, with nothing retained, times out: exit 27).
+  const retained = () => runProgram('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(desk.tcpPort), '-u', 'monitor', '-P', 'monitor-pw',
+    '-t', availability, '--retained-only', '-C', '1', '-W', '1'], { timeoutMs: 10_000 });
+  const says = (word: string) => async () => {
+    const r = await retained();
+    return word === '' ? r.code === 27 && r.stdout === '' : r.code === 0 && r.stdout === `${word}\n`;
+  };
+
+  const b01 = await clients.connect(tcp, 'b01', { will: { topic: status, payload: Buffer.from(offline), qos: 1, retain: true } });
+  await b01.publishAsync(status, online, { qos: 1, retain: true });
+  await waitFor(says('online'), { timeoutMs: 10_000, what: 'retained online' });
+
+  // Writing the broker's topic gets the board dropped, which is no clean disconnect: its will speaks.
+  void b01.publishAsync(availability, 'offline', { qos: 1 }).catch(() => undefined);
+  await waitFor(closed(b01), { timeoutMs: 5000, what: "the board dropped for writing the broker's topic" });
+  await waitFor(says('offline'), { timeoutMs: 10_000, what: 'the will turned availability offline' });
+
+  const host = await clients.connect(tcp, 'host');
+  await host.publishAsync(status, '', { qos: 1, retain: true });
+  await waitFor(says(''), { timeoutMs: 10_000, what: 'a cleared status clears the availability' });
 });
 
 broker('a last will its owner could not publish is refused at CONNECT', async ({ clients, tcp, logs }) => {

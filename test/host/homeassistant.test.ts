@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import * as v from 'valibot';
 import { memoryLogger } from '../../platform/log.ts';
 import { boardTopic } from '../../broker/contract/topics.ts';
+import { AVAILABILITY } from '../../broker/contract/availability.ts';
 import { StatusSchema, TelemetrySchema, type Status, type Telemetry } from '../../broker/contract/payloads.ts';
 import { BoardVerdictSchema, VERDICT_STATES, verdictTopic, type BoardVerdict } from '../../broker/contract/health.ts';
 import { authorizePublish, authorizeSubscribe } from '../../broker/policy.ts';
@@ -18,7 +19,7 @@ import { Clients, DESK, collect, testUsers } from '../broker/support.ts';
 import { waitFor } from '../support/wait.ts';
 
 // What Home Assistant accepts as a discovery topic: <prefix>/<component>/[<node_id>/]<object_id>/config.
-const HA_TOPIC = /^homeassistant\/sensor\/[a-zA-Z0-9_-]+\/[a-zA-Z0-9_-]+\/config$/;
+const HA_TOPIC = /^homeassistant\/(sensor|binary_sensor)\/[a-zA-Z0-9_-]+\/[a-zA-Z0-9_-]+\/config$/;
 
 const status: Status = { v: 1, state: 'online', board: 'b01', version: '1.2.3', bootedAt: 1, uptimeS: 1, keepaliveS: 10, phases: [] };
 const telemetry: Telemetry = {
@@ -39,9 +40,9 @@ type Config = Record<string, unknown> & { device: Record<string, unknown> };
 const configs = (desk: string, boards: { board: string; version?: string }[]) =>
   discoveryMessages(desk, boards).map((m) => ({ topic: m.topic, config: JSON.parse(m.payload) as Config }));
 
-test('one device per board, four sensors, on topics Home Assistant and the policy accept', () => {
+test('one device per board, five entities, on topics Home Assistant and the policy accept', () => {
   const all = configs('desk1', [{ board: 'b01', version: '1.2.3' }, { board: 'b02' }]);
-  assert.is(all.length, 8);
+  assert.is(all.length, 10);
   for (const { topic, config } of all) {
     assert.match(topic, HA_TOPIC);
     assert.ok(authorizePublish({ role: 'host', username: 'host' }, topic).allow, topic);
@@ -50,7 +51,7 @@ test('one device per board, four sensors, on topics Home Assistant and the polic
   }
   assert.equal(new Set(all.map((c) => JSON.stringify(c.config.device.identifiers))).size, 2);
   assert.is(all[0]!.config.device.sw_version, '1.2.3');
-  assert.not.ok('sw_version' in all[4]!.config.device, 'no version until the board says it');
+  assert.not.ok('sw_version' in all[5]!.config.device, 'no version until the board says it');
   assert.equal(removalMessages('desk1', ['b01', 'b02']).map((m) => m.topic), all.map((c) => c.topic));
   assert.ok(removalMessages('desk1', ['b01']).every((m) => m.payload === ''));
 });
@@ -82,9 +83,9 @@ test('templates read the contract payloads: power in W, energy in Wh, availabili
   assert.is(render(String(guests.value_template), telemetry), 4);
   for (const config of [power, energy, guests]) {
     assert.is(config.state_topic, boardTopic('desk1', 'b01', 'telemetry'));
-    assert.is(config.availability_topic, boardTopic('desk1', 'b01', 'status'));
-    assert.is(render(String(config.availability_template), status), config.payload_available);
-    assert.is(render(String(config.availability_template), { v: 1, state: 'offline', board: 'b01', reason: 'lastwill' }), config.payload_not_available);
+    assert.is(config.availability_topic, boardTopic('desk1', 'b01', 'availability'));
+    assert.not.ok('availability_template' in config, 'the availability topic holds the plain word');
+    assert.equal([config.payload_available, config.payload_not_available], [...AVAILABILITY]);
   }
 });
 
@@ -103,6 +104,20 @@ test('the health sensor is an enum of the five verdict states read from the desk
     const verdict: BoardVerdict = { v: 1, board: 'b01', state, since: 1, reason: 'why' };
     assert.ok(v.safeParse(BoardVerdictSchema, verdict).success);
     assert.is(render(String(health.value_template), verdict), state);
+  }
+});
+
+test('connectivity: a binary sensor on the plain availability word, with the board\'s status as its attributes', () => {
+  const all = configs('desk1', [{ board: 'b01' }]);
+  const online = all.find((c) => c.topic.split('/')[3] === 'online')!;
+  assert.is(online.topic.split('/')[1], 'binary_sensor');
+  assert.is(online.config.device_class, 'connectivity');
+  assert.is(online.config.state_topic, boardTopic('desk1', 'b01', 'availability'));
+  assert.equal([online.config.payload_on, online.config.payload_off], [...AVAILABILITY]);
+  assert.is(online.config.json_attributes_topic, boardTopic('desk1', 'b01', 'status'), 'version, slot, uptime, phases as attributes');
+  assert.not.ok('availability_topic' in online.config, 'it says offline itself');
+  for (const topic of [online.config.state_topic, online.config.json_attributes_topic]) {
+    assert.ok(authorizeSubscribe({ role: 'monitor', username: 'monitor' }, String(topic)).allow, String(topic));
   }
 });
 
@@ -156,7 +171,7 @@ publisher('removal sweeps every retained config of the desk, and only that desk'
   assert.equal(removed, [...configTopics(DESK, 'gone1'), ...configTopics(DESK, 'gone2')].sort());
   assert.equal(await removeHomeAssistantDiscovery({ client: host, desk: DESK }), [], 'nothing left');
   const left = await removeHomeAssistantDiscovery({ client: host, desk: 'other' });
-  assert.is(left.length, 4);
+  assert.is(left.length, 5);
 });
 
 test.run();
