@@ -54,6 +54,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 npm ci --no-audit --no-fund
+# Prometheus' promtool for the metrics tests, out of Debian's package (cached in .cache/promtool).
+./scripts/fetch-promtool.sh
 # armhf Node builds, busybox and Node headers for armv7 boards (cached in .cache/armhf).
 ./scripts/fetch-armhf.sh
 ./scripts/build-armv7-addons.sh

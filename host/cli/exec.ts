@@ -8,11 +8,11 @@ import cliProgress from 'cli-progress';
 import { EXEC_DEFAULT_TIMEOUT_S, EXEC_MAX_TIMEOUT_S } from '../../broker/contract/commands/exec.ts';
 import { resolveAccess } from '../client/access.ts';
 import { connectToDesk } from '../client/connect.ts';
-import { resolveBoards } from '../client/desk-boards.ts';
+import { readOfflineBoards, resolveBoards } from '../client/desk-boards.ts';
 import { createRequester } from '../client/request.ts';
 import { groupReplies, type ExecOutcome } from '../exec/group-replies.ts';
 import { renderJson, renderText } from '../exec/render-groups.ts';
-import { noReply, outcomesOfReply } from '../exec/reply-outcomes.ts';
+import { noReply, offlineOutcome, outcomesOfReply } from '../exec/reply-outcomes.ts';
 import { accessOptions, sayLeftOut, selectionOptions, type AccessOptions } from './options.ts';
 import { action, printJson } from './run.ts';
 
@@ -51,7 +51,7 @@ export function registerExec(program: Command): void {
     .option('--guests', 'run it inside every running guest of each board instead')
     .option('--timeout <s>', `seconds the command may run on a board (with --guests, for all of the board's guests; max ${EXEC_MAX_TIMEOUT_S})`, seconds, EXEC_DEFAULT_TIMEOUT_S)
     .option('--json', 'print the groups as JSON')
-    .addHelpText('after', '\nExamples:\n  deskbox exec all -- uname -a\n  deskbox exec b001-b080,b100 --timeout 30 -- sh -c \'df -h / | tail -1\'\n  deskbox exec tag:rack1 --guests -- cat /etc/hostname\n\nExit code 1 if any board or guest failed, timed out or did not answer.')
+    .addHelpText('after', '\nExamples:\n  deskbox exec all -- uname -a\n  deskbox exec b001-b080,b100 --timeout 30 -- sh -c \'df -h / | tail -1\'\n  deskbox exec tag:rack1 --guests -- cat /etc/hostname\n\nExit code 1 if any board or guest failed, timed out or did not answer. A board whose retained status says offline is not asked (and counts as failed).')
     .action(action(async (first: string | undefined, rest: string[], o: ExecOptions) => {
       const [spec, argv] = o.boards ? [o.boards, first === undefined ? [] : [first, ...rest]] : [first, rest];
       if (spec === undefined || argv.length === 0) throw new Error('say where and what: deskbox exec <boards> -- <command...> (see --help)');
@@ -60,17 +60,20 @@ export function registerExec(program: Command): void {
       try {
         const { boards, leftOut } = await resolveBoards(spec, access, client, o);
         sayLeftOut(leftOut);
+        // A board whose retained status says offline would only be waited for until the timeout.
+        const offline = await readOfflineBoards(access, client, boards);
+        const asked = boards.filter((b) => !offline.has(b));
         const request = createRequester(client, access.desk, { allBoards: true });
         const waitMs = o.timeout * 1000 + REPLY_MARGIN_MS;
         const args = { argv, timeoutS: o.timeout, guests: o.guests ?? false };
-        const progress = replyProgress(boards.length, !o.json && process.stderr.isTTY);
+        const progress = replyProgress(asked.length, !o.json && process.stderr.isTTY);
         let outcomes: ExecOutcome[];
         try {
-          const perBoard = await Promise.all(boards.map((board) => request(board, 'exec', args, waitMs).then(
+          const perBoard = await Promise.all(asked.map((board) => request(board, 'exec', args, waitMs).then(
             (reply) => outcomesOfReply(board, reply, args.guests),
             (err: Error) => [noReply(board, err)],
           ).finally(progress.tick)));
-          outcomes = perBoard.flat();
+          outcomes = [...perBoard.flat(), ...[...offline.values()].map(offlineOutcome)];
         } finally {
           progress.stop();
         }

@@ -10,7 +10,14 @@ export interface BoardRow {
   board: string;
   state: 'online' | 'offline' | 'unknown';
   version?: string;
+  /** The board image it booted and its slot (status), when online. */
+  image?: { name: string; version: string; slot: 'a' | 'b' };
+  guestRuntime?: string;
+  /** When the board booted (epoch ms, status), when online. */
+  bootedAt?: number;
   powerW?: number;
+  volts?: number;
+  amps?: number;
   energyJ?: number;
   uptimeS?: number;
   cpu?: number;
@@ -64,7 +71,12 @@ export function createBoardView(desk: string, opts: BoardViewOptions = {}) {
           board,
           state: s ? s.state : 'unknown',
           version: online ? s.version : undefined,
+          image: online && s.image ? { name: s.image.name, version: s.image.version, slot: s.image.slot } : undefined,
+          guestRuntime: online ? s.guestRuntime : undefined,
+          bootedAt: online ? s.bootedAt : undefined,
           powerW: online ? tm?.powerW : undefined,
+          volts: online ? tm?.volts : undefined,
+          amps: online ? tm?.amps : undefined,
           energyJ: tm?.energyJ,
           uptimeS: online ? (tm && tm.at > 0 ? tm.uptimeS : s.uptimeS) : undefined,
           cpu: online ? tm?.cpu : undefined,

@@ -42,6 +42,38 @@ export async function readDeskBoards(access: DeskAccess, client: MqttClient, opt
   return { boards, tags };
 }
 
+/** A board whose retained status says it is offline: why (its last will, or a clean shutdown) and since when, if it says. */
+export interface OfflineBoard {
+  board: string;
+  reason: 'lastwill' | 'shutdown';
+  at?: number;
+}
+
+/** Which of `boards` their retained statuses say are offline; done once each answered or all went quiet. */
+export async function readOfflineBoards(access: DeskAccess, client: MqttClient, boards: readonly string[], opts = { quietMs: 300, deadlineMs: 3000 }): Promise<Map<string, OfflineBoard>> {
+  const wanted = new Set(boards);
+  const seen = new Set<string>();
+  const offline = new Map<string, OfflineBoard>();
+  const onMessage = (topic: string, payload: Buffer) => {
+    const parsed = parseBoardTopic(topic);
+    if (parsed?.channel !== 'status' || parsed.desk !== access.desk || !wanted.has(parsed.board)) return;
+    seen.add(parsed.board);
+    const status = decode('status', payload);
+    if (status.ok && status.value.state === 'offline') offline.set(parsed.board, { board: parsed.board, reason: status.value.reason, ...(status.value.at !== undefined ? { at: status.value.at } : {}) });
+    else offline.delete(parsed.board);
+  };
+  client.on('message', onMessage);
+  const filter = allBoardsFilter(access.desk, 'status');
+  try {
+    await client.subscribeAsync(filter, { qos: 1 });
+    await settle(client, { ...opts, until: () => boards.every((b) => seen.has(b)) });
+    await client.unsubscribeAsync(filter);
+  } finally {
+    client.off('message', onMessage);
+  }
+  return offline;
+}
+
 /** The desk's verdicts on its boards (host/health/), from their retained topics. */
 export async function readVerdicts(access: DeskAccess, client: MqttClient, opts = { quietMs: 150, deadlineMs: 3000 }): Promise<Map<string, BoardVerdict>> {
   const verdicts = new Map<string, BoardVerdict>();

@@ -5,6 +5,7 @@
  */
 import type { CommandReply } from '../../broker/contract/commands/index.ts';
 import { RequestTimeoutError, ResultError } from '../client/request.ts';
+import type { OfflineBoard } from '../client/desk-boards.ts';
 import type { ExecOutcome } from './group-replies.ts';
 
 export function outcomesOfReply(board: string, reply: CommandReply<'exec'>, guests: boolean): ExecOutcome[] {
@@ -21,4 +22,11 @@ export function noReply(board: string, err: Error): ExecOutcome {
   if (err instanceof RequestTimeoutError) return { target: board, failure: `no reply within ${Math.round(err.waitedMs / 1000)} s` };
   if (err instanceof ResultError) return { target: board, failure: err.message };
   return { target: board, failure: `request failed: ${err.message}` };
+}
+
+/** A board not asked at all: its retained status already says it is offline. */
+export function offlineOutcome(o: OfflineBoard): ExecOutcome {
+  const why = o.reason === 'lastwill' ? 'its connection was lost' : 'it shut down';
+  const since = o.at !== undefined ? ` since ${new Date(o.at).toISOString()}` : '';
+  return { target: o.board, failure: `offline${since} (${why}): not asked` };
 }

@@ -1,6 +1,7 @@
 /**
  * Per-board and desk-wide metrics, rebuilt from the board view's rows at each scrape: a board
- * that went offline loses its live figures (power, load) but keeps `up 0` and its energy.
+ * that went offline loses its live figures (power, load, info) but keeps `up 0`, its energy
+ * and when it was last heard. The desk's energy counter is the one figure kept across scrapes.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { BoardRow } from '../client/board-view.ts';
@@ -28,6 +29,22 @@ export function boardMetrics(registry: Registry) {
     registers,
   });
   const guests = perBoard('deskbox_board_guests_running', 'Guests starting or running on the board');
+  const guestsReady = perBoard('deskbox_board_guests_ready', 'Guests that signalled ready on the board');
+  const guestsFailed = perBoard('deskbox_board_guests_failed', 'Guests that could not start or exited for good on the board');
+  const volts = perBoard('deskbox_board_volts', 'The board\'s supply voltage in its latest sample (online boards)');
+  const amps = perBoard('deskbox_board_amps', 'The board\'s current in its latest sample (online boards)');
+  const lastTelemetry = perBoard('deskbox_board_last_telemetry_timestamp_seconds', 'When the board stamped its latest telemetry sample (Unix time), kept while offline');
+  const bootTime = perBoard('deskbox_board_boot_time_seconds', 'When the board booted (Unix time; online boards): time() minus this is its uptime');
+  const info = new Gauge({
+    name: 'deskbox_board_info',
+    help: 'Always 1 for an online board, labelled with its agent version, booted image and slot, and guest runtime',
+    labelNames: ['board', 'version', 'image', 'slot', 'runtime'] as const,
+    registers,
+  });
+  // Each board's own counter resets when its agent restarts; the desk's adds up what they
+  // measured since this process started reading, so a board's reset does not take it down.
+  const deskEnergy = new Counter({ name: 'deskbox_desk_energy_joules_total', help: 'Energy the desk\'s boards measured, summed since this exporter started (board counter resets counted from 0)', registers });
+  const lastEnergy = new Map<string, number>();
   const cpu = perBoard('deskbox_board_cpu_ratio', 'The board agent\'s CPU share since its previous sample (1 = one core)');
   const memory = perBoard('deskbox_board_memory_bytes', 'The board agent\'s resident memory');
   const deskPower = new Gauge({ name: 'deskbox_desk_power_watts', help: 'Sum of the online boards\' power', registers });
@@ -35,7 +52,7 @@ export function boardMetrics(registry: Registry) {
 
   return {
     update(rows: readonly BoardRow[]): void {
-      for (const metric of [up, power, energy, guests, cpu, memory]) metric.reset();
+      for (const metric of [up, power, energy, guests, guestsReady, guestsFailed, volts, amps, lastTelemetry, bootTime, info, cpu, memory]) metric.reset();
       const counts = new Map(STATES.map((s) => [s, 0]));
       let watts = 0;
       let running = 0;
@@ -46,6 +63,20 @@ export function boardMetrics(registry: Registry) {
         showGauge(power, labels, row.powerW);
         showTotal(energy, labels, row.energyJ);
         showGauge(guests, labels, row.guests?.running);
+        showGauge(guestsReady, labels, row.guests?.ready);
+        showGauge(guestsFailed, labels, row.guests?.failed);
+        showGauge(volts, labels, row.volts);
+        showGauge(amps, labels, row.amps);
+        showGauge(lastTelemetry, labels, row.lastTelemetryAt !== undefined && row.lastTelemetryAt > 0 ? row.lastTelemetryAt / 1000 : undefined);
+        showGauge(bootTime, labels, row.bootedAt !== undefined ? row.bootedAt / 1000 : undefined);
+        if (row.state === 'online') {
+          info.set({ board: row.board, version: row.version ?? '', image: row.image ? `${row.image.name}@${row.image.version}` : '', slot: row.image?.slot ?? '', runtime: row.guestRuntime ?? '' }, 1);
+        }
+        if (row.energyJ !== undefined) {
+          const before = lastEnergy.get(row.board);
+          if (before !== undefined) deskEnergy.inc(row.energyJ >= before ? row.energyJ - before : row.energyJ);
+          lastEnergy.set(row.board, row.energyJ);
+        }
         showGauge(cpu, labels, row.cpu);
         showGauge(memory, labels, row.memBytes);
         watts += row.powerW ?? 0;

@@ -16,7 +16,8 @@ export function brokerMetrics(registry: Registry) {
   const received = counter('deskbox_broker_messages_received_total', 'PUBLISHes from clients since the broker started');
   const sent = counter('deskbox_broker_messages_sent_total', 'PUBLISHes to clients since the broker started');
   const dropped = counter('deskbox_broker_messages_dropped_total', 'Messages dropped from full offline queues (oldest first) since the broker started');
-  const uptime = gauge('deskbox_broker_uptime_seconds', 'Seconds since the desk broker started');
+  // A start time rather than an uptime gauge, as process_start_time_seconds: time() - it is the uptime.
+  const startTime = gauge('deskbox_broker_start_time_seconds', 'When the desk broker started (Unix time; a cluster: its longest-running node)');
 
   return {
     /** Shows the latest snapshot; before the first one (up to one stats interval) nothing. */
@@ -29,7 +30,7 @@ export function brokerMetrics(registry: Registry) {
       show(received, snap?.received.total);
       show(sent, snap?.sent.total);
       show(dropped, snap?.dropped);
-      show(uptime, snap?.uptimeS);
+      show(startTime, snap ? Math.round(snap.at / 1000 - snap.uptimeS) : undefined);
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * `deskbox exec` on a real simulated desk, as a user runs it: one group for identical output,
  * a board that fails on its own named with exit code 1, the JSON shape, commands inside every
- * guest, a timeout that leaves nothing running, and nothing left after `desk down`.
+ * guest, a timeout that leaves nothing running, a board switched off named at once, and
+ * nothing left after `desk down`.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -50,6 +51,16 @@ test('exec on a desk: grouped replies, a failing board, JSON, guests, timeouts, 
   assert.is(slow.code, 1);
   assert.match(slow.stdout, /b02: timed out after 0\.\d s\n/);
   await waitFor(async () => (await processesMentioning(marker)).length === 0, { timeoutMs: 3000, what: 'the timed-out command gone' });
+
+  // A board switched off: its retained status says offline, so it is named at once, not waited for.
+  await deskbox(['desk', 'power', 'b03', 'off', ...at]);
+  await waitFor(async () => (await exec(['b03', ...at, '--timeout', '20', '--', 'true'])).stdout.includes('offline'), { timeoutMs: 15_000, what: 'b03 offline' });
+  const started = performance.now();
+  const withOff = await exec(['all', ...at, '--timeout', '20', '--', 'true']);
+  const tookS = (performance.now() - started) / 1000;
+  assert.is(withOff.code, 1);
+  assert.match(withOff.stdout, /failed:\n {2}b03: offline( since \S+)? \((it shut down|its connection was lost)\): not asked\n3 boards: 2 ok, 1 failed\n$/);
+  assert.ok(tookS < 10, `answered in ${tookS.toFixed(1)} s, not after the 20 s timeout`);
 
   await desk.down();
   assert.equal(await processesMentioning(state), [], 'no process of the desk left');

@@ -16,6 +16,7 @@ import { createDeskMetrics, type DeskMetrics } from '../../host/metrics/desk-met
 import { serveMetrics } from '../../host/metrics/server.ts';
 import { Clients, DESK, testUsers } from '../broker/support.ts';
 import { parseExposition, type Exposition } from './exposition.ts';
+import { runProgram } from '../support/run-program.ts';
 
 interface Ctx {
   desk: DeskBroker;
@@ -24,11 +25,15 @@ interface Ctx {
   metrics: DeskMetrics;
 }
 
-const online = (board: string): Status => ({ v: 1, state: 'online', board, version: '1.2.3', bootedAt: 1, uptimeS: 1, keepaliveS: 10, phases: [] });
+const online = (board: string): Status => ({
+  v: 1, state: 'online', board, version: '1.2.3', bootedAt: 1000, uptimeS: 1, keepaliveS: 10, phases: [], guestRuntime: 'crun',
+  image: { slot: 'b', name: 'deskbox-sim', version: '1.2.3', sha256: 'ab'.repeat(32) },
+});
 const telemetry = (board: string, powerW: number, energyJ: number, running = 0): Telemetry => ({
   v: 1, board, at: Date.now(), seq: 1, uptimeS: 5, powerW, volts: 5, amps: powerW / 5, energyJ, cpu: 0.25, memBytes: 5e7,
-  guests: { running, failed: 0 },
+  guests: { running, ready: running, failed: 1 },
 });
+const PROMTOOL = new URL('../../.cache/promtool/promtool', import.meta.url).pathname;
 
 const publish = (client: MqttClient, desk: string, board: string, channel: 'status' | 'telemetry', value: unknown) =>
   client.publishAsync(boardTopic(desk, board, channel), typeof value === 'string' ? value : JSON.stringify(value), { qos: 1, retain: true });
@@ -84,6 +89,31 @@ metrics('retained statuses and telemetry become per-board and desk figures', asy
   assert.is(e.value('deskbox_guests_running'), 3);
   assert.is(e.types.get('deskbox_board_energy_joules_total'), 'counter');
   assert.is(e.types.get('deskbox_board_power_watts'), 'gauge');
+  assert.equal(e.series('deskbox_board_info').map((x) => [x.labels, x.value]), [[{ board: 'b01', version: '1.2.3', image: 'deskbox-sim@1.2.3', slot: 'b', runtime: 'crun' }, 1]], 'online boards only');
+  assert.equal([e.value('deskbox_board_volts', { board: 'b01' }), e.value('deskbox_board_amps', { board: 'b01' })], [5, 0.25]);
+  assert.is(e.value('deskbox_board_volts', { board: 'b02' }), undefined);
+  assert.equal([e.value('deskbox_board_guests_ready', { board: 'b01' }), e.value('deskbox_board_guests_failed', { board: 'b01' })], [3, 1]);
+  assert.is(e.value('deskbox_board_boot_time_seconds', { board: 'b01' }), 1, 'a start time, not an uptime');
+  const heard = e.value('deskbox_board_last_telemetry_timestamp_seconds', { board: 'b02' });
+  assert.ok(heard !== undefined && Math.abs(heard - Date.now() / 1000) < 60, 'when an offline board was last heard');
+  assert.is(e.types.get('deskbox_desk_energy_joules_total'), 'counter');
+});
+
+metrics('the desk\'s energy counter adds up what boards measured, and a board\'s reset does not take it down', async ({ host, metrics: m }) => {
+  const desk = (x: Exposition) => x.value('deskbox_desk_energy_joules_total') ?? -1;
+  const start = desk(await scrapeUntil(m, 'desk energy', (x) => desk(x) >= 0));
+  await publish(host, DESK, 'b01', 'telemetry', telemetry('b01', 1.25, 7300, 3));
+  const grown = await scrapeUntil(m, '100 J more', (x) => desk(x) === start + 100);
+  // The agent restarted: its counter begins again at 40 J, which the desk counts as 40 J more.
+  await publish(host, DESK, 'b01', 'telemetry', { ...telemetry('b01', 1.25, 40, 3), seq: 0 });
+  await scrapeUntil(m, 'a reset counted from 0', (x) => desk(x) === desk(grown) + 40);
+});
+
+metrics('promtool, Prometheus\' own checker, finds nothing to say of the exposition', async ({ metrics: m }) => {
+  const text = await m.render();
+  const r = await runProgram(PROMTOOL, ['check', 'metrics'], { input: text, timeoutMs: 30_000 });
+  assert.is(r.code, 0, `promtool: ${r.stdout}${r.stderr}`);
+  assert.is((r.stdout + r.stderr).trim(), '', 'no lint findings');
 });
 
 metrics('refused messages are counted by channel and reason and change nothing', async ({ host, metrics: m }) => {
