@@ -34,6 +34,7 @@ import { listenForStop } from '../experiment/stop-requests.ts';
 import { bundlePaths, buildReport, type RunRecord } from '../experiment/bundle.ts';
 import { openTelemetryStore } from '../store/telemetry-store.ts';
 import { phaseBars } from './phase-bars.ts';
+import { runHeadline } from './run-headline.ts';
 import { accessOptions, sayLeftOut, selectionOptions } from './options.ts';
 import { action, printJson } from './run.ts';
 
@@ -150,7 +151,7 @@ export function registerRun(program: Command): void {
           const layout = o.broker || o.deskFile ? undefined : deskLayout(o.state);
           // A run's reboots go through the desk's power outlets: a real desk's (desk file) or the simulated desk's switch.
           power = o.broker ? undefined : await openSwitchboard(o.deskFile ? await loadDeskYaml(o.deskFile) : undefined, { state: o.state, say });
-          const bars = teeProgress(phaseBars(!o.json && process.stderr.isTTY), published);
+          const bars = teeProgress(phaseBars(o.json ? 'none' : process.stderr.isTTY ? 'bars' : 'lines'), published);
           if (plan.image) {
             if (!layout) throw new Error('flashing a plan\'s image needs a simulated desk (on a real desk: deskbox flash first)');
             const health = await watchBoardHealth(await resolveAccess({ state: o.state }, 'monitor'));
@@ -205,7 +206,7 @@ export function registerRun(program: Command): void {
         }
         const { summary, report } = await buildReport(dir, { csv: true });
         if (o.json) return printJson({ runId, bundle: dir, report, aborted: record.aborted, leftOut: record.leftOut, lost: record.lost, summary });
-        process.stdout.write(`run ${runId}${record.aborted ? ' (stopped early)' : ''}\n  bundle  ${dir}\n  report  ${report}\n`);
+        process.stdout.write(`run ${runId}${record.aborted ? ' (stopped early)' : ''}\n${runHeadline(summary).map((l) => `  ${l}\n`).join('')}  bundle     ${dir}\n  report     ${report}\n`);
       } finally {
         await ended();
       }
