@@ -41,7 +41,7 @@ export function registerConsole(program: Command): void {
     .description('attach this terminal to a board\'s serial console (Ctrl-] to leave)')
     .argument('<board|port>', 'a board (b03: of --desk-file, or of the simulated desk) or a serial device (/dev/ttyUSB3)')
     .option('--baud <rate>', 'baud rate (default: the desk file\'s, else 115200)', (x) => Number(x))
-    .option(...deskFileOption)
+    .option(...deskFileOption())
     .action(action(async (target: string, o: { state: string; baud?: number; deskFile?: string }) => {
       const { path, baud: fileBaud, log } = await resolvePort(target, o.state, o.deskFile);
       const baud = o.baud ?? fileBaud ?? 115200;

@@ -29,7 +29,7 @@ export function registerDashboard(program: Command): void {
     .description('serve the web dashboard: every board live, and commands sent as the logged-in broker user (Ctrl-C to quit)')
     .option('--broker <ws-url>', 'a real desk\'s broker WebSocket URL (ws://host:port/mqtt; a cluster\'s nodes comma-separated) instead of a simulated desk')
     .option('--desk <id>', 'desk id on that broker', 'desk1')
-    .option(...deskFileOption)
+    .option(...deskFileOption())
     .option('--host <addr>', 'interface the dashboard listens on', '127.0.0.1')
     .option('--port <port>', 'dashboard HTTP port (0: any free port)', portNumber, 0)
     .option('--home-assistant', 'also publish Home Assistant MQTT discovery for the boards (simulated desk; else: deskbox metrics)')

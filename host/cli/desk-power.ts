@@ -24,7 +24,7 @@ export function registerDeskPower(desk: Command): void {
     .description('switch boards\' power: the simulated desk\'s switch (boards sharing a process switch together), or a real desk\'s outlets (--desk-file)')
     .argument('<boards>', 'a board set: b03, b01-b08, tag:rack2, all')
     .argument('<action>', ACTIONS.join(' | '))
-    .option(...deskFileOption)
+    .option(...deskFileOption())
     .option('--json', 'print JSON: { ok, action, results: [{ board, outlet, state } | { board, error }] }')
     .action(action(async (spec: string, act: string, o: { state: string; deskFile?: string; json?: boolean }) => {
       if (!(ACTIONS as readonly string[]).includes(act)) throw new Error(`unknown power action "${act}" (${ACTIONS.join(', ')})`);

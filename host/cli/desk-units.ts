@@ -15,7 +15,7 @@ import { action, printJson } from './run.ts';
 export function registerDeskUnits(desk: Command): void {
   stateOption(desk.command('units'))
     .description('a real desk\'s systemd services: deskbox-health (health serve) and deskbox-schedule (schedule serve)')
-    .option(...deskFileOption)
+    .option(...deskFileOption())
     .requiredOption('--board-image <file.dbi>', 'the known-good board image the health service reflashes')
     .option('--user <name>', 'the account the services run as (one that may open the consoles, e.g. in group dialout); root if not given')
     .option('--out <dir>', 'write the units there (e.g. /etc/systemd/system) instead of printing them')

@@ -52,7 +52,7 @@ export function registerFlash(program: Command): void {
     .option('--board <ids>', 'boards of the simulated desk (b01,b02; repeatable)', collect)
     .option('--all', 'every board of the simulated desk')
     .option('--desk', 'the simulated desk\'s boards (all of them unless --board names some)')
-    .option(...deskFileOption)
+    .option(...deskFileOption())
     .option('--include-quarantined', 'also boards the desk has taken out of service (quarantined, recovering, retired)')
     .addOption(new Option('--method <m>', 'how to reach the board').choices(['auto', 'agent', 'uboot']).default('auto'))
     .option('--profile <name|file.json>', `U-Boot profile (built in: ${Object.keys(BUILTIN_PROFILES).join(', ')})`, 'sim')

@@ -17,7 +17,7 @@ import { action } from './run.ts';
 export function registerHealthServe(health: Command): void {
   stateOption(health.command('serve'))
     .description('judge a real desk\'s boards and recover them until stopped (SIGTERM, Ctrl-C); the record goes to <state>/health.db')
-    .option(...deskFileOption)
+    .option(...deskFileOption())
     .requiredOption('--board-image <file.dbi>', 'the known-good board image a recovery reflashes')
     .option('--profile <name|file.json>', `U-Boot profile of boards whose desk file names none (built in: ${Object.keys(BUILTIN_PROFILES).join(', ')})`, 'sim')
     .option('--recovery-timeout <s>', 'seconds a board may take to come back after a recovery step (power cycle, reflash)', int('--recovery-timeout', 1), 180)

@@ -18,7 +18,18 @@ import { registerDashboard } from './dashboard.ts';
 import { registerMetrics } from './metrics.ts';
 import { registerHealth } from './health.ts';
 import { registerSchedule } from './schedule.ts';
+import { registerUse } from './use.ts';
+import { contextEnvironment, readContext } from '../locations/desk-context.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
+
+// The desk `deskbox use` saved, as defaults under the environment's own (options.ts); a
+// broken file is said once and ignored, so that `deskbox use --clear` can still remove it.
+try {
+  const saved = readContext();
+  if (saved) for (const [name, value] of Object.entries(contextEnvironment(saved))) process.env[name] ??= value;
+} catch (e) {
+  process.stderr.write(`deskbox: ${(e as Error).message}\n`);
+}
 
 const program = new Command('deskbox')
   .description('a cluster on your desk: simulated or real boards, their broker, and the tools to watch them')
@@ -49,6 +60,7 @@ registerPush(program);
 registerDashboard(program);
 registerHealth(program);
 registerSchedule(program);
+registerUse(program);
 registerMetrics(program);
 
 await program.parseAsync();

@@ -6,18 +6,20 @@ import type { BoardVerdict } from '../../broker/contract/health.ts';
 import { describeLeftOut } from '../client/desk-boards.ts';
 import { DEFAULT_THRESHOLDS } from '../health/evidence.ts';
 
+// Defaults come from the environment, which main.ts fills from `deskbox use`'s saved context
+// where it is unset (host/locations/desk-context.ts): command line > environment > context.
 export function stateOption(cmd: Command): Command {
-  return cmd.option('--state <dir>', 'the simulated desk\'s state folder', process.env.DESKBOX_STATE ?? DEFAULT_STATE_DIR);
+  return cmd.option('--state <dir>', 'the simulated desk\'s state folder (or set DESKBOX_STATE, or save one: deskbox use <dir>)', process.env.DESKBOX_STATE ?? DEFAULT_STATE_DIR);
 }
 
 export function accessOptions(cmd: Command): Command {
   return stateOption(cmd)
-    .option('--broker <url>', 'a real desk\'s broker (mqtts://host:8883, or mqtt://host:1883) instead of a simulated desk')
-    .option('--ca <file>', 'the CA certificate (PEM) that an mqtts:// --broker\'s certificate must verify against, e.g. a desk\'s tls/ca.pem (default: the system\'s CAs)')
-    .option('--desk <id>', 'desk id on that broker', 'desk1')
+    .option('--broker <url>', 'a real desk\'s broker (mqtts://host:8883, or mqtt://host:1883) instead of a simulated desk (or DESKBOX_BROKER, or deskbox use <url>)', process.env.DESKBOX_BROKER)
+    .option('--ca <file>', 'the CA certificate (PEM) that an mqtts:// --broker\'s certificate must verify against, e.g. a desk\'s tls/ca.pem (default: DESKBOX_CA, else the system\'s CAs)', process.env.DESKBOX_CA)
+    .option('--desk <id>', 'desk id on that broker (or DESKBOX_DESK)', process.env.DESKBOX_DESK ?? 'desk1')
     .option('--user <name>', 'broker user (default: the role the command needs)')
-    .option('--password-file <file>', 'file holding that user\'s password (or set DESKBOX_PASSWORD)')
-    .option(...deskFileOption);
+    .option('--password-file <file>', 'file holding that user\'s password (or DESKBOX_PASSWORD_FILE, or the password in DESKBOX_PASSWORD)', process.env.DESKBOX_PASSWORD_FILE)
+    .option(...deskFileOption());
 }
 
 /** Board sets leave out boards the desk took out of service (host/health/) unless asked. */
@@ -31,7 +33,7 @@ export function sayLeftOut(leftOut: readonly BoardVerdict[]): void {
 }
 
 /** A real desk by its desk file (docs/real-desk.md), instead of a simulated desk's state folder. */
-export const deskFileOption = ['--desk-file <file>', 'a real desk\'s desk file (YAML: its broker, boards, consoles, outlets; or set DESKBOX_DESK_FILE)', process.env.DESKBOX_DESK_FILE] as const;
+export const deskFileOption = () => ['--desk-file <file>', 'a real desk\'s desk file (YAML: its broker, boards, consoles, outlets; or set DESKBOX_DESK_FILE, or deskbox use <file>)', process.env.DESKBOX_DESK_FILE] as const;
 
 export type { AccessOptions };
 
