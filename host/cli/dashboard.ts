@@ -49,6 +49,7 @@ export function registerDashboard(program: Command): void {
         await services?.close();
         throw err;
       });
+      services?.announce(dashboard.url);
       if (o.json) printJson({ url: dashboard.url });
       else process.stdout.write(`dashboard for desk ${target.desk}: ${dashboard.url}  (log in as monitor to watch, host to command; Ctrl-C to stop)\n`);
       await new Promise<void>((resolve) => {

@@ -50,6 +50,7 @@ async function removeDiscovery(access: DeskAccess, json: boolean | undefined): P
 
 async function serve(access: DeskAccess, o: MetricsOptions): Promise<void> {
   const services = await startDeskServices(access, { homeAssistant: Boolean(o.homeAssistant), logger: stderrLogger('metrics'), purpose: 'metrics' });
+  services.announce();
   const server = await serveMetrics(services.metrics, { host: o.host, port: o.port }).catch(async (err: Error) => {
     await services.close();
     throw err;

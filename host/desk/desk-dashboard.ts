@@ -30,6 +30,7 @@ export async function serveDeskDashboard(layout: DeskLayout, desk: DeskFile, bro
       ...simulatedDeskTarget(layout, desk, broker, cli.hint), host: broker.host, port: desk.dashboardPort, metrics: services.metrics, logger,
       flash: simulatedDeskFlash(layout, desk, cli.entry, logger.child('flash')),
     });
+    services.announce(dashboard.url);
     return {
       url: dashboard.url,
       async close() {

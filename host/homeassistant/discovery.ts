@@ -83,7 +83,8 @@ export function configTopics(desk: string, board: string, prefix = DISCOVERY_ROO
   return SENSORS.map((s) => `${prefix}/${s.component ?? 'sensor'}/${deviceId(desk, board)}/${s.object}/config`);
 }
 
-export function discoveryMessages(desk: string, boards: readonly DiscoveryBoard[], prefix = DISCOVERY_ROOT): DiscoveryMessage[] {
+/** `configurationUrl`: where a person manages the boards (the desk's dashboard), if known. */
+export function discoveryMessages(desk: string, boards: readonly DiscoveryBoard[], prefix = DISCOVERY_ROOT, configurationUrl?: string): DiscoveryMessage[] {
   return boards.flatMap(({ board, version }) => {
     const node = deviceId(desk, board);
     const device = {
@@ -92,6 +93,7 @@ export function discoveryMessages(desk: string, boards: readonly DiscoveryBoard[
       manufacturer: 'deskbox',
       model: 'deskbox board',
       ...(version !== undefined && { sw_version: version }),
+      ...(configurationUrl !== undefined && { configuration_url: configurationUrl }),
       via_device: deviceId(desk),
     };
     const topics = configTopics(desk, board, prefix);
@@ -126,9 +128,10 @@ export function removalMessages(desk: string, boards: readonly string[], prefix 
   return boards.flatMap((board) => configTopics(desk, board, prefix).map((topic) => ({ topic, payload: '' })));
 }
 
-/** Whether `topic` is one of `desk`'s discovery configs, whatever board it was for. */
+/** Whether `topic` is one of `desk`'s discovery configs: the desk device's, or any board's. */
 export function isDeskConfigTopic(desk: string, topic: string, prefix = DISCOVERY_ROOT): boolean {
   const [root, component, node, object, last, ...rest] = topic.split('/');
-  return root === prefix && (COMPONENTS as readonly string[]).includes(component ?? '') && node?.startsWith(`${deviceId(desk)}-`) === true
+  const ours = node === deviceId(desk) || node?.startsWith(`${deviceId(desk)}-`) === true;
+  return root === prefix && (COMPONENTS as readonly string[]).includes(component ?? '') && ours
     && object !== undefined && last === 'config' && rest.length === 0;
 }

@@ -1,8 +1,8 @@
 /**
- * Keeps Home Assistant's discovery configs in step with the desk: a board's configs are
- * published (retained, QoS 1) the first time its status is seen and again when its agent
- * version changes; they are removed when its retained status is cleared, or for every board
- * on `stop(true)`. Needs a client with the host role (broker/policy.ts).
+ * Keeps Home Assistant's discovery configs in step with the desk: the desk device's at start
+ * (host/homeassistant/desk-device.ts); a board's (retained, QoS 1) the first time its status
+ * is seen and again when its agent version changes, removed when its retained status is
+ * cleared. `stop(true)` removes them all. Needs a client with the host role (broker/policy.ts).
  */
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../../platform/log.ts';
@@ -10,11 +10,14 @@ import { allBoardsFilter, parseBoardTopic } from '../../broker/contract/topics.t
 import { decode } from '../../broker/contract/messages.ts';
 import { DISCOVERY_ROOT } from '../../broker/contract/topics.ts';
 import { discoveryMessages, removalMessages, type DiscoveryMessage } from './discovery.ts';
+import { deskConfigTopics, deskDiscoveryMessages } from './desk-device.ts';
 
 export interface HomeAssistantDiscoveryOptions {
   client: MqttClient;
   desk: string;
   prefix?: string;
+  /** The desk's dashboard, as the devices' configuration URL. */
+  configurationUrl?: string;
   logger: Logger;
 }
 
@@ -23,7 +26,7 @@ export interface HomeAssistantDiscovery {
   stop(remove?: boolean): Promise<void>;
 }
 
-export function startHomeAssistantDiscovery({ client, desk, prefix = DISCOVERY_ROOT, logger }: HomeAssistantDiscoveryOptions): HomeAssistantDiscovery {
+export function startHomeAssistantDiscovery({ client, desk, prefix = DISCOVERY_ROOT, configurationUrl, logger }: HomeAssistantDiscoveryOptions): HomeAssistantDiscovery {
   /** Board -> the agent version its published configs carry. */
   const published = new Map<string, string | undefined>();
   const inFlight = new Set<Promise<void>>();
@@ -51,9 +54,11 @@ export function startHomeAssistantDiscovery({ client, desk, prefix = DISCOVERY_R
     if (published.has(t.board) && published.get(t.board) === version) return;
     published.set(t.board, version);
     logger.debug('home assistant discovery published', { board: t.board, version: version ?? null });
-    send(discoveryMessages(desk, [{ board: t.board, version }], prefix));
+    send(discoveryMessages(desk, [{ board: t.board, version }], prefix, configurationUrl));
   };
 
+  // The desk device first: every board's device names it as its via_device.
+  send(deskDiscoveryMessages(desk, { prefix, ...(configurationUrl !== undefined && { configurationUrl }) }));
   client.on('message', onMessage);
   client.subscribeAsync(allBoardsFilter(desk, 'status'), { qos: 1 }).catch((err: Error) =>
     logger.error('cannot watch board statuses for home assistant discovery', { error: err.message }));
@@ -62,7 +67,7 @@ export function startHomeAssistantDiscovery({ client, desk, prefix = DISCOVERY_R
     async stop(remove = false) {
       // The subscription stays: the client may be shared with others reading the same filter.
       client.off('message', onMessage);
-      if (remove) send(removalMessages(desk, [...published.keys()], prefix));
+      if (remove) send([...removalMessages(desk, [...published.keys()], prefix), ...deskConfigTopics(desk, prefix).map((topic) => ({ topic, payload: '' }))]);
       published.clear();
       await Promise.all(inFlight);
     },

@@ -8,7 +8,7 @@ import { Counter, Registry } from 'prom-client';
 import { allBoardsFilter } from '../../broker/contract/topics.ts';
 import { createStatsFold, decodeStats, STATS_TOPICS } from '../../broker/contract/stats.ts';
 import { decodeExperimentProgress, experimentTopic, type ExperimentProgress } from '../../broker/contract/experiment.ts';
-import { createBoardView } from '../client/board-view.ts';
+import { createBoardView, type BoardRow } from '../client/board-view.ts';
 import { REJECT_REASONS, type RejectReason } from '../client/board-fold.ts';
 import { boardMetrics } from './board-metrics.ts';
 import { brokerMetrics } from './broker-metrics.ts';
@@ -27,6 +27,8 @@ export interface DeskMetricsOptions {
 
 export interface DeskMetrics {
   readonly contentType: string;
+  /** The boards as last heard (the rows the per-board figures come from). */
+  rows(): BoardRow[];
   /** The exposition text, built from what was heard up to now. */
   render(): Promise<string>;
   /** Stops listening; leaves the client connected. */
@@ -106,6 +108,7 @@ export async function createDeskMetrics({ client, desk, boards = [] }: DeskMetri
 
   return {
     contentType: registry.contentType,
+    rows: () => view.rows(boards),
     async render() {
       perBoard.update(view.rows(boards));
       broker.update(stats.current());

@@ -54,7 +54,10 @@ test('an empty telemetry clears the telemetry only; an empty status the status o
   v.apply(topic, status(['ready']), true);
   v.apply(tmTopic, sample(3, 1.5), true);
   assert.ok(v.apply(tmTopic, Buffer.alloc(0), false));
-  assert.equal(v.rows(), [{ board: 'b01', state: 'online', version: '1', powerW: undefined, energyJ: undefined, uptimeS: 1, cpu: undefined, memBytes: undefined, guests: undefined, lastTelemetryAt: undefined }]);
+  const [cleared] = v.rows();
+  assert.equal([cleared!.state, cleared!.version, cleared!.uptimeS], ['online', '1', 1], 'the status stays');
+  const telemetryFields = ['powerW', 'volts', 'amps', 'energyJ', 'cpu', 'memBytes', 'guests', 'lastTelemetryAt'] as const;
+  assert.equal(telemetryFields.filter((k) => cleared![k] !== undefined), [], 'every figure of the telemetry went with it');
   assert.not.ok(v.apply(tmTopic, sample(2, 9), false), 'an older sample published after the clear is still old');
   assert.ok(v.apply(tmTopic, sample(4, 1.25), false));
   assert.ok(v.apply(topic, Buffer.alloc(0), false));

@@ -8,6 +8,10 @@ import * as v from 'valibot';
 import { memoryLogger } from '../../platform/log.ts';
 import { boardTopic } from '../../broker/contract/topics.ts';
 import { AVAILABILITY } from '../../broker/contract/availability.ts';
+import { DeskSummarySchema, deskSummaryTopic, type DeskSummary } from '../../broker/contract/desk-summary.ts';
+import { deskConfigTopics, deskDiscoveryMessages } from '../../host/homeassistant/desk-device.ts';
+import { deskSummaryOf, publishDeskSummary } from '../../host/homeassistant/desk-summary.ts';
+import type { BoardRow } from '../../host/client/board-view.ts';
 import { StatusSchema, TelemetrySchema, type Status, type Telemetry } from '../../broker/contract/payloads.ts';
 import { BoardVerdictSchema, VERDICT_STATES, verdictTopic, type BoardVerdict } from '../../broker/contract/health.ts';
 import { authorizePublish, authorizeSubscribe } from '../../broker/policy.ts';
@@ -121,6 +125,36 @@ test('connectivity: a binary sensor on the plain availability word, with the boa
   }
 });
 
+test('the desk is a device too: the one every board names as via_device, with power, boards online and guests from the desk summary', () => {
+  const desk = deskDiscoveryMessages('desk1', { configurationUrl: 'http://127.0.0.1:8080/' }).map((m) => ({ topic: m.topic, config: JSON.parse(m.payload) as Config }));
+  assert.equal(desk.map((c) => c.topic), deskConfigTopics('desk1'));
+  const summary: DeskSummary = { v: 1, at: 1, boards: 8, online: 7, powerW: 8.5, energyJ: 100, guestsRunning: 64 };
+  assert.ok(v.safeParse(DeskSummarySchema, summary).success);
+  for (const { topic, config } of desk) {
+    assert.match(topic, HA_TOPIC);
+    assert.ok(isDeskConfigTopic('desk1', topic), topic);
+    assert.ok(authorizePublish({ role: 'host', username: 'host' }, topic).allow, topic);
+    assert.equal(config.device.identifiers, [deviceId('desk1')], 'the id the boards name as via_device');
+    assert.is(config.device.configuration_url, 'http://127.0.0.1:8080/');
+    assert.is(config.state_topic, deskSummaryTopic('desk1'));
+    assert.ok(authorizeSubscribe({ role: 'monitor', username: 'monitor' }, String(config.state_topic)).allow);
+    assert.is(config.expire_after, 30, 'old figures expire when the host stops publishing');
+  }
+  assert.equal(desk.map((c) => render(String(c.config.value_template), summary)), [8.5, 7, 64]);
+  assert.is(configs('desk1', [{ board: 'b01' }])[0]!.config.device.via_device, (desk[0]!.config.device.identifiers as string[])[0]);
+  const linked = discoveryMessages('desk1', [{ board: 'b01' }], undefined, 'http://127.0.0.1:8080/').map((m) => JSON.parse(m.payload) as Config);
+  assert.ok(linked.every((c) => c.device.configuration_url === 'http://127.0.0.1:8080/'), 'boards link to the dashboard too');
+});
+
+test('the desk summary adds up the boards as last heard', () => {
+  const rows: BoardRow[] = [
+    { board: 'b01', state: 'online', powerW: 1.25, energyJ: 10, guests: { running: 3, failed: 0 } },
+    { board: 'b02', state: 'offline', energyJ: 5.5 },
+    { board: 'b03', state: 'unknown' },
+  ];
+  assert.equal(deskSummaryOf(rows, 1234.5), { v: 1, at: 1235, boards: 3, online: 1, powerW: 1.25, energyJ: 15.5, guestsRunning: 3 });
+});
+
 const publisher = suite<{ desk: DeskBroker; clients: Clients; url: string }>('discovery publisher');
 
 publisher.before(async (ctx) => {
@@ -158,9 +192,32 @@ publisher('configs follow the boards: first seen, new version, cleared, stopped 
   await waitFor(() => swVersion('b01') === '2.0.0', { timeoutMs: 5000, what: 'b01 configs carry its new version' });
   await publishStatus('b02', '');
   await waitFor(() => configTopics(DESK, 'b02').every((t) => latest(t) === ''), { timeoutMs: 5000, what: 'b02 configs removed with its status' });
+  assert.ok(deskConfigTopics(DESK).every((t) => (latest(t) ?? '').length > 0), 'the desk device, published at start');
   await discovery.stop(true);
   await waitFor(() => configTopics(DESK, 'b01').every((t) => latest(t) === ''), { timeoutMs: 5000, what: 'b01 configs removed on stop' });
+  await waitFor(() => deskConfigTopics(DESK).every((t) => latest(t) === ''), { timeoutMs: 5000, what: 'the desk device removed on stop' });
   assert.equal(logger.records.filter((r) => r.level === 'warn' || r.level === 'error'), []);
+});
+
+publisher('the desk summary is published retained, from the rows as they are at each period', async ({ clients, url }) => {
+  const host = await clients.connect(url, 'host');
+  const monitor = await clients.connect(url, 'monitor');
+  const got = collect(monitor);
+  await monitor.subscribeAsync(deskSummaryTopic(DESK), { qos: 1 });
+  let rows: BoardRow[] = [{ board: 'b01', state: 'online', powerW: 1.5, energyJ: 3, guests: { running: 2, failed: 0 } }];
+  const logger = memoryLogger('summary');
+  const summary = publishDeskSummary({ client: host, desk: DESK, rows: () => rows, logger, periodMs: 50 });
+  try {
+    const last = () => { const m = got.at(-1); return m && (JSON.parse(m.payload) as DeskSummary); };
+    await waitFor(() => last()?.online === 1, { timeoutMs: 5000, what: 'a first summary' });
+    assert.ok(v.safeParse(DeskSummarySchema, last()).success);
+    rows = [...rows, { board: 'b02', state: 'online', powerW: 2, energyJ: 1, guests: { running: 1, failed: 0 } }];
+    await waitFor(() => last()?.online === 2 && last()?.powerW === 3.5 && last()?.guestsRunning === 3, { timeoutMs: 5000, what: 'the next period\'s figures' });
+    assert.ok(got.every((m) => m.topic === deskSummaryTopic(DESK)));
+  } finally {
+    summary.stop();
+  }
+  assert.equal(logger.records.filter((r) => r.level === 'warn'), []);
 });
 
 publisher('removal sweeps every retained config of the desk, and only that desk', async ({ clients, url }) => {
