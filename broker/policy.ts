@@ -8,6 +8,7 @@
  * | host    | anything under deskbox/; homeassistant/.../config;   | anything under deskbox/, homeassistant/, $SYS/deskbox/; |
  * |         | outlet commands cmnd/+/+, +/command/+                | outlet status stat/#, tele/#, +/status/#, +/online |
  * | monitor | nothing                                              | as host                                |
+ * | homeassistant | its birth and will, homeassistant/status only  | as host                                |
  * | outlet  | anything outside deskbox/, homeassistant/ and $      | filters whose first level is literal and outside those |
  *
  * Outlets are the desk's power relays (Tasmota, Shelly: host/power/): third-party firmware with
@@ -28,10 +29,14 @@ export type Principal =
   | { readonly role: 'board'; readonly username: string; readonly desk: string; readonly board: string }
   | { readonly role: 'host'; readonly username: string }
   | { readonly role: 'monitor'; readonly username: string }
+  /** Home Assistant: reads like the monitor, and publishes its own birth and will (homeassistant/status). */
+  | { readonly role: 'homeassistant'; readonly username: string }
   | { readonly role: 'outlet'; readonly username: string };
 
 export type Role = Principal['role'];
-export const ROLES: readonly Role[] = ['board', 'host', 'monitor', 'outlet'];
+export const ROLES: readonly Role[] = ['board', 'host', 'monitor', 'homeassistant', 'outlet'];
+/** Where Home Assistant announces itself ("online", and "offline" as its last will). */
+export const HA_STATUS_TOPIC = `${DISCOVERY_ROOT}/status`;
 
 export type Decision = { readonly allow: true } | { readonly allow: false; readonly reason: string };
 
@@ -49,6 +54,8 @@ export function authorizePublish(principal: Principal, topic: string): Decision 
   switch (principal.role) {
     case 'monitor':
       return deny('the monitor role publishes nothing');
+    case 'homeassistant':
+      return topic === HA_STATUS_TOPIC ? ALLOW : deny(`homeassistant publishes only its status, ${HA_STATUS_TOPIC}`);
     case 'host': {
       const levels = topic.split('/');
       return under(ROOT, levels) || isDiscoveryConfig(levels) || isOutletCommand(levels)
@@ -81,6 +88,7 @@ export function authorizeSubscribe(principal: Principal, filter: string): Decisi
     }
     case 'host':
     case 'monitor':
+    case 'homeassistant':
       return under(ROOT, levels) || under(DISCOVERY_ROOT, levels) || reachesDeskSys(levels) || isOutletStatus(levels)
         ? ALLOW
         : deny(`${principal.role} subscribes only under ${ROOT}/, ${DISCOVERY_ROOT}/, ${SYS_PREFIX}/ and outlet status stat/#, tele/#, +/status/#, +/online`);

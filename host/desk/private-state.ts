@@ -31,6 +31,7 @@ export async function makePrivateFiles(layout: DeskLayout, boards: readonly stri
   const secrets = [
     layout.credential('host'),
     layout.credential('monitor'),
+    layout.credential('homeassistant'),
     layout.usersFile,
     layout.privateKey,
     layout.tls.caKey,

@@ -78,6 +78,8 @@ export async function provisionDesk(layout: DeskLayout, opts: ProvisionOptions):
 
   await ensureUser(store, { role: 'host', username: 'host' }, layout.credential('host'));
   await ensureUser(store, { role: 'monitor', username: 'monitor' }, layout.credential('monitor'));
+  // Home Assistant's own login: it may announce itself (birth and will), which the monitor may not.
+  await ensureUser(store, { role: 'homeassistant', username: 'homeassistant' }, layout.credential('homeassistant'));
   const gone = (previous?.boards ?? []).filter((b) => !boards.includes(b) || previous?.desk !== opts.desk);
   for (const b of gone) await rm(layout.board(b).dir, { recursive: true, force: true });
   const keep = new UserStore(store.list().filter((u) => u.role !== 'board' || (boards.includes(u.username) && u.desk === opts.desk)));

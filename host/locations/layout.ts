@@ -50,7 +50,7 @@ export interface DeskLayout {
   bootCacheDir: string;
   /** Written once the desk LAN is made or could not be (board/net/lan-ready.ts): boards boot meanwhile. */
   lanReadyFile: string;
-  credential(role: 'host' | 'monitor'): string;
+  credential(role: 'host' | 'monitor' | 'homeassistant'): string;
   board(id: string): BoardLayout;
 }
 

@@ -140,6 +140,19 @@ test('publish: every role x topic', () => check('publish', authorizePublish, pub
 
 test('subscribe: every role x filter', () => check('subscribe', authorizeSubscribe, subscribeTable));
 
+// Home Assistant's own user: reads what the monitor reads, and publishes its birth and will only.
+const homeAssistant: Principal = { role: 'homeassistant', username: 'homeassistant' };
+
+test('homeassistant: every topic of the tables; only its own status is its to publish', () => {
+  for (const [topic] of publishTable) {
+    assert.is(authorizePublish(homeAssistant, topic).allow, topic === 'homeassistant/status', `publish ${JSON.stringify(topic)}`);
+  }
+  assert.match((authorizePublish(homeAssistant, 'homeassistant/sensor/x/y/config') as { reason: string }).reason, /only its status, homeassistant\/status/);
+  for (const [filter] of subscribeTable) {
+    assert.is(authorizeSubscribe(homeAssistant, filter).allow, authorizeSubscribe(monitor, filter).allow, `subscribe ${JSON.stringify(filter)}: as the monitor`);
+  }
+});
+
 test('a denial names the rule that was broken', () => {
   const d = authorizePublish(board, 'deskbox/d1/boards/b02/status');
   assert.is(d.allow, false);

@@ -198,6 +198,22 @@ broker('availability: the broker answers each status with a retained plain word,
   await waitFor(says(''), { timeoutMs: 10_000, what: 'a cleared status clears the availability' });
 });
 
+broker("Home Assistant's own user announces itself (birth, and its will) and reads the desk; nothing more", async ({ clients, tcp }) => {
+  const will = { topic: 'homeassistant/status', payload: Buffer.from('offline'), qos: 1 as const, retain: true };
+  const ha = await clients.connect(tcp, 'homeassistant', { will });
+  await ha.subscribeAsync([`deskbox/${DESK}/#`, 'homeassistant/#']);
+  await ha.publishAsync('homeassistant/status', 'online', { qos: 1, retain: true });
+  const host = await clients.connect(tcp, 'host');
+  const got = collect(host);
+  await host.subscribeAsync('homeassistant/status');
+  await waitFor(() => got.some((m) => m.payload === 'online'), { timeoutMs: 5000, what: "Home Assistant's birth" });
+  ha.stream.destroy();
+  await waitFor(() => got.some((m) => m.payload === 'offline'), { timeoutMs: 5000, what: "Home Assistant's will" });
+  const again = await clients.connect(tcp, 'homeassistant');
+  void again.publishAsync('homeassistant/sensor/x/y/config', '{}', { qos: 1 }).catch(() => undefined);
+  await waitFor(closed(again), { timeoutMs: 5000, what: 'dropped for publishing a discovery config' });
+});
+
 broker('a last will its owner could not publish is refused at CONNECT', async ({ clients, tcp, logs }) => {
   const will = { topic: boardTopic(DESK, 'b02', 'status'), payload: Buffer.from('forged'), qos: 0 as const, retain: true };
   const err = await clients.connect(tcp, 'b01', { will }).catch((e: { code?: number }) => e);

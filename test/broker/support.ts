@@ -12,13 +12,14 @@ import type { ScryptParams } from '../../broker/passwords.ts';
 export const CHEAP_SCRYPT: ScryptParams = { N: 1024, r: 8, p: 1, keylen: 32 };
 
 export const DESK = 'd1';
-const PASSWORDS = { host: 'host-pw', monitor: 'monitor-pw', b01: 'b01-pw', b02: 'b02-pw' } as const;
+const PASSWORDS = { host: 'host-pw', monitor: 'monitor-pw', homeassistant: 'ha-pw', b01: 'b01-pw', b02: 'b02-pw' } as const;
 export type TestUser = keyof typeof PASSWORDS;
 
 export async function testUsers(): Promise<UserStore> {
   const principals: Principal[] = [
     { role: 'host', username: 'host' },
     { role: 'monitor', username: 'monitor' },
+    { role: 'homeassistant', username: 'homeassistant' },
     { role: 'board', username: 'b01', desk: DESK, board: 'b01' },
     { role: 'board', username: 'b02', desk: DESK, board: 'b02' },
   ];
