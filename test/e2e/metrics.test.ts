@@ -7,6 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import mqtt from 'mqtt';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { waitFor } from '../support/wait.ts';
 import { parseExposition, type Exposition } from '../host/exposition.ts';
 import { DESKBOX_CLI, processesMentioning } from '../support/deskbox.ts';
@@ -59,20 +61,33 @@ test('metrics of every board over HTTP, Home Assistant configs on the broker, a 
   assert.is(scrape!.value('deskbox_boards', { state: 'online' }), BOARDS.length);
   assert.ok(scrape!.value('deskbox_desk_power_watts')! > 0);
 
-  // Read as Home Assistant would, with the monitor's credentials: retained configs for every board.
-  const watcher = await mqtt.connectAsync(up.broker.url!, { username: 'monitor', password: up.monitor.password, protocolVersion: 4, reconnectPeriod: 0 });
+  // Read as Home Assistant would, with its own user, announcing itself with a birth and a will:
+  // retained configs for the desk device and every board, and the desk summary they read.
+  const haPassword = (await readFile(join(state, 'credentials', 'homeassistant.password'), 'utf8')).trim();
+  const watcher = await mqtt.connectAsync(up.broker.url!, {
+    username: 'homeassistant', password: haPassword, protocolVersion: 4, reconnectPeriod: 0, ca: await readFile(up.broker.caFile),
+    will: { topic: 'homeassistant/status', payload: Buffer.from('offline'), qos: 1, retain: true },
+  });
   try {
-    const configs = new Map<string, { device: { name: string }; state_topic: string }>();
+    await watcher.publishAsync('homeassistant/status', 'online', { qos: 1, retain: true });
+    const configs = new Map<string, { device: { name: string; via_device?: string; identifiers: string[] }; state_topic: string }>();
+    let summary: { online: number; boards: number; powerW: number } | undefined;
     watcher.on('message', (topic, payload, packet) => {
-      if (packet.retain && payload.length > 0) configs.set(topic, JSON.parse(payload.toString()));
+      if (topic === `deskbox/${up.desk}/summary`) summary = JSON.parse(payload.toString());
+      else if (packet.retain && payload.length > 0 && topic.endsWith('/config')) configs.set(topic, JSON.parse(payload.toString()));
     });
-    await watcher.subscribeAsync('homeassistant/#', { qos: 1 });
-    await waitFor(() => configs.size === BOARDS.length * 4, { timeoutMs: 20_000, what: 'four configs per board' });
-    assert.equal([...new Set([...configs.values()].map((c) => c.device.name))].sort(), BOARDS.map((b) => `${up.desk} ${b}`));
-    // Three sensors read the board's telemetry, its health sensor the desk's verdict on it.
+    await watcher.subscribeAsync(['homeassistant/#', `deskbox/${up.desk}/summary`], { qos: 1 });
+    await waitFor(() => configs.size === BOARDS.length * 5 + 3, { timeoutMs: 20_000, what: 'five configs per board and three for the desk' });
+    assert.equal([...new Set([...configs.values()].map((c) => c.device.name))].sort(), [...BOARDS.map((b) => `${up.desk} ${b}`), `deskbox ${up.desk}`].sort());
+    const deskDevice = [...configs.values()].find((c) => c.device.name === `deskbox ${up.desk}`)!.device.identifiers[0];
+    assert.ok([...configs.values()].every((c) => c.device.via_device === undefined || c.device.via_device === deskDevice), 'every board hangs off the desk device');
+    // Per board: three sensors and the connectivity one read the board's topics, the health sensor the desk's verdict.
     const sources = [...configs.values()].map((c) => c.state_topic.split('/').slice(0, 3).join('/'));
-    assert.is(sources.filter((s) => s === `deskbox/${up.desk}/boards`).length, BOARDS.length * 3);
+    assert.is(sources.filter((s) => s === `deskbox/${up.desk}/boards`).length, BOARDS.length * 4);
     assert.is(sources.filter((s) => s === `deskbox/${up.desk}/health`).length, BOARDS.length);
+    assert.is(sources.filter((s) => s === `deskbox/${up.desk}/summary`).length, 3);
+    await waitFor(() => summary?.online === BOARDS.length, { timeoutMs: 20_000, what: 'the desk summary with every board online' });
+    assert.ok(summary!.powerW > 0 && summary!.boards === BOARDS.length);
   } finally {
     await watcher.endAsync();
   }
