@@ -137,7 +137,7 @@ test('malformed files: which entry, what is wrong', () =>
       ['{"v":2,"users":[]}', undefined, /unsupported version 2/],
       ['{"v":1}', undefined, /"users" must be an array/],
       [JSON.stringify({ v: 1, users: [good, 7] }), 1, /expected an object/],
-      [JSON.stringify({ v: 1, users: [{ ...good, role: 'admin' }] }), 0, /"host": role must be one of board, host, monitor, outlet/],
+      [JSON.stringify({ v: 1, users: [{ ...good, role: 'admin' }] }), 0, /"host": role must be one of board, host, monitor, homeassistant, outlet/],
       [JSON.stringify({ v: 1, users: [{ ...good, username: '' }] }), 0, /username must be/],
       [JSON.stringify({ v: 1, users: [good, good] }), 1, /duplicate username "host"/],
       [JSON.stringify({ v: 1, users: [{ ...good, role: 'board' }] }), 0, /desk must be a desk\/board id/],

@@ -21,11 +21,12 @@ test('a fresh desk: every generated secret gets a token hash and logs in with wh
     await provisionDesk(layout, options);
     const users = await loadUsers(layout.usersFile);
     assert.equal(users.list().map((u) => [u.username, u.password.scheme]).sort(), [
-      ['b01', 'token-sha256'], ['b02', 'token-sha256'], ['b03', 'token-sha256'], ['host', 'token-sha256'], ['monitor', 'token-sha256'],
+      ['b01', 'token-sha256'], ['b02', 'token-sha256'], ['b03', 'token-sha256'], ['homeassistant', 'token-sha256'], ['host', 'token-sha256'], ['monitor', 'token-sha256'],
     ]);
     assert.equal(await users.authenticate('b02', await secretOf(layout.board('b02').passwordFile)), { role: 'board', username: 'b02', desk: 'desk1', board: 'b02' });
     assert.is(await users.authenticate('b02', await secretOf(layout.board('b01').passwordFile)), undefined);
     assert.equal(await users.authenticate('host', await secretOf(layout.credential('host'))), { role: 'host', username: 'host' });
+    assert.equal(await users.authenticate('homeassistant', await secretOf(layout.credential('homeassistant'))), { role: 'homeassistant', username: 'homeassistant' });
   });
 });
 
