@@ -26,9 +26,3 @@ export function availabilityOfStatus(payload: Uint8Array | string): Availability
   const state = json !== null && typeof json === 'object' ? (json as { state?: unknown }).state : undefined;
   return (AVAILABILITY as readonly unknown[]).includes(state) ? state as Availability : undefined;
 }
-
-/** An availability payload as a receiver reads it; undefined when it is neither word. */
-export function decodeAvailability(payload: Uint8Array | string): Availability | undefined {
-  const text = (typeof payload === 'string' ? payload : new TextDecoder().decode(payload)).trim();
-  return (AVAILABILITY as readonly string[]).includes(text) ? text as Availability : undefined;
-}

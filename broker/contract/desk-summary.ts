@@ -12,7 +12,6 @@
  */
 import * as v from 'valibot';
 import { ROOT, assertId } from './topics.ts';
-import { decodeJson } from './messages.ts';
 
 const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const amount = v.pipe(v.number(), v.minValue(0));
@@ -32,5 +31,3 @@ export function deskSummaryTopic(desk: string): string {
   assertId('desk', desk);
   return `${ROOT}/${desk}/summary`;
 }
-
-export const decodeDeskSummary = (payload: Uint8Array | string) => decodeJson(DeskSummarySchema, payload);

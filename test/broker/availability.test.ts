@@ -2,7 +2,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { availabilityStep } from '../../broker/availability-bridge.ts';
-import { decodeAvailability } from '../../broker/contract/availability.ts';
 import { authorizePublish } from '../../broker/policy.ts';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -22,13 +21,6 @@ test('anything else calls for nothing: other channels, other topics, a status wi
     ['deskbox/d1/boards/b01/status', '{"state":"dancing"}'],
     ['deskbox/d1/boards/b01/status', '"online"'],
   ] as const) assert.is(availabilityStep(topic, bytes(payload)), undefined, `${topic} ${payload}`);
-});
-
-test('receivers read the word, and only the two words', () => {
-  assert.is(decodeAvailability('online'), 'online');
-  assert.is(decodeAvailability(bytes('offline\n')), 'offline');
-  assert.is(decodeAvailability('Online'), undefined);
-  assert.is(decodeAvailability(''), undefined);
 });
 
 test('boards may not write it: only the broker and the host', () => {
