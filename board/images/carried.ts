@@ -52,7 +52,11 @@ export async function installCarriedImages(store: ImageStore, slotFile: string, 
   const installed: StoredImage[] = [];
   if (sharedBlobsDir) {
     for (const g of [...missing.values()]) {
-      const linked = await store.adopt(g, sharedBlobsDir, 'board-image');
+      // A shared copy that cannot be linked is no loss: the slot holds the image too.
+      const linked = await store.adopt(g, sharedBlobsDir, 'board-image').catch((e: Error) => {
+        logger.warn('shared guest image not linked; unpacking it from the slot', { image: g.name, error: e.message });
+        return undefined;
+      });
       if (linked) { installed.push(linked); missing.delete(g.path); }
     }
   }
