@@ -87,6 +87,8 @@ export async function runPlan(deps: RunnerDeps): Promise<RunOutcome> {
         await Promise.allSettled(fleet.active().map((b) => deps.powerCycle!(b)));
         const late = await deps.waitReady(fleet.active(), since, signal, plan.timeouts.boot);
         if (!signal.aborted) late.forEach((b) => run.lose(b, `not ready within ${plan.timeouts.boot / 1000} s of its power cycle`));
+        // The boards still in the run are the ones that came back ready.
+        progress.update(fleet.active().length);
         progress.end();
         run.phase = 'setup';
         if (signal.aborted) break;

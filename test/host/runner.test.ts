@@ -11,6 +11,8 @@ import { RequestTimeoutError } from '../../host/client/request.ts';
 type Behaviour = (board: string, op: string, args: Record<string, unknown>, timeoutMs: number) => Promise<unknown> | undefined;
 
 interface FakeOptions {
+  /** Told of every progress update, with the phase it belongs to. */
+  onUpdate?: (phase: PhaseName, done: number) => void;
   abortDuring?: PhaseName;
   /** Called at the start of each phase: a test's hook to take a board offline. */
   onPhase?(phase: PhaseName, goOffline: (board: string) => void): void;
@@ -26,6 +28,7 @@ function fakeDesk(boards: string[], opts: FakeOptions = {}) {
   const offlineListeners = new Set<(b: string) => void>();
   const goOffline = (b: string) => offlineListeners.forEach((l) => l(b));
   let t = 0;
+  let phase: PhaseName = 'boot';
   const deps: Omit<RunnerDeps, 'plan'> = {
     boards,
     // A board that does what it is asked: only guests.start's result is read.
@@ -43,10 +46,11 @@ function fakeDesk(boards: string[], opts: FakeOptions = {}) {
     now: () => t,
     progress: {
       start: (p: PhaseName) => {
+        phase = p;
         opts.onPhase?.(p, goOffline);
         if (p === opts.abortDuring) abort.abort();
       },
-      update: () => {},
+      update: (done: number) => opts.onUpdate?.(phase, done),
       end: () => {},
     },
     signal: abort.signal,
@@ -107,9 +111,11 @@ test('runner: a board that goes offline in the hold is lost; the run finishes wi
 
 test('runner: boards not ready by the boot timeout are lost; the run goes on without them', async () => {
   const plan = parsePlan('guests: { perBoard: 1 }\nhold: 1s\ntimeouts: { boot: 90s }', 'p.yaml');
-  const d = fakeDesk(['b01', 'b02'], { notReady: ['b02'] });
+  const bootDone: number[] = [];
+  const d = fakeDesk(['b01', 'b02'], { notReady: ['b02'], onUpdate: (p, done) => { if (p === 'boot') bootDone.push(done); } });
   const out = await runPlan({ ...d.deps, plan });
   assert.equal(out.lost.map((l) => [l.board, l.phase, l.reason]), [['b02', 'boot', 'not ready within 90 s of its power cycle']]);
+  assert.equal(bootDone, [1], 'the boot phase ends counting the boards that came back ready');
   assert.equal(d.calls.filter((c) => c.includes('guests.')).map((c) => c.split(' ').slice(0, 2).join(' ')), ['b01 guests.start', 'b01 guests.stop']);
 });
 
