@@ -98,6 +98,22 @@ export function settle(client: MqttClient, opts: { quietMs: number; deadlineMs: 
 }
 
 /**
+ * Reads what the broker retains under `filters`: `onMessage` hears every message from the
+ * subscription until it settles (as `settle` decides), then the subscription is dropped.
+ */
+export async function readRetained(client: MqttClient, filters: string | string[], onMessage: (topic: string, payload: Buffer) => void,
+  opts: { quietMs: number; deadlineMs: number; until?: () => boolean }): Promise<void> {
+  client.on('message', onMessage);
+  try {
+    await client.subscribeAsync(filters, { qos: 1 });
+    await settle(client, opts);
+    await client.unsubscribeAsync(filters);
+  } finally {
+    client.off('message', onMessage);
+  }
+}
+
+/**
  * Ends a client, and with it the persistent session it was given (`session`): connecting
  * once more under its id with a clean session makes the broker forget it, so a finished tool
  * leaves no subscriptions and no queue behind. Does not wait on a broker that is gone.

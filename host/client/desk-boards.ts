@@ -9,7 +9,7 @@ import { decode, decodeJson } from '../../broker/contract/messages.ts';
 import { BoardVerdictSchema, isOutOfService, verdictFilter, type BoardVerdict } from '../../broker/contract/health.ts';
 import { resolveBoardSet } from './board-set.ts';
 import type { DeskAccess } from './access.ts';
-import { connectToDesk, settle } from './connect.ts';
+import { connectToDesk, readRetained } from './connect.ts';
 
 export interface DeskBoards {
   /** The desk's boards in desk order: the state folder's list, or the ids seen in statuses. */
@@ -28,16 +28,8 @@ export async function readDeskBoards(access: DeskAccess, client: MqttClient, opt
     const status = decode('status', payload);
     if (status.ok && status.value.state === 'online' && status.value.tags) tags.set(parsed.board, status.value.tags);
   };
-  client.on('message', onMessage);
-  const filter = allBoardsFilter(access.desk, 'status');
-  try {
-    await client.subscribeAsync(filter, { qos: 1 });
-    const everyKnown = () => access.boards.length > 0 && access.boards.every((b) => seen.has(b));
-    await settle(client, { ...opts, until: everyKnown });
-    await client.unsubscribeAsync(filter);
-  } finally {
-    client.off('message', onMessage);
-  }
+  const everyKnown = () => access.boards.length > 0 && access.boards.every((b) => seen.has(b));
+  await readRetained(client, allBoardsFilter(access.desk, 'status'), onMessage, { ...opts, until: everyKnown });
   const boards = access.boards.length > 0 ? access.boards : [...seen].sort(byNumber);
   return { boards, tags };
 }
@@ -62,15 +54,7 @@ export async function readOfflineBoards(access: DeskAccess, client: MqttClient, 
     if (status.ok && status.value.state === 'offline') offline.set(parsed.board, { board: parsed.board, reason: status.value.reason, ...(status.value.at !== undefined ? { at: status.value.at } : {}) });
     else offline.delete(parsed.board);
   };
-  client.on('message', onMessage);
-  const filter = allBoardsFilter(access.desk, 'status');
-  try {
-    await client.subscribeAsync(filter, { qos: 1 });
-    await settle(client, { ...opts, until: () => boards.every((b) => seen.has(b)) });
-    await client.unsubscribeAsync(filter);
-  } finally {
-    client.off('message', onMessage);
-  }
+  await readRetained(client, allBoardsFilter(access.desk, 'status'), onMessage, { ...opts, until: () => boards.every((b) => seen.has(b)) });
   return offline;
 }
 
@@ -81,15 +65,7 @@ export async function readVerdicts(access: DeskAccess, client: MqttClient, opts 
     const d = decodeJson(BoardVerdictSchema, payload);
     if (d.ok) verdicts.set(d.value.board, d.value);
   };
-  client.on('message', onMessage);
-  const filter = verdictFilter(access.desk);
-  try {
-    await client.subscribeAsync(filter, { qos: 1 });
-    await settle(client, opts);
-    await client.unsubscribeAsync(filter);
-  } finally {
-    client.off('message', onMessage);
-  }
+  await readRetained(client, verdictFilter(access.desk), onMessage, opts);
   return verdicts;
 }
 

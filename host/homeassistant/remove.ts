@@ -4,7 +4,7 @@
  */
 import type { MqttClient } from 'mqtt';
 import { DISCOVERY_ROOT } from '../../broker/contract/topics.ts';
-import { settle } from '../client/connect.ts';
+import { readRetained } from '../client/connect.ts';
 import { COMPONENTS, isDeskConfigTopic } from './discovery.ts';
 
 export async function removeHomeAssistantDiscovery({ client, desk, prefix = DISCOVERY_ROOT }: { client: MqttClient; desk: string; prefix?: string }): Promise<string[]> {
@@ -13,14 +13,7 @@ export async function removeHomeAssistantDiscovery({ client, desk, prefix = DISC
   const onMessage = (topic: string, payload: Buffer) => {
     if (payload.length > 0 && isDeskConfigTopic(desk, topic, prefix)) found.add(topic);
   };
-  client.on('message', onMessage);
-  try {
-    await client.subscribeAsync(filters, { qos: 1 });
-    await settle(client, { quietMs: 300, deadlineMs: 5000 });
-    await client.unsubscribeAsync(filters);
-  } finally {
-    client.off('message', onMessage);
-  }
+  await readRetained(client, filters, onMessage, { quietMs: 300, deadlineMs: 5000 });
   await Promise.all([...found].map((topic) => client.publishAsync(topic, '', { qos: 1, retain: true })));
   return [...found].sort();
 }
