@@ -1,5 +1,5 @@
 /**
- * Commands that target boards (`--board b03`, `--all`): one request to each board at once,
+ * Commands that target boards (`--boards b03`, `--boards all`): one request to each board at once,
  * then a row per board with its result or its error. Shared by `guests` and `image`.
  */
 import type { Command } from 'commander';
@@ -9,13 +9,11 @@ import { connectToDesk } from '../client/connect.ts';
 import { createRequester, ResultError } from '../client/request.ts';
 import { resolveBoards } from '../client/desk-boards.ts';
 import type { CommandArgs, CommandOp, CommandReply, CommandResult } from '../../broker/contract/commands/index.ts';
-import { accessOptions, sayLeftOut, selectionOptions, type AccessOptions } from './options.ts';
+import { accessOptions, retiredBoardOptions, sayLeftOut, selectionOptions, type AccessOptions } from './options.ts';
 import { printJson } from './run.ts';
 
 export interface Targeting extends AccessOptions {
   boards?: string;
-  board?: string[];
-  all?: boolean;
   json?: boolean;
 }
 
@@ -26,20 +24,13 @@ export type Outcome<Op extends CommandOp> =
 
 /** The targeting options, on top of the desk access ones. */
 export function targeted(cmd: Command): Command {
-  return selectionOptions(accessOptions(cmd))
+  // Checked after the retired spellings, so `--all` hears what to write instead of "--boards missing".
+  return retiredBoardOptions(selectionOptions(accessOptions(cmd)))
     .option('--boards <set>', 'board set: all, a count, ids and ranges (b001-b080,b100), tags (tag:rack1)')
-    .option('--board <ids...>', 'board ids (repeat, or comma-separated)')
-    .option('--all', 'every board of the desk (same as --boards all)')
-    .option('--json', 'print JSON');
-}
-
-/** The board set the options name: `--boards`, else `--all`, else the `--board` list. */
-export function boardSetOf(opts: Targeting): string {
-  if (opts.boards) return opts.boards;
-  if (opts.all) return 'all';
-  const boards = (opts.board ?? []).flatMap((b) => b.split(',')).map((b) => b.trim()).filter(Boolean);
-  if (boards.length === 0) throw new Error('say which boards: --boards b01-b04 (ranges, lists, tag:name, all), or --board b03');
-  return boards.join(',');
+    .option('--json', 'print JSON')
+    .hook('preAction', (self) => {
+      if (self.opts().boards === undefined) self.error('error: say which boards: --boards <set> (all, b03, b01-b04, tag:<name>)', { exitCode: 2, code: 'deskbox.noBoards' });
+    });
 }
 
 /**
@@ -48,10 +39,9 @@ export function boardSetOf(opts: Targeting): string {
  */
 export async function fanOut<Op extends CommandOp>(opts: Targeting, op: Op, args: CommandArgs<Op>, timeoutMs: number, access?: DeskAccess): Promise<Outcome<Op>[]> {
   const desk = access ?? await resolveAccess(opts, 'host');
-  const spec = boardSetOf(opts);
   const client = await connectToDesk(desk, op.split('.')[0] ?? 'cli');
   try {
-    const { boards, leftOut } = await resolveBoards(spec, desk, client, opts);
+    const { boards, leftOut } = await resolveBoards(opts.boards!, desk, client, opts);
     sayLeftOut(leftOut);
     const request = createRequester(client, desk.desk);
     return await Promise.all(boards.map((board) => request(board, op, args, timeoutMs).then(

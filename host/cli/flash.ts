@@ -21,7 +21,7 @@ import { openSwitchboard } from '../real-desk/switchboard.ts';
 import { watchBoardHealth } from '../flash/health.ts';
 import { boardConsoleLogPath, openConsoleLogs, portConsoleLogPath } from '../flash/console-log.ts';
 import { verifyImageFile } from '../../images/verify-file.ts';
-import { deskFileOption, sayLeftOut, stateOption } from './options.ts';
+import { deskFileOption, retiredBoardOptions, sayLeftOut, stateOption } from './options.ts';
 import { outOfServiceBoards } from '../client/desk-boards.ts';
 import type { BoardVerdict } from '../../broker/contract/health.ts';
 import { action, printJson } from './run.ts';
@@ -43,15 +43,13 @@ function resultTable(results: Reported[]): string {
 }
 
 export function registerFlash(program: Command): void {
-  stateOption(program.command('flash'))
+  // --desk names the desk id everywhere else; flash reaches its desk by --state or --desk-file.
+  retiredBoardOptions(stateOption(program.command('flash')), { desk: '--boards all (flash reaches the desk by --state or --desk-file)' })
     .description('flash a board image over serial consoles: the agent protocol where an agent answers, U-Boot otherwise')
     .requiredOption('--image <file.dbi>', 'the board image to flash')
     .option('--port <dev>', 'a serial port (repeatable)', collect)
     .option('--ports <glob>', 'serial ports by pattern, e.g. \'/dev/ttyUSB*\'')
     .option('--boards <set>', 'boards of the desk (simulated, or --desk-file\'s): all, a count, ids and ranges (b001-b080,b100), tag:<name>')
-    .option('--board <ids>', 'boards of the simulated desk (b01,b02; repeatable)', collect)
-    .option('--all', 'every board of the simulated desk')
-    .option('--desk', 'the simulated desk\'s boards (all of them unless --board names some)')
     .option(...deskFileOption())
     .option('--include-quarantined', 'also boards the desk has taken out of service (quarantined, recovering, retired)')
     .addOption(new Option('--method <m>', 'how to reach the board').choices(['auto', 'agent', 'uboot']).default('auto'))
@@ -72,19 +70,18 @@ export function registerFlash(program: Command): void {
       };
       const layout = deskLayout(o.state);
       const real = o.deskFile ? await loadDeskYaml(o.deskFile) : undefined;
-      const all = o.all || (o.desk && !o.board && !o.boards);
       // A board set leaves out the boards the desk took out of service (their recovery may be reflashing them).
       // Flashing needs no broker (U-Boot, a person's reset): without one, nothing is left out, and the user is told.
-      const outOfService = (all || o.boards) && !o.includeQuarantined
+      const outOfService = o.boards && !o.includeQuarantined
         ? await resolveAccess({ state: o.state, deskFile: o.deskFile }, 'monitor').then(outOfServiceBoards).catch((e: Error) => {
           process.stderr.write(`warning: the desk's health verdicts are not readable (${e.message}): no board left out\n`);
           return new Map<string, BoardVerdict>();
         })
         : new Map<string, BoardVerdict>();
       const deskBoards = real ? async () => realDeskBoards(real) : async () => readDeskFile(layout);
-      const targets = await resolveTargets({ ...o, all }, deskBoards, (b) => outOfService.has(b));
+      const targets = await resolveTargets(o, deskBoards, (b) => outOfService.has(b));
       if (outOfService.size > 0) {
-        const named = await resolveTargets({ ...o, all }, deskBoards);
+        const named = await resolveTargets(o, deskBoards);
         sayLeftOut(named.flatMap((t) => (t.board && !targets.some((k) => k.board === t.board) ? [outOfService.get(t.board)!] : [])));
       }
       const onDesk = targets.some((t) => t.board);

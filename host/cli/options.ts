@@ -1,5 +1,5 @@
 /** Options shared by every subcommand that talks to a desk. */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_STATE_DIR } from '../locations/layout.ts';
 import type { AccessOptions } from '../client/access.ts';
 import type { BoardVerdict } from '../../broker/contract/health.ts';
@@ -25,6 +25,34 @@ export function accessOptions(cmd: Command): Command {
 /** Board sets leave out boards the desk took out of service (host/health/) unless asked. */
 export function selectionOptions(cmd: Command): Command {
   return cmd.option('--include-quarantined', 'also boards the desk has taken out of service (quarantined, recovering, retired)');
+}
+
+/**
+ * Boards are picked one way everywhere, `--boards <set>`. Spellings that picked them before
+ * (`--board b03`, `--all`, flash's `--desk` switch) are refused with the one to use, exit 2,
+ * rather than commander's bare "unknown option"; `retired`: option name -> what to write now.
+ */
+export function retiredBoardOptions(cmd: Command, extra: Record<string, string> = {}): Command {
+  const retired: Record<string, string> = {
+    board: '--boards <ids> (b03, b01,b02, ranges b01-b04, tag:<name>)',
+    all: '--boards all',
+    ...extra,
+  };
+  cmd.addOption(new Option('--board [ids]').hideHelp()).addOption(new Option('--all').hideHelp());
+  if (extra.desk) cmd.addOption(new Option('--desk [id]').hideHelp());
+  return cmd.hook('preAction', (self) => {
+    const o = self.opts();
+    for (const [name, instead] of Object.entries(retired)) {
+      if (o[name] !== undefined) self.error(`error: ${commandPath(self)} --${name} is gone: use ${instead}`, { exitCode: 2, code: 'deskbox.retiredOption' });
+    }
+  });
+}
+
+/** `guests start` for guests' start subcommand: the words a user typed after `deskbox`. */
+export function commandPath(cmd: Command): string {
+  const words: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) words.unshift(c.name());
+  return words.join(' ');
 }
 
 /** One line on stderr naming the boards a board set left out, and why. */

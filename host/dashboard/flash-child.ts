@@ -54,7 +54,7 @@ function readOutput(stdout: string, stderr: string, how: string): FlashRun {
 export function childFlashRunner(o: ChildFlashOptions): FlashRunner {
   return (boards, signal) => new Promise<FlashRun>((resolve) => {
     // --board takes the ids as they are; --boards would read them as a set (ranges, tags).
-    const args = [...process.execArgv, o.cli, 'flash', '--state', o.state, '--image', o.image, '--board', boards.join(','), '--json'];
+    const args = [...process.execArgv, o.cli, 'flash', '--state', o.state, '--image', o.image, '--boards', boards.join(','), '--json'];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

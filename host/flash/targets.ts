@@ -40,8 +40,8 @@ export interface FlashTarget extends PortTarget {
   problem?: string;
 }
 
-/** `out`: boards the desk took out of service (host/health/), left out of board sets but not of `--board`. */
-export async function resolveTargets(o: { port?: string[]; ports?: string; boards?: string; board?: string[]; all?: boolean; state: string }, deskBoards: () => Promise<DeskBoardList>, out: (board: string) => boolean = () => false): Promise<FlashTarget[]> {
+/** `out`: boards the desk took out of service (host/health/), left out of a board set unless named by id. */
+export async function resolveTargets(o: { port?: string[]; ports?: string; boards?: string; state: string }, deskBoards: () => Promise<DeskBoardList>, out: (board: string) => boolean = () => false): Promise<FlashTarget[]> {
   const targets: FlashTarget[] = [];
   for (const p of o.port ?? []) targets.push({ label: p, port: p });
   if (o.ports) {
@@ -49,10 +49,8 @@ export async function resolveTargets(o: { port?: string[]; ports?: string; board
     if (found.length === 0) throw new Error(`no port matches ${o.ports}`);
     for (const p of found) targets.push({ label: p, port: p });
   }
-  const listed = (o.board ?? []).flatMap((b) => b.split(',')).map((b) => b.trim()).filter(Boolean);
-  const spec = o.boards ?? (o.all ? 'all' : undefined);
-  const desk = spec ? await deskBoards() : undefined;
-  const boards = desk ? resolveBoardSet(spec!, desk.boards, (b) => desk.tags?.[b] ?? [], out) : listed;
+  const desk = o.boards ? await deskBoards() : undefined;
+  const boards = desk ? resolveBoardSet(o.boards!, desk.boards, (b) => desk.tags?.[b] ?? [], out) : [];
   const layout = deskLayout(o.state);
   for (const b of boards) {
     const c = desk?.consoles?.get(b);
@@ -60,7 +58,7 @@ export async function resolveTargets(o: { port?: string[]; ports?: string; board
     else if (!c) targets.push({ label: b, port: '-', board: b, problem: 'not a board of the desk file' });
     else targets.push({ label: b, port: c.path ?? '-', board: b, baud: c.baud, ...(c.hub && { hub: c.hub }), ...(c.problem && { problem: c.problem }) });
   }
-  if (targets.length === 0) throw new Error('say which boards to flash: --port <dev> (repeatable), --ports \'/dev/ttyUSB*\', --boards b01-b04 (or tag:name, all), --board b03');
+  if (targets.length === 0) throw new Error('say which boards to flash: --port <dev> (repeatable), --ports \'/dev/ttyUSB*\', or desk boards: --boards b03, b01-b04, tag:name, all');
   const seen = new Set<string>();
   return targets.filter((t) => t.problem !== undefined || (seen.has(t.port) ? false : (seen.add(t.port), true)));
 }

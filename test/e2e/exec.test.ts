@@ -39,7 +39,7 @@ test('exec on a desk: grouped replies, a failing board, JSON, guests, timeouts, 
     [[['b01', 'b02'], 'b01,b02', 0, 'hi\n'], [['b03'], 'b03', 1, 'hi\n']]);
   assert.equal(report.failed, [{ target: 'b03', reason: 'exit 1' }]);
 
-  await deskbox(['guests', 'start', '--all', '--count', '2', ...at]);
+  await deskbox(['guests', 'start', '--boards', 'all', '--count', '2', ...at]);
   const names = JSON.parse((await exec(['all', ...at, '--guests', '--json', '--', 'hostname'])).stdout);
   const guests = ['b01', 'b02', 'b03'].flatMap((b) => [`${b}-g0000`, `${b}-g0001`]);
   assert.equal(names.groups.map((g: { targets: string[]; stdout: string }) => [g.targets, g.stdout]), guests.map((id) => [[id], `${id}\n`]));

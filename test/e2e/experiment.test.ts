@@ -114,7 +114,7 @@ test('deskbox run: a bundle with store, CSVs, consoles, summary and report; repo
   assert.ok(stopped.aborted);
   assert.equal([(await experimentOnDesk()).state], ['aborted']);
   assert.ok(existsSync(join(stopped.bundle, 'report.html')));
-  const ls = JSON.parse((await deskbox(['guests', 'ls', '--board', 'b01,b02', '--state', state, '--json'])).stdout);
+  const ls = JSON.parse((await deskbox(['guests', 'ls', '--boards', 'b01,b02', '--state', state, '--json'])).stdout);
   assert.equal(ls.map((o: { result: { board: { running: number } } }) => o.result.board.running), [0, 0], 'guests stopped');
   assert.match((await deskbox(['compare', dir, stopped.bundle, '-o', join(work, 'compare.html')])).stdout, /comparison/);
 

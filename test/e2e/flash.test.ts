@@ -62,23 +62,23 @@ test('deskbox flash on a desk: agent protocol, U-Boot, refusals, busy port, nois
   await appendFile(agent, '\n// another build\n');
   const v2 = await image('v2', '--agent', agent, '--agent-version', '0.2.0-e2e');
 
-  const all = await flash('--all', '--image', v2);
+  const all = await flash('--boards', 'all', '--image', v2);
   assert.is(all.code, 0, all.raw);
   assert.equal(all.results.map((r) => [r.label, r.ok, r.method]), [['b01', true, 'agent'], ['b02', true, 'agent'], ['b03', true, 'agent']]);
 
   const v3 = await image('v3', '--version', '0.3.0-e2e');
-  const uboot = await flash('--board', 'b01', '--method', 'uboot', '--image', v3);
+  const uboot = await flash('--boards', 'b01', '--method', 'uboot', '--image', v3);
   assert.is(uboot.code, 0, uboot.raw);
   assert.is(uboot.results[0]!.method, 'uboot');
 
   const foreign = await image('bbb', '--type', 'beaglebone');
-  const refused = await flash('--board', 'b02', '--image', foreign);
+  const refused = await flash('--boards', 'b02', '--image', foreign);
   assert.is(refused.code, 1);
   assert.is(refused.results[0]!.error!.code, 'refused', refused.raw);
   assert.match(refused.results[0]!.error!.message, /board type "beaglebone", this board is "sim"/);
 
   const unsigned = await image('unsigned', '--unsigned');
-  const noSignature = await flash('--board', 'b02', '--image', unsigned);
+  const noSignature = await flash('--boards', 'b02', '--image', unsigned);
   assert.is(noSignature.results[0]!.error!.code, 'refused', noSignature.raw);
   assert.match(noSignature.results[0]!.error!.message, /signature: the image is unsigned/);
 
@@ -104,21 +104,21 @@ test('deskbox flash on a desk: agent protocol, U-Boot, refusals, busy port, nois
 
   // The second flash starts once the first is writing to the port (it locks the port before).
   const b03Before = (await toBoard('b03')).bytes;
-  const first = flash('--board', 'b03', '--image', big);
+  const first = flash('--boards', 'b03', '--image', big);
   await waitFor(async () => (await toBoard('b03')).bytes > b03Before, { timeoutMs: 15_000, what: 'the first flash writing to b03' });
-  const second = await flash('--board', 'b03', '--image', big);
+  const second = await flash('--boards', 'b03', '--image', big);
   assert.is(second.code, 1);
   assert.is(second.results[0]!.error!.code, 'busy', second.raw);
   assert.is((await first).code, 0, 'the first flash of the port carries on');
 
   await deskbox(['desk', 'link', 'b02', '--bit-error-rate', '0.0002', '--state', state]);
-  const noisy = await flash('--board', 'b02', '--image', big);
+  const noisy = await flash('--boards', 'b02', '--image', big);
   await deskbox(['desk', 'link', 'b02', '--bit-error-rate', '0', '--state', state]);
   assert.is(noisy.code, 0, noisy.raw);
 
   // Pulled once a quarter of the noise is across, plugged back once the flash has lost bytes to it.
   const b01Before = await toBoard('b01');
-  const pulled = flash('--board', 'b01', '--image', big);
+  const pulled = flash('--boards', 'b01', '--image', big);
   await waitFor(async () => (await toBoard('b01')).bytes - b01Before.bytes >= 384 * 1024, { timeoutMs: 30_000, what: 'a quarter of the image on the wire to b01' });
   await deskbox(['desk', 'link', 'b01', '--unplug', '--state', state]);
   await waitFor(async () => (await toBoard('b01')).unplugged > b01Before.unplugged, { timeoutMs: 10_000, what: 'bytes of the flash lost to the pulled cable' });

@@ -31,26 +31,26 @@ test('guests on a desk: start on all boards, survive an agent crash, gone after 
   const state = desk.state;
   const ram = deskLayout(state).ramDir;
   await desk.up({ boards: 2, restartDelay: 1, maxGuests: 40 });
-  const started = JSON.parse((await deskbox(['guests', 'start', '--all', '--count', '20', '--state', state, '--json'])).stdout) as { board: string; ok: boolean; result: { ready: number; bootMs: { p50: number }; board: { runtime: string } } }[];
+  const started = JSON.parse((await deskbox(['guests', 'start', '--boards', 'all', '--count', '20', '--state', state, '--json'])).stdout) as { board: string; ok: boolean; result: { ready: number; bootMs: { p50: number }; board: { runtime: string } } }[];
   assert.equal(started.map((s) => [s.board, s.ok, s.result.ready, s.result.board.runtime]), [['b01', true, 20, 'crun'], ['b02', true, 20, 'crun']]);
-  const full = JSON.parse((await deskbox(['guests', 'start', '--board', 'b02', '--count', '2', '--profile', 'full', '--state', state, '--json'])).stdout);
+  const full = JSON.parse((await deskbox(['guests', 'start', '--boards', 'b02', '--count', '2', '--profile', 'full', '--state', state, '--json'])).stdout);
   assert.is(full[0].result.ready, 2);
 
   // Over the cap: a clear error, exit code 1, and the board keeps its guests.
-  const over = await deskbox(['guests', 'start', '--board', 'b01', '--count', '30', '--state', state]).then(() => undefined, (e: Error) => e);
+  const over = await deskbox(['guests', 'start', '--boards', 'b01', '--count', '30', '--state', state]).then(() => undefined, (e: Error) => e);
   assert.match(String(over?.message), 'cap of 40');
 
   // SIGKILL the agent of b01: its init brings it back and it adopts its 20 guests.
   const status = JSON.parse((await deskbox(['desk', 'status', '--state', state, '--json'])).stdout);
   process.kill(status.groups[0].processes[0].pid, 'SIGKILL');
   await waitFor(async () => {
-    const ls = JSON.parse((await deskbox(['guests', 'ls', '--board', 'b01', '--state', state, '--json']).catch(() => ({ stdout: '[]' }))).stdout);
+    const ls = JSON.parse((await deskbox(['guests', 'ls', '--boards', 'b01', '--state', state, '--json']).catch(() => ({ stdout: '[]' }))).stdout);
     return ls[0]?.ok === true && ls[0].result.board.ready === 20;
   }, { timeoutMs: 20_000, what: 'b01 back with its 20 guests adopted' });
   const log = await readFile(join(state, 'logs', 'agent-b01.log'), 'utf8');
   assert.match(log, /"adopted":20/);
 
-  const stopped = JSON.parse((await deskbox(['guests', 'stop', '--board', 'b02', '--count', '2', '--state', state, '--json'])).stdout);
+  const stopped = JSON.parse((await deskbox(['guests', 'stop', '--boards', 'b02', '--count', '2', '--state', state, '--json'])).stdout);
   assert.equal([stopped[0].result.stopped, stopped[0].result.board.running], [2, 20]);
 
   const boards = JSON.parse((await deskbox(['boards', '--state', state, '--json'])).stdout);

@@ -115,27 +115,27 @@ test('image install/ls/rm/gc on a desk: shared content stored once, guests run f
   const tools = join(work, 'tools.dbi');
   await deskbox(['image', 'build', 'guest', '--state', state, '--busybox', '/bin/busybox', '--name', 'tools', '--version', '2', '-o', tools]);
   const json = async (...args: string[]) => JSON.parse((await deskbox([...args, '--state', state, '--json'])).stdout);
-  const installed = await json('image', 'install', tools, '--all');
+  const installed = await json('image', 'install', tools, '--boards', 'all');
   assert.equal(installed.map((o: { ok: boolean; result: { deduped: boolean } }) => [o.ok, o.result.deduped]), [[true, true], [true, true]]);
-  const ls = await json('image', 'ls', '--board', 'b01');
+  const ls = await json('image', 'ls', '--boards', 'b01');
   const rows = ls[0].result.images.map((i: { name: string; origin: string; sharedBy: number }) => `${i.name}:${i.origin}:${i.sharedBy}`);
   assert.equal(rows, ['busybox:board-image:2', 'tools:install:2']);
-  const started = await json('guests', 'start', '--board', 'b01', '--count', '2', '--image', 'tools');
+  const started = await json('guests', 'start', '--boards', 'b01', '--count', '2', '--image', 'tools');
   assert.is(started[0].result.ready, 2);
-  assert.is((await json('image', 'rm', 'busybox', '--board', 'b01'))[0].result.blobRemoved, false, 'tools still names the blob');
-  const refused = await deskbox(['image', 'rm', 'tools', '--board', 'b01', '--state', state, '--json']).then(() => undefined, (e: Error) => e);
+  assert.is((await json('image', 'rm', 'busybox', '--boards', 'b01'))[0].result.blobRemoved, false, 'tools still names the blob');
+  const refused = await deskbox(['image', 'rm', 'tools', '--boards', 'b01', '--state', state, '--json']).then(() => undefined, (e: Error) => e);
   assert.match(String(refused?.message), /in-use/);
-  await json('guests', 'stop', '--board', 'b01', '--all');
-  const removed = await json('image', 'rm', 'tools', '--board', 'b01');
+  await json('guests', 'stop', '--boards', 'b01');
+  const removed = await json('image', 'rm', 'tools', '--boards', 'b01');
   // That blob was the desk's one unpacked copy of the carried busybox, linked (images.sharedBlobsDir):
   // dropping the link frees nothing on the board, and leaves the copy to the other boards.
   assert.equal([removed[0].result.blobRemoved, removed[0].result.freedBytes], [true, 0]);
-  assert.ok((await json('image', 'ls', '--board', 'b02'))[0].result.images.length === 2, 'b02 still has both');
-  assert.equal((await json('image', 'gc', '--all')).map((o: { result: { removed: string[] } }) => o.result.removed.length), [0, 0]);
+  assert.ok((await json('image', 'ls', '--boards', 'b02'))[0].result.images.length === 2, 'b02 still has both');
+  assert.equal((await json('image', 'gc', '--boards', 'all')).map((o: { result: { removed: string[] } }) => o.result.removed.length), [0, 0]);
   const bad = join(work, 'bad.dbi');
   await copyFile(tools, bad);
   await truncate(bad, 1_000_000);
-  const refusedBad = await deskbox(['image', 'install', bad, '--board', 'b02', '--state', state]).then(() => undefined, (e: Error) => e);
+  const refusedBad = await deskbox(['image', 'install', bad, '--boards', 'b02', '--state', state]).then(() => undefined, (e: Error) => e);
   assert.match(String(refusedBad?.message), /bad-image|truncated/);
   await down();
   assert.equal(await processesMentioning(state), [], 'nothing left running');

@@ -22,6 +22,13 @@ test('a refused command line exits 2 and says why first', async () => {
     [['boards', 'tag'], /^error: too many arguments for 'boards'/],
     [['desk', 'up', '--boards', 'many'], /^error: option '--boards <n>' argument 'many' is invalid/],
     [['no-such-command'], /^error: unknown command 'no-such-command'/],
+    // Boards are picked by --boards everywhere; the older spellings say what to write instead.
+    [['flash', '--all', '--image', 'x.dbi'], /^error: flash --all is gone: use --boards all\n/],
+    [['flash', '--board', 'b01', '--image', 'x.dbi'], /^error: flash --board is gone: use --boards <ids>/],
+    [['flash', '--desk', '--image', 'x.dbi'], /^error: flash --desk is gone: use --boards all \(flash reaches the desk by --state or --desk-file\)/],
+    [['guests', 'start', '--all', '--count', '1'], /^error: guests start --all is gone: use --boards all\n/],
+    [['image', 'ls', '--board', 'b01'], /^error: image ls --board is gone: use --boards <ids>/],
+    [['guests', 'ls'], /^error: say which boards: --boards <set>/],
   ];
   for (const [args, first] of cases) {
     const r = await runDeskbox(args);

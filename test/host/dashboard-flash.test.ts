@@ -136,7 +136,7 @@ test('the child runner: reads deskbox flash --json, says why a child failed, kil
   const cli = join(dir, 'fake-deskbox.mjs');
   await writeFile(cli, `
     const args = process.argv.slice(2);
-    const boards = args[args.indexOf('--board') + 1].split(',');
+    const boards = args[args.indexOf('--boards') + 1].split(',');
     if (boards[0] === 'crash') { process.stderr.write('deskbox: exploded'); process.exit(3); }
     if (boards[0] === 'hang') setInterval(() => {}, 1000);
     else if (boards[0] === 'nope') console.log(JSON.stringify({ ok: false, error: 'refusing to flash a damaged image' }));

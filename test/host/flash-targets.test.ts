@@ -13,15 +13,15 @@ test('targets: ports, a glob of ports, desk boards; the same port once; nothing 
   try {
     for (const n of ['ttyUSB0', 'ttyUSB1', 'ttyUSB10', 'ttyACM0']) await writeFile(join(dir, n), '');
     const state = join(dir, 'desk');
-    const t = await resolveTargets({ port: [join(dir, 'ttyACM0'), join(dir, 'ttyUSB1')], ports: join(dir, 'ttyUSB*'), board: ['b02,b01'], state }, async () => ({ boards: [] }));
-    assert.equal(t.map((x) => x.label), [join(dir, 'ttyACM0'), join(dir, 'ttyUSB1'), join(dir, 'ttyUSB0'), join(dir, 'ttyUSB10'), 'b02', 'b01']);
+    const t = await resolveTargets({ port: [join(dir, 'ttyACM0'), join(dir, 'ttyUSB1')], ports: join(dir, 'ttyUSB*'), boards: 'b02,b01', state }, async () => ({ boards: ['b01', 'b02', 'b03'] }));
+    assert.equal(t.map((x) => x.label), [join(dir, 'ttyACM0'), join(dir, 'ttyUSB1'), join(dir, 'ttyUSB0'), join(dir, 'ttyUSB10'), 'b01', 'b02']);
     assert.is(t.find((x) => x.label === 'b01')!.port, join(state, 'boards', 'b01', 'console', 'port'));
-    assert.equal((await resolveTargets({ all: true, state }, async () => ({ boards: ['b01', 'b02'] }))).map((x) => x.board), ['b01', 'b02']);
+    assert.equal((await resolveTargets({ boards: 'all', state }, async () => ({ boards: ['b01', 'b02'] }))).map((x) => x.board), ['b01', 'b02']);
     const desk = async () => ({ boards: ['b01', 'b02', 'b03', 'b04'], tags: { b02: ['rack2'], b04: ['rack2'] } });
     assert.equal((await resolveTargets({ boards: 'b01,tag:rack2', state }, desk)).map((x) => x.board), ['b01', 'b02', 'b04']);
     const out = (b: string) => b === 'b02';
     assert.equal((await resolveTargets({ boards: 'b01,tag:rack2', state }, desk, out)).map((x) => x.board), ['b01', 'b04'], 'a board out of service is left out of a set');
-    assert.equal((await resolveTargets({ board: ['b02'], state }, desk, out)).map((x) => x.board), ['b02'], 'but flashed when named');
+    assert.equal((await resolveTargets({ boards: 'b02', state }, desk, out)).map((x) => x.board), ['b02'], 'but flashed when named');
     for (const [o, re] of [[{ state }, /say which boards/], [{ ports: join(dir, 'ttyS*'), state }, /no port matches/]] as const) {
       try {
         await resolveTargets(o, async () => ({ boards: [] }));

@@ -37,7 +37,7 @@ export function createReflash({ grid, flash, flashCommand, credentials, message,
     const el = message('info', 'Boards are flashed over their serial consoles, which only the desk computer reaches. Run there:\n');
     const code = document.createElement('code');
     code.textContent = flashCommand
-      ? `${flashCommand} --board ${ids.join(',')}`
+      ? `${flashCommand} --boards ${ids.join(',')}`
       : `deskbox flash --image <board.dbi> --port <serial port>  # one --port per board: ${list(ids)}`;
     el.append(code);
   };
