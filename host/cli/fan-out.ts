@@ -3,6 +3,7 @@
  * then a row per board with its result or its error. Shared by `guests` and `image`.
  */
 import type { Command } from 'commander';
+import type { MqttClient } from 'mqtt';
 import Table from 'cli-table3';
 import { resolveAccess, type DeskAccess } from '../client/access.ts';
 import { connectToDesk } from '../client/connect.ts';
@@ -33,21 +34,39 @@ export function targeted(cmd: Command): Command {
     });
 }
 
-/**
- * Sends one request to each board at once and collects every answer, timeouts included.
- * `access`: when the caller already resolved it (to serve a file at the broker's address).
- */
-export async function fanOut<Op extends CommandOp>(opts: Targeting, op: Op, args: CommandArgs<Op>, timeoutMs: number, access?: DeskAccess): Promise<Outcome<Op>[]> {
-  const desk = access ?? await resolveAccess(opts, 'host');
+/** What a command watches while its boards work (e.g. `guests start`'s progress). */
+export interface FanOutWatch<Op extends CommandOp> {
+  answered(outcome: Outcome<Op>): void;
+  stop(): Promise<void>;
+}
+
+export interface FanOutExtras<Op extends CommandOp> {
+  /** The desk, when the caller already resolved it (to serve a file at the broker's address). */
+  access?: DeskAccess;
+  /** Started once the boards are known, before any request goes out; stopped when all answered. */
+  watch?: (client: MqttClient, desk: string, boards: string[]) => Promise<FanOutWatch<Op>>;
+}
+
+/** Sends one request to each board at once and collects every answer, timeouts included. */
+export async function fanOut<Op extends CommandOp>(opts: Targeting, op: Op, args: CommandArgs<Op>, timeoutMs: number, extras: FanOutExtras<Op> = {}): Promise<Outcome<Op>[]> {
+  const desk = extras.access ?? await resolveAccess(opts, 'host');
   const client = await connectToDesk(desk, op.split('.')[0] ?? 'cli');
   try {
     const { boards, leftOut } = await resolveBoards(opts.boards!, desk, client, opts);
     sayLeftOut(leftOut);
+    const watch = await extras.watch?.(client, desk.desk, boards);
     const request = createRequester(client, desk.desk);
-    return await Promise.all(boards.map((board) => request(board, op, args, timeoutMs).then(
-      (reply): Outcome<Op> => ({ board, reply }),
-      (err: Error): Outcome<Op> => ({ board, error: { code: err instanceof ResultError ? 'bad-result' : 'timeout', message: err.message } }),
-    )));
+    try {
+      return await Promise.all(boards.map((board) => request(board, op, args, timeoutMs).then(
+        (reply): Outcome<Op> => ({ board, reply }),
+        (err: Error): Outcome<Op> => ({ board, error: { code: err instanceof ResultError ? 'bad-result' : 'timeout', message: err.message } }),
+      ).then((outcome) => {
+        watch?.answered(outcome);
+        return outcome;
+      })));
+    } finally {
+      await watch?.stop();
+    }
   } finally {
     await client.endAsync();
   }

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import type { CommandArgs, CommandResult } from '../../broker/contract/commands/index.ts';
 import { fanOut, report, targeted, type Targeting } from './fan-out.ts';
 import { action } from './run.ts';
+import { phaseBars } from './phase-bars.ts';
+import { followGuestStarts } from './guests-progress.ts';
 
 type BootMs = CommandResult<'guests.start'>['bootMs'];
 
@@ -23,7 +25,17 @@ export function registerGuests(program: Command): void {
     .action(action(async (o: Targeting & { count: number; image: string; profile?: CommandArgs<'guests.start'>['profile']; cmd?: string; wait: number; network?: string }) => {
       const networks = o.network?.split(',').map((n) => n.trim()).filter(Boolean);
       const args = { count: o.count, image: o.image, waitS: o.wait, ...(o.profile ? { profile: o.profile } : {}), ...(o.cmd ? { cmd: ['/bin/sh', '-c', o.cmd] } : {}), ...(networks?.length ? { networks } : {}) };
-      const outcomes = await fanOut(o, 'guests.start', args, (o.wait + 15) * 1000);
+      // A bar on a terminal, one line at the end otherwise; none with --json.
+      const progress = phaseBars(o.json ? 'none' : process.stderr.isTTY ? 'bars' : 'lines');
+      const outcomes = await fanOut(o, 'guests.start', args, (o.wait + 15) * 1000, {
+        watch: async (client, desk, boards) => {
+          const follow = await followGuestStarts(client, desk, boards, o.count, progress);
+          return {
+            answered: (r) => follow.answered(r.board, 'reply' in r && r.reply.ok ? r.reply.result.ready + r.reply.result.failed.length : 0),
+            stop: follow.stop,
+          };
+        },
+      });
       report(outcomes, o.json, (r) => [String(r.requested), String(r.ready), String(r.failed.length) + (r.failed[0] ? ` (${r.failed[0].error})` : ''), `${r.elapsedMs}`, ms(r.bootMs), r.board.runtime ?? '-'],
         ['asked', 'ready', 'failed', 'took ms', 'boot ms p50/p95/max', 'runtime']);
     }));

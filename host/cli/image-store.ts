@@ -48,7 +48,7 @@ export function addImageStoreCommands(image: Command): void {
       const access = await resolveAccess(o, 'host');
       const { server, url } = await serveOnce(file, o.serveHost ?? new URL(access.url).hostname);
       try {
-        const outcomes = await fanOut(o, 'images.install', { url, sha256: head.manifest.payload.sha256 }, o.timeout * 1000, access);
+        const outcomes = await fanOut(o, 'images.install', { url, sha256: head.manifest.payload.sha256 }, o.timeout * 1000, { access });
         report(outcomes, o.json, (r) => [r.name, r.version, short(r.sha256), r.deduped ? 'yes' : 'no', size(r.unpackedBytes), String(r.ms)],
           ['image', 'version', 'payload', 'deduped', 'unpacked', 'took ms']);
       } finally {

@@ -6,7 +6,7 @@
 import cliProgress from 'cli-progress';
 import type { PhaseProgress } from '../experiment/runner.ts';
 
-export function phaseBars(mode: 'bars' | 'lines' | 'none', out: NodeJS.WritableStream = process.stderr): PhaseProgress {
+export function phaseBars(mode: 'bars' | 'lines' | 'none', out: NodeJS.WritableStream = process.stderr): PhaseProgress<string> {
   let bar: cliProgress.SingleBar | undefined;
   let current: { phase: string; total: number; unit: string; done: number; startedAt: number } | undefined;
   return {

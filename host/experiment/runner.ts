@@ -13,8 +13,9 @@ import type { Plan } from './plan.ts';
 
 export type PhaseName = 'flash' | 'boot' | 'launch' | 'hold' | 'stop';
 
-export interface PhaseProgress {
-  start(phase: PhaseName, total: number, unit: string): void;
+/** Progress of a run's phases; other long commands use it with their own phase names. */
+export interface PhaseProgress<Phase extends string = PhaseName> {
+  start(phase: Phase, total: number, unit: string): void;
   update(done: number): void;
   end(): void;
 }

@@ -17,7 +17,7 @@ export async function deskbox(args: string[], timeoutMs = 60_000): Promise<{ std
   const r = await runDeskbox(args, { timeoutMs });
   if (r.code === 0) return { stdout: r.stdout, stderr: r.stderr };
   const how = r.timedOut ? `killed by ${r.signal} after the ${timeoutMs} ms limit` : `exit ${r.code ?? '?'}${r.signal ? ` (${r.signal})` : ''}`;
-  throw new Error(`deskbox ${args.join(' ')} failed (${how}): ${r.stderr || r.stdout}`);
+  throw new Error(`deskbox ${args.join(' ')} failed (${how}): ${[r.stderr, r.stdout].filter(Boolean).join('\n')}`);
 }
 
 /** Pids of live processes whose command line mentions `needle` (e.g. a desk's state folder); `program`: only those running it. */
