@@ -45,7 +45,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   $sudo apt-get update -qq
   # Ubuntu has Chromium only as a snap: no apt package to install.
-  if [[ " ${missing[*]} " == *" chromium "* ]] && ! apt-cache policy chromium 2>/dev/null | grep -q 'Candidate: [^(]'; then
+  # Read whole before matching: grep -q stopping early would fail apt-cache with SIGPIPE, and pipefail the test.
+  if [[ " ${missing[*]} " == *" chromium "* ]] && [[ "$(apt-cache policy chromium 2>/dev/null)" != *"Candidate: "[!\(]* ]]; then
     read -r -a missing <<< "$(without chromium "${missing[@]}")"
     echo "setup.sh: no chromium package here (Ubuntu ships it as a snap: sudo snap install chromium). The dashboard tests need it, or CHROMIUM=/path/to/chrome." >&2
   fi
