@@ -8,7 +8,7 @@ const SHOWN = 24;
 /** Resolves true when the user confirms `what` (`reboot`) on `ids`. */
 export function confirmBoards(what, ids) {
   const dialog = $('confirm');
-  $('confirm-title').textContent = `${what[0].toUpperCase()}${what.slice(1)} ${ids.length} boards?`;
+  $('confirm-title').textContent = `${what[0].toUpperCase()}${what.slice(1)}: ${ids.length} boards?`;
   $('confirm-boards').textContent = ids.length <= SHOWN ? ids.join(', ') : `${ids.slice(0, SHOWN).join(', ')} and ${ids.length - SHOWN} more`;
   dialog.returnValue = '';
   dialog.showModal();
