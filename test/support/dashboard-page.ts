@@ -15,11 +15,13 @@ export interface DashboardPage {
   errors: string[];
 }
 
-export async function openDashboard(state: string, url: string, username: string, password: string): Promise<DashboardPage> {
-  const browser = await chromium.launchPersistentContext(join(state, 'chromium'), { executablePath: findChromium(), args: ['--headless', '--no-sandbox'] });
+/** `initScript`: run in the page before its own scripts (e.g. to watch its layout from the first frame). */
+export async function openDashboard(state: string, url: string, username: string, password: string, o: { viewport?: { width: number; height: number }; initScript?: () => void } = {}): Promise<DashboardPage> {
+  const browser = await chromium.launchPersistentContext(join(state, 'chromium'), { executablePath: findChromium(), args: ['--headless', '--no-sandbox'], ...(o.viewport ? { viewport: o.viewport } : {}) });
   const page = browser.pages()[0] ?? await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  if (o.initScript) await page.addInitScript(o.initScript);
   await page.goto(url);
   await page.getByLabel('username').fill(username);
   await page.getByLabel('password').fill(password);
