@@ -140,7 +140,7 @@ export function createGrid(root, model, { onSelection, onOpen, onShown }) {
     // Healthy is the usual case: only a verdict worth a look takes the tile's last line.
     healthEl.textContent = health && health.state !== 'healthy' ? health.state : '';
     const verdict = health ? healthText(health) : 'no health verdict yet';
-    el.title = `${off ? `${off.long}\n` : ''}${verdict}\nEnter or double-click: details`;
+    el.title = `${off ? `${off.long}\n` : ''}${verdict}`;
     const what = off ? off.long : `${state}, ${powerEl.textContent}, ${guestsEl.textContent}`;
     el.setAttribute('aria-label', `${id}: ${what}${health && health.state !== 'healthy' ? `, ${health.state}: ${health.reason}` : ''}`);
     judge(id);
