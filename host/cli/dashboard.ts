@@ -44,7 +44,7 @@ export function registerDashboard(program: Command): void {
       const services = o.broker ? undefined : await startDeskServices(await resolveAccess({ state: o.state, deskFile: real?.file }, o.homeAssistant ? 'host' : 'monitor'), { homeAssistant: Boolean(o.homeAssistant), logger });
       // Reflash from the page runs `deskbox flash` as a child: this very entry point.
       const layout = deskLayout(o.state);
-      const flash = o.broker || real ? undefined : simulatedDeskFlash(layout, await readDeskFile(layout), process.argv[1]!, logger.child('flash'));
+      const flash = o.broker || real ? undefined : simulatedDeskFlash(layout, await readDeskFile(layout), process.argv[1]!, logger.child('flash'), target.users);
       const dashboard = await startDashboard({ ...target, host: o.host, port: o.port, logger, flash, ...(services ? { metrics: services.metrics } : {}) }).catch(async (err: Error) => {
         await services?.close();
         throw err;

@@ -32,8 +32,14 @@ export type PageBroker =
 export interface PageDesk {
   desk: string;
   boards: string[];
+  /** Board to its tags, from the desk file; a board's status may carry its own. */
+  tags: Record<string, string[]>;
   flashCommand: string | null;
   flash: boolean;
+  /** Whether `/api/me` answers (the server has the broker's users file). */
+  account: boolean;
+  /** Whether `/api/console/<board>` can read the boards' consoles. */
+  consoles: boolean;
 }
 
 /**

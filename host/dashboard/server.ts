@@ -15,6 +15,7 @@ import { loadAssets, type Asset } from './assets.ts';
 import { pageConfig, type PageBroker } from './page-config.ts';
 import type { ApiReply } from './api-request.ts';
 import { FLASH_PATH, type FlashApi } from './flash-api.ts';
+import { createAccountApi, type DashboardUsers } from './account-api.ts';
 
 export interface MetricsSource {
   contentType: string;
@@ -37,6 +38,12 @@ export interface DashboardOptions {
   metrics?: MetricsSource;
   /** Reflash from the page (a simulated desk only); the server closes it when it closes. */
   flash?: FlashApi;
+  /** The broker's users, for `/api/me` and `/api/console/<board>` (account-api.ts); without them those are 404. */
+  users?: DashboardUsers;
+  /** A board's console log file (a simulated desk's), for `/api/console/<board>`. */
+  consoleLog?: (board: string) => string | undefined;
+  /** Tags of the boards (from the desk file), for the page's filter before the boards say them. */
+  tags?: Record<string, string[]>;
   logger: Logger;
 }
 
@@ -63,7 +70,11 @@ const HEADERS = {
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   const { logger } = opts;
   const assets = await loadAssets();
-  const desk = { desk: opts.desk, boards: opts.boards ?? [], flashCommand: opts.flashCommand ?? null, flash: opts.flash !== undefined };
+  const desk = {
+    desk: opts.desk, boards: opts.boards ?? [], tags: opts.tags ?? {}, flashCommand: opts.flashCommand ?? null, flash: opts.flash !== undefined,
+    account: opts.users !== undefined, consoles: opts.users !== undefined && opts.consoleLog !== undefined,
+  };
+  const account = opts.users && createAccountApi({ users: opts.users, flash: opts.flash !== undefined, ...(opts.consoleLog ? { consoleLog: opts.consoleLog } : {}) });
   const secure = opts.tls !== undefined;
 
   const send = (req: IncomingMessage, res: ServerResponse, status: number, asset: Asset, headers: Record<string, string> = {}) => {
@@ -74,7 +85,11 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const reply = (req: IncomingMessage, res: ServerResponse, r: ApiReply) => send(req, res, r.status, text(JSON.stringify(r.json), 'application/json'), r.headers);
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
-    const [path = '/'] = (req.url ?? '/').split('?');
+    const [path = '/', query = ''] = (req.url ?? '/').split('?');
+    if (account?.owns(path)) {
+      void account.handle(req, path, query).then((r) => reply(req, res, r));
+      return;
+    }
     if (opts.flash && (path === FLASH_PATH || path.startsWith(`${FLASH_PATH}/`))) {
       void opts.flash.handle(req, path).then((r) => reply(req, res, r));
       return;

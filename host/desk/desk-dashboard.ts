@@ -26,9 +26,10 @@ export async function serveDeskDashboard(layout: DeskLayout, desk: DeskFile, bro
   const access = await simulatedDeskAccess(layout, desk, broker, desk.homeAssistant ? 'host' : 'monitor');
   const services = await startDeskServices(access, { homeAssistant: desk.homeAssistant, logger });
   try {
+    const target = simulatedDeskTarget(layout, desk, broker, cli.hint);
     const dashboard = await startDashboard({
-      ...simulatedDeskTarget(layout, desk, broker, cli.hint), host: broker.host, port: desk.dashboardPort, metrics: services.metrics, logger,
-      flash: simulatedDeskFlash(layout, desk, cli.entry, logger.child('flash')),
+      ...target, host: broker.host, port: desk.dashboardPort, metrics: services.metrics, logger,
+      flash: simulatedDeskFlash(layout, desk, cli.entry, logger.child('flash'), target.users),
     });
     services.announce(dashboard.url);
     return {

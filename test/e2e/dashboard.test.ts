@@ -1,8 +1,9 @@
 /**
  * The dashboard in a real headless Chromium against a running simulated desk: the grid shows
- * every board, a board switched off turns offline on the page, a monitor's reboot is refused
- * by the broker (visibly, and the board keeps running), a host's reboot goes through, and 490
- * boards fit on the page; boards the desk's health service takes out of service are marked on
+ * every board, a board switched off turns offline on the page, a monitor sees the commands
+ * greyed out and a command it sends anyway is refused by the broker (the board keeps running),
+ * logging out forgets the selection and the messages, a host's reboot goes through, and 490
+ * boards fit on the page and filter without a tile rebuilt; boards the desk's health service takes out of service are marked on
  * their tiles, counted in the header and filtered on request. Chromium's profile lives in the desk's state folder, so "nothing
  * left that mentions the folder" covers the browser too.
  */
@@ -22,6 +23,7 @@ import { waitFor } from '../support/wait.ts';
 import { deskbox, processesMentioning } from '../support/deskbox.ts';
 import { Desk } from '../support/desk.ts';
 import { findChromium } from '../support/chromium.ts';
+import { screenshot } from '../support/dashboard-page.ts';
 
 const BOARDS = 6;
 const WAIT = { timeout: 15_000 };
@@ -56,7 +58,7 @@ async function logIn(page: Page, username: string): Promise<void> {
   await page.locator('#live[data-state="live"]').waitFor(WAIT);
 }
 
-test('the grid follows the desk; the broker refuses a monitor\'s reboot, a host\'s goes through', () => desk.withLogs(async () => {
+test('the grid follows the desk; a monitor is offered no command and the broker refuses one sent anyway; a host\'s reboot goes through', () => desk.withLogs(async () => {
   const up = await desk.up({ boards: BOARDS, restartDelay: 0 });
   // desk up serves the dashboard (and its /metrics) from the desk's supervisor.
   const url = up.dashboard!;
@@ -77,20 +79,34 @@ test('the grid follows the desk; the broker refuses a monitor\'s reboot, a host\
   await tileIs(page, 'b03', 'offline');
   assert.is(await page.getByLabel('boards online').textContent(), `${BOARDS - 1}/${BOARDS}`);
 
-  // The page offers reboot to everyone; the broker is what says no.
+  // The page greys out what a monitor may not do, and says why; nothing is sent.
   const b01Pid = await agentPid('b01');
   await tile(page, 'b01').click();
-  await page.getByRole('button', { name: 'Reboot' }).click();
-  const refusal = page.locator('.msg[data-kind="refused"]');
-  await refusal.waitFor(WAIT);
-  assert.match(await refusal.textContent() ?? '', /broker refused reboot: user "monitor" may not command boards/);
-  await page.locator('#live[data-state="live"]').waitFor(WAIT);
-  assert.is(await page.locator('.tile').count(), BOARDS, 'the grid stays after the refusal');
+  for (const name of ['Reboot', 'Start guests', 'Stop guests', 'Reflash']) {
+    const button = page.getByRole('button', { name, exact: true });
+    await page.waitForFunction((n) => [...document.querySelectorAll('button')].some((b) => b.textContent === n && b.disabled), name, WAIT);
+    assert.match(await button.getAttribute('title') ?? '', /^user "monitor" has the monitor role, which watches the desk: only the host role may command boards/);
+  }
+  // The broker is still what says no: a monitor's command sent straight to it is refused.
+  const monitorAccess = await resolveAccess({ state }, 'monitor');
+  const direct = await mqtt.connectAsync(monitorAccess.url, { ca: await readFile(monitorAccess.caFile!), username: monitorAccess.username, password: monitorAccess.password, protocolVersion: 4, reconnectPeriod: 0 });
+  try {
+    const closed = new Promise<void>((resolve) => direct.once('close', () => resolve()));
+    direct.publish('deskbox/desk1/boards/b01/cmd', JSON.stringify({ v: 1, id: 'e2e-monitor', op: 'reboot' }), { qos: 1 });
+    await closed;
+  } finally {
+    await direct.endAsync(true);
+  }
   assert.match(await readFile(join(state, 'logs', 'broker.log'), 'utf8'), /publish denied .*"username":"monitor","topic":"deskbox\/desk1\/boards\/b01\/cmd"/);
+  assert.is(await page.locator('.tile').count(), BOARDS, 'the grid stays');
 
+  // Logging out forgets the selection and the messages: the next user acts on nothing of the last one's.
   await page.getByRole('button', { name: 'Log out' }).click();
   await logIn(page, 'host');
-  await page.getByRole('button', { name: 'Clear selection' }).click();
+  assert.is(await page.locator('#selected-count').textContent(), '0 selected');
+  assert.is(await page.locator('.tile[aria-pressed="true"]').count(), 0);
+  assert.is(await page.locator('#messages .msg').count(), 0);
+  await page.waitForFunction(() => !(document.getElementById('act-reboot') as HTMLButtonElement).disabled, null, WAIT);
   await tile(page, 'b02').click();
   const b02Pid = await agentPid('b02');
   // Every state the tile is drawn in, so the test sees it go down and come back however fast.
@@ -162,13 +178,17 @@ test('boards out of service: a quarantined and a retired board are marked, count
   assert.is(await page.getByLabel('boards out of service').textContent(), '1');
 }));
 
-test('490 boards: the page draws every tile', () => desk.withLogs(async () => {
+test('490 boards: the page draws every tile, and the filter shows the ones asked for without rebuilding any', () => desk.withLogs(async () => {
   const host = await resolveAccess({ state }, 'host');
   const client = await mqtt.connectAsync(host.url, { ca: await readFile(host.caFile!), username: host.username, password: host.password, protocolVersion: 4, reconnectPeriod: 0 });
   const ids = Array.from({ length: 490 }, (_, i) => `b${String(i + 1).padStart(3, '0')}`);
-  const status = (board: string) => JSON.stringify({ v: 1, state: 'online', board, version: 'x', bootedAt: 1, uptimeS: 1, keepaliveS: 10, phases: [{ phase: 'ready', at: 1 }] });
+  // Every third board in rack1, the rest in rack2; the last ten offline.
+  const rack = (i: number) => (i % 3 === 0 ? 'rack1' : 'rack2');
+  const status = (board: string, i: number) => JSON.stringify(i >= 480
+    ? { v: 1, state: 'offline', board, reason: 'lastwill' }
+    : { v: 1, state: 'online', board, version: 'x', bootedAt: 1, uptimeS: 1, keepaliveS: 10, phases: [{ phase: 'ready', at: 1 }], tags: [rack(i)] });
   try {
-    await Promise.all(ids.map((b) => client.publishAsync(`deskbox/many/boards/${b}/status`, status(b), { qos: 1, retain: true })));
+    await Promise.all(ids.map((b, i) => client.publishAsync(`deskbox/many/boards/${b}/status`, status(b, i), { qos: 1, retain: true })));
   } finally {
     await client.endAsync();
   }
@@ -177,8 +197,37 @@ test('490 boards: the page draws every tile', () => desk.withLogs(async () => {
     const page = await browser!.newPage();
     await page.goto(many.url);
     await logIn(page, 'monitor');
-    await page.waitForFunction(() => document.querySelectorAll('.tile[data-state="online"]').length === 490, null, WAIT);
-    assert.is(await page.getByLabel('boards online').textContent(), '490/490');
+    await page.waitForFunction(() => document.querySelectorAll('.tile[data-state="online"]').length === 480, null, WAIT);
+    assert.is(await page.getByLabel('boards online').textContent(), '480/490');
+
+    // The filter only toggles tiles' visibility: typing moves, adds or removes no node of the grid.
+    await page.evaluate(() => {
+      const w = window as unknown as { gridMutations: number };
+      w.gridMutations = 0;
+      new MutationObserver((records) => { w.gridMutations += records.length; }).observe(document.getElementById('grid')!, { childList: true });
+    });
+    const visible = () => page.evaluate(() => [...document.querySelectorAll<HTMLElement>('.tile')].filter((t) => !t.hidden).map((t) => t.dataset.board));
+    const filter = page.getByLabel('filter boards');
+    await filter.pressSequentially('tag:rack1 b4');
+    const rack1b4 = ids.filter((b, i) => rack(i) === 'rack1' && b.startsWith('b4') && i < 480);
+    await page.waitForFunction((n) => document.querySelectorAll('.tile:not([hidden])').length === n, rack1b4.length, WAIT);
+    assert.equal(await visible(), rack1b4);
+    assert.is(await page.locator('#shown-count').textContent(), `${rack1b4.length} of 490 shown`);
+    await screenshot(page, 'filter-490');
+    await filter.fill('offline');
+    await page.waitForFunction(() => document.querySelectorAll('.tile:not([hidden])').length === 10, null, WAIT);
+    assert.equal(await visible(), ids.slice(480));
+    await filter.fill('-offline -tag:rack1');
+    await page.waitForFunction((n) => document.querySelectorAll('.tile:not([hidden])').length === n, ids.filter((_, i) => i < 480 && rack(i) === 'rack2').length, WAIT);
+    await filter.fill('state:asleep');
+    await page.locator('#filter-problem', { hasText: '"state:asleep": states are online' }).waitFor(WAIT);
+    await filter.fill('');
+    await page.waitForFunction(() => document.querySelectorAll('.tile:not([hidden])').length === 490, null, WAIT);
+    assert.is(await page.evaluate(() => (window as unknown as { gridMutations: number }).gridMutations), 0, 'no tile was rebuilt or moved while filtering');
+    // Select all takes what the filter shows.
+    await filter.fill('offline');
+    await page.getByRole('button', { name: 'Select all' }).click();
+    assert.is(await page.locator('#selected-count').textContent(), '10 selected');
     await page.close();
   } finally {
     await many.close();

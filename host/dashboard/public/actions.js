@@ -1,9 +1,11 @@
 /**
  * The toolbar's actions on the selected boards, and the message area that shows how each went.
- * Every action is sent whatever the user's role: the broker (or, for Reflash, the dashboard
- * server), not the page, decides.
+ * The broker (or, for Reflash, the dashboard server) decides what a user may do; the page only
+ * greys out what the user's role would be refused, once the server has said what that is
+ * (`/api/me`). A reboot or stop of more than one board is confirmed first.
  */
 import { createReflash } from './reflash.js';
+import { confirmBoards } from './confirm.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_MESSAGES = 30;
@@ -37,9 +39,10 @@ export function createActions({ topics, grid, connection, flash, flashCommand, c
     return [failed.length ? 'error' : waiting ? 'pending' : 'ok', lines.join('\n')];
   };
 
-  const run = async (what, op, args, timeoutMs) => {
+  const run = async (what, op, args, timeoutMs, { confirm = false } = {}) => {
     const ids = grid.selected();
     if (ids.length === 0) return message('error', `${what}: select boards first (click a tile, shift-click a range, or Select all)`);
+    if (confirm && ids.length > 1 && !(await confirmBoards(what, ids))) return message('info', `${what} of ${ids.length} boards cancelled`);
     const outcomes = new Map();
     const el = message('pending', '');
     const show = () => {
@@ -55,15 +58,36 @@ export function createActions({ topics, grid, connection, flash, flashCommand, c
     }));
   };
 
-  $('act-reboot').addEventListener('click', () => run('reboot', 'reboot', undefined, 15_000));
+  $('act-reboot').addEventListener('click', () => run('reboot', 'reboot', undefined, 15_000, { confirm: true }));
   $('act-start').addEventListener('click', () => {
     const count = Number($('guest-count').value);
     if (!Number.isInteger(count) || count < 1) return message('error', 'start guests: give a whole number of guests per board');
     // The board answers once its guests are ready or after its own 60 s wait.
     run(`start ${count} guest${count === 1 ? '' : 's'}`, 'guests.start', { count }, 75_000);
   });
-  $('act-stop').addEventListener('click', () => run('stop guests', 'guests.stop', { all: true }, 75_000));
+  $('act-stop').addEventListener('click', () => run('stop guests', 'guests.stop', { all: true }, 75_000, { confirm: true }));
   $('act-reflash').addEventListener('click', createReflash({ grid, flash, flashCommand, credentials, message, list }));
   $('select-all').addEventListener('click', () => grid.selectAll(true));
   $('select-none').addEventListener('click', () => grid.selectAll(false));
+
+  const commands = ['act-reboot', 'act-start', 'act-stop', 'act-reflash'].map($);
+  return {
+    /**
+     * What the user may do (`/api/me`'s answer), or undefined when the server cannot say (a
+     * real desk's dashboard has no users file): then everything is offered and the broker decides.
+     */
+    allow(me) {
+      for (const button of commands) {
+        const may = !me || (button.id === 'act-reflash' && flash ? me.may.flash : me.may.command);
+        button.disabled = !may;
+        button.title = may ? '' : `user "${me.username}" has the ${me.role} role, which watches the desk: only the host role may command boards (the broker would refuse)`;
+      }
+    },
+    /** Logged out: the next user starts with no selection and no messages. */
+    clear() {
+      grid.selectAll(false);
+      log.replaceChildren();
+      this.allow(undefined);
+    },
+  };
 }

@@ -1,12 +1,12 @@
-/** The desk's figures above the grid: boards online and out of service, power, guests, broker traffic, experiment. */
-const $ = (id) => document.getElementById(id);
+/**
+ * The desk's figures above the grid: boards online and out of service, power (now and over the
+ * last minutes), guests, broker traffic, experiment. Every figure has its room from the start,
+ * so the grid does not move when the first ones arrive.
+ */
+import { experimentText, progressUnknown } from './board-text.js';
+import { createSparkline } from './sparkline.js';
 
-function experimentText(e, stale) {
-  if (stale) return `${e.plan}: its runner went silent ${Math.round((Date.now() - e.updatedAt) / 1000)} s ago (killed?); the next run replaces it`;
-  const rep = e.repetitions > 1 ? ` (repetition ${e.repetition}/${e.repetitions})` : '';
-  const phase = e.phase ? `${e.phase} ${e.done}/${e.total}` : `${e.done}/${e.total}`;
-  return `${e.plan}: ${phase}, ${e.state}${rep}${e.error ? ` — ${e.error}` : ''}`;
-}
+const $ = (id) => document.getElementById(id);
 
 /** The reasons and the latest refused topics, for the count's tooltip (never the payloads). */
 function rejectedText(r) {
@@ -27,7 +27,10 @@ export function createHeader(model, contract) {
     online: $('sum-online'), out: $('sum-out'), power: $('sum-power'), guests: $('sum-guests'), broker: $('sum-broker'), rejected: $('sum-rejected'),
     bar: $('exp-bar'), text: $('exp-text'), box: $('exp-bar').parentElement,
   };
+  const plot = createSparkline($('desk-plot'), { label: 'desk power, last minutes' });
   return {
+    /** The desk's power history, drawn whenever the model samples it (app.js). */
+    plot(now) { plot.draw(model.deskPower, now); },
     render() {
       if (!model.summaryDirty) return;
       model.summaryDirty = false;
@@ -47,8 +50,11 @@ export function createHeader(model, contract) {
       const stale = e !== undefined && contract.experimentIsStale(e, Date.now());
       el.box.dataset.state = stale ? 'stale' : e?.state ?? 'none';
       el.bar.max = Math.max(1, e?.total ?? 1);
-      el.bar.value = e ? (e.state === 'done' ? el.bar.max : e.done) : 0;
-      el.text.textContent = e ? experimentText(e, stale) : 'no experiment yet';
+      // A phase with no total yet is drawn as work going on, not as nothing done.
+      if (e && progressUnknown(e) && !stale) el.bar.removeAttribute('value');
+      else el.bar.value = e ? (e.state === 'done' ? el.bar.max : e.done) : 0;
+      el.text.textContent = e ? experimentText(e, stale, Date.now()) : 'no experiment yet';
+      el.text.title = el.text.textContent;
     },
   };
 }

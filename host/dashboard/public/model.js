@@ -4,7 +4,13 @@
  * Every message is checked by the wire contract (`contract`: /contract.js, the code `boards`,
  * `monitor` and /metrics run), so a payload they refuse changes nothing here either. A board's
  * `health` is the desk's verdict on it (docs/health.md), undefined until the desk gives one.
+ * The model also keeps what no single message says: each board's power over the last minutes,
+ * the desk's, since when a board is offline as the page saw it go, and when it was last heard.
  */
+import { createHistory } from './history.js';
+
+/** The desk's power is sampled this often (app.js), so its history covers HISTORY_WINDOW_MS. */
+export const DESK_SAMPLE_MS = 2000;
 
 /** online, booting (up but not ready yet), failing (guests failed), offline, or unknown (no status yet). */
 export function boardState(board) {
@@ -16,7 +22,7 @@ export function boardState(board) {
 }
 
 /** `topics`: the desk's topics (topics.js); `now`: the page's clock, for the fold's ordering. */
-export function createModel({ desk, topics, expected, contract, now = () => Date.now() }) {
+export function createModel({ desk, topics, expected, contract, tags = {}, now = () => Date.now() }) {
   const boards = new Map();
   const dirty = new Set();
   const fold = contract.createBoardFold(desk);
@@ -26,11 +32,36 @@ export function createModel({ desk, topics, expected, contract, now = () => Date
   // Experiment and stats topics that had a live message on this connection: a retained copy
   // read later from the broker's store is older than that message and must not replace it.
   let live = new Set();
-  const model = { boards, dirty, experiment: undefined, stats: undefined, summaryDirty: true };
+  const deskPower = createHistory({ capacity: 300 });
+  const model = { boards, dirty, experiment: undefined, stats: undefined, summaryDirty: true, deskPower };
 
+  // power: a history.js series, made at the first telemetry; offlineSeenAt: when this page saw
+  // the board's status turn offline live (undefined for one already offline when it connected);
+  // lastOnline: its latest online status, whose version and image an offline one does not say.
   const board = (id) => {
-    if (!boards.has(id)) boards.set(id, { id, status: undefined, telemetry: undefined, health: undefined });
+    if (!boards.has(id)) boards.set(id, { id, status: undefined, telemetry: undefined, health: undefined, power: undefined, offlineSeenAt: undefined, lastSeen: undefined, lastOnline: undefined });
     return boards.get(id);
+  };
+
+  /** The board's tags: its status's own, else the desk file's. */
+  model.tags = (b) => (b.status?.state === 'online' && b.status.tags) || tags[b.id] || [];
+
+  /** Takes the desk's power now into its history (app.js calls it every DESK_SAMPLE_MS). */
+  model.sampleDesk = (at = now()) => deskPower.add(at, model.summary().powerW);
+
+  const seen = (b, at) => { if (at !== undefined && !(b.lastSeen >= at)) b.lastSeen = at; };
+  const noteStatus = (b, before, retained) => {
+    const s = b.status;
+    if (s?.state === 'online') b.lastOnline = s;
+    if (s?.state !== 'offline') b.offlineSeenAt = undefined;
+    else if (before?.state !== 'offline') b.offlineSeenAt = retained ? undefined : now();
+    if (s?.state === 'online' && !retained) seen(b, now());
+  };
+  const noteTelemetry = (b) => {
+    const t = b.telemetry;
+    if (!t) return;
+    (b.power ??= createHistory()).add(t.at, t.powerW);
+    seen(b, t.at);
   };
   for (const id of expected) { board(id); dirty.add(id); }
 
@@ -94,7 +125,10 @@ export function createModel({ desk, topics, expected, contract, now = () => Date
     }
     if (outcome.kind !== 'changed') return false;
     const b = board(outcome.board);
+    const before = b.status;
     b[outcome.channel] = fold[outcome.channel].get(outcome.board);
+    if (outcome.channel === 'status') noteStatus(b, before, retained);
+    else noteTelemetry(b);
     dirty.add(outcome.board);
     model.summaryDirty = true;
     return true;

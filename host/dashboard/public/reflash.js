@@ -4,23 +4,10 @@
  * the server, not the page, decides who may. Elsewhere the page shows the command to run on
  * the desk computer, whose serial consoles reach the boards.
  */
+import { api } from './http-api.js';
+
 const POLL_MS = 1000;
 const plural = (n) => `${n} board${n === 1 ? '' : 's'}`;
-
-/** `Basic <base64 of user:password>`, UTF-8 as the server reads it. */
-const basic = ({ username, password }) => `Basic ${btoa(String.fromCharCode(...new TextEncoder().encode(`${username}:${password}`)))}`;
-
-async function api(path, credentials, body) {
-  // credentials: 'omit' keeps the browser's own login prompt away when the server says 401.
-  const res = await fetch(path, {
-    method: body ? 'POST' : 'GET',
-    credentials: 'omit',
-    headers: { authorization: basic(credentials), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body && JSON.stringify(body),
-  });
-  const json = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
-  return { status: res.status, json };
-}
 
 function outcome(job, list) {
   const results = job.results ?? [];
