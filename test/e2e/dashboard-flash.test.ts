@@ -82,13 +82,13 @@ test('Reflash: refused for a monitor (not offered on its page), done for the hos
   const before = await statusOf('b01');
   // The page asks the server what the monitor may do, and offers no Reflash (the 403 above stays the guarantee).
   await page.waitForFunction(() => (document.getElementById('act-reflash') as HTMLButtonElement).disabled, null, WAIT);
-  assert.match(await page.getByRole('button', { name: 'Reflash' }).getAttribute('title') ?? '', /"monitor" has the monitor role/);
+  assert.match(await page.getByRole('button', { name: 'Reflash', exact: true }).getAttribute('title') ?? '', /"monitor" has the monitor role/);
 
   await page.getByRole('button', { name: 'Log out' }).click();
   await logIn(page, 'host');
   await page.waitForFunction(() => !(document.getElementById('act-reflash') as HTMLButtonElement).disabled, null, WAIT);
   await page.locator('.tile[data-board="b01"]').click();
-  await page.getByRole('button', { name: 'Reflash' }).click();
+  await page.getByRole('button', { name: 'Reflash', exact: true }).click();
   await page.locator('.msg[data-kind="pending"]', { hasText: /flashing 1 board…/ }).waitFor(WAIT);
   assert.equal(dialogs, ['Reflash 1 board with the desk\'s board image?']);
   await page.locator('.msg[data-kind="ok"]', { hasText: 'reflash → 1 board: 1 ok (b01)' }).waitFor({ timeout: 60_000 });

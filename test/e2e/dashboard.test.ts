@@ -114,7 +114,7 @@ test('the grid follows the desk; a monitor is offered no command and the broker 
     const el = document.querySelector<HTMLElement>('.tile[data-board="b02"]')!;
     new MutationObserver(() => { el.dataset.seen = `${el.dataset.seen ?? ''} ${el.dataset.state}`; }).observe(el, { attributeFilter: ['data-state'] });
   });
-  await page.getByRole('button', { name: 'Reboot' }).click();
+  await page.getByRole('button', { name: 'Reboot', exact: true }).click();
   await page.locator('.msg[data-kind="ok"]', { hasText: 'reboot → 1 board: 1 ok (b02)' }).waitFor(WAIT);
   await page.waitForFunction(() => / offline( \S+)* online$/.test(document.querySelector('.tile[data-board="b02"]')?.getAttribute('data-seen') ?? ''), null, WAIT);
   const rebooted = await agentPid('b02');

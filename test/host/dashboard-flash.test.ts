@@ -132,7 +132,7 @@ test('flash jobs: a runner that throws fails the job; only the last few finished
 
 test('the child runner: reads deskbox flash --json, says why a child failed, kills it on abort', async () => {
   const { path: dir, remove: removeDir } = await tempDir('deskbox-dash-child-');
-  // Stands in for deskbox: answers per --board, fails or hangs on request.
+  // Stands in for deskbox: answers per --boards, fails or hangs on request.
   const cli = join(dir, 'fake-deskbox.mjs');
   await writeFile(cli, `
     const args = process.argv.slice(2);

@@ -15,8 +15,8 @@ export interface DashboardPage {
   errors: string[];
 }
 
-/** `initScript`: run in the page before its own scripts (e.g. to watch its layout from the first frame). */
-export async function openDashboard(state: string, url: string, username: string, password: string, o: { viewport?: { width: number; height: number }; initScript?: () => void } = {}): Promise<DashboardPage> {
+/** `initScript`: JavaScript run in the page before its own scripts (e.g. to watch its layout from the first frame). */
+export async function openDashboard(state: string, url: string, username: string, password: string, o: { viewport?: { width: number; height: number }; initScript?: string } = {}): Promise<DashboardPage> {
   const browser = await chromium.launchPersistentContext(join(state, 'chromium'), { executablePath: findChromium(), args: ['--headless', '--no-sandbox'], ...(o.viewport ? { viewport: o.viewport } : {}) });
   const page = browser.pages()[0] ?? await browser.newPage();
   const errors: string[] = [];
