@@ -13,6 +13,9 @@ import type { LostBoard } from './fleet.ts';
 import { openTelemetryStore } from '../store/telemetry-store.ts';
 import { summarizeRun, type RunSummary } from '../analysis/summary.ts';
 import { renderReportFiles } from '../report/report.ts';
+import { deskPowerLine } from '../report/charts.ts';
+import type { ComparedRun } from '../report/comparison.ts';
+import { parsePlan } from './plan.ts';
 import type { RunStatus } from '../report/run-status.ts';
 import type { NetProbeRecord } from '../net/probe.ts';
 
@@ -104,6 +107,33 @@ export async function buildReport(dir: string, opts: { csv?: boolean } = {}): Pr
     for (const f of files) await writeFileAtomic(join(dir, f.name), f.content);
     await writeFileAtomic(paths.report, html);
     return { summary, report: paths.report };
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * One side of `compare`: the run's summary, its plan with defaults filled (so an unset field
+ * and its default compare equal; a plan this version no longer parses is taken as written),
+ * and its desk power from the store.
+ */
+export async function loadComparedRun(dir: string): Promise<ComparedRun> {
+  const paths = bundlePaths(dir);
+  const run = await readRunRecord(dir);
+  const summary = JSON.parse(await readFile(paths.summary, 'utf8').catch((e: Error) => {
+    throw new Error(`${dir} has no summary (${e.message}); run \`deskbox report ${dir}\` first`);
+  })) as RunSummary;
+  const text = await readFile(paths.plan, 'utf8').catch(() => undefined);
+  let plan: unknown;
+  try {
+    plan = text === undefined ? undefined : parsePlan(text, paths.plan);
+  } catch {
+    plan = parseYaml(text!);
+  }
+  const store = openTelemetryStore(paths.store, { desk: run.desk });
+  try {
+    const mine = new Set(run.boards);
+    return { runId: run.runId, summary, plan, power: deskPowerLine(store.telemetry().filter((r) => mine.has(r.board)), summary.window) };
   } finally {
     store.close();
   }

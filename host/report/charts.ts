@@ -40,7 +40,7 @@ function overTime(boards: Map<string, PowerPoint[]>, window: { from: number; to:
   return { perBoard, total, mean, step };
 }
 
-const lineChart = (id: string, heading: string, caption: string, spec: Omit<LinePlotSpec, 'id'>): Chart => ({
+export const lineChart = (id: string, heading: string, caption: string, spec: Omit<LinePlotSpec, 'id'>): Chart => ({
   id, heading, caption, svg: linePlot({ ...spec, id }),
   data: { kind: 'lines', xLabel: spec.xLabel, yLabel: spec.yLabel, series: spec.series.map((s) => ({ name: s.name, points: s.points })) },
 });
@@ -103,4 +103,9 @@ export function runCharts(summary: RunSummary, series: ReportSeries): Chart[] {
         xLabel: `boards, highest first (${perBoot.length})`, yLabel: 'energy per guest boot (J)', bars: perBoot.map((b) => ({ label: b.board, value: b.joulesPerGuestBoot! })),
         ...(deskPerBoot !== null ? { reference: { value: deskPerBoot, label: 'whole desk' } } : {}), valueText: (v) => withUnit(v, 'J') }),
   ];
+}
+
+/** The desk's total power over a run, seconds from its start: what `compare` overlays. */
+export function deskPowerLine(telemetry: readonly TelemetryRow[], window: { from: number; to: number } | null): Point[] {
+  return window ? overTime(groupByBoard(telemetry), window, window.from, 'linear').total : [];
 }

@@ -6,13 +6,14 @@ import type { RunSummary } from '../analysis/summary.ts';
 import { type ReportSeries, runCharts } from './charts.ts';
 import { escapeHtml, formatDuration, formatNumber, formatPercent, withUnit } from './format.ts';
 import { card, htmlPage, planSection } from './page.ts';
+import { boardBootMissing } from './headline.ts';
 import { boardTable, countsTable, phaseTable, windowsTable } from './tables.ts';
 import { type FigureFile, figureFiles, figureLinks } from './figure-files.ts';
 import { runStatusSection, type RunStatus } from './run-status.ts';
 import { netProbeSection } from './net-probe.ts';
 import type { NetProbeRecord } from '../net/probe.ts';
 
-export { renderComparison } from './comparison.ts';
+export { renderComparison, renderComparisonFiles } from './comparison.ts';
 export type { ReportSeries } from './charts.ts';
 
 export interface ReportInput {
@@ -24,11 +25,6 @@ export interface ReportInput {
   status: RunStatus;
   /** The plan's guest networks probed, when it had a topology. */
   netProbe?: NetProbeRecord | null;
-}
-
-/** Why there is no board boot time: boards not power-cycled (an older boot is not this run's), or no phases seen. */
-export function boardBootMissing(s: RunSummary): string {
-  return s.marks.some((m) => m.name === 'boot-start') ? 'no boot phases reported in this run' : 'no reboot in this run';
 }
 
 export function headlineCards(s: RunSummary): string {
