@@ -3,6 +3,7 @@
  * are more than fit a screen, so the charts stay the first thing a reader meets.
  */
 import type { RunSummary } from '../analysis/summary.ts';
+import { PHASE_LABELS } from './charts.ts';
 import { formatDuration, formatNumber, formatPercent } from './format.ts';
 import { table } from './page.ts';
 
@@ -13,7 +14,7 @@ export function phaseTable(s: RunSummary): string {
   if (s.phases.length === 0) return '<p class="meta">No run marks: the run has no phases.</p>';
   const t0 = s.window?.from ?? s.phases[0]!.start;
   const rows = s.phases.map((p) => [
-    `${p.from} → ${p.to}`, formatNumber((p.start - t0) / 1000), formatDuration(p.durationMs), formatNumber(p.joules), formatNumber(p.meanW),
+    `${PHASE_LABELS[p.from] ? `${PHASE_LABELS[p.from]}: ` : ''}${p.from} → ${p.to}`, formatNumber((p.start - t0) / 1000), formatDuration(p.durationMs), formatNumber(p.joules), formatNumber(p.meanW),
   ]);
   rows.push(['whole run', '0', formatDuration(s.window?.durationMs), formatNumber(s.desk.energyJ), formatNumber(s.desk.power?.meanW)]);
   return table(['phase', 'starts at (s)', 'length', 'energy (J)', 'mean power (W)'], rows);
