@@ -3,6 +3,8 @@
  * matches how the board integrates its own counter (board/telemetry/energy.ts), so the two
  * agree up to sampling: the board integrates every sensor read, the host only what it received.
  */
+import { splitRuns } from './gaps.ts';
+
 export interface PowerPoint { t: number /* ms */; watts: number }
 export interface TimeWindow { from: number; to: number }
 export interface PowerRow { board: string; at: number; powerW: number }
@@ -78,6 +80,21 @@ export function integrateTrapezoid(samples: readonly PowerPoint[], from = -Infin
   return joules;
 }
 
+/**
+ * Joules over what was measured: the trapezoid rule within each run of samples, nothing over a
+ * gap (gaps.ts). A board silent for a reboot drew power then, but how much is not known, and a
+ * straight line across the silence would invent it; the board's own counter still shows it.
+ */
+export function integrateSampled(samples: readonly PowerPoint[], from = -Infinity, to = Infinity): number {
+  checkWindow('integrateSampled', from, to);
+  return sampledRuns(preparePoints('integrateSampled', samples)).reduce((j, run) => j + integrateTrapezoid(run, from, to), 0);
+}
+
+/** Prepared points (sorted, one per time) cut at gaps. */
+export function sampledRuns(points: readonly PowerPoint[]): PowerPoint[][] {
+  return splitRuns(points, (p) => p.t);
+}
+
 export function groupByBoard(rows: readonly PowerRow[]): Map<string, PowerPoint[]> {
   const raw = new Map<string, PowerPoint[]>();
   for (const r of rows) {
@@ -88,7 +105,7 @@ export function groupByBoard(rows: readonly PowerRow[]): Map<string, PowerPoint[
   return new Map([...raw].map(([board, pts]) => [board, preparePoints(`groupByBoard(${board})`, pts)]));
 }
 
-/** Joules per interval between consecutive marks (sorted by time), whole desk and per board. */
+/** Joules per interval between consecutive marks (sorted by time), whole desk and per board; nothing over gaps. */
 export function energyByPhase(samples: readonly PowerRow[], marks: readonly RunMark[]): PhaseEnergy[] {
   const sorted = [...marks].sort((a, b) => a.at - b.at);
   const boards = groupByBoard(samples);
@@ -98,7 +115,7 @@ export function energyByPhase(samples: readonly PowerRow[], marks: readonly RunM
     const byBoard: Record<string, number> = {};
     let joules = 0;
     for (const [board, pts] of boards) {
-      const j = integrateTrapezoid(pts, start.at, end.at);
+      const j = integrateSampled(pts, start.at, end.at);
       byBoard[board] = j;
       joules += j;
     }
@@ -150,39 +167,4 @@ export function counterDelta(samples: readonly { t: number; joules: number }[]):
     else { resets++; joules += sorted[i]!.joules; }
   }
   return { joules, resets };
-}
-
-/** A board's usual sample spacing: how far its first and last readings may stand for it. */
-function typicalGap(points: readonly PowerPoint[]): number {
-  const gaps = points.slice(1).map((p, i) => p.t - points[i]!.t).sort((a, b) => a - b);
-  return gaps[gaps.length >> 1] ?? 0;
-}
-
-/**
- * Whole-desk power on an even grid: each board interpolated where it reported, and held for
- * one usual sample gap past its first and last reading (boards do not sample in step, so at
- * the run's edges some would otherwise drop out for a moment). Beyond that a board is left
- * out: unknown is not zero watts.
- */
-export function deskPowerSeries(boards: ReadonlyMap<string, readonly PowerPoint[]>, window: TimeWindow, points: number): { t: number; watts: number; boards: number }[] {
-  checkWindow('deskPowerSeries', window.from, window.to);
-  if (!Number.isFinite(window.from) || !Number.isFinite(window.to)) throw new EnergyInputError('deskPowerSeries', 'window must be finite');
-  const n = Math.max(2, Math.floor(points));
-  const step = (window.to - window.from) / (n - 1);
-  const out = Array.from({ length: n }, (_, i) => ({ t: window.from + i * step, watts: 0, boards: 0 }));
-  for (const pts of boards.values()) {
-    const first = pts[0], last = pts[pts.length - 1];
-    if (!first || !last) continue;
-    const hold = typicalGap(pts);
-    let hint = 0;
-    for (const cell of out) {
-      const v = powerAt(pts, cell.t, hint);
-      if (v) hint = v.index;
-      const watts = v?.watts ?? (cell.t < first.t && first.t - cell.t <= hold ? first.watts : cell.t > last.t && cell.t - last.t <= hold ? last.watts : undefined);
-      if (watts === undefined) continue;
-      cell.watts += watts;
-      cell.boards++;
-    }
-  }
-  return out;
 }

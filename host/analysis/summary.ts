@@ -4,7 +4,8 @@
  * adds up to the total and two runs of one plan are compared over like spans.
  */
 import { BOOT_PHASES } from '../../broker/contract/payloads.ts';
-import { counterDelta, crossCheck, deskPowerSeries, energyByPhase, groupByBoard, idleWatts, integrateTrapezoid, joulesPerGuestBoot, type RunMark, type TimeWindow } from './energy.ts';
+import { deskPeak } from './desk-power.ts';
+import { counterDelta, crossCheck, energyByPhase, groupByBoard, idleWatts, integrateSampled, integrateTrapezoid, joulesPerGuestBoot, sampledRuns, type PowerPoint, type RunMark, type TimeWindow } from './energy.ts';
 import { quantiles, summarize, type Stats } from './percentiles.ts';
 
 export type BootPhaseName = (typeof BOOT_PHASES)[number];
@@ -37,10 +38,15 @@ export interface BoardSummary {
   counterResets: number;
   /** 100 * (host trapezoid - board counter) / board counter, over the board's in-window samples. */
   crossCheckPct: number | null;
+  /** First and last of the board's samples within the run window: the span the counter is checked over. */
+  sampledFrom: number | null;
+  sampledTo: number | null;
   idleW: number | null;
+  /** Highest of the board's samples within the window. */
   peakW: number | null;
+  /** Time-weighted mean over the same samples (trapezoid over runs without gaps ÷ their length), so never above peakW. */
   meanW: number | null;
-  /** power-on to ready; phase offsets are ms after power-on. */
+  /** power-on to ready, for a power-on within the run window; phase offsets are ms after power-on. */
   bootMs: number | null;
   bootPhaseMs: Partial<Record<BootPhaseName, number>>;
   guestBootMs: Stats | null;
@@ -69,7 +75,10 @@ export interface RunSummary {
     crossCheckPct: number | null;
     /** Sum of per-board idle medians (boards-ready..launch-start). */
     idleW: number | null;
-    /** Peak of the summed board power on a fine grid; mean is total energy over the window's length. */
+    /**
+     * Peak of the summed board power (each board interpolated within its runs of samples, none
+     * across gaps), found exactly at sample times; mean is total energy over the window's length.
+     */
     power: { peakW: number; meanW: number } | null;
     guestsBooted: number;
     guestsFailed: number;
@@ -85,9 +94,6 @@ export interface RunSummary {
   boards: BoardSummary[];
 }
 
-/** Grid density for desk-wide peaks: finer than the plot, coarse enough to stay cheap at 490 boards. */
-const DESK_GRID_POINTS = 2000;
-
 const finite = (x: number | null | undefined): number | null => (x !== null && x !== undefined && Number.isFinite(x) ? x : null);
 const markAt = (marks: readonly RunMark[], name: string) => marks.find((m) => m.name === name)?.at;
 const groupRows = <T extends { board: string }>(rows: readonly T[]) => {
@@ -102,6 +108,17 @@ const groupRows = <T extends { board: string }>(rows: readonly T[]) => {
 /** A loop, not Math.max(...xs): a long run's samples overflow the argument stack. */
 const maxOf = (xs: readonly number[], floor = -Infinity) => xs.reduce((m, x) => Math.max(m, x), floor);
 
+/** Time-weighted mean of samples over their runs without gaps; null when they span no time. */
+function sampledMean(points: readonly PowerPoint[]): number | null {
+  let joules = 0, seconds = 0;
+  for (const run of sampledRuns(points)) {
+    if (run.length < 2) continue;
+    joules += integrateTrapezoid(run);
+    seconds += (run[run.length - 1]!.t - run[0]!.t) / 1000;
+  }
+  return seconds > 0 ? joules / seconds : null;
+}
+
 export function runWindow(marks: readonly RunMark[], telemetry: readonly { at: number }[]): TimeWindow | null {
   const times = marks.length >= 2 ? marks.map((m) => m.at) : telemetry.map((r) => r.at);
   if (times.length === 0) return null;
@@ -110,9 +127,13 @@ export function runWindow(marks: readonly RunMark[], telemetry: readonly { at: n
   return { from, to };
 }
 
-function boardBoot(rows: readonly BootPhaseRow[]): { bootMs: number | null; bootPhaseMs: Partial<Record<BootPhaseName, number>> } {
+/**
+ * The board's first boot whose power-on lies in the run window. A board that was not power-cycled
+ * still reports its last boot (before the run): that boot says nothing about this run.
+ */
+function boardBoot(rows: readonly BootPhaseRow[], win: TimeWindow | null): { bootMs: number | null; bootPhaseMs: Partial<Record<BootPhaseName, number>> } {
   const sorted = [...rows].sort((a, b) => a.at - b.at);
-  const on = sorted.find((r) => r.phase === 'power-on');
+  const on = win ? sorted.find((r) => r.phase === 'power-on' && r.at >= win.from && r.at <= win.to) : undefined;
   if (!on) return { bootMs: null, bootPhaseMs: {} };
   const bootPhaseMs: Partial<Record<BootPhaseName, number>> = {};
   for (const r of sorted) {
@@ -142,15 +163,14 @@ export function summarizeRun(input: SummaryInput): RunSummary {
     const pts = power.get(board) ?? [];
     const rows = (tele.get(board) ?? []).filter((r) => inWin(r.at));
     const covered = pts.filter((p) => inWin(p.t));
-    const energyJ = win ? integrateTrapezoid(pts, win.from, win.to) : 0;
+    const energyJ = win ? integrateSampled(pts, win.from, win.to) : 0;
     const counter = rows.length >= 2 ? counterDelta(rows.map((r) => ({ t: r.at, joules: r.energyJ }))) : null;
-    const sampled = counter && counter.resets === 0 ? integrateTrapezoid(covered) : null;
+    const sampled = counter && counter.resets === 0 ? integrateSampled(covered) : null;
     const check = counter && sampled !== null ? crossCheck(sampled, counter.joules) : null;
     if (counter && sampled !== null && check !== null) checks.push({ integrated: sampled, counter: counter.joules });
-    const spanS = covered.length >= 2 ? (covered[covered.length - 1]!.t - covered[0]!.t) / 1000 : 0;
     const idleW = idleWin ? idleWatts(pts, idleWin) : null;
     const guestBoots = boots.get(board) ?? [];
-    const launchJ = launchWin ? integrateTrapezoid(pts, launchWin.from, launchWin.to) : null;
+    const launchJ = launchWin ? integrateSampled(pts, launchWin.from, launchWin.to) : null;
     // Boards report boots in batches about a second apart, so a boot of the launch may be reported just after it.
     const launched = launchWin ? guestBoots.filter((g) => g.at >= launchWin.from && g.at <= launchWin.to + BOOT_REPORT_DELAY_MS).length : 0;
     const perBoot = launchWin && launchJ !== null && idleW !== null
@@ -159,8 +179,9 @@ export function summarizeRun(input: SummaryInput): RunSummary {
       board, planned: planned.has(board), samples: rows.length, energyJ,
       counterJ: counter ? counter.joules : null, counterResets: counter?.resets ?? 0,
       crossCheckPct: check === null ? null : check * 100,
-      idleW, peakW: covered.length ? maxOf(covered.map((p) => p.watts)) : null, meanW: spanS > 0 ? energyJ / spanS : null,
-      ...boardBoot(phases.get(board) ?? []),
+      sampledFrom: covered[0]?.t ?? null, sampledTo: covered[covered.length - 1]?.t ?? null,
+      idleW, peakW: covered.length ? maxOf(covered.map((p) => p.watts)) : null, meanW: sampledMean(covered),
+      ...boardBoot(phases.get(board) ?? [], win),
       guestBootMs: summarize(guestBoots.map((g) => g.bootMs)), guestsBooted: guestBoots.length,
       guestsFailed: failures ? (failures.get(board) ?? []).length : maxOf(rows.map((r) => r.guestsFailed ?? 0), 0),
       peakGuestsRunning: maxOf(rows.map((r) => r.guestsRunning), 0),
@@ -171,9 +192,8 @@ export function summarizeRun(input: SummaryInput): RunSummary {
   const sum = (f: (b: BoardSummary) => number) => boards.reduce((s, b) => s + f(b), 0);
   const energyJ = sum((b) => b.energyJ), durationMs = win ? win.to - win.from : 0;
   const deskCheck = checks.length ? crossCheck(checks.reduce((s, c) => s + c.integrated, 0), checks.reduce((s, c) => s + c.counter, 0)) : null;
-  const grid = win && durationMs > 0 ? deskPowerSeries(power, win, DESK_GRID_POINTS) : [];
-  const running = win && durationMs > 0
-    ? deskPowerSeries(groupByBoard(input.telemetry.map((r) => ({ board: r.board, at: r.at, powerW: r.guestsRunning }))), win, DESK_GRID_POINTS) : [];
+  const peakW = win && durationMs > 0 ? deskPeak(power, win) : null;
+  const running = win ? deskPeak(groupByBoard(input.telemetry.map((r) => ({ board: r.board, at: r.at, powerW: r.guestsRunning }))), win, 'hold') : null;
   const base = boards.filter((b) => b.idleW !== null && b.launchJ !== null);
   const baseBooted = base.reduce((s, b) => s + b.launchBoots, 0);
   const idleW = boards.some((b) => b.idleW !== null) ? sum((b) => b.idleW ?? 0) : null;
@@ -191,9 +211,9 @@ export function summarizeRun(input: SummaryInput): RunSummary {
     desk: {
       boards: boards.length, boardsReporting: boards.filter((b) => b.samples > 0).length,
       energyJ, counterJ: sum((b) => b.counterJ ?? 0), crossCheckPct: deskCheck === null ? null : deskCheck * 100, idleW,
-      power: grid.length ? { peakW: maxOf(grid.map((g) => g.watts)), meanW: durationMs > 0 ? energyJ / (durationMs / 1000) : 0 } : null,
+      power: peakW !== null ? { peakW, meanW: energyJ / (durationMs / 1000) } : null,
       guestsBooted: allBoots.length, guestsFailed: sum((b) => b.guestsFailed),
-      peakGuestsRunning: Math.round(maxOf(running.map((g) => g.watts), 0)),
+      peakGuestsRunning: Math.round(Math.max(0, running ?? 0)),
       guestBootMs: summarize(allBoots), guestBootQuantiles: quantiles(allBoots, 100),
       boardBootMs: summarize(boards.flatMap((b) => (b.bootMs === null ? [] : [b.bootMs]))),
       launch: launchWin && base.length ? {

@@ -3,12 +3,11 @@
  * <bundle>` rebuilds a bundle's report; `deskbox compare <a> <b>` sets two runs side by side.
  */
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../platform/atomic-file.ts';
-import { bundlePaths, buildReport, readRunRecord } from '../experiment/bundle.ts';
-import { renderComparison } from '../report/report.ts';
-import type { RunSummary } from '../analysis/summary.ts';
+import { buildReport, loadComparedRun } from '../experiment/bundle.ts';
+import { comparedPlanDifferences, comparisonDeltas, renderComparisonFiles } from '../report/comparison.ts';
+import { describeDifferences } from '../report/plan-diff.ts';
 import { registerRun } from './experiment-run.ts';
 import { action, printJson } from './run.ts';
 
@@ -26,15 +25,22 @@ export function registerExperiment(program: Command): void {
     }));
 
   program.command('compare')
-    .description('two runs side by side: headline figures and their differences')
+    .description('two runs side by side: headline figures, their differences, desk power overlaid; warns when the plans differ')
     .argument('<a>', 'a results bundle').argument('<b>', 'another one')
-    .option('-o, --out <file>', 'the page to write', 'compare.html')
-    .option('--json', 'print both summaries as JSON')
+    .option('-o, --out <file>', 'the page to write (its figures\' SVG and CSV files go beside it)', 'compare.html')
+    .option('--json', 'print both summaries, the plan differences and the figures\' differences as JSON')
     .action(action(async (a: string, b: string, o: { out: string; json?: boolean }) => {
-      const load = async (dir: string) => ({ runId: (await readRunRecord(dir)).runId, summary: JSON.parse(await readFile(bundlePaths(dir).summary, 'utf8')) as RunSummary });
-      const [ra, rb] = [await load(a), await load(b)];
-      if (o.json) return printJson({ a: ra, b: rb });
-      await writeFileAtomic(o.out, renderComparison(ra, rb));
+      const [ra, rb] = [await loadComparedRun(a), await loadComparedRun(b)];
+      const planDifferences = comparedPlanDifferences(ra, rb);
+      // On stderr, so it is seen with --json too and never mixes into what a script parses.
+      if (planDifferences.length) process.stderr.write(`warning: the runs' plans differ: ${describeDifferences(planDifferences)}\n`);
+      if (o.json) {
+        return printJson({ a: { runId: ra.runId, summary: ra.summary }, b: { runId: rb.runId, summary: rb.summary }, planDifferences, deltas: comparisonDeltas(ra.summary, rb.summary) });
+      }
+      const { html, files } = renderComparisonFiles(ra, rb);
+      const dir = dirname(resolve(o.out));
+      for (const f of files) await writeFileAtomic(join(dir, f.name), f.content);
+      await writeFileAtomic(o.out, html);
       process.stdout.write(`comparison ${resolve(o.out)}\n`);
     }));
 }

@@ -1,7 +1,8 @@
 /**
  * A run's results bundle: one folder per run id with the plan as written, what ran where
  * (run.json: versions, images, boards), the store (store.db) and its CSV exports, the boards'
- * console logs, summary.json and report.html. The report is rebuilt from the folder alone
+ * console logs, summary.json, report.html and each of its figures as figure-<id>.svg and
+ * figure-<id>.csv beside it. The report is rebuilt from the folder alone
  * (`deskbox report <bundle>`), so a bundle copied elsewhere stays useful.
  */
 import { readFile } from 'node:fs/promises';
@@ -11,7 +12,10 @@ import { writeFileAtomic } from '../../platform/atomic-file.ts';
 import type { LostBoard } from './fleet.ts';
 import { openTelemetryStore } from '../store/telemetry-store.ts';
 import { summarizeRun, type RunSummary } from '../analysis/summary.ts';
-import { renderReport } from '../report/report.ts';
+import { renderReportFiles } from '../report/report.ts';
+import { deskPowerLine } from '../report/charts.ts';
+import type { ComparedRun } from '../report/comparison.ts';
+import { parsePlan } from './plan.ts';
 import type { RunStatus } from '../report/run-status.ts';
 import type { NetProbeRecord } from '../net/probe.ts';
 
@@ -98,8 +102,38 @@ export async function buildReport(dir: string, opts: { csv?: boolean } = {}): Pr
     if (opts.csv) store.exportCsv(paths.csv);
     await writeFileAtomic(paths.summary, JSON.stringify({ runId: run.runId, ...status, ...summary }, null, 2) + '\n');
     const netProbe = JSON.parse(await readFile(paths.netProbe, 'utf8').catch(() => 'null')) as NetProbeRecord | null;
-    await writeFileAtomic(paths.report, renderReport({ title: `${run.plan} on ${run.desk}`, runId: run.runId, plan, summary, series, status, netProbe }));
+    const { html, files } = renderReportFiles({ title: `${run.plan} on ${run.desk}`, runId: run.runId, plan, summary, series, status, netProbe });
+    // The figures first: a page is never left linking files not yet written.
+    for (const f of files) await writeFileAtomic(join(dir, f.name), f.content);
+    await writeFileAtomic(paths.report, html);
     return { summary, report: paths.report };
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * One side of `compare`: the run's summary, its plan with defaults filled (so an unset field
+ * and its default compare equal; a plan this version no longer parses is taken as written),
+ * and its desk power from the store.
+ */
+export async function loadComparedRun(dir: string): Promise<ComparedRun> {
+  const paths = bundlePaths(dir);
+  const run = await readRunRecord(dir);
+  const summary = JSON.parse(await readFile(paths.summary, 'utf8').catch((e: Error) => {
+    throw new Error(`${dir} has no summary (${e.message}); run \`deskbox report ${dir}\` first`);
+  })) as RunSummary;
+  const text = await readFile(paths.plan, 'utf8').catch(() => undefined);
+  let plan: unknown;
+  try {
+    plan = text === undefined ? undefined : parsePlan(text, paths.plan);
+  } catch {
+    plan = parseYaml(text!);
+  }
+  const store = openTelemetryStore(paths.store, { desk: run.desk });
+  try {
+    const mine = new Set(run.boards);
+    return { runId: run.runId, summary, plan, power: deskPowerLine(store.telemetry().filter((r) => mine.has(r.board)), summary.window) };
   } finally {
     store.close();
   }

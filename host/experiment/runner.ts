@@ -95,8 +95,12 @@ export async function runPlan(deps: RunnerDeps): Promise<RunOutcome> {
         if (signal.aborted) break;
         deps.mark('boards-ready', { boards: fleet.active().length });
         await setPeriod();
-        await deps.sleep(plan.idle, signal);
+      } else {
+        // Not power-cycled: the boards are ready as they are. The idle phase still comes first,
+        // since it is the baseline the launch's energy per guest boot is counted over.
+        deps.mark('boards-ready', { boards: fleet.active().length, rebooted: false });
       }
+      await deps.sleep(plan.idle, signal);
       await launch(run);
       if (signal.aborted) break;
       run.phase = 'hold';

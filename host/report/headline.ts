@@ -36,3 +36,8 @@ export function headlineMetrics(s: RunSummary): Metric[] {
     { key: 'lost', label: 'Telemetry samples lost', value: count('lostTelemetry'), unit: '', higherIsBetter: false },
   ];
 }
+
+/** Why there is no board boot time: boards not power-cycled (an older boot is not this run's), or no phases seen. */
+export function boardBootMissing(s: Pick<RunSummary, 'marks'>): string {
+  return (s.marks ?? []).some((m) => m.name === 'boot-start') ? 'no boot phases reported in this run' : 'no reboot in this run';
+}

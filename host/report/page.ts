@@ -1,8 +1,24 @@
 /**
  * The page around the charts: one HTML file with its style inline, no scripts and no links
- * out, so it opens the same from a results bundle on any machine, offline, years later.
+ * out (only to the figures' own files beside it), so it opens the same from a results bundle on
+ * any machine, offline, years later.
  */
 import { escapeHtml, formatNumber } from './format.ts';
+
+/**
+ * The plots' styles: in the page, and in each figure's standalone SVG file (figure-files.ts).
+ * Per-board lines: eight colours, solid then dashed, none of them the aggregates' dark blue.
+ */
+export const SVG_CSS = `svg{font:11px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}svg text{fill:#3a4252}svg .label{font-size:12px;fill:#1d2330}
+path{stroke-linecap:round;stroke-linejoin:round}
+.grid{stroke:#e6e9ef}.axis,.tickmark{stroke:#8a93a3}
+.light path{fill:none;stroke:#2f62b5;stroke-width:.8}.light-key{stroke:#2f62b5;stroke-opacity:.45;stroke-width:2}
+.each{fill:none;stroke-width:1.5}.dashed{stroke-dasharray:6 3}
+.k0{stroke:#e0572b}.k1{stroke:#2a9d5c}.k2{stroke:#7b3fb5}.k3{stroke:#c7972a}.k4{stroke:#1c9bb3}.k5{stroke:#c23a87}.k6{stroke:#6b7f1a}.k7{stroke:#8a5a3b}
+.bold{fill:none;stroke:#0b2a5b;stroke-width:2.4}.halo{fill:none;stroke:#fff;stroke-opacity:.85;stroke-width:5}.normal{fill:none;stroke-width:2}
+.c0{stroke:#1f4e9c}.c1{stroke:#d0612b}.c2{stroke:#2f8f5b}.c3{stroke:#8a3fb0}.c4{stroke:#b0892f}.c5{stroke:#2f9fb0}
+.band0 rect{fill:#e9eef7}.band1 rect{fill:#f4f6fa}.band-label{font-size:11px;fill:#5b6475}
+.bars rect,.bar-key{fill:#4b7bc8}.reference{stroke:#d0612b;stroke-width:1.5;stroke-dasharray:6 3}`;
 
 const CSS = `
 :root{--ink:#1d2330;--muted:#5b6475;--line:#d9dee8}
@@ -16,18 +32,13 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
 figure{margin:18px 0;background:#fff;border:1px solid var(--line);border-radius:6px;padding:12px}
 figure h3{margin:0;font-size:15px}figcaption{color:var(--muted);margin-bottom:6px}
 svg.plot{width:100%;height:auto;display:block;font-size:11px}
-svg text{fill:#3a4252}svg .label{font-size:12px;fill:var(--ink)}
-.grid{stroke:#e6e9ef}.axis,.tickmark{stroke:#8a93a3}
-.light polyline{fill:none;stroke:#2f62b5;stroke-width:.8}.light-key{stroke:#2f62b5;stroke-opacity:.45;stroke-width:2}
-.bold{fill:none;stroke:#0b2a5b;stroke-width:2.4}.halo{fill:none;stroke:#fff;stroke-opacity:.85;stroke-width:5}.normal{fill:none;stroke-width:2}
-.c0{stroke:#1f4e9c}.c1{stroke:#d0612b}.c2{stroke:#2f8f5b}.c3{stroke:#8a3fb0}.c4{stroke:#b0892f}.c5{stroke:#2f9fb0}
-.band0 rect{fill:#e9eef7}.band1 rect{fill:#f4f6fa}.band-label{font-size:11px;fill:var(--muted)}
-.bars rect,.bar-key{fill:#4b7bc8}.reference{stroke:#d0612b;stroke-width:1.5;stroke-dasharray:6 3}
+${SVG_CSS}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;background:#fff}
 th,td{padding:3px 8px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}th{background:#eef1f6;position:sticky;top:0}
 .scroll{overflow-x:auto}details{margin:12px 0}summary{cursor:pointer;font-weight:600}
 pre{background:#fff;border:1px solid var(--line);padding:8px;overflow:auto;max-height:420px}
+.files{margin:6px 0 0;font-size:12px}.warning{background:#fff4e0;border:1px solid #e0b060;border-radius:6px;padding:8px 12px}
 .better{color:#2f8f5b}.worse{color:#c0392b}footer{color:var(--muted);font-size:12px;margin-top:32px}
 `;
 

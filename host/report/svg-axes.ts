@@ -90,17 +90,37 @@ export function axes(spec: AxesSpec): string {
 
 export interface LegendItem { label: string; className: string; kind: 'line' | 'box' }
 
-/** One row above the plot area, left to right; labels are short so the row fits. */
+const LEGEND_ROW = 16;
+const legendWidth = (item: LegendItem) => 40 + item.label.length * 6.5;
+
+/** Where each legend entry goes: left to right above the plot area, wrapping to a new row when full. */
+export function legendLayout(items: readonly LegendItem[], frame: Frame): { x: number; y: number }[] {
+  let x = frame.left, y = 16;
+  return items.map((item) => {
+    if (x > frame.left && x + legendWidth(item) > frame.width - frame.right) { x = frame.left; y += LEGEND_ROW; }
+    const at = { x, y };
+    x += legendWidth(item);
+    return at;
+  });
+}
+
+/** The frame grown at the top by the legend's extra rows, so a wrapped legend never covers the plot. */
+export function frameForLegend(items: readonly LegendItem[], frame: Frame): Frame {
+  const rows = legendLayout(items, frame).reduce((m, p) => Math.max(m, p.y), 16);
+  const extra = rows - 16;
+  return extra > 0 ? { ...frame, top: frame.top + extra, height: frame.height + extra } : frame;
+}
+
 export function legend(items: readonly LegendItem[], frame: Frame): string {
-  let x = frame.left;
+  const layout = legendLayout(items, frame);
   const parts: string[] = ['<g class="legend">'];
-  for (const item of items) {
+  items.forEach((item, i) => {
+    const { x, y } = layout[i]!;
     const sw = item.kind === 'line'
-      ? `<line class="${item.className}" x1="${x}" x2="${x + 22}" y1="16" y2="16"/>`
-      : `<rect class="${item.className}" x="${x}" y="10" width="14" height="12"/>`;
-    parts.push(`${sw}<text x="${x + 28}" y="16" dy="0.32em">${escapeHtml(item.label)}</text>`);
-    x += 40 + item.label.length * 6.5;
-  }
+      ? `<line class="${item.className}" x1="${x}" x2="${x + 22}" y1="${y}" y2="${y}"/>`
+      : `<rect class="${item.className}" x="${x}" y="${y - 6}" width="14" height="12"/>`;
+    parts.push(`${sw}<text x="${x + 28}" y="${y}" dy="0.32em">${escapeHtml(item.label)}</text>`);
+  });
   parts.push('</g>');
   return parts.join('');
 }

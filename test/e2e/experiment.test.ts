@@ -80,6 +80,23 @@ test('deskbox run: a bundle with store, CSVs, consoles, summary and report; repo
   const html = await readFile(join(dir, 'report.html'), 'utf8');
   assert.ok((html.match(/<svg/g) ?? []).length >= 5 && !/https?:\/\//.test(html.replace(/xmlns="[^"]*"/g, '')), 'a self-contained report with its plots');
   assert.match((await deskbox(['report', dir])).stdout, /report .*report\.html/);
+  // Each figure links its own SVG and CSV, written beside the page.
+  const figures = [...html.matchAll(/<figure id="fig-([a-z-]+)"/g)].map((m) => m[1]!);
+  assert.ok(figures.length >= 5 && figures.includes('power-board'), `figures: ${figures}`);
+  for (const id of figures) {
+    for (const ext of ['svg', 'csv']) {
+      assert.ok(html.includes(`href="figure-${id}.${ext}"`), `${id} links its ${ext}`);
+      assert.ok(existsSync(join(dir, `figure-${id}.${ext}`)), `figure-${id}.${ext} in the bundle`);
+    }
+    const svg = await readFile(join(dir, `figure-${id}.svg`), 'utf8');
+    assert.ok(svg.startsWith('<?xml') && svg.includes('xmlns="http://www.w3.org/2000/svg"') && svg.trimEnd().endsWith('</svg>'), `${id}.svg is a standalone document`);
+  }
+  const powerCsv = (await readFile(join(dir, 'figure-power-board.csv'), 'utf8')).trimEnd().split('\r\n').map((r) => r.split(','));
+  assert.equal(powerCsv[0], ['series', 'time since run start (s)', 'power (W)']);
+  for (const b of ['b01', 'b02', 'mean per board']) assert.ok(powerCsv.some((r) => r[0] === b && Number.isFinite(Number(r[1])) && Number(r[2]) > 0), `${b} plotted`);
+  assert.ok(summary.desk.power.meanW <= summary.desk.power.peakW, 'desk mean within its peak');
+  for (const b of summary.boards) assert.ok(b.meanW <= b.peakW, `${b.board} mean within its peak`);
+  assert.ok(summary.desk.boardBootMs !== null, 'the boards were rebooted within the run: their boots count');
   const done = await experimentOnDesk();
   assert.equal([done.run, done.plan, done.state, done.phase, done.boards], [first.runId, 'e2e', 'done', null, 2]);
 
@@ -116,7 +133,18 @@ test('deskbox run: a bundle with store, CSVs, consoles, summary and report; repo
   assert.ok(existsSync(join(stopped.bundle, 'report.html')));
   const ls = JSON.parse((await deskbox(['guests', 'ls', '--boards', 'b01,b02', '--state', state, '--json'])).stdout);
   assert.equal(ls.map((o: { result: { board: { running: number } } }) => o.result.board.running), [0, 0], 'guests stopped');
-  assert.match((await deskbox(['compare', dir, stopped.bundle, '-o', join(work, 'compare.html')])).stdout, /comparison/);
+  const compared = await deskbox(['compare', dir, stopped.bundle, '-o', join(work, 'compare.html')]);
+  assert.match(compared.stdout, /comparison/);
+  assert.match(compared.stderr, /warning: the runs' plans differ: hold: 3000 → 600000/);
+  const comparePage = await readFile(join(work, 'compare.html'), 'utf8');
+  assert.match(comparePage, /plans differ<\/strong>[^<]*hold: 3000 → 600000/);
+  assert.match(comparePage, /<svg id="compare-power"/);
+  for (const f of ['figure-compare-power.svg', 'figure-compare-power.csv']) assert.ok(existsSync(join(work, f)), `${f} beside compare.html`);
+  const comparedJson = await deskbox(['compare', dir, stopped.bundle, '--json']);
+  const diff = JSON.parse(comparedJson.stdout);
+  assert.equal(diff.planDifferences, [{ path: 'hold', a: 3000, b: 600_000 }]);
+  assert.ok(diff.deltas.some((d: { key: string; diff: number | null }) => d.key === 'energy' && typeof d.diff === 'number'));
+  assert.match(comparedJson.stderr, /plans differ/);
 
   // A plan with an image: flashed into its boards first; the run records what they run.
   await deskbox(['image', 'build', 'board', '--state', state, '--guest', join(state, 'images', 'busybox.dbi'), '--version', '0.9.0-e2e', '-o', join(work, 'v9.dbi')]);

@@ -104,7 +104,7 @@ function threeBoardRun() {
       return { board, at: at(s), powerW: power[board](s), energyJ: energy * counterScale[board], guestsRunning: running[board](s) };
     });
   });
-  const boot = (board: string, ready: number) => ['power-on', 'agent-start', 'broker-connected', 'ready'].map((phase, i) => ({ board, phase, at: at(-8) + (i === 3 ? ready : i * 1000) }));
+  const boot = (board: string, ready: number) => ['power-on', 'agent-start', 'broker-connected', 'ready'].map((phase, i) => ({ board, phase, at: at(1) + (i === 3 ? ready : i * 1000) }));
   const guestBoots = [['b1', 100], ['b1', 200], ['b2', 300], ['b2', 400], ['b3', 500], ['b3', 600], ['b3', 700], ['b3', 800]]
     .map(([board, bootMs], i) => ({ board: board as string, guest: `g${i}`, bootMs: bootMs as number, at: at(25) }))
     .concat([{ board: 'b3', guest: 'late', bootMs: 900, at: at(35) }]);

@@ -3,6 +3,8 @@ import * as assert from 'uvu/assert';
 import { summarizeRun, type BootPhaseRow, type GuestBootRow, type TelemetryRow } from '../../host/analysis/summary.ts';
 import { formatNumber } from '../../host/report/format.ts';
 import { renderComparison, renderReport } from '../../host/report/report.ts';
+import { comparedPlanDifferences, comparisonDeltas, renderComparisonFiles } from '../../host/report/comparison.ts';
+import { deskPowerLine } from '../../host/report/charts.ts';
 
 const MAX_BYTES = 2 * 1024 * 1024;
 
@@ -124,6 +126,29 @@ test('renderComparison shows both runs, their differences and overlaid CDFs', ()
   assert.match(page, /<svg id="compare-cdf"[^>]*><title/);
   assert.not.match(page, /https?:/);
   assert.ok(page.includes(formatNumber(other.summary.desk.energyJ - big.summary.desk.energyJ).replace(/^(\d)/, '+$1')));
+});
+
+test('renderComparison warns when the plans differ, naming the settings, and overlays both runs\' desk power; the deltas are data', () => {
+  const other = syntheticRun(3, 5), mine = syntheticRun(3, 7);
+  const powerOf = (r: typeof mine) => deskPowerLine(r.series.telemetry, r.summary.window);
+  const a = { runId: 'run-A', summary: mine.summary, plan: { name: 'p', hold: 20_000, reboot: true, description: 'x' }, power: powerOf(mine) };
+  const b = { runId: 'run-B', summary: other.summary, plan: { name: 'p', hold: 60_000, reboot: false, description: 'y' }, power: powerOf(other) };
+  const { html: page, files } = renderComparisonFiles(a, b);
+  assert.match(page, /class="warning"[^>]*><p><strong>The two runs' plans differ<\/strong>[^<]*: hold: 20000 → 60000, reboot: true → false\./);
+  assert.ok(page.indexOf('class="warning"') < page.indexOf('Headline figures'), 'the warning comes first');
+  assert.match(page, /<svg id="compare-power"[^>]*>/);
+  assert.equal(files.map((f) => f.name), ['figure-compare-power.svg', 'figure-compare-power.csv', 'figure-compare-cdf.svg', 'figure-compare-cdf.csv']);
+  const csv = files[1]!.content.trim().split('\r\n');
+  assert.is(csv.length, 1 + a.power.length + b.power.length);
+  const firstAt = (run: string) => Number(csv.find((r) => r.startsWith(run))!.split(',')[1]);
+  for (const run of ['A run-A', 'B run-B']) assert.ok(firstAt(run) >= 0 && firstAt(run) < 1, `${run} aligned at its start: ${firstAt(run)} s`);
+  assert.not.match(renderComparison({ ...a, plan: { ...a.plan, description: 'z' } }, a), /class="warning"/, 'same plan: no warning');
+  assert.equal(comparedPlanDifferences(a, b).map((d) => d.path), ['hold', 'reboot']);
+  const deltas = comparisonDeltas(a.summary, b.summary);
+  const energy = deltas.find((d) => d.key === 'energy')!;
+  assert.is(energy.diff, other.summary.desk.energyJ - mine.summary.desk.energyJ);
+  assert.is(energy.changePct, (100 * energy.diff!) / mine.summary.desk.energyJ);
+  assert.is(deltas.find((d) => d.key === 'cross-check')!.changePct, null, 'a percentage changes by points');
 });
 
 test.run();

@@ -24,7 +24,9 @@ test('the headline: boards, energy and power, guests and their boot times, board
     'launch     128 guests in 15.0 s, 0.235 J a guest boot above idle',
   ]);
   const bare = runHeadline({ desk: { ...desk, power: null, idleW: null, guestBootMs: null, boardBootMs: null, launch: null }, window: null } as unknown as RunSummary);
-  assert.equal(bare, ['boards     7 of 8 reporting', 'energy     1234.6 J', 'guests     128 booted, 1 failed, at most 127 running; boot none']);
+  assert.equal(bare, ['boards     7 of 8 reporting', 'energy     1234.6 J', 'guests     128 booted, 1 failed, at most 127 running; boot none', 'board boot none: no reboot in this run']);
+  const noPhases = runHeadline({ desk: { ...desk, boardBootMs: null }, window: null, marks: [{ name: 'boot-start', at: 0 }] } as unknown as RunSummary);
+  assert.is(noPhases[3], 'board boot none: no boot phases reported in this run');
 });
 
 test('without a terminal, one line per finished phase; with --json, nothing', () => {

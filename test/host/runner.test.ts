@@ -179,4 +179,17 @@ test('runner: when every board is lost the run ends and says so', async () => {
   assert.is(d.calls.filter((c) => c.includes('power cycle')).length, 1);
 });
 
+test('runner: without a reboot the boards are ready as they are, and the idle phase still comes before the launch', async () => {
+  const plan = parsePlan('guests: { perBoard: 2 }\nhold: 1s\nreboot: false\nidle: 7s', 'p.yaml');
+  const d = fakeDesk(['b01', 'b02']);
+  const at: Record<string, number> = {};
+  const mark = d.deps.mark;
+  const out = await runPlan({ ...d.deps, plan, mark: (name, detail) => { at[name] ??= d.deps.now(); mark(name, detail); } });
+  assert.is(out.guestsStarted, 4);
+  assert.equal(d.names().slice(0, 3), ['repetition-start', 'boards-ready', 'launch-start']);
+  assert.equal(d.marks[1]!.detail, { boards: 2, rebooted: false });
+  assert.is(at['launch-start']! - at['boards-ready']!, 7000, 'the plan\'s idle, between boards-ready and launch-start');
+  assert.not.ok(d.calls.some((c) => c.includes('power cycle')));
+});
+
 test.run();
