@@ -6,6 +6,10 @@
  * one is answered, with no memory of what was said: in a cluster another node may have said
  * something since. The broker publishes it itself and boards may not (policy.ts), so the word
  * always agrees with the status it came from.
+ *
+ * An offline status also clears the board's retained telemetry: a board without power sends
+ * nothing more, and its last sample (1.1 W) must not go on claiming power to every reader that
+ * subscribes later. Readers take an empty telemetry as "no sample" (docs/mqtt.md).
  */
 import type { Aedes, PublishPacket } from 'aedes';
 import { availabilityOfStatus, type Availability } from './contract/availability.ts';
@@ -20,12 +24,22 @@ export function availabilityStep(topic: string, payload: Uint8Array): { topic: s
   return word === undefined ? undefined : { topic: boardTopic(t.desk, t.board, 'availability'), word };
 }
 
+/** Every retained publish a publish calls for: the availability word, and a cleared telemetry when the board went offline. */
+export function statusSteps(topic: string, payload: Uint8Array): { topic: string; payload: string }[] {
+  const step = availabilityStep(topic, payload);
+  if (!step) return [];
+  const steps = [{ topic: step.topic, payload: step.word }];
+  const t = parseBoardTopic(topic)!;
+  if (step.word === 'offline') steps.push({ topic: boardTopic(t.desk, t.board, 'telemetry'), payload: '' });
+  return steps;
+}
+
 export function bridgeAvailability(broker: Aedes, logger: Logger): void {
   broker.on('publish', (packet: PublishPacket) => {
-    const step = availabilityStep(packet.topic, packet.payload as Uint8Array);
-    if (!step) return;
-    broker.publish({ cmd: 'publish', topic: step.topic, payload: Buffer.from(step.word), qos: 1, retain: true, dup: false }, (err) => {
-      if (err) logger.warn('availability not published', { topic: step.topic, error: err.message });
-    });
+    for (const step of statusSteps(packet.topic, packet.payload as Uint8Array)) {
+      broker.publish({ cmd: 'publish', topic: step.topic, payload: Buffer.from(step.payload), qos: 1, retain: true, dup: false }, (err) => {
+        if (err) logger.warn('availability not published', { topic: step.topic, error: err.message });
+      });
+    }
   });
 }

@@ -106,7 +106,7 @@ export function createAccessHooks({ users, logger, throttle, clock, onSubscribed
         ? { allow: false as const, reason: `payload of ${packet.payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}` }
         : !client
           ? authorizeOrphanWill(packet.topic)
-          : principal ? authorizePublish(principal, packet.topic) : NOT_AUTHENTICATED;
+          : principal ? authorizePublish(principal, packet.topic, { payload: packet.payload, retain: packet.retain }) : NOT_AUTHENTICATED;
       if (decision.allow) return callback(null);
       logger.warn('publish denied', {
         clientId: client?.id ?? null,

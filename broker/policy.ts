@@ -8,12 +8,16 @@
  * | host    | anything under deskbox/; homeassistant/.../config;   | anything under deskbox/, homeassistant/, $SYS/deskbox/; |
  * |         | outlet commands cmnd/+/+, +/command/+                | outlet status stat/#, tele/#, +/status/#, +/online |
  * | monitor | nothing                                              | as host                                |
- * | homeassistant | its birth and will, homeassistant/status only  | as host                                |
+ * | homeassistant | its birth and will, homeassistant/status;      | as host                                |
+ * |         | button presses .../<board>/press of `reboot`, `identify` |                                  |
  * | outlet  | anything outside deskbox/, homeassistant/ and $      | filters whose first level is literal and outside those |
  *
  * Outlets are the desk's power relays (Tasmota, Shelly: host/power/): third-party firmware with
  * its own topic trees, so they get everything that is not the desk's, and the host gets just
  * their command and status topics.
+ *
+ * A press (contract/press.ts) is judged by its payload too: the homeassistant role may press
+ * only the words of PRESS_OPS, and nobody retains a press (a retained one would outlive it).
  *
  * Nobody publishes to `$`-topics: those belong to the broker. Under homeassistant/ the host
  * publishes discovery configs only, so it cannot speak for Home Assistant (its `status`).
@@ -23,6 +27,7 @@
  * made): a `$SYS/#` subscription is allowed, but those topics are never delivered (hooks.ts
  * checks each delivery against these rules).
  */
+import { PRESS_OPS, pressOp } from './contract/press.ts';
 import { ROOT, boardClientId, boardPrefix, parseBoardTopic, type BoardChannel, DISCOVERY_ROOT, SYS_PREFIX } from './contract/topics.ts';
 
 export type Principal =
@@ -48,14 +53,24 @@ const SYS_ROOT = '$SYS';
 const SYS_OURS = SYS_PREFIX.split('/')[1]!;
 const BOARD_PUBLISHES: readonly BoardChannel[] = ['status', 'telemetry', 'events', 'health', 'reply'];
 
-export function authorizePublish(principal: Principal, topic: string): Decision {
+/** What a publish carries, for the rules that read it; a last will is judged at CONNECT without it. */
+export interface PublishedMessage {
+  readonly payload: Uint8Array | string;
+  readonly retain: boolean;
+}
+
+export function authorizePublish(principal: Principal, topic: string, message?: PublishedMessage): Decision {
   const broken = topicProblem(topic) ?? reservedProblem(topic);
   if (broken) return deny(broken);
+  const press = parseBoardTopic(topic)?.channel === 'press';
+  if (press && message?.retain !== false) return deny(message ? 'a press is not retained' : 'a press is not a last will');
   switch (principal.role) {
     case 'monitor':
       return deny('the monitor role publishes nothing');
     case 'homeassistant':
-      return topic === HA_STATUS_TOPIC ? ALLOW : deny(`homeassistant publishes only its status, ${HA_STATUS_TOPIC}`);
+      if (topic === HA_STATUS_TOPIC) return ALLOW;
+      if (!press) return deny(`homeassistant publishes only its status, ${HA_STATUS_TOPIC}, and presses .../<board>/press`);
+      return pressOp(message!.payload) ? ALLOW : deny(`a press from homeassistant is one of ${PRESS_OPS.join(', ')}`);
     case 'host': {
       const levels = topic.split('/');
       return under(ROOT, levels) || isDiscoveryConfig(levels) || isOutletCommand(levels)

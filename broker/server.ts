@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../platform/clock.ts';
 import type { Logger } from '../platform/log.ts';
 import { ackAfterStore } from './ack-after-store.ts';
 import { bridgeAvailability } from './availability-bridge.ts';
+import { bridgePresses } from './press-bridge.ts';
 import { dedupeExactly } from './exact-dedupe.ts';
 import { createAccessHooks } from './hooks.ts';
 import { planListeners } from './listener-plan.ts';
@@ -132,6 +133,7 @@ export async function createDeskBroker(opts: DeskBrokerOptions): Promise<DeskBro
     if (client) stats.countReceived();
   });
   bridgeAvailability(broker, logger);
+  bridgePresses(broker, clock, logger);
   broker.on('unsubscribe', (filters, client) => stats.unsubscribed(client, filters));
   broker.on('clientError', (client, err) => logger.debug('client error', { clientId: client.id, error: err.message }));
   broker.on('connectionError', (_client, err) => logger.debug('connection error', { error: err.message }));

@@ -8,6 +8,7 @@
  *   deskbox/<desk>/boards/<board>/events      boot phases and other happenings
  *   deskbox/<desk>/boards/<board>/health      retained latest self-check report
  *   deskbox/<desk>/boards/<board>/cmd         requests to the board  {v, id, op, args}
+ *   deskbox/<desk>/boards/<board>/press       a button pressed: a plain op word, made a command by the broker
  *   deskbox/<desk>/boards/<board>/reply       the board's answers     {v, id, ok, ...}
  */
 export const ROOT = 'deskbox';
@@ -16,10 +17,10 @@ export const DISCOVERY_ROOT = 'homeassistant';
 /** Where the broker serves MQTT over WebSocket (the dashboard's and browsers' way in). */
 export const WS_PATH = '/mqtt';
 
-export const BOARD_CHANNELS = ['status', 'availability', 'telemetry', 'events', 'health', 'cmd', 'reply'] as const;
+export const BOARD_CHANNELS = ['status', 'availability', 'telemetry', 'events', 'health', 'cmd', 'reply', 'press'] as const;
 export type BoardChannel = (typeof BOARD_CHANNELS)[number];
-/** The channels whose payloads are JSON documents of the contract (messages.ts); availability is plain text. */
-export type JsonChannel = Exclude<BoardChannel, 'availability'>;
+/** The channels whose payloads are JSON documents of the contract (messages.ts); availability and press are plain words. */
+export type JsonChannel = Exclude<BoardChannel, 'availability' | 'press'>;
 
 /** Desk and board ids are single topic levels: no wildcards, separators or control bytes. */
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;

@@ -5,6 +5,7 @@
  */
 import { createBoardFold, type Rejection } from './board-fold.ts';
 import { createRejectionTally } from './rejection-tally.ts';
+import { parseBoardTopic } from '../../broker/contract/topics.ts';
 
 export interface BoardRow {
   board: string;
@@ -38,6 +39,9 @@ export function createBoardView(desk: string, opts: BoardViewOptions = {}) {
   const tally = createRejectionTally();
   const now = opts.now ?? Date.now;
   const { status, telemetry } = fold;
+  // The broker clears an offline board's retained telemetry (docs/mqtt.md): what this reader
+  // saw last of it stays its energy counter and its "last heard", as before the clear.
+  const lastHeard = new Map<string, { energyJ: number; at: number }>();
 
   return {
     /** Rejections so far: counts by reason and the latest few. */
@@ -48,6 +52,9 @@ export function createBoardView(desk: string, opts: BoardViewOptions = {}) {
      * retain flag (a copy from the broker's store, read when the subscription was made).
      */
     apply(topic: string, payload: Uint8Array, retained = false): boolean {
+      const cleared = payload.byteLength === 0 ? parseBoardTopic(topic) : undefined;
+      const held = cleared?.channel === 'telemetry' && cleared.desk === desk ? telemetry.get(cleared.board) : undefined;
+      if (held) lastHeard.set(held.board, { energyJ: held.energyJ, at: held.at });
       const outcome = fold.apply(topic, payload, retained, now());
       if (outcome.kind === 'rejected') {
         tally.add(outcome.rejection);
@@ -66,6 +73,7 @@ export function createBoardView(desk: string, opts: BoardViewOptions = {}) {
       return ids.map((board) => {
         const s = status.get(board);
         const tm = telemetry.get(board);
+        const last = tm ?? lastHeard.get(board);
         const online = s?.state === 'online';
         return {
           board,
@@ -77,12 +85,12 @@ export function createBoardView(desk: string, opts: BoardViewOptions = {}) {
           powerW: online ? tm?.powerW : undefined,
           volts: online ? tm?.volts : undefined,
           amps: online ? tm?.amps : undefined,
-          energyJ: tm?.energyJ,
+          energyJ: last?.energyJ,
           uptimeS: online ? (tm && tm.at > 0 ? tm.uptimeS : s.uptimeS) : undefined,
           cpu: online ? tm?.cpu : undefined,
           memBytes: online ? tm?.memBytes : undefined,
           guests: online ? tm?.guests : undefined,
-          lastTelemetryAt: tm?.at,
+          lastTelemetryAt: last?.at,
         };
       });
     },

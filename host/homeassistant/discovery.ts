@@ -4,11 +4,13 @@
  * sensors that HA reads straight from the board's retained telemetry, available while the
  * board's retained availability says online, a health sensor that reads the desk's retained
  * verdict on the board (docs/health.md), and a connectivity binary sensor with the board's
- * status as attributes. Pure: it only builds the retained config messages.
+ * status as attributes, and reboot and identify buttons that press through the broker
+ * (broker/contract/press.ts). Pure: it only builds the retained config messages.
  */
 import { boardTopic } from '../../broker/contract/topics.ts';
 import { DISCOVERY_ROOT } from '../../broker/contract/topics.ts';
 import { VERDICT_STATES, verdictTopic } from '../../broker/contract/health.ts';
+import type { PressOp } from '../../broker/contract/press.ts';
 import { AGENT_VERSION } from '../../board/version.ts';
 
 export interface DiscoveryBoard {
@@ -24,7 +26,7 @@ export interface DiscoveryMessage {
 }
 
 /** The HA entity platforms the desk's configs use. */
-export const COMPONENTS = ['sensor', 'binary_sensor'] as const;
+export const COMPONENTS = ['sensor', 'binary_sensor', 'button'] as const;
 type Component = (typeof COMPONENTS)[number];
 
 interface Sensor {
@@ -32,23 +34,30 @@ interface Sensor {
   /** Default 'sensor'. */
   component?: Component;
   config: Record<string, unknown>;
-  /** Where its state comes from, if not the board's telemetry. */
-  source?: 'verdict' | 'availability';
+  /** Where its state comes from, if not the board's telemetry; a button's is the op it presses. */
+  source?: 'verdict' | 'availability' | { press: PressOp };
 }
+
+/**
+ * A telemetry figure, or HA's `None` (state unknown) for an empty message: the broker clears a
+ * board's retained telemetry when it goes offline (broker/availability-bridge.ts), and HA gives
+ * an empty payload no `value_json`.
+ */
+const fromTelemetry = (expression: string) => `{{ ${expression} if value_json is defined else None }}`;
 
 const SENSORS: readonly Sensor[] = [
   {
     object: 'power',
-    config: { name: 'Power', device_class: 'power', state_class: 'measurement', unit_of_measurement: 'W', suggested_display_precision: 2, value_template: '{{ value_json.powerW }}' },
+    config: { name: 'Power', device_class: 'power', state_class: 'measurement', unit_of_measurement: 'W', suggested_display_precision: 2, value_template: fromTelemetry('value_json.powerW') },
   },
   {
     // HA's energy dashboard takes Wh, not J; a drop (the agent restarted) starts a new meter cycle.
     object: 'energy',
-    config: { name: 'Energy', device_class: 'energy', state_class: 'total_increasing', unit_of_measurement: 'Wh', suggested_display_precision: 3, value_template: '{{ (value_json.energyJ / 3600) | round(4) }}' },
+    config: { name: 'Energy', device_class: 'energy', state_class: 'total_increasing', unit_of_measurement: 'Wh', suggested_display_precision: 3, value_template: fromTelemetry('(value_json.energyJ / 3600) | round(4)') },
   },
   {
     object: 'guests_running',
-    config: { name: 'Guests running', state_class: 'measurement', icon: 'mdi:cube-outline', value_template: '{{ value_json.guests.running }}' },
+    config: { name: 'Guests running', state_class: 'measurement', icon: 'mdi:cube-outline', value_template: fromTelemetry('value_json.guests.running') },
   },
   {
     // An enum sensor takes no state class or unit; the whole verdict (reason, since) becomes its attributes.
@@ -63,6 +72,19 @@ const SENSORS: readonly Sensor[] = [
     component: 'binary_sensor',
     config: { name: 'Online', device_class: 'connectivity', payload_on: 'online', payload_off: 'offline' },
     source: 'availability',
+  },
+  {
+    // Publishes the plain word; the broker makes each press a command with an id of its own.
+    object: 'reboot',
+    component: 'button',
+    config: { name: 'Reboot', device_class: 'restart', entity_category: 'config' },
+    source: { press: 'reboot' },
+  },
+  {
+    object: 'identify',
+    component: 'button',
+    config: { name: 'Identify', device_class: 'identify', entity_category: 'config' },
+    source: { press: 'identify' },
   },
 ];
 
@@ -104,13 +126,16 @@ export function discoveryMessages(desk: string, boards: readonly DiscoveryBoard[
         unique_id: `${node}-${sensor.object}`,
         // A verdict stays true while the board is off (a retired board is off for good), and
         // connectivity says offline itself, so both are always available; the telemetry
-        // sensors only while the board is online.
+        // sensors and the buttons only while the board is online.
         ...(sensor.source === 'verdict'
           ? { state_topic: verdictTopic(desk, board), json_attributes_topic: verdictTopic(desk, board) }
           : sensor.source === 'availability'
           ? { state_topic: boardTopic(desk, board, 'availability'), json_attributes_topic: boardTopic(desk, board, 'status') }
           : {
-            state_topic: boardTopic(desk, board, 'telemetry'),
+            ...(sensor.source === undefined
+              ? { state_topic: boardTopic(desk, board, 'telemetry') }
+              // Not retained (a retained press would outlive it: the broker refuses one); QoS 1 so a press is not lost.
+              : { command_topic: boardTopic(desk, board, 'press'), payload_press: sensor.source.press, retain: false, qos: 1 }),
             // The plain word the broker keeps beside the status (contract/availability.ts).
             availability_topic: boardTopic(desk, board, 'availability'),
             payload_available: 'online',

@@ -49,9 +49,9 @@ class SqliteTelemetryStore implements TelemetryStore {
       this.#counters.foreign++;
       return;
     }
-    // An empty payload clears a retained topic; cmd and reply are the host's own conversation;
-    // availability repeats the status, which is stored.
-    if (payload.length === 0 || t.channel === 'cmd' || t.channel === 'reply' || t.channel === 'availability') {
+    // An empty payload clears a retained topic; cmd and reply are the host's own conversation
+    // (a button's press is one more way into it); availability repeats the status, which is stored.
+    if (payload.length === 0 || t.channel === 'cmd' || t.channel === 'reply' || t.channel === 'press' || t.channel === 'availability') {
       this.#counters.ignored++;
       return;
     }

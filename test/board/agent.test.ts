@@ -110,6 +110,10 @@ test('agent: online with boot phases, energy from power, commands answered, offl
   assert.ok((await request('b01', 'ping')).ok);
   assert.ok((await request('b01', 'led', { mode: 'on' })).ok);
   assert.is((await readFile(join(dir, 'led'), 'utf8')).trim(), '1');
+  const identify = await request('b01', 'identify', { seconds: 1 });
+  assert.equal(identify.ok && identify.result, { seconds: 1, restores: 'on' });
+  await advance(2);
+  await waitFor(async () => (await readFile(join(dir, 'led'), 'utf8')).trim() === '1', { timeoutMs: 5000, what: 'the LED held on again after identify' });
   const bad = await request.raw('b01', 'led', { mode: 'disco' });
   assert.ok(!bad.ok && bad.error.code === 'bad-args');
   await waitFor(() => seen.events.some((e) => e.type === 'command-failed' && e.op === 'led' && e.code === 'bad-args'), { timeoutMs: 5000, what: 'a command-failed event' });

@@ -49,7 +49,7 @@ test('the table check sees an op missing on either side', () => {
 
 test('every op says what it does; op names are what the wire carries', () => {
   assert.equal([...COMMAND_OPS].sort(), [
-    'exec', 'guests.ls', 'guests.start', 'guests.stop', 'health.check', 'images.gc', 'images.install', 'images.ls', 'images.rm',
+    'exec', 'guests.ls', 'guests.start', 'guests.stop', 'health.check', 'identify', 'images.gc', 'images.install', 'images.ls', 'images.rm',
     'info', 'led', 'net.apply', 'net.down', 'net.ls', 'net.probe', 'ping', 'push.done', 'push.fetch', 'reboot', 'telemetry.period',
   ]);
   for (const op of COMMAND_OPS) assert.ok(COMMANDS[op].summary.length > 10, `${op} has a summary`);

@@ -153,6 +153,43 @@ test('homeassistant: every topic of the tables; only its own status is its to pu
   }
 });
 
+// A press is judged by its payload: Home Assistant's buttons may ask for reboot and identify, nothing else, never retained.
+test('presses: homeassistant presses reboot and identify only, live; host may press; boards, monitor and outlets may not', () => {
+  const press = 'deskbox/d1/boards/b01/press';
+  const live = (payload: string) => ({ payload: new TextEncoder().encode(payload), retain: false });
+  const table: [Principal, string, { payload: Uint8Array | string; retain: boolean } | undefined, boolean, string][] = [
+    [homeAssistant, press, live('reboot'), true, 'the reboot button'],
+    [homeAssistant, press, live('identify'), true, 'the identify button'],
+    [homeAssistant, 'deskbox/d1/boards/b02/press', { payload: 'identify', retain: false }, true, 'any board of any desk'],
+    [homeAssistant, press, live('PRESS'), false, "HA's default payload_press"],
+    [homeAssistant, press, live('exec'), false, 'another op'],
+    [homeAssistant, press, live('reboot\n'), false, 'a word with something around it'],
+    [homeAssistant, press, live('{"v":1,"id":"x","op":"reboot"}'), false, 'a command, not a word'],
+    [homeAssistant, press, live(''), false, 'empty'],
+    [homeAssistant, press, { payload: 'reboot', retain: true }, false, 'a retained press would outlive it'],
+    [homeAssistant, press, undefined, false, 'as a last will (no payload to judge)'],
+    [homeAssistant, 'deskbox/d1/boards/b01/cmd', live('{"v":1,"id":"x","op":"reboot"}'), false, 'commands are the host\'s'],
+    [homeAssistant, 'deskbox/d1/boards/b01/cmd', live('reboot'), false, 'not on cmd either'],
+    [homeAssistant, 'deskbox/d1/boards/b01/press/x', live('reboot'), false, 'below a press topic'],
+    [homeAssistant, 'deskbox/d1/boards/b01/status', live('{"v":1,"state":"offline","board":"b01","reason":"shutdown"}'), false, 'a board\'s status'],
+    [homeAssistant, 'deskbox/d1/health/b01/set', live('{"action":"retire"}'), false, 'a health decision'],
+    [homeAssistant, 'homeassistant/button/x/reboot/config', live('{}'), false, 'discovery is the host\'s'],
+    [homeAssistant, 'homeassistant/status', live('online'), true, 'its birth'],
+    [host, press, live('reboot'), true, 'the host may press too'],
+    [host, press, { payload: 'reboot', retain: true }, false, 'nobody retains a press'],
+    [monitor, press, live('identify'), false, 'the monitor publishes nothing'],
+    [board, press, live('identify'), false, 'a board does not press its own buttons'],
+    [outlet, press, live('identify'), false, 'outlets stay outside the desk'],
+  ];
+  for (const [principal, topic, message, allow, why] of table) {
+    const decision = authorizePublish(principal, topic, message);
+    assert.is(decision.allow, allow, `${principal.role} ${topic} (${why})`);
+    if (!decision.allow) assert.ok(decision.reason.length > 0);
+  }
+  const word = authorizePublish(homeAssistant, press, live('exec'));
+  assert.ok(!word.allow && /one of reboot, identify/.test(word.reason), 'the refusal names the words');
+});
+
 test('a denial names the rule that was broken', () => {
   const d = authorizePublish(board, 'deskbox/d1/boards/b02/status');
   assert.is(d.allow, false);

@@ -70,20 +70,21 @@ test('metrics of every board over HTTP, Home Assistant configs on the broker, a 
   });
   try {
     await watcher.publishAsync('homeassistant/status', 'online', { qos: 1, retain: true });
-    const configs = new Map<string, { device: { name: string; via_device?: string; identifiers: string[] }; state_topic: string }>();
+    const configs = new Map<string, { device: { name: string; via_device?: string; identifiers: string[] }; state_topic?: string; command_topic?: string }>();
     let summary: { online: number; boards: number; powerW: number } | undefined;
     watcher.on('message', (topic, payload, packet) => {
       if (topic === `deskbox/${up.desk}/summary`) summary = JSON.parse(payload.toString());
       else if (packet.retain && payload.length > 0 && topic.endsWith('/config')) configs.set(topic, JSON.parse(payload.toString()));
     });
     await watcher.subscribeAsync(['homeassistant/#', `deskbox/${up.desk}/summary`], { qos: 1 });
-    await waitFor(() => configs.size === BOARDS.length * 5 + 3, { timeoutMs: 20_000, what: 'five configs per board and three for the desk' });
+    await waitFor(() => configs.size === BOARDS.length * 7 + 3, { timeoutMs: 20_000, what: 'seven configs per board and three for the desk' });
     assert.equal([...new Set([...configs.values()].map((c) => c.device.name))].sort(), [...BOARDS.map((b) => `${up.desk} ${b}`), `deskbox ${up.desk}`].sort());
     const deskDevice = [...configs.values()].find((c) => c.device.name === `deskbox ${up.desk}`)!.device.identifiers[0];
     assert.ok([...configs.values()].every((c) => c.device.via_device === undefined || c.device.via_device === deskDevice), 'every board hangs off the desk device');
-    // Per board: three sensors and the connectivity one read the board's topics, the health sensor the desk's verdict.
-    const sources = [...configs.values()].map((c) => c.state_topic.split('/').slice(0, 3).join('/'));
-    assert.is(sources.filter((s) => s === `deskbox/${up.desk}/boards`).length, BOARDS.length * 4);
+    // Per board: three sensors and the connectivity one read the board's topics, the health sensor the desk's
+    // verdict; the reboot and identify buttons press on the board's topics.
+    const sources = [...configs.values()].map((c) => (c.state_topic ?? c.command_topic ?? '').split('/').slice(0, 3).join('/'));
+    assert.is(sources.filter((s) => s === `deskbox/${up.desk}/boards`).length, BOARDS.length * 6);
     assert.is(sources.filter((s) => s === `deskbox/${up.desk}/health`).length, BOARDS.length);
     assert.is(sources.filter((s) => s === `deskbox/${up.desk}/summary`).length, 3);
     await waitFor(() => summary?.online === BOARDS.length, { timeoutMs: 20_000, what: 'the desk summary with every board online' });

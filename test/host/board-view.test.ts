@@ -56,8 +56,15 @@ test('an empty telemetry clears the telemetry only; an empty status the status o
   assert.ok(v.apply(tmTopic, Buffer.alloc(0), false));
   const [cleared] = v.rows();
   assert.equal([cleared!.state, cleared!.version, cleared!.uptimeS], ['online', '1', 1], 'the status stays');
-  const telemetryFields = ['powerW', 'volts', 'amps', 'energyJ', 'cpu', 'memBytes', 'guests', 'lastTelemetryAt'] as const;
-  assert.equal(telemetryFields.filter((k) => cleared![k] !== undefined), [], 'every figure of the telemetry went with it');
+  const liveFields = ['powerW', 'volts', 'amps', 'cpu', 'memBytes', 'guests'] as const;
+  assert.equal(liveFields.filter((k) => cleared![k] !== undefined), [], 'every live figure of the telemetry went with it');
+  // The broker clears an offline board's telemetry: its counter and when it was last heard stay, as this reader saw them.
+  assert.equal([cleared!.energyJ, cleared!.lastTelemetryAt], [3, JSON.parse(sample(3, 1.5).toString()).at]);
+  assert.is(view().rows().length, 0);
+  const late = view();
+  late.apply(topic, status(['ready']), true);
+  late.apply(tmTopic, Buffer.alloc(0), false);
+  assert.equal([late.rows()[0]!.energyJ, late.rows()[0]!.lastTelemetryAt], [undefined, undefined], 'a reader that never saw a sample knows none');
   assert.not.ok(v.apply(tmTopic, sample(2, 9), false), 'an older sample published after the clear is still old');
   assert.ok(v.apply(tmTopic, sample(4, 1.25), false));
   assert.ok(v.apply(topic, Buffer.alloc(0), false));

@@ -20,20 +20,30 @@ import { configTopics, deviceId, discoveryMessages, isDeskConfigTopic, removalMe
 import { startHomeAssistantDiscovery } from '../../host/homeassistant/publisher.ts';
 import { removeHomeAssistantDiscovery } from '../../host/homeassistant/remove.ts';
 import { Clients, DESK, collect, testUsers } from '../broker/support.ts';
+import { discoveryProblems } from '../support/ha-discovery-rules.ts';
+import { pressOp } from '../../broker/contract/press.ts';
 import { waitFor } from '../support/wait.ts';
 
 // What Home Assistant accepts as a discovery topic: <prefix>/<component>/[<node_id>/]<object_id>/config.
-const HA_TOPIC = /^homeassistant\/(sensor|binary_sensor)\/[a-zA-Z0-9_-]+\/[a-zA-Z0-9_-]+\/config$/;
+const HA_TOPIC = /^homeassistant\/(sensor|binary_sensor|button)\/[a-zA-Z0-9_-]+\/[a-zA-Z0-9_-]+\/config$/;
 
 const status: Status = { v: 1, state: 'online', board: 'b01', version: '1.2.3', bootedAt: 1, uptimeS: 1, keepaliveS: 10, phases: [] };
 const telemetry: Telemetry = {
   v: 1, board: 'b01', at: 1, seq: 1, uptimeS: 1, powerW: 1.5, volts: 5, amps: 0.3, energyJ: 7200, cpu: 0, memBytes: 1, guests: { running: 4, failed: 0 },
 };
 
-/** Evaluates the only template shapes we emit, `{{ value_json.a.b }}` and `{{ (value_json.a / n) | round(k) }}`. */
-function render(template: string, payload: object): unknown {
-  const m = /^\{\{ (?:\()?value_json\.([\w.]+)(?: \/ (\d+)\) \| round\((\d+)\))? \}\}$/.exec(template);
+/**
+ * Evaluates the only template shapes we emit, `{{ value_json.a.b }}` and `{{ (value_json.a / n) | round(k) }}`,
+ * either alone or as `{{ X if value_json is defined else None }}`; `payload` undefined is a message that is not JSON
+ * (an empty one), where HA gives no value_json: null is HA's `None`.
+ */
+function render(template: string, payload: object | undefined): unknown {
+  const m = /^\{\{ (?:\()?value_json\.([\w.]+)(?: \/ (\d+)\) \| round\((\d+)\))?( if value_json is defined else None)? \}\}$/.exec(template);
   if (!m) throw new Error(`unexpected template ${template}`);
+  if (payload === undefined) {
+    assert.ok(m[4], `${template} copes with a message that is not JSON`);
+    return null;
+  }
   const value = m[1]!.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], payload);
   if (!m[2]) return value;
   assert.type(value, 'number', `${m[1]} is a number`);
@@ -44,9 +54,9 @@ type Config = Record<string, unknown> & { device: Record<string, unknown> };
 const configs = (desk: string, boards: { board: string; version?: string }[]) =>
   discoveryMessages(desk, boards).map((m) => ({ topic: m.topic, config: JSON.parse(m.payload) as Config }));
 
-test('one device per board, five entities, on topics Home Assistant and the policy accept', () => {
+test('one device per board, seven entities, on topics Home Assistant and the policy accept', () => {
   const all = configs('desk1', [{ board: 'b01', version: '1.2.3' }, { board: 'b02' }]);
-  assert.is(all.length, 10);
+  assert.is(all.length, 14);
   for (const { topic, config } of all) {
     assert.match(topic, HA_TOPIC);
     assert.ok(authorizePublish({ role: 'host', username: 'host' }, topic).allow, topic);
@@ -55,7 +65,7 @@ test('one device per board, five entities, on topics Home Assistant and the poli
   }
   assert.equal(new Set(all.map((c) => JSON.stringify(c.config.device.identifiers))).size, 2);
   assert.is(all[0]!.config.device.sw_version, '1.2.3');
-  assert.not.ok('sw_version' in all[5]!.config.device, 'no version until the board says it');
+  assert.not.ok('sw_version' in all[7]!.config.device, 'no version until the board says it');
   assert.equal(removalMessages('desk1', ['b01', 'b02']).map((m) => m.topic), all.map((c) => c.topic));
   assert.ok(removalMessages('desk1', ['b01']).every((m) => m.payload === ''));
 });
@@ -85,6 +95,8 @@ test('templates read the contract payloads: power in W, energy in Wh, availabili
   assert.is(render(String(power.value_template), telemetry), 1.5);
   assert.is(render(String(energy.value_template), telemetry), 2, '7200 J is 2 Wh');
   assert.is(render(String(guests.value_template), telemetry), 4);
+  // A board that went offline has its retained telemetry cleared: HA shows unknown, not its last watts.
+  for (const config of [power, energy, guests]) assert.is(render(String(config.value_template), undefined), null);
   for (const config of [power, energy, guests]) {
     assert.is(config.state_topic, boardTopic('desk1', 'b01', 'telemetry'));
     assert.is(config.availability_topic, boardTopic('desk1', 'b01', 'availability'));
@@ -144,6 +156,73 @@ test('the desk is a device too: the one every board names as via_device, with po
   assert.is(configs('desk1', [{ board: 'b01' }])[0]!.config.device.via_device, (desk[0]!.config.device.identifiers as string[])[0]);
   const linked = discoveryMessages('desk1', [{ board: 'b01' }], undefined, 'http://127.0.0.1:8080/').map((m) => JSON.parse(m.payload) as Config);
   assert.ok(linked.every((c) => c.device.configuration_url === 'http://127.0.0.1:8080/'), 'boards link to the dashboard too');
+});
+
+test('reboot and identify buttons: press the plain word on the board\'s press topic, while the board is online', () => {
+  const buttons = configs('desk1', [{ board: 'b01' }]).filter((c) => c.topic.split('/')[1] === 'button');
+  assert.equal(buttons.map((b) => [b.topic.split('/')[3], b.config.device_class, b.config.payload_press]), [['reboot', 'restart', 'reboot'], ['identify', 'identify', 'identify']]);
+  const homeAssistant = { role: 'homeassistant', username: 'homeassistant' } as const;
+  for (const { config } of buttons) {
+    assert.is(config.command_topic, boardTopic('desk1', 'b01', 'press'));
+    assert.is(pressOp(String(config.payload_press)), config.payload_press, 'a word the broker makes a command of');
+    assert.is(config.retain, false);
+    assert.ok(authorizePublish(homeAssistant, String(config.command_topic), { payload: String(config.payload_press), retain: false }).allow, 'Home Assistant\'s user may press it');
+    assert.is(config.availability_topic, boardTopic('desk1', 'b01', 'availability'), 'unavailable while the board is off');
+    assert.is(config.device.via_device, deviceId('desk1'), 'part of the board\'s device');
+  }
+});
+
+test('every config the desk publishes passes Home Assistant\'s discovery rules', () => {
+  const messages = [
+    ...deskDiscoveryMessages('desk1', { configurationUrl: 'https://desk-pc:8443/' }),
+    ...discoveryMessages('desk1', [{ board: 'b01', version: '1.2.3' }, { board: 'rack-1.b_2' }], undefined, 'https://desk-pc:8443/'),
+    ...discoveryMessages('desk1', [{ board: 'b03' }]),
+  ];
+  assert.is(messages.length, 3 + 3 * 7);
+  assert.equal(messages.flatMap((m) => discoveryProblems(m.topic, m.payload)), []);
+  const ids = messages.map((m) => (JSON.parse(m.payload) as Config).unique_id);
+  assert.is(new Set(ids).size, ids.length, 'unique ids unique across the desk');
+});
+
+test('the rules catch what Home Assistant would refuse or drop', () => {
+  const good = discoveryMessages('desk1', [{ board: 'b01' }]);
+  const byObject = new Map(good.map((m) => [m.topic.split('/')[3], { topic: m.topic, config: JSON.parse(m.payload) as Config }]));
+  const problems = (object: string, change: (c: Config) => void) => {
+    const { topic, config } = byObject.get(object)!;
+    const copy = structuredClone(config);
+    change(copy);
+    return discoveryProblems(topic, JSON.stringify(copy)).join('; ');
+  };
+  const cases: [string, (c: Config) => void, RegExp][] = [
+    ['power', (c) => { c.unit_of_measurement = 'J'; }, /unit J is not one HA takes for power/],
+    ['power', (c) => { c.state_class = 'total_increasing'; }, /state_class total_increasing is not one HA takes for power/],
+    ['energy', (c) => { c.state_class = 'measurement'; }, /state_class measurement is not one HA takes for energy/],
+    ['energy', (c) => { c.unit_of_measurement = 'W'; }, /unit W is not one HA takes for energy/],
+    ['energy', (c) => { delete c.unit_of_measurement; }, /unit \(none\)/],
+    ['health', (c) => { c.state_class = 'measurement'; }, /options with a state_class/],
+    ['guests_running', (c) => { c.options = ['a']; }, /options without device_class enum/],
+    ['power', (c) => { delete c.state_topic; }, /state_topic missing/],
+    ['power', (c) => { c.state_topic = 'deskbox/+/x'; }, /state_topic missing or not a topic/],
+    ['reboot', (c) => { delete c.command_topic; }, /command_topic missing/],
+    ['reboot', (c) => { c.device_class = 'reboot'; }, /button device_class reboot unknown/],
+    ['online', (c) => { c.device_class = 'online'; }, /binary_sensor device_class online unknown/],
+    ['power', (c) => { c.device.identifiers = []; }, /device needs identifiers or connections/],
+    ['power', (c) => { delete c.unique_id; }, /unique_id is required with a device/],
+    ['power', (c) => { (c.origin as Record<string, unknown>) = { sw_version: '1' }; }, /origin.name is required/],
+    ['power', (c) => { c.stat_t = c.state_topic; }, /state_topic given twice/],
+    ['power', (c) => { c.value_tempalte = '{{ x }}'; }, /unknown key value_tempalte/],
+    ['power', (c) => { c.device.firmware = '1'; }, /unknown key device.firmware/],
+    ['power', (c) => { c.entity_category = 'config'; }, /entity_category config is not for a sensor/],
+    ['power', (c) => { c.availability = [{ topic: 'x' }]; }, /availability and availability_topic together/],
+  ];
+  for (const [object, change, expected] of cases) assert.match(problems(object, change), expected, expected.source);
+  // Abbreviations are what HA expands: an abbreviated config is as good as the full one.
+  const { topic, config } = byObject.get('power')!;
+  const { state_topic: stat_t, unique_id: uniq_id, device: dev, ...rest } = config;
+  const { identifiers: ids, manufacturer: mf, ...devRest } = dev;
+  assert.equal(discoveryProblems(topic, JSON.stringify({ ...rest, stat_t, uniq_id, dev: { ...devRest, ids, mf } })), []);
+  assert.match(discoveryProblems('homeassistant/light/x/y/config', '{}').join(), /not one the rules know/);
+  assert.match(discoveryProblems('homeassistant/sensor/x y/config', '{}').join(), /not a discovery topic/);
 });
 
 test('the desk summary adds up the boards as last heard', () => {
@@ -228,7 +307,7 @@ publisher('removal sweeps every retained config of the desk, and only that desk'
   assert.equal(removed, [...configTopics(DESK, 'gone1'), ...configTopics(DESK, 'gone2')].sort());
   assert.equal(await removeHomeAssistantDiscovery({ client: host, desk: DESK }), [], 'nothing left');
   const left = await removeHomeAssistantDiscovery({ client: host, desk: 'other' });
-  assert.is(left.length, 5);
+  assert.is(left.length, 7);
 });
 
 test.run();

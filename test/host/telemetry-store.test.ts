@@ -88,10 +88,11 @@ test('malformed, foreign and not-data messages are counted and never stored', ()
     store.ingest(boardTopic('desk2', 'b01', 'telemetry'), valid, T0);
     store.ingest('$SYS/deskbox/broker/uptime', Buffer.from('12'), T0);
     store.ingest(boardTopic(DESK, 'b01', 'cmd'), Buffer.from('{"v":1,"id":"1","op":"ping"}'), T0);
+    store.ingest(boardTopic(DESK, 'b01', 'press'), Buffer.from('identify'), T0);
     store.ingest(topic, Buffer.alloc(0), T0);
 
     assert.equal(store.counts(), {
-      telemetry: 0, events: 0, statuses: 0, guestBoots: 0, malformed: 5, lostTelemetry: 0, foreign: 2, ignored: 2, duplicates: 0,
+      telemetry: 0, events: 0, statuses: 0, guestBoots: 0, malformed: 5, lostTelemetry: 0, foreign: 2, ignored: 3, duplicates: 0,
     });
     assert.equal(store.telemetry(), []);
   }, { onMalformed: (topic, reason) => reported.push(`${basename(topic)}: ${reason}`) });

@@ -1,6 +1,6 @@
 /**
- * The ops every agent answers about and for itself: ping, info, its LED, its telemetry
- * period, a reboot.
+ * The ops every agent answers about and for itself: ping, info, its LED (held, or blinking a
+ * while to be found), its telemetry period, a reboot.
  */
 import * as v from 'valibot';
 import { OnlineStatusSchema } from '../payloads.ts';
@@ -10,6 +10,9 @@ export const LED_MODES = ['heartbeat', 'on', 'off'] as const;
 export type LedMode = (typeof LED_MODES)[number];
 
 export const TELEMETRY_PERIOD_MAX_S = 3600;
+/** How long `identify` blinks when not told, and at most (a forgotten blink must end). */
+export const IDENTIFY_DEFAULT_S = 10;
+export const IDENTIFY_MAX_S = 300;
 const periodS = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(TELEMETRY_PERIOD_MAX_S));
 
 export const BOARD_COMMANDS = {
@@ -34,6 +37,12 @@ export const BOARD_COMMANDS = {
     result: v.object({ mode: v.picklist(LED_MODES) }),
     summary: 'blink the status LED (heartbeat) or hold it on or off, to find a board on the desk',
     usage: `led needs args.mode, one of ${LED_MODES.join(', ')}`,
+  }),
+  identify: command({
+    args: v.object({ seconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(IDENTIFY_MAX_S)), IDENTIFY_DEFAULT_S) }),
+    result: v.object({ seconds: v.number(), restores: v.picklist(LED_MODES) }),
+    summary: 'blink the status LED fast for a while, to find the board on the desk, then put it back as it was',
+    usage: `identify takes args.seconds, an integer from 1 to ${IDENTIFY_MAX_S} (default ${IDENTIFY_DEFAULT_S})`,
   }),
   reboot: command({
     args: NoArgsSchema,
