@@ -15,7 +15,7 @@ import { boardTopic, allBoardsFilter } from '../../broker/contract/topics.ts';
 const page = async (name: string): Promise<any> => import(pathToFileURL(join(publicDir(), name)).href);
 const { parseFilter, matches } = await page('filter.js');
 const { createHistory } = await page('history.js');
-const { niceCeiling, plotPath } = await page('plot.js');
+const { niceCeiling, plotPath, plotSpan, spanText } = await page('plot.js');
 const { clock, duration, offlineText, experimentText, progressUnknown } = await page('board-text.js');
 const { createModel } = await page('model.js');
 const { createTopics } = await page('topics.js');
@@ -76,8 +76,12 @@ test('plot: a round ceiling above the largest value; time across the window', ()
   assert.is(niceCeiling(20), 20);
   assert.is(niceCeiling(210), 500);
   const { d, max } = plotPath([{ at: 0, value: 0 }, { at: 500, value: 1.5 }, { at: 1000, value: 2 }], { now: 1000, windowMs: 1000, width: 100, height: 50 });
-  assert.is(max, 2);
-  assert.is(d, 'M0.0 50.0 L50.0 12.5 L100.0 0.0');
+  assert.is(max, 5, 'a tenth of headroom above 2');
+  assert.is(d, 'M0.0 50.0 L50.0 35.0 L100.0 30.0');
+  assert.is(plotSpan([{ at: 990_000, value: 1 }], 1_000_000, 600_000), 60_000, 'at least a minute');
+  assert.is(plotSpan([{ at: 700_000, value: 1 }], 1_000_000, 600_000), 300_000, 'what the page has seen');
+  assert.is(plotSpan([{ at: 0, value: 1 }], 1_000_000, 600_000), 600_000, 'at most the window');
+  assert.equal([spanText(60_000), spanText(300_000)], ['60 s', '5 min']);
   assert.equal(plotPath([], { now: 1, windowMs: 1, width: 1, height: 1 }), { d: '', max: 1 });
 });
 

@@ -1,5 +1,5 @@
 /** A small SVG line plot of a history.js series (plot.js scales it), with its scale written beside. */
-import { plotPath } from './plot.js';
+import { plotPath, plotSpan, spanText } from './plot.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const WIDTH = 300;
@@ -23,11 +23,11 @@ export function createSparkline(container, { label, unit = 'W' }) {
     /** Draws `history`'s samples of the last window up to `now`. */
     draw(history, now) {
       const points = history ? history.points(now) : [];
-      const { d, max } = plotPath(points, { now, windowMs: history?.windowMs ?? 1, width: WIDTH, height: HEIGHT });
+      const span = plotSpan(points, now, history?.windowMs ?? 1);
+      const { d, max } = plotPath(points, { now, windowMs: span, width: WIDTH, height: HEIGHT });
       path.setAttribute('d', d);
       svg.dataset.points = String(points.length);
-      const minutes = Math.round((history?.windowMs ?? 0) / 60_000);
-      scale.textContent = points.length ? `0–${max} ${unit}, last ${minutes} min` : 'no samples yet';
+      scale.textContent = points.length ? `0–${max} ${unit}, last ${spanText(span)}` : 'no samples yet';
     },
   };
 }
