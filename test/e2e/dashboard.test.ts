@@ -197,7 +197,8 @@ test('490 boards: the page draws every tile, and the filter shows the ones asked
     const page = await browser!.newPage();
     await page.goto(many.url);
     await logIn(page, 'monitor');
-    await page.waitForFunction(() => document.querySelectorAll('.tile[data-state="online"]').length === 480, null, WAIT);
+    // Every tile drawn, the ten offline ones too, before the grid is watched for changes.
+    await page.waitForFunction(() => document.querySelectorAll('.tile[data-state="online"]').length === 480 && document.querySelectorAll('.tile[data-state="offline"]').length === 10, null, WAIT);
     assert.is(await page.getByLabel('boards online').textContent(), '480/490');
 
     // The filter only toggles tiles' visibility: typing moves, adds or removes no node of the grid.
@@ -226,6 +227,7 @@ test('490 boards: the page draws every tile, and the filter shows the ones asked
     assert.is(await page.evaluate(() => (window as unknown as { gridMutations: number }).gridMutations), 0, 'no tile was rebuilt or moved while filtering');
     // Select all takes what the filter shows.
     await filter.fill('offline');
+    await page.waitForFunction(() => document.querySelectorAll('.tile:not([hidden])').length === 10, null, WAIT);
     await page.getByRole('button', { name: 'Select all' }).click();
     assert.is(await page.locator('#selected-count').textContent(), '10 selected');
     await page.close();
