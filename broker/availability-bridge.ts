@@ -38,7 +38,7 @@ export function bridgeAvailability(broker: Aedes, logger: Logger): void {
   broker.on('publish', (packet: PublishPacket) => {
     for (const step of statusSteps(packet.topic, packet.payload as Uint8Array)) {
       broker.publish({ cmd: 'publish', topic: step.topic, payload: Buffer.from(step.payload), qos: 1, retain: true, dup: false }, (err) => {
-        if (err) logger.warn('availability not published', { topic: step.topic, error: err.message });
+        if (err) logger.warn('status step not published', { topic: step.topic, error: err.message });
       });
     }
   });

@@ -38,8 +38,8 @@ export function retiredBoardOptions(cmd: Command, extra: Record<string, string> 
     all: '--boards all',
     ...extra,
   };
-  cmd.addOption(new Option('--board [ids]').hideHelp()).addOption(new Option('--all').hideHelp());
-  if (extra.desk) cmd.addOption(new Option('--desk [id]').hideHelp());
+  // Hidden, and taking an optional value, so `--board b03` and a bare `--all` both reach the hook.
+  for (const name of Object.keys(retired)) cmd.addOption(new Option(`--${name} [value]`).hideHelp());
   return cmd.hook('preAction', (self) => {
     const o = self.opts();
     for (const [name, instead] of Object.entries(retired)) {
