@@ -12,20 +12,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { isValidId } from '../../broker/contract/topics.ts';
-import type { LoginThrottle } from '../../broker/index.ts';
 import { ApiError, type ApiReply } from './api-request.ts';
-import { authenticate, watchedUsersFile } from './basic-auth.ts';
+import { authenticate, type DashboardUsers } from './basic-auth.ts';
 import { MAX_TAIL_LINES, readConsoleTail } from './console-tail.ts';
 
 export const ME_PATH = '/api/me';
 export const CONSOLE_PATH = '/api/console';
 const DEFAULT_LINES = 50;
-
-export interface DashboardUsers {
-  usersFile: string;
-  /** Failed logins' memory; one per dashboard, shared with the flash API. */
-  throttle: LoginThrottle;
-}
 
 export interface AccountApiOptions {
   users: DashboardUsers;
@@ -51,8 +44,6 @@ export function parseLines(query: string): number {
 }
 
 export function createAccountApi(o: AccountApiOptions) {
-  const users = watchedUsersFile(o.users.usersFile);
-
   const consoleTail = async (board: string, query: string): Promise<ApiReply> => {
     if (!isValidId(board)) throw new ApiError(400, `not a board id: ${JSON.stringify(board.slice(0, 64))}`);
     const lines = parseLines(query);
@@ -72,7 +63,7 @@ export function createAccountApi(o: AccountApiOptions) {
     async handle(req: IncomingMessage, path: string, query: string): Promise<ApiReply> {
       try {
         if (req.method !== 'GET') throw new ApiError(405, 'GET only', { allow: 'GET' });
-        const user = await authenticate(req, users, o.users.throttle);
+        const user = await authenticate(req, o.users);
         if (path === ME_PATH) return { status: 200, json: abilities(user.username, user.role, o.flash) };
         return await consoleTail(path.slice(CONSOLE_PATH.length + 1), query);
       } catch (err) {

@@ -27,6 +27,19 @@ export function parseBasicAuth(header: string | undefined): BasicCredentials | u
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/**
+ * The broker's users as one dashboard's APIs check them (/api/me, the consoles, the flash API):
+ * one watched users file and one memory of failed logins, shared by all of them.
+ */
+export interface DashboardUsers {
+  current: () => Promise<UserStore>;
+  throttle: LoginThrottle;
+}
+
+export function dashboardUsers(usersFile: string, throttle: LoginThrottle): DashboardUsers {
+  return { current: watchedUsersFile(usersFile), throttle };
+}
+
 /** The users file as it is now: reloaded only when it was replaced or changed. */
 export function watchedUsersFile(path: string): () => Promise<UserStore> {
   let loaded: { version: string; store: UserStore } | undefined;
@@ -45,7 +58,7 @@ export function watchedUsersFile(path: string): () => Promise<UserStore> {
  * is answered only after the throttle's hold, and a login while held back gets 429 unchecked,
  * so the dashboard is no faster a way to guess a broker password than the broker.
  */
-export async function authenticate(req: IncomingMessage, usersOf: () => Promise<UserStore>, throttle: LoginThrottle): Promise<Principal> {
+export async function authenticate(req: IncomingMessage, { current: usersOf, throttle }: DashboardUsers): Promise<Principal> {
   const credentials = parseBasicAuth(req.headers.authorization);
   if (!credentials) throw new ApiError(401, 'log in: HTTP Basic credentials of a broker user are required', CHALLENGE);
   const users = await usersOf();

@@ -9,8 +9,7 @@ import { describeIssues } from '../../broker/contract/messages.ts';
 import { isValidId } from '../../broker/contract/topics.ts';
 import type { Logger } from '../../platform/log.ts';
 import { ApiError, readJsonBody, type ApiReply } from './api-request.ts';
-import type { LoginThrottle } from '../../broker/index.ts';
-import { authenticate, requireRole, watchedUsersFile } from './basic-auth.ts';
+import { authenticate, requireRole, type DashboardUsers } from './basic-auth.ts';
 import type { FlashJobs } from './flash-jobs.ts';
 
 export const FLASH_PATH = '/api/flash';
@@ -26,13 +25,12 @@ const FlashRequestSchema = v.strictObject({
 });
 
 export interface FlashApiOptions {
-  usersFile: string;
+  /** The broker's users, shared with the dashboard's other APIs (basic-auth.ts). */
+  users: DashboardUsers;
   /** The desk's boards: the only ones a job may name. */
   boards: readonly string[];
   jobs: FlashJobs;
   logger: Logger;
-  /** Failed logins' memory (basic-auth.ts); one per dashboard. */
-  throttle: LoginThrottle;
 }
 
 export interface FlashApi {
@@ -43,7 +41,6 @@ export interface FlashApi {
 
 export function createFlashApi(o: FlashApiOptions): FlashApi {
   const known = new Set(o.boards);
-  const users = watchedUsersFile(o.usersFile);
 
   const validBoards = (body: unknown): string[] => {
     const parsed = v.safeParse(FlashRequestSchema, body);
@@ -56,14 +53,14 @@ export function createFlashApi(o: FlashApiOptions): FlashApi {
 
   const start = async (req: IncomingMessage): Promise<ApiReply> => {
     const body = await readJsonBody(req);
-    const user = await authenticate(req, users, o.throttle);
+    const user = await authenticate(req, o.users);
     requireRole(user, 'host', 'flash boards');
     const job = o.jobs.start(validBoards(body), user.username);
     return { status: 202, json: { id: job.id }, headers: { location: `${FLASH_PATH}/${job.id}` } };
   };
 
   const read = async (req: IncomingMessage, id: string): Promise<ApiReply> => {
-    await authenticate(req, users, o.throttle);
+    await authenticate(req, o.users);
     const job = o.jobs.get(id);
     if (!job) throw new ApiError(404, `no flash job ${id} (the dashboard keeps the last few)`);
     return { status: 200, json: job };

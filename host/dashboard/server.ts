@@ -15,7 +15,8 @@ import { loadAssets, type Asset } from './assets.ts';
 import { pageConfig, type PageBroker } from './page-config.ts';
 import type { ApiReply } from './api-request.ts';
 import { FLASH_PATH, type FlashApi } from './flash-api.ts';
-import { createAccountApi, type DashboardUsers } from './account-api.ts';
+import { createAccountApi } from './account-api.ts';
+import type { DashboardUsers } from './basic-auth.ts';
 
 export interface MetricsSource {
   contentType: string;

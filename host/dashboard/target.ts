@@ -14,7 +14,7 @@ import { deskLayout, type DeskLayout } from '../locations/layout.ts';
 import { DeskStateError, readDeskFile, readLiveRunFile, type DeskFile } from '../locations/desk-file.ts';
 import type { BrokerPorts } from '../locations/broker-urls.ts';
 import type { DashboardOptions } from './server.ts';
-import type { DashboardUsers } from './account-api.ts';
+import { dashboardUsers, type DashboardUsers } from './basic-auth.ts';
 import { createFlashApi, type FlashApi } from './flash-api.ts';
 import { createFlashJobs } from './flash-jobs.ts';
 import { childFlashRunner } from './flash-child.ts';
@@ -52,7 +52,7 @@ export function simulatedDeskTarget(layout: DeskLayout, desk: DeskFile, broker: 
 
 /** The desk broker's users file, and a login throttle for the one dashboard that reads it. */
 export function simulatedDeskUsers(layout: DeskLayout): DashboardUsers {
-  return { usersFile: layout.usersFile, throttle: new LoginThrottle({ clock: systemClock() }) };
+  return dashboardUsers(layout.usersFile, new LoginThrottle({ clock: systemClock() }));
 }
 
 /**
@@ -62,5 +62,5 @@ export function simulatedDeskUsers(layout: DeskLayout): DashboardUsers {
 export function simulatedDeskFlash(layout: DeskLayout, desk: DeskFile, cli: string, logger: Logger, users = simulatedDeskUsers(layout)): FlashApi | undefined {
   if (!existsSync(layout.boardImage)) return undefined;
   const runner = childFlashRunner({ cli, state: layout.root, image: layout.boardImage, logger });
-  return createFlashApi({ usersFile: users.usersFile, boards: desk.boards, jobs: createFlashJobs(runner, logger), logger, throttle: users.throttle });
+  return createFlashApi({ users, boards: desk.boards, jobs: createFlashJobs(runner, logger), logger });
 }

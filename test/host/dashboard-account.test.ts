@@ -11,6 +11,7 @@ import { systemClock } from '../../platform/clock.ts';
 import { LoginThrottle } from '../../broker/login-throttle.ts';
 import { saveUsers } from '../../broker/users.ts';
 import { startDashboard } from '../../host/dashboard/server.ts';
+import { dashboardUsers } from '../../host/dashboard/basic-auth.ts';
 import { tailLines, TAIL_BYTES } from '../../host/dashboard/console-tail.ts';
 import { testUsers } from '../broker/support.ts';
 import { tempDir } from '../support/temp-dir.ts';
@@ -36,7 +37,7 @@ test('/api/me says the role; /api/console/<board> gives the tail to any broker u
   await writeFile(log, `${'x'.repeat(TAIL_BYTES)}\n${Array.from({ length: 80 }, (_, i) => `line ${i}`).join('\n')}\n`);
   const dash = await startDashboard({
     host: '127.0.0.1', port: 0, desk: 'd1', broker: { urls: ['ws://127.0.0.1:1/mqtt'] }, boards: ['b01', 'b02'], tags: { b01: ['rack1'] },
-    users: { usersFile, throttle: new LoginThrottle({ clock: systemClock() }) },
+    users: dashboardUsers(usersFile, new LoginThrottle({ clock: systemClock() })),
     consoleLog: (b) => ({ b01: log, b02: join(dir, 'none.log') } as Record<string, string>)[b],
     logger: memoryLogger(),
   });

@@ -12,7 +12,7 @@ import { memoryLogger } from '../../platform/log.ts';
 import { systemClock } from '../../platform/clock.ts';
 import { LoginThrottle } from '../../broker/login-throttle.ts';
 import { newUser, saveUsers } from '../../broker/users.ts';
-import { parseBasicAuth } from '../../host/dashboard/basic-auth.ts';
+import { dashboardUsers, parseBasicAuth } from '../../host/dashboard/basic-auth.ts';
 import { createFlashApi } from '../../host/dashboard/flash-api.ts';
 import { createFlashJobs, type FlashRun } from '../../host/dashboard/flash-jobs.ts';
 import { childFlashRunner } from '../../host/dashboard/flash-child.ts';
@@ -39,7 +39,7 @@ test('POST /api/flash: 401, 403 for a monitor, 400 and 415 and 413, 202, 409 whi
   await saveUsers(usersFile, store);
   const runs: { boards: string[]; signal: AbortSignal; finish(r: FlashRun): void }[] = [];
   const jobs = createFlashJobs((boards, signal) => new Promise((finish) => runs.push({ boards, signal, finish })), memoryLogger());
-  const flash = createFlashApi({ usersFile, boards: ['b01', 'b02', 'b03'], jobs, logger: memoryLogger(), throttle: new LoginThrottle({ clock: systemClock() }) });
+  const flash = createFlashApi({ users: dashboardUsers(usersFile, new LoginThrottle({ clock: systemClock() })), boards: ['b01', 'b02', 'b03'], jobs, logger: memoryLogger() });
   const dash = await startDashboard({ host: '127.0.0.1', port: 0, desk: 'd1', broker: { urls: ['ws://127.0.0.1:1/mqtt'] }, flash, logger: memoryLogger() });
   const post = (auth: string | undefined, body: unknown, type = 'application/json') => fetch(`${dash.url}api/flash`, {
     method: 'POST', headers: { ...(auth ? { authorization: auth } : {}), 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -162,7 +162,7 @@ test('a password guesser on the flash API is held back as at the broker; another
   const usersFile = join(dir, 'users.json');
   await saveUsers(usersFile, await testUsers());
   const jobs = createFlashJobs(() => new Promise(() => {}), memoryLogger());
-  const flash = createFlashApi({ usersFile, boards: ['b01'], jobs, logger: memoryLogger(), throttle: new LoginThrottle({ clock: systemClock() }) });
+  const flash = createFlashApi({ users: dashboardUsers(usersFile, new LoginThrottle({ clock: systemClock() })), boards: ['b01'], jobs, logger: memoryLogger() });
   const dash = await startDashboard({ host: '127.0.0.1', port: 0, desk: 'd1', broker: { urls: ['ws://127.0.0.1:1/mqtt'] }, flash, logger: memoryLogger() });
   // From the guessers' address, or another one (loopback is all of 127/8).
   const read = (auth: string, localAddress = '127.0.0.2') => new Promise<{ status: number; headers: { get(name: string): string | null } }>((resolve, reject) => {
